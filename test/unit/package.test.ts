@@ -1,0 +1,36 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import path from "node:path";
+
+const root = path.resolve(__dirname, "..", "..");
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+
+describe("package.json", () => {
+  it("carries what the Node-RED flow library asks of a package", () => {
+    assert.match(pkg.name, /^@[a-z0-9-]+\/[a-z0-9-]+$/, "scoped name");
+    assert.equal(pkg.license, "Apache-2.0");
+    assert.ok(pkg.repository?.url, "repository");
+    assert.ok(pkg.bugs?.url, "bugs");
+    assert.ok(pkg.keywords.includes("node-red"), "node-red keyword");
+    assert.equal(pkg["node-red"].version, ">=3.1.0");
+    assert.equal(pkg.engines.node, ">=20");
+  });
+
+  it("has at most six runtime dependencies and keeps Node-RED itself out of them", () => {
+    const runtime = Object.keys(pkg.dependencies ?? {});
+    assert.ok(runtime.length <= 6, `runtime dependencies: ${runtime.join(", ")}`);
+    assert.ok(!runtime.includes("node-red"));
+  });
+
+  it("points every registered node at a built file with its editor html beside it", () => {
+    for (const [type, file] of Object.entries<string>(pkg["node-red"].nodes)) {
+      const js = path.join(root, file);
+      assert.ok(fs.existsSync(js), `${type}: ${file} missing (run npm run build)`);
+      assert.ok(fs.existsSync(js.replace(/\.js$/, ".html")), `${type}: html missing beside ${file}`);
+      assert.equal(typeof require(js), "function", `${type} exports a function`);
+      const html = fs.readFileSync(js.replace(/\.js$/, ".html"), "utf8");
+      assert.match(html, new RegExp(`RED\\.nodes\\.registerType\\(\\s*["']${type}["']`), `${type} registered in html`);
+      assert.ok(fs.existsSync(path.join(path.dirname(js), "locales", "en-US")), `${type}: en-US locale`);
+    }
+  });
+});
