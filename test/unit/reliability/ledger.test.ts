@@ -1,0 +1,135 @@
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { DurableLedger } from "../../../nodes/lib/reliability/ledger";
+
+describe("durable ledger", () => {
+  let dir: string;
+  let clock: number;
+  const open = (maxAttempts = 3, extra = {}) =>
+    new DurableLedger<{ file: string }>({
+      file: path.join(dir, "ledger", "journal.jsonl"),
+      maxAttempts,
+      now: () => clock,
+      ...extra,
+    });
+
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), "ledger-"));
+    clock = 1_000;
+  });
+  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
+
+  it("records each id once and hands it out until acknowledged", () => {
+    const ledger = open();
+    assert.equal(ledger.add("a", { file: "a.pdf" }), true);
+    assert.equal(ledger.add("a", { file: "other.pdf" }), false);
+    assert.deepEqual(
+      ledger.due(60_000).map((e) => e.id),
+      ["a"],
+    );
+    ledger.take("a");
+    assert.deepEqual(ledger.due(60_000), [], "in flight and not timed out");
+    clock += 60_000;
+    assert.deepEqual(
+      ledger.due(60_000).map((e) => e.id),
+      ["a"],
+      "timed out without acknowledgement",
+    );
+    ledger.acknowledge("a", { nodeId: 42 });
+    assert.deepEqual(ledger.due(0), []);
+    assert.deepEqual(ledger.get("a")?.outcome, { nodeId: 42 });
+    ledger.close();
+  });
+
+  it("dead-letters an item with its reason once its attempts are used up", () => {
+    const ledger = open(2);
+    ledger.add("b", { file: "b.pdf" });
+    ledger.take("b");
+    assert.equal(ledger.fail("b", "HTTP 500").state, "pending");
+    ledger.take("b");
+    const dead = ledger.fail("b", "HTTP 400: name invalid");
+    assert.equal(dead.state, "dead");
+    assert.equal(dead.reason, "HTTP 400: name invalid");
+    assert.equal(dead.attempts, 2);
+    assert.deepEqual(ledger.due(0), []);
+    assert.deepEqual(ledger.counts(), { pending: 0, "in-flight": 0, done: 0, dead: 1 });
+    ledger.close();
+  });
+
+  it("survives a restart: finished items stay finished, in-flight items come back", () => {
+    const first = open();
+    first.add("done", { file: "1" });
+    first.add("flying", { file: "2" });
+    first.add("waiting", { file: "3" });
+    first.take("done");
+    first.acknowledge("done");
+    first.take("flying");
+    first.close();
+
+    const second = open();
+    assert.deepEqual(
+      second
+        .due(60_000)
+        .map((e) => e.id)
+        .sort(),
+      ["flying", "waiting"],
+    );
+    assert.equal(second.get("flying")?.attempts, 1, "the attempt before the crash still counts");
+    assert.equal(second.add("done", { file: "1" }), false, "a finished item is not recorded again");
+    second.close();
+  });
+
+  it("ignores a torn last line left by a crash mid-write and keeps writing cleanly", () => {
+    const first = open();
+    first.add("a", { file: "a" });
+    first.close();
+    const file = path.join(dir, "ledger", "journal.jsonl");
+    fs.appendFileSync(file, '{"op":"add","id":"torn","it');
+
+    const second = open();
+    assert.equal(second.get("torn"), undefined);
+    second.add("b", { file: "b" });
+    second.close();
+    const third = open();
+    assert.deepEqual(
+      third
+        .list()
+        .map((e) => e.id)
+        .sort(),
+      ["a", "b"],
+    );
+    third.close();
+  });
+
+  it("compacts the journal without losing state and drops old finished items", () => {
+    const ledger = open(3, { compactAfterRecords: 10, retainFinishedMs: 5_000 });
+    for (let i = 0; i < 20; i++) {
+      ledger.add(`x${i}`, { file: `${i}` });
+      ledger.take(`x${i}`);
+      if (i % 2 === 0) ledger.acknowledge(`x${i}`);
+    }
+    const lines = fs
+      .readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    assert.ok(lines.length < 60, `journal was compacted (${lines.length} lines)`);
+    clock += 10_000;
+    ledger.compact();
+    ledger.close();
+    const reopened = open();
+    assert.deepEqual(reopened.counts(), { pending: 10, "in-flight": 0, done: 0, dead: 0 });
+    reopened.close();
+  });
+
+  it("refuses operations on unknown items or in the wrong state", () => {
+    const ledger = open();
+    assert.throws(() => ledger.take("nope"), /no item "nope"/);
+    ledger.add("a", { file: "a" });
+    ledger.take("a");
+    ledger.acknowledge("a");
+    assert.throws(() => ledger.fail("a", "late"), /is done/);
+    ledger.close();
+  });
+});
