@@ -33,7 +33,10 @@ describe("concurrency limiter", () => {
     let release!: () => void;
     const blocker = limiter.run(() => new Promise<void>((resolve) => (release = resolve)));
     const queued = [limiter.run(async () => 1), limiter.run(async () => 2)];
-    await assert.rejects(limiter.run(async () => 3), QueueFullError);
+    await assert.rejects(
+      limiter.run(async () => 3),
+      QueueFullError,
+    );
     release();
     await blocker;
     assert.deepEqual(await Promise.all(queued), [1, 2]);
@@ -41,7 +44,10 @@ describe("concurrency limiter", () => {
 
   it("frees its slot when a task fails", async () => {
     const limiter = new ConcurrencyLimiter(1);
-    await assert.rejects(limiter.run(async () => Promise.reject(new Error("boom"))), /boom/);
+    await assert.rejects(
+      limiter.run(async () => Promise.reject(new Error("boom"))),
+      /boom/,
+    );
     assert.equal(await limiter.run(async () => "next"), "next");
   });
 });

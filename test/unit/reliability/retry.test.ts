@@ -14,8 +14,14 @@ describe("retry with backoff", () => {
   });
 
   it("jitters between zero and the ceiling", () => {
-    assert.equal(backoffDelayMs(3, policy, () => 0), 0);
-    assert.equal(backoffDelayMs(3, policy, () => 0.5), 400);
+    assert.equal(
+      backoffDelayMs(3, policy, () => 0),
+      0,
+    );
+    assert.equal(
+      backoffDelayMs(3, policy, () => 0.5),
+      400,
+    );
   });
 
   it("reads Retry-After as seconds or as an HTTP date", () => {
