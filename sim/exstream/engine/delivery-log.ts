@@ -1,0 +1,62 @@
+/*
+ * The delivery-log report (Report_<n>_<reportName>/delivery_log.xml): per customer, each queue's file and whether it
+ * could be delivered on its channel. Element names are the project's own (real report data sources are designer-defined):
+ *   <deliveryLog communicationId communicationVersion jobId runId>
+ *     <customer number accountNumber customerId>
+ *       <queue name channel file status [reason]/>
+ */
+import { KEY } from "./document-keys";
+import { escapeXml } from "./xml-text";
+
+export const DELIVERY_LOG_FILE_NAME = "delivery_log.xml";
+
+export interface DeliveryEntry {
+  queueName: string;
+  channel: string;
+  /** Path relative to output/. */
+  file: string;
+  keys: Record<string, string>;
+}
+
+export interface DeliveryOutcome {
+  status: "delivered" | "undeliverable";
+  reason?: string;
+}
+
+/** Print always goes out; e-mail and SMS need the address they are sent to. */
+export function deliveryOutcome(channel: string, keys: Record<string, string>): DeliveryOutcome {
+  if (channel === "email" && !keys[KEY.emailAddress])
+    return { status: "undeliverable", reason: `missing ${KEY.emailAddress}` };
+  if (channel === "sms" && !keys[KEY.phoneNumber])
+    return { status: "undeliverable", reason: `missing ${KEY.phoneNumber}` };
+  return { status: "delivered" };
+}
+
+export interface DeliveryLogHeader {
+  communicationId: string;
+  communicationVersion: number;
+  jobId: string;
+  runId: string;
+}
+
+export function* deliveryLogChunks(
+  header: DeliveryLogHeader,
+  customers: Map<number, DeliveryEntry[]>,
+): Generator<string> {
+  yield (
+    '<?xml version="1.0" encoding="UTF-8"?>\n' +
+    `<deliveryLog communicationId="${escapeXml(header.communicationId)}" communicationVersion="${header.communicationVersion}" ` +
+    `jobId="${escapeXml(header.jobId)}" runId="${escapeXml(header.runId)}">\n`
+  );
+  for (const [number, entries] of customers) {
+    const keys = entries[0]?.keys ?? {};
+    let xml = `  <customer number="${number}" accountNumber="${escapeXml(keys[KEY.accountNumber] ?? "")}" customerId="${escapeXml(keys[KEY.customerId] ?? "")}">\n`;
+    for (const e of entries) {
+      const outcome = deliveryOutcome(e.channel, e.keys);
+      const reason = outcome.reason ? ` reason="${escapeXml(outcome.reason)}"` : "";
+      xml += `    <queue name="${escapeXml(e.queueName)}" channel="${escapeXml(e.channel)}" file="${escapeXml(e.file)}" status="${outcome.status}"${reason}/>\n`;
+    }
+    yield xml + "  </customer>\n";
+  }
+  yield "</deliveryLog>\n";
+}
