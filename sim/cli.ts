@@ -7,6 +7,8 @@
  * Each simulator reads the flags that concern it; see its README section.
  */
 import path from "node:path";
+import { startContentServerSimulator } from "./content-server";
+import { startExstreamSimulator } from "./exstream";
 import type { RunningSimulator, SimulatorFlags } from "./types";
 
 export function parseFlags(argv: string[]): SimulatorFlags {
@@ -23,14 +25,12 @@ export function parseFlags(argv: string[]): SimulatorFlags {
 }
 
 async function startContentServer(flags: SimulatorFlags): Promise<RunningSimulator> {
-  const { startContentServerSimulator } = await import("./content-server");
   const sim = await startContentServerSimulator(flags);
   console.log(`content-server listening on ${sim.url}`);
   return sim;
 }
 
 async function startExstream(flags: SimulatorFlags): Promise<RunningSimulator> {
-  const { startExstreamSimulator } = await import("./exstream");
   const sim = await startExstreamSimulator(flags);
   console.log(`exstream listening on ${sim.url}`);
   return sim;

@@ -1,0 +1,85 @@
+import { mkdtempSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { SimulatorFlags } from "../types";
+import type { FaultSpec } from "./faults";
+
+/** Everything the simulator can be told on the command line (`--name value`) or programmatically. */
+export interface ExstreamSimOptions {
+  port: number;
+  host: string;
+  /** Root of the output tree: <output>/<tenant>/<domain>/jobs/… */
+  outputRoot: string;
+  /** Whether the output root is a temp dir the simulator created (removed on close). */
+  outputRootIsTemp: boolean;
+  seed: string;
+  tokenLifetimeSeconds: number;
+  jobDelayMs: number;
+  writeMode: "atomic" | "slow";
+  chunkDelayMs?: number;
+  retentionMs: number;
+  cleanupIntervalMs: number;
+  faults: FaultSpec[];
+}
+
+export const DEFAULT_TOKEN_LIFETIME_SECONDS = 900;
+export const DEFAULT_JOB_DELAY_MS = 500;
+export const DEFAULT_RETENTION_MS = 24 * 60 * 60 * 1000;
+export const DEFAULT_CLEANUP_INTERVAL_MS = 60 * 1000;
+
+function str(flags: SimulatorFlags, name: string): string | undefined {
+  const v = flags[name];
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function num(flags: SimulatorFlags, name: string, fallback: number): number {
+  const raw = str(flags, name);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isFinite(n) || n < 0) throw new Error(`--${name} must be a non-negative number, got "${raw}"`);
+  return n;
+}
+
+/**
+ * Flags: --port (0/missing = ephemeral) --host --output --seed demo|empty --token-lifetime <s> --job-delay-ms
+ * --write-mode atomic|slow --chunk-delay-ms --retention-ms --cleanup-interval-ms, and faults:
+ * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
+ * --job-error <message> [--job-error-times n]. --data is accepted and ignored (state is kept in memory).
+ */
+export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
+  const output = str(flags, "output");
+  const writeMode = str(flags, "write-mode") ?? "atomic";
+  if (writeMode !== "atomic" && writeMode !== "slow") throw new Error(`--write-mode must be atomic or slow`);
+  const faults: FaultSpec[] = [];
+  const faultStatus = str(flags, "fault-status");
+  if (faultStatus) {
+    const times = str(flags, "fault-times");
+    faults.push({
+      type: "http",
+      status: Number(faultStatus),
+      path: str(flags, "fault-path"),
+      times: times ? Number(times) : undefined,
+    });
+  }
+  if (str(flags, "fail-rate")) faults.push({ type: "fail-rate", rate: num(flags, "fail-rate", 0) });
+  if (str(flags, "slow-engine-ms")) faults.push({ type: "slow-engine", delayMs: num(flags, "slow-engine-ms", 0) });
+  const jobError = str(flags, "job-error");
+  if (jobError) {
+    const times = str(flags, "job-error-times");
+    faults.push({ type: "job-error", message: jobError, times: times ? Number(times) : undefined });
+  }
+  return {
+    port: num(flags, "port", 0),
+    host: str(flags, "host") ?? "127.0.0.1",
+    outputRoot: output ? path.resolve(output) : mkdtempSync(path.join(os.tmpdir(), "exstream-sim-")),
+    outputRootIsTemp: !output,
+    seed: str(flags, "seed") ?? "demo",
+    tokenLifetimeSeconds: num(flags, "token-lifetime", DEFAULT_TOKEN_LIFETIME_SECONDS),
+    jobDelayMs: num(flags, "job-delay-ms", DEFAULT_JOB_DELAY_MS),
+    writeMode,
+    chunkDelayMs: str(flags, "chunk-delay-ms") ? num(flags, "chunk-delay-ms", 25) : undefined,
+    retentionMs: num(flags, "retention-ms", DEFAULT_RETENTION_MS),
+    cleanupIntervalMs: num(flags, "cleanup-interval-ms", DEFAULT_CLEANUP_INTERVAL_MS),
+    faults,
+  };
+}

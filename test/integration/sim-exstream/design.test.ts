@@ -1,0 +1,241 @@
+import assert from "node:assert/strict";
+import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { SimClient } from "./sim-client";
+
+const D = "/design/api/v1";
+const DISCLAIMER_EN_US = "b1000000-0000-4000-8000-000000000041";
+const MONTHLY_SET = "c5000000-0000-4000-8000-000000000001";
+
+describe("Exstream simulator: Design (DAS) API", () => {
+  let sim: TestExstreamSim;
+  let client: SimClient;
+
+  beforeEach(async () => {
+    sim = await startTestExstreamSim();
+    client = new SimClient(sim);
+  });
+  afterEach(() => sim.close());
+
+  it("lists the tenant's domains with their workflow", async () => {
+    const res = await client.get(`${D}/domains`);
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/json");
+    assert.equal(res.json.status, "success");
+    const byId = Object.fromEntries(res.json.data.map((d: { id: string; workflow: string }) => [d.id, d.workflow]));
+    assert.deepEqual(byId, { Demo: "NORMAL", DemoSimple: "SIMPLE", Testdomain: "NORMAL" });
+  });
+
+  it("lists resources with filter.types/states/latestVersion/name and pages with offset/count", async () => {
+    const comms = await client.get(
+      `${D}/resources/Demo?filter.types=exstrapplication&filter.states=APPROVED&filter.latestVersion=true&offset=0&count=100`,
+    );
+    assert.equal(comms.status, 200);
+    assert.deepEqual(comms.json.data.map((r: { name: string }) => r.name).sort(), [
+      "Claim Decision Letter",
+      "Follow-up Reminder",
+      "Missing Information Request",
+      "Monthly Statement",
+      "Policy Change Confirmation",
+      "Settlement Notice",
+    ]);
+    assert.equal(comms.json.page.totalElements, 6);
+    const page = await client.get(`${D}/resources/Demo?filter.types=exstrapplication&offset=2&count=2`);
+    assert.equal(page.json.data.length, 2);
+    assert.deepEqual(page.json.page, {
+      pageSize: 2,
+      pageOffset: 2,
+      totalElements: 6,
+      totalPages: 3,
+      currentPageNumber: 1,
+    });
+    assert.deepEqual(page.json.data[0], comms.json.data[2]);
+    const byName = await client.get(
+      `${D}/resources/Demo?filter.name=${encodeURIComponent("Monthly Statement")}&filter.types=exstrapplication`,
+    );
+    assert.deepEqual(
+      byName.json.data.map((r: { id: string }) => r.id),
+      [EXSTREAM_DEMO.communicationId],
+    );
+    const blocks = await client.get(`${D}/resources/Demo?filter.types=exstrparagraph&filter.subtypes=disclaimer`);
+    assert.equal(blocks.json.data.length, 8);
+    assert.equal((await client.get(`${D}/resources/Demo?filter.states=FINAL`)).status, 400);
+  });
+
+  it("gets a resource and its content, by version and by state", async () => {
+    const res = await client.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}`);
+    assert.equal(res.json.data.version, 1);
+    assert.equal(res.json.data.state, "APPROVED");
+    assert.equal(res.json.data.latestVersion, true);
+    assert.equal(res.json.data.metadata.jurisdiction, "US");
+    const content = await client.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}/content`);
+    assert.equal(content.headers.get("content-type"), "text/plain");
+    assert.match(content.body.toString("utf8"), /State of New York/);
+    assert.equal((await client.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}?version=7`)).status, 404);
+    assert.equal((await client.get(`${D}/resources/Demo/00000000-0000-4000-8000-00000000dead`)).status, 404);
+  });
+
+  it("creates a resource by upload (201, DRAFT) and updates its content while DRAFT", async () => {
+    const created = await client.upload(
+      "POST",
+      `${D}/resources/Demo/content?name=Uploaded&type=samplefile&subtype=driver`,
+      "file",
+      "driver.json",
+      '{"a":1}',
+      "application/json",
+    );
+    assert.equal(created.status, 201);
+    assert.equal(created.json.status, "success");
+    const id = created.json.data.id as string;
+    assert.equal(created.json.data.state, "DRAFT");
+    assert.equal(created.json.data.metadata.subtype, "driver");
+    const updated = await client.upload(
+      "PUT",
+      `${D}/resources/Demo/${id}/content`,
+      "file",
+      "driver.json",
+      '{"a":2}',
+      "application/json",
+    );
+    assert.equal(updated.status, 200);
+    assert.equal((await client.get(`${D}/resources/Demo/${id}/content`)).body.toString(), '{"a":2}');
+  });
+
+  it("refuses content updates unless DRAFT (409 with the DAS conflict code)", async () => {
+    const res = await client.upload(
+      "PUT",
+      `${D}/resources/Demo/${DISCLAIMER_EN_US}/content`,
+      "file",
+      "x.txt",
+      "changed",
+      "text/plain",
+    );
+    assert.equal(res.status, 409);
+    assert.equal(res.json.status, 409);
+    assert.equal(res.json.error, "Conflict");
+    assert.equal(res.json.errorCode, 309016);
+    assert.equal(res.json.path, `${D}/resources/Demo/${DISCLAIMER_EN_US}/content`);
+  });
+
+  it("runs the normal workflow: APPROVED→DRAFT makes a new version, DRAFT→REVIEW→APPROVED, REVIEW→REJECTED, bad moves 409", async () => {
+    const state = (s: string) =>
+      client.putJson(`${D}/resources/Demo/${DISCLAIMER_EN_US}/state`, {
+        state: s,
+        auditedComment: `to ${s}`,
+        locked: false,
+      });
+    const draft = await state("DRAFT");
+    assert.equal(draft.status, 200);
+    assert.equal(draft.json.data.version, 2);
+    assert.equal(draft.json.data.state, "DRAFT");
+    assert.equal((await state("APPROVED")).status, 409, "normal workflow needs REVIEW first");
+    assert.equal((await state("REVIEW")).json.data.state, "REVIEW");
+    assert.equal((await state("REJECTED")).json.data.state, "REJECTED");
+    assert.equal((await state("REVIEW")).status, 409);
+    assert.equal((await state("DRAFT")).json.data.version, 2, "REJECTED→DRAFT keeps the version");
+    await state("REVIEW");
+    const approved = await state("APPROVED");
+    assert.equal(approved.json.data.state, "APPROVED");
+    assert.equal(approved.json.data.stateComment, "to APPROVED");
+    const history = await client.get(`${D}/resources/Demo/history/${DISCLAIMER_EN_US}`);
+    assert.deepEqual(
+      history.json.data.map((v: { version: number; state: string }) => [v.version, v.state]),
+      [
+        [2, "APPROVED"],
+        [1, "APPROVED"],
+      ],
+    );
+    assert.equal((await state("FINAL")).status, 400);
+  });
+
+  it("runs the simple workflow DRAFT↔APPROVED in a simple-workflow domain", async () => {
+    const path = `${D}/resources/${EXSTREAM_DEMO.simpleWorkflowDomain}/${DISCLAIMER_EN_US}/state`;
+    assert.equal((await client.putJson(path, { state: "DRAFT" })).json.data.version, 2);
+    assert.equal((await client.putJson(path, { state: "REVIEW" })).status, 409);
+    assert.equal((await client.putJson(path, { state: "APPROVED" })).json.data.state, "APPROVED");
+  });
+
+  it("renders the newly approved disclaimer text on the next generate, and not the draft before approval", async () => {
+    const customer = { ...sim.seed.customers[0] };
+    const emailText = async () => {
+      const res = await client.generate(
+        "Demo",
+        EXSTREAM_DEMO.communicationId,
+        EXSTREAM_DEMO.driverDataSource,
+        JSON.stringify(customer),
+      );
+      assert.equal(res.status, 200);
+      const email = res.json.data.find((d: { mimeType: string }) => d.mimeType === "text/html");
+      return Buffer.from(email.content, "base64").toString("utf8");
+    };
+    assert.match(await emailText(), /State of New York/);
+    const base = `${D}/resources/Demo/${DISCLAIMER_EN_US}`;
+    await client.putJson(`${base}/state`, { state: "DRAFT" });
+    await client.upload(
+      "PUT",
+      `${base}/content`,
+      "file",
+      "d.txt",
+      "Governed wording v2 for New York customers.",
+      "text/plain",
+    );
+    assert.doesNotMatch(await emailText(), /Governed wording v2/, "a draft is never rendered");
+    await client.putJson(`${base}/state`, { state: "REVIEW" });
+    await client.putJson(`${base}/state`, { state: "APPROVED" });
+    const after = await emailText();
+    assert.match(after, /Governed wording v2/);
+    assert.doesNotMatch(after, /State of New York\. Keep/);
+  });
+
+  it("follows links (communication → set) and reverse links (sample file → communications)", async () => {
+    const links = await client.get(
+      `${D}/links/Demo?linkSubjectId=${EXSTREAM_DEMO.communicationId}&linkDepth=2&filter.types=exstrcommunicationset`,
+    );
+    assert.equal(links.status, 200);
+    assert.deepEqual(links.json.data, [
+      { linkSubjectId: EXSTREAM_DEMO.communicationId, subjectVersion: 1, linkObjectId: MONTHLY_SET },
+    ]);
+    const deep = await client.get(`${D}/links/Demo?linkSubjectId=${EXSTREAM_DEMO.communicationId}&linkDepth=3`);
+    assert.ok(
+      deep.json.data.some((l: { linkObjectId: string }) => l.linkObjectId === "5f000000-0000-4000-8000-000000000001"),
+      "depth 3 reaches the sample file",
+    );
+    const users = await client.get(
+      `${D}/links/Demo/resources?linkObjectId=5f000000-0000-4000-8000-000000000001&linkDepth=10&rfilter.types=exstrapplication&rfilter.states=APPROVED`,
+    );
+    assert.deepEqual(
+      users.json.data.map((r: { id: string }) => r.id),
+      [EXSTREAM_DEMO.communicationId],
+    );
+  });
+
+  it("returns the communication-set manifest with dsnlist[].prodDsn and queueList[]", async () => {
+    const res = await client.get(`${D}/manifests/Demo/communication-set/${MONTHLY_SET}`);
+    assert.equal(res.status, 200);
+    assert.equal(res.json.applicationName, "Monthly Statement");
+    assert.deepEqual(
+      res.json.dsnlist.map((d: { prodDsn: string; type: string }) => [d.prodDsn, d.type]),
+      [
+        ["MonthlyStatementDriver", "driver"],
+        ["Delivery_Log", "report"],
+      ],
+    );
+    assert.deepEqual(
+      res.json.queueList.map((q: { name: string; driver: string }) => [q.name, q.driver]),
+      [
+        ["Print_PDF", "PDF"],
+        ["Email_HTML", "HTML"],
+        ["SMS_Text", "Messaging"],
+      ],
+    );
+    assert.equal(
+      (await client.get(`${D}/manifests/Demo/communication-set/${EXSTREAM_DEMO.communicationId}`)).status,
+      404,
+    );
+  });
+
+  it("reports its version", async () => {
+    const res = await client.get(`${D}/version`);
+    assert.equal(res.json.apiIdentifier, "das/v1");
+    assert.equal(typeof res.json.versionString, "string");
+  });
+});

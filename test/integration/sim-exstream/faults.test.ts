@@ -1,0 +1,178 @@
+import assert from "node:assert/strict";
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { SimClient } from "./sim-client";
+
+const RT = "/orchestration/api/v1/runtime/Demo";
+
+describe("Exstream simulator: faults, clock and retention", () => {
+  let sim: TestExstreamSim;
+  let client: SimClient;
+  const sendFault = (fault: Record<string, unknown>) =>
+    fetch(`${sim.url}/sim/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(fault),
+    });
+  const generate = (headers: Record<string, string> = {}) =>
+    client.generate(
+      "Demo",
+      EXSTREAM_DEMO.communicationId,
+      EXSTREAM_DEMO.driverDataSource,
+      JSON.stringify(sim.seed.customers[0]),
+      headers,
+    );
+
+  beforeEach(async () => {
+    sim = await startTestExstreamSim();
+    client = new SimClient(sim);
+  });
+  afterEach(() => sim.close());
+
+  it("forces HTTP 500/409/401 through /sim/faults for a number of requests, with the error envelope", async () => {
+    await client.token();
+    assert.equal(
+      (await sendFault({ type: "http", status: 500, path: "/design/", times: 2, message: "database down" })).status,
+      200,
+    );
+    const first = await client.get("/design/api/v1/domains");
+    assert.equal(first.status, 500);
+    assert.equal(first.json.message, "database down");
+    assert.equal(first.json.error, "Internal Server Error");
+    assert.equal((await client.get("/design/api/v1/domains")).status, 500);
+    assert.equal((await client.get("/design/api/v1/domains")).status, 200, "fault used up after 2 requests");
+
+    await sendFault({ type: "http", status: 409, path: "/state", method: "PUT", times: 1 });
+    assert.equal(
+      (
+        await client.putJson("/design/api/v1/resources/Demo/b1000000-0000-4000-8000-000000000041/state", {
+          state: "DRAFT",
+        })
+      ).status,
+      409,
+    );
+
+    await sendFault({ type: "http", status: 401, times: 1 });
+    assert.equal((await client.get("/design/api/v1/domains")).status, 401);
+    assert.equal(((await fetch(`${sim.url}/sim/faults`).then((r) => r.json())) as { http: unknown[] }).http.length, 0);
+    assert.equal((await client.get("/design/api/v1/domains")).status, 200);
+  });
+
+  it("slows the engine down and makes jobs end in error with the given message", async () => {
+    await sendFault({ type: "slow-engine", delayMs: 300 });
+    const started = Date.now();
+    assert.equal((await generate()).status, 200);
+    assert.ok(Date.now() - started >= 300);
+    await fetch(`${sim.url}/sim/faults`, { method: "DELETE" });
+
+    await sendFault({ type: "job-error", message: "Engine exited with code 8", times: 1 });
+    const failed = await generate();
+    assert.equal(failed.status, 500);
+    assert.match(failed.json.message, /Engine exited with code 8/);
+    const errored = await client.get(`${RT}/jobs?filter=statuses:error`);
+    assert.equal(errored.json.data[0].msg, "Engine exited with code 8");
+    assert.equal((await generate()).status, 200, "only one job was to fail");
+
+    sim.faults.add({ type: "job-error", message: "batch broke" });
+    const batch = await client.request(
+      "POST",
+      `/orchestration/api/v1/inputs/batch/Demo/${EXSTREAM_DEMO.batchChannel}`,
+      {
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(sim.seed.customers),
+      },
+    );
+    const job = await sim.waitForJob(batch.json.data[0].jobId);
+    assert.equal(job.status, "error");
+    assert.equal(job.msg, "batch broke");
+  });
+
+  it("applies faults given as CLI flags", async () => {
+    await sim.close();
+    sim = await startTestExstreamSim({
+      "fault-status": "503",
+      "fault-path": "/orchestration/",
+      "fault-times": "1",
+      "job-error": "flagged failure",
+    });
+    client = new SimClient(sim);
+    assert.equal((await generate()).status, 503);
+    const second = await generate();
+    assert.equal(second.status, 500);
+    assert.match(second.json.message, /flagged failure/);
+  });
+
+  it("writes the output tree in slow mode (chunked, manifest last) as well", async () => {
+    await sim.close();
+    sim = await startTestExstreamSim({ "write-mode": "slow", "chunk-delay-ms": "2" });
+    client = new SimClient(sim);
+    assert.equal((await generate({ externalId: "slow" })).status, 200);
+    const job = (await client.get(`${RT}/jobs?filter=externalId:slow`)).json.data[0];
+    const step = (await client.get(`${RT}/flow-steps?filter=jobId:${job.id};stepTypes:communication`)).json.data[0];
+    const manifest = await client.get(`${RT}/flow-steps/${step.id}/delivery-file`);
+    assert.match(manifest.body.toString("utf16le"), /<\/outputList>/);
+  });
+
+  it("deletes whole jobs/<jobId> trees of jobs older than the retention", async () => {
+    await sim.close();
+    sim = await startTestExstreamSim({ "retention-ms": "60000" });
+    client = new SimClient(sim);
+    await generate({ externalId: "old" });
+    const job = (await client.get(`${RT}/jobs?filter=externalId:old`)).json.data[0];
+    const jobDir = path.join(sim.outputRoot, "demo", "Demo", "jobs", job.id);
+    assert.ok(existsSync(jobDir));
+    assert.deepEqual(await sim.runCleanup(), [], "not old enough yet");
+    const clock = await fetch(`${sim.url}/sim/clock`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ advanceMs: 61_000 }),
+    });
+    assert.equal(clock.status, 200);
+    await client.token().then(() => undefined);
+    const cleaned = (await fetch(`${sim.url}/sim/cleanup`, { method: "POST" }).then((r) => r.json())) as {
+      deletedJobs: string[];
+    };
+    assert.deepEqual(cleaned.deletedJobs, [job.id]);
+    assert.equal(existsSync(jobDir), false);
+    const fresh = new SimClient(sim);
+    assert.equal((await fresh.get(`${RT}/jobs?filter=externalId:old`)).json.data.length, 0);
+    assert.equal(
+      (await fresh.get(`${RT}/jobs?filter=externalId:old&fetchDeleted=true`)).json.data[0].status,
+      "deleted",
+    );
+  });
+
+  it("resets to the seed and reports counters on /sim/state", async () => {
+    await client.upload(
+      "POST",
+      "/design/api/v1/resources/Demo/content?name=Temp&type=samplefile",
+      "file",
+      "t.json",
+      "{}",
+    );
+    const state = (await fetch(`${sim.url}/sim/state`).then((r) => r.json())) as { counters: { tokensIssued: number } };
+    assert.equal(state.counters.tokensIssued, 1);
+    assert.equal((await fetch(`${sim.url}/sim/reset`, { method: "POST" })).status, 200);
+    const fresh = new SimClient(sim);
+    assert.equal((await fresh.get("/design/api/v1/resources/Demo?filter.name=Temp")).json.data.length, 0);
+  });
+
+  it("lets a test add a batch channel for any communication", async () => {
+    const res = await fetch(`${sim.url}/sim/channels`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({
+        domain: "Demo",
+        name: "Reminders",
+        communicationId: "c0000000-0000-4000-8000-000000000006",
+      }),
+    });
+    assert.equal(res.status, 201);
+    const batch = await client.request("POST", "/orchestration/api/v1/inputs/batch/Demo/Reminders", {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(sim.seed.customers[0]),
+    });
+    assert.equal((await sim.waitForJob(batch.json.data[0].jobId)).status, "complete");
+  });
+});

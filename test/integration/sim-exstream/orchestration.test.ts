@@ -1,0 +1,337 @@
+import assert from "node:assert/strict";
+import { existsSync, readdirSync, statSync } from "node:fs";
+import path from "node:path";
+import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { SimClient } from "./sim-client";
+
+const O = "/orchestration/api/v1";
+const RT = `${O}/runtime/Demo`;
+
+describe("Exstream simulator: Orchestration on-demand and Empower", () => {
+  let sim: TestExstreamSim;
+  let client: SimClient;
+  const customer = () => JSON.stringify({ ...sim.seed.customers[1] });
+
+  beforeEach(async () => {
+    sim = await startTestExstreamSim();
+    client = new SimClient(sim);
+  });
+  afterEach(() => sim.close());
+
+  it("generates one output per queue in the success envelope and records an ONDEMAND job with its output tree", async () => {
+    const res = await client.generate(
+      "Demo",
+      EXSTREAM_DEMO.communicationId,
+      EXSTREAM_DEMO.driverDataSource,
+      customer(),
+      { externalId: "od-1" },
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.json.status, "success");
+    assert.deepEqual(
+      res.json.data.map(
+        (d: { mimeType: string; engineOutputContext: { queueName: string; customerNumber: string } }) => [
+          d.mimeType,
+          d.engineOutputContext.queueName,
+          d.engineOutputContext.customerNumber,
+        ],
+      ),
+      [
+        ["application/pdf", "Print_PDF", "1"],
+        ["text/html", "Email_HTML", "1"],
+        ["text/plain", "SMS_Text", "1"],
+      ],
+    );
+    assert.doesNotMatch(res.json.data[0].engineOutputContext.fileName, /\.pdf$/, "fileName comes without extension");
+    const html = Buffer.from(res.json.data[1].content, "base64").toString("utf8");
+    assert.match(html, /Jürgen/);
+    assert.match(html, /Bundesrepublik Deutschland/, "German disclaimer variant for de/DE");
+
+    const jobs = await client.get(`${RT}/jobs?filter=externalId:od-1`);
+    assert.equal(jobs.json.data.length, 1);
+    assert.equal(jobs.json.data[0].mode, "ONDEMAND");
+    assert.equal(jobs.json.data[0].status, "complete");
+    assert.equal(typeof jobs.json.data[0].startDate, "number");
+    const jobDir = path.join(sim.outputRoot, "demo", "Demo", "jobs", jobs.json.data[0].id);
+    assert.ok(existsSync(jobDir), "output tree written for the on-demand job");
+  });
+
+  it("returns the raw PDF with Accept: application/pdf", async () => {
+    const res = await client.generate(
+      "Demo",
+      EXSTREAM_DEMO.communicationId,
+      EXSTREAM_DEMO.driverDataSource,
+      customer(),
+      { Accept: "application/pdf" },
+    );
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("content-type"), "application/pdf");
+    assert.equal(res.body.subarray(0, 5).toString(), "%PDF-");
+  });
+
+  it("accepts XML driver data", async () => {
+    const xml = `<?xml version="1.0"?><Customer><CustomerId>C-9</CustomerId><AccountNumber>ACC-9</AccountNumber><FirstName>Zoë</FirstName><LastName>Test</LastName><Language>en</Language><Jurisdiction>UK</Jurisdiction></Customer>`;
+    const res = await client.request("POST", `${O}/inputs/ondemand/Demo/generate`, {
+      headers: {
+        "Content-Type": "application/xml",
+        communicationId: EXSTREAM_DEMO.communicationId,
+        driverDataSource: EXSTREAM_DEMO.driverDataSource,
+      },
+      body: xml,
+    });
+    assert.equal(res.status, 200);
+    assert.match(Buffer.from(res.json.data[1].content, "base64").toString("utf8"), /Zoë/);
+  });
+
+  it("answers 400 for missing or foreign headers, 404 for unknown communications, 415 for other content types", async () => {
+    const gen = (headers: Record<string, string>, body = customer()) =>
+      client.request("POST", `${O}/inputs/ondemand/Demo/generate`, {
+        headers: { "Content-Type": "application/json", ...headers },
+        body,
+      });
+    const noComm = await gen({ driverDataSource: EXSTREAM_DEMO.driverDataSource });
+    assert.equal(noComm.status, 400);
+    assert.match(noComm.json.message, /communicationId/);
+    assert.equal(noComm.json.error, "Bad Request");
+    assert.equal((await gen({ communicationId: EXSTREAM_DEMO.communicationId })).status, 400);
+    const foreign = await gen({
+      communicationId: EXSTREAM_DEMO.communicationId,
+      driverDataSource: "ClaimDecisionDriver",
+    });
+    assert.equal(foreign.status, 400);
+    assert.match(foreign.json.message, /not the driver/);
+    assert.equal(
+      (await gen({ communicationId: "00000000-0000-4000-8000-00000000dead", driverDataSource: "X" })).status,
+      404,
+    );
+    const csv = await client.request("POST", `${O}/inputs/ondemand/Demo/generate`, {
+      headers: {
+        "Content-Type": "text/csv",
+        communicationId: EXSTREAM_DEMO.communicationId,
+        driverDataSource: EXSTREAM_DEMO.driverDataSource,
+      },
+      body: "a,b\n1,2",
+    });
+    assert.equal(csv.status, 415);
+    assert.equal(
+      (
+        await gen(
+          { communicationId: EXSTREAM_DEMO.communicationId, driverDataSource: EXSTREAM_DEMO.driverDataSource },
+          "{broken",
+        )
+      ).status,
+      400,
+    );
+  });
+
+  it("creates an Empower document (documentId) and fulfils it to a PDF", async () => {
+    // A communication with an Empower queue: add one to the Monthly Statement set through the Design API.
+    const empowerQueue = await client.upload(
+      "POST",
+      `/design/api/v1/resources/Demo/content?name=Empower&type=exstroutputqueue`,
+      "file",
+      "q.json",
+      JSON.stringify({ m_strName: "Empower", driver: "Empower" }),
+      "application/json",
+    );
+    const qid = empowerQueue.json.data.id as string;
+    await client.putJson(`/design/api/v1/resources/Demo/${qid}/state`, { state: "REVIEW" });
+    await client.putJson(`/design/api/v1/resources/Demo/${qid}/state`, { state: "APPROVED" });
+    const setId = "c5000000-0000-4000-8000-000000000002";
+    await client.putJson(`/design/api/v1/resources/Demo/${setId}/state`, { state: "DRAFT" });
+    const setContent = { dataSourceRefs: ["d5000000-0000-4000-8000-000000000002"], outputQueueRefs: [qid] };
+    await client.upload(
+      "PUT",
+      `/design/api/v1/resources/Demo/${setId}/content`,
+      "file",
+      "set.json",
+      JSON.stringify(setContent),
+      "application/json",
+    );
+    await client.putJson(`/design/api/v1/resources/Demo/${setId}/state`, { state: "REVIEW" });
+    await client.putJson(`/design/api/v1/resources/Demo/${setId}/state`, { state: "APPROVED" });
+    const comm = "c0000000-0000-4000-8000-000000000002";
+    const driver = JSON.stringify({ ...sim.seed.customers[0], PolicyNumber: "POL-77" });
+
+    assert.equal(
+      (await client.generate("Demo", comm, "PolicyChangeDriver", driver)).status,
+      400,
+      "empowerUser required",
+    );
+    const full = await client.generate("Demo", comm, "PolicyChangeDriver", driver, { empowerUser: "demo-admin" });
+    assert.equal(full.status, 200);
+    assert.equal(full.json.data[0].mimeType, "application/vnd.exstream-empower");
+    const fromEnvelope = JSON.parse(Buffer.from(full.json.data[0].content, "base64").toString()) as {
+      documentId: string;
+    };
+    assert.match(fromEnvelope.documentId, /^[0-9a-f-]{36}$/);
+
+    const idOnly = await client.generate("Demo", comm, "PolicyChangeDriver", driver, {
+      empowerUser: "demo-admin",
+      Accept: "application/json",
+    });
+    assert.equal(idOnly.headers.get("content-type"), "application/json");
+    const documentId = idOnly.json.documentId as string;
+
+    const fulfil = (ids: string[], headers: Record<string, string> = {}) =>
+      client.postJson(
+        `${O}/inputs/fulfillment/ondemand/Demo/fulfill`,
+        { documents: ids },
+        {
+          communicationId: EXSTREAM_DEMO.communicationId,
+          driverDataSource: EXSTREAM_DEMO.driverDataSource,
+          preserveDocuments: "true",
+          ...headers,
+        },
+      );
+    const envelope = await fulfil([documentId]);
+    assert.equal(envelope.status, 200);
+    assert.equal(envelope.json.data[0].mimeType, "application/pdf");
+    const pdf = await fulfil([documentId], { Accept: "application/pdf", preserveDocuments: "false" });
+    assert.equal(pdf.headers.get("content-type"), "application/pdf");
+    assert.equal((await fulfil([documentId])).status, 404, "not preserved after fulfilment");
+    assert.equal((await fulfil([])).status, 400);
+  });
+});
+
+describe("Exstream simulator: batch input channels and the runtime API", () => {
+  let sim: TestExstreamSim;
+  let client: SimClient;
+
+  beforeEach(async () => {
+    sim = await startTestExstreamSim({ "job-delay-ms": "150" });
+    client = new SimClient(sim);
+  });
+  afterEach(() => sim.close());
+
+  const submit = (
+    body: string,
+    type = "application/json",
+    channel: string = EXSTREAM_DEMO.batchChannel,
+    externalId?: string,
+  ) =>
+    client.request("POST", `${O}/inputs/batch/Demo/${channel}`, {
+      headers: { "Content-Type": type, ...(externalId ? { externalId } : {}) },
+      body,
+    });
+
+  it("runs a batch job started → complete and writes every customer into the output tree", async () => {
+    const res = await submit(
+      JSON.stringify(sim.seed.customers),
+      "application/json",
+      EXSTREAM_DEMO.batchChannel,
+      "batch-1",
+    );
+    assert.equal(res.status, 200);
+    const fi = res.json.data[0];
+    assert.equal(fi.status, "started");
+    assert.equal(fi.endDate, null);
+    assert.equal(fi.flowModelType, "COMMUNICATION");
+    assert.equal(fi.executingLongRunningOp, false);
+    assert.equal(
+      (await client.get(`${RT}/jobs/${fi.jobId}`)).json.data.status,
+      "started",
+      "still running during the delay",
+    );
+
+    const job = await sim.waitForJob(fi.jobId);
+    assert.equal(job.status, "complete");
+    const jobRes = await client.get(`${RT}/jobs/${fi.jobId}`);
+    assert.equal(jobRes.json.data.mode, "BATCH");
+    assert.equal(typeof jobRes.json.data.endDate, "number");
+    const instances = await client.get(`${RT}/flow-instances?filter=jobId:${fi.jobId}`);
+    assert.deepEqual(
+      instances.json.data.map((i: { id: string; status: string }) => [i.id, i.status]),
+      [[fi.id, "complete"]],
+    );
+    const input = await client.get(`${RT}/flow-instances/${fi.id}/input`);
+    assert.deepEqual(JSON.parse(input.body.toString()), sim.seed.customers);
+
+    const steps = await client.get(`${RT}/flow-steps?filter=flowInstanceId:${fi.id};stepTypes:communication`);
+    assert.equal(steps.json.data.length, 1);
+    const step = steps.json.data[0];
+    assert.equal(step.deliveryFileRetrievable, true);
+    assert.equal(step.status, "complete");
+
+    const manifest = await client.get(`${RT}/flow-steps/${step.id}/delivery-file`);
+    assert.equal(manifest.status, 200);
+    assert.equal(manifest.body.subarray(0, 2).toString("hex"), "fffe", "UTF-16LE with BOM");
+    const xml = manifest.body.toString("utf16le");
+    assert.match(xml, /<!DOCTYPE outputList>/);
+    assert.match(xml, /customersProcessed="4"/);
+    const download = await client.get(`${RT}/flow-steps/${step.id}/delivery-file?download=true`);
+    assert.match(download.headers.get("content-disposition") ?? "", /attachment/);
+
+    const filesPage = await client.get(`${RT}/flow-steps/${step.id}/delivery-file/output-files?offset=0&count=5`);
+    assert.equal(filesPage.json.page.totalElements, 13);
+    assert.equal(filesPage.json.data.length, 5);
+    const all = (await client.get(`${RT}/flow-steps/${step.id}/delivery-file/output-files?count=100`)).json
+      .data as string[];
+    const pdfFile = all.find((f) => f.endsWith(".pdf"))!;
+    const artifact = await client.get(`${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent(pdfFile)}`);
+    assert.equal(artifact.status, 200);
+    assert.equal(artifact.headers.get("content-type"), "application/pdf");
+    const byName = await client.get(
+      `${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent(path.posix.basename(pdfFile))}`,
+    );
+    assert.deepEqual(byName.body, artifact.body);
+    assert.equal(
+      (await client.get(`${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent("../../../etc/passwd")}`)).status,
+      404,
+    );
+    const jobDir = path.join(sim.outputRoot, "demo", "Demo", "jobs", fi.jobId);
+    assert.ok(statSync(jobDir).isDirectory());
+    assert.equal(readdirSync(jobDir)[0], fi.id);
+  });
+
+  it("ends a batch job in error with a message when the input cannot be read", async () => {
+    const res = await submit("a;b;c", "text/csv");
+    assert.equal(res.status, 200);
+    const job = await sim.waitForJob(res.json.data[0].jobId);
+    assert.equal(job.status, "error");
+    const errored = await client.get(`${RT}/jobs?filter=statuses:error`);
+    assert.equal(errored.json.data.length, 1);
+    assert.ok(errored.json.data[0].msg.length > 0);
+    const steps = await client.get(`${RT}/flow-steps?filter=jobId:${job.id};stepTypes:communication`);
+    assert.equal(steps.json.data[0].status, "error");
+    assert.equal((await client.get(`${RT}/flow-steps/${steps.json.data[0].id}/delivery-file`)).status, 404);
+  });
+
+  it("answers 404 for a channel no flow model listens on", async () => {
+    const res = await submit("{}", "application/json", "NoSuchChannel");
+    assert.equal(res.status, 404);
+    assert.equal(res.json.status, 404);
+  });
+
+  it("filters and pages jobs with the orchestration filter syntax", async () => {
+    const jobIds: string[] = [];
+    for (let i = 0; i < 3; i++)
+      jobIds.push(
+        (
+          await submit(
+            JSON.stringify(sim.seed.customers[i]),
+            "application/json",
+            EXSTREAM_DEMO.batchChannel,
+            `ext:${i}`,
+          )
+        ).json.data[0].jobId,
+      );
+    jobIds.push((await submit("x", "text/plain", EXSTREAM_DEMO.batchChannel, "bad")).json.data[0].jobId);
+    for (const id of jobIds) await sim.waitForJob(id);
+    const both = await client.get(
+      `${RT}/jobs?filter=${encodeURIComponent("statuses:complete,error")}&offset=0&count=10`,
+    );
+    assert.equal(both.json.page.totalElements, 4);
+    const complete = await client.get(`${RT}/jobs?filter=statuses:complete;modes:BATCH&offset=1&count=1`);
+    assert.equal(complete.json.page.totalElements, 3);
+    assert.equal(complete.json.data.length, 1);
+    assert.equal(complete.json.page.totalPages, 3);
+    const escaped = await client.get(`${RT}/jobs?filter=${encodeURIComponent("externalId:ext/colon/1")}`);
+    assert.equal(escaped.json.data.length, 1);
+    assert.equal(escaped.json.data[0].externalId, "ext:1");
+    const channel = await client.get(`${RT}/jobs?filter=channels:${EXSTREAM_DEMO.batchChannel};statuses:error`);
+    assert.equal(channel.json.data.length, 1);
+    assert.equal((await client.get(`${RT}/jobs?filter=colour:red`)).status, 400);
+    assert.equal((await client.get(`${RT}/jobs?filter=statuses`)).status, 400);
+  });
+});
