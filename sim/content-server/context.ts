@@ -1,0 +1,28 @@
+import type { ContentStore } from "./content";
+import type { Faults } from "./faults";
+import type { SimulatorOptions } from "./options";
+import type { Sessions } from "./sessions";
+import type { Store } from "./store";
+
+export interface Counters {
+  /** Successful logins per mode: POST api/v1/auth, OTDS credentials, OAuth2 token grants. */
+  logins: { otcs: number; otds: number; oauth: number };
+  /** Calls answered 401 for a missing, invalid or expired ticket. */
+  unauthorized: number;
+  /** API calls received (faulted ones excluded). */
+  requests: number;
+}
+
+export function emptyCounters(): Counters {
+  return { logins: { otcs: 0, otds: 0, oauth: 0 }, unauthorized: 0, requests: 0 };
+}
+
+/** What every route handler can reach. */
+export interface SimContext {
+  store: Store;
+  content: ContentStore;
+  sessions: Sessions;
+  faults: Faults;
+  options: SimulatorOptions;
+  counters: Counters;
+}

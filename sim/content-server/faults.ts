@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+
+// One injected fault. A rule without `path` applies to every API and OTDS call. `path` is relative to the base path
+// ("api/v2/nodes", "otdsws/oauth2/token") and matches that path and everything below it; a `*` segment matches any
+// one segment ("api/v2/nodes/*/versions"); a leading "^" makes it a regular expression.
+export interface FaultRule {
+  id?: string;
+  method?: string;
+  path?: string;
+  /** Answer with this status and `{"error": error}` instead of running the call. */
+  status?: number;
+  error?: string;
+  /** Drop the connection without an answer. */
+  reset?: boolean;
+  /** Delay before the call runs (or before the fault is answered). */
+  latencyMs?: number;
+  /** Invalidate every ticket before the call runs, so it meets an expired ticket. */
+  expireTickets?: boolean;
+  /** Chance the rule fires on a matching call (0–1); default 1. */
+  probability?: number;
+  /** How many more times the rule may fire; unlimited when absent. */
+  times?: number;
+}
+
+export interface FaultDecision {
+  latencyMs: number;
+  reset: boolean;
+  expireTickets: boolean;
+  status?: number;
+  error?: string;
+}
+
+interface CompiledRule {
+  rule: FaultRule;
+  pattern?: RegExp;
+}
+
+export class Faults {
+  private rules: CompiledRule[] = [];
+  injected = 0;
+
+  constructor(rules: FaultRule[] = []) {
+    for (const rule of rules) this.add(rule);
+  }
+
+  add(rule: FaultRule): FaultRule {
+    const stored: FaultRule = { ...rule, id: rule.id ?? randomBytes(4).toString("hex") };
+    if (
+      stored.status !== undefined &&
+      (!Number.isInteger(stored.status) || stored.status < 100 || stored.status > 599)
+    ) {
+      throw new Error("status must be an HTTP status code");
+    }
+    this.rules.push({ rule: stored, pattern: stored.path ? compile(stored.path) : undefined });
+    return stored;
+  }
+
+  remove(id: string): boolean {
+    const before = this.rules.length;
+    this.rules = this.rules.filter((r) => r.rule.id !== id);
+    return this.rules.length !== before;
+  }
+
+  clear(): void {
+    this.rules = [];
+  }
+
+  list(): FaultRule[] {
+    return this.rules.map((r) => ({ ...r.rule }));
+  }
+
+  decide(method: string, path: string): FaultDecision | undefined {
+    const relative = path.replace(/^\/+|\/+$/g, "");
+    let decision: FaultDecision | undefined;
+    for (const compiled of [...this.rules]) {
+      const { rule } = compiled;
+      if (rule.method && rule.method.toUpperCase() !== method) continue;
+      if (compiled.pattern && !compiled.pattern.test(relative)) continue;
+      if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
+      if (rule.times !== undefined) {
+        if (rule.times <= 0) continue;
+        rule.times--;
+        if (rule.times === 0) this.rules = this.rules.filter((r) => r !== compiled);
+      }
+      decision ??= { latencyMs: 0, reset: false, expireTickets: false };
+      decision.latencyMs += rule.latencyMs ?? 0;
+      decision.reset ||= rule.reset === true;
+      decision.expireTickets ||= rule.expireTickets === true;
+      if (rule.status !== undefined && decision.status === undefined) {
+        decision.status = rule.status;
+        decision.error = rule.error;
+      }
+    }
+    if (decision && (decision.reset || decision.status !== undefined || decision.expireTickets)) this.injected++;
+    return decision;
+  }
+}
+
+function compile(path: string): RegExp {
+  if (path.startsWith("^")) return new RegExp(path);
+  const body = path
+    .replace(/^\/+|\/+$/g, "")
+    .split("/")
+    .map((segment) => (segment === "*" ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
+    .join("/");
+  return new RegExp(`^${body}(/.*)?$`, "i");
+}

@@ -1,0 +1,66 @@
+import type { SimulatorFlags } from "../types";
+import type { FaultRule } from "./faults";
+
+export type SeedName = "demo" | "empty";
+
+export interface SimulatorOptions {
+  port: number;
+  host: string;
+  basePath: string;
+  /** Directory that keeps the store and content across restarts; in-memory (content in a temp dir) when absent. */
+  dataDir?: string;
+  seed: SeedName;
+  /** A ticket unused this long answers 401; 0 = never. */
+  ticketInactivityMs: number;
+  bearerLifetimeMs: number;
+  /** Status of GET api/v1|v2/nodes/{id} for a missing node: 400 per the OpenAPI description, 404 on some installations. */
+  missingNodeStatus: 400 | 404;
+  faults: FaultRule[];
+  oauthClient?: { id: string; secret: string };
+}
+
+const DEFAULT_INACTIVITY_MS = 2 * 60 * 60 * 1000;
+const DEFAULT_BEARER_LIFETIME_MS = 60 * 60 * 1000;
+
+function text(flags: SimulatorFlags, name: string): string | undefined {
+  const value = flags[name];
+  return typeof value === "string" && value.length > 0 ? value : undefined;
+}
+
+function number(flags: SimulatorFlags, name: string, fallback: number): number {
+  const value = text(flags, name);
+  if (value === undefined) return fallback;
+  const parsed = Number(value);
+  if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number`);
+  return parsed;
+}
+
+export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
+  const seed = text(flags, "seed") ?? "demo";
+  if (seed !== "demo" && seed !== "empty") throw new Error(`--seed must be demo or empty, not "${seed}"`);
+  const missing = number(flags, "missing-node-status", 400);
+  if (missing !== 400 && missing !== 404) throw new Error("--missing-node-status must be 400 or 404");
+  const basePath = "/" + (text(flags, "base-path") ?? "/cs/cs").replace(/^\/+|\/+$/g, "");
+  const faults: FaultRule[] = [];
+  const rules = text(flags, "faults");
+  if (rules) faults.push(...(JSON.parse(rules) as FaultRule[]));
+  const failRate = number(flags, "fail-rate", 0);
+  if (failRate > 0) faults.push({ probability: failRate, status: number(flags, "fail-status", 503) });
+  const resetRate = number(flags, "reset-rate", 0);
+  if (resetRate > 0) faults.push({ probability: resetRate, reset: true });
+  const latencyMs = number(flags, "latency-ms", 0);
+  if (latencyMs > 0) faults.push({ latencyMs });
+  const clientId = text(flags, "oauth-client-id");
+  return {
+    port: number(flags, "port", 0),
+    host: text(flags, "host") ?? "127.0.0.1",
+    basePath: basePath === "/" ? "" : basePath,
+    dataDir: text(flags, "data"),
+    seed,
+    ticketInactivityMs: number(flags, "ticket-inactivity-ms", DEFAULT_INACTIVITY_MS),
+    bearerLifetimeMs: number(flags, "bearer-lifetime-ms", DEFAULT_BEARER_LIFETIME_MS),
+    missingNodeStatus: missing,
+    faults,
+    oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,
+  };
+}

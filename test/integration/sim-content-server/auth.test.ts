@@ -1,0 +1,138 @@
+import assert from "node:assert/strict";
+import { setTimeout as sleep } from "node:timers/promises";
+import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
+import { CsCaller, form } from "./cs-http";
+
+describe("content-server simulator: authentication", () => {
+  let sim: ContentServerSimulator;
+  before(async () => {
+    sim = await startSeededContentServer();
+  });
+  after(() => sim.close());
+
+  it("POST api/v1/auth with form fields answers a ticket; wrong password 401, missing fields 500", async () => {
+    const cs = new CsCaller(sim.url);
+    const ok = await cs.call("POST", "api/v1/auth", form({ username: "Admin", password: "livelink" }), false);
+    assert.equal(ok.status, 200);
+    assert.equal(typeof ok.json.ticket, "string");
+    const wrong = await cs.call("POST", "api/v1/auth", form({ username: "Admin", password: "nope" }), false);
+    assert.equal(wrong.status, 401);
+    assert.equal(typeof wrong.json.error, "string");
+    const missing = await cs.call("POST", "api/v1/auth", form({ username: "Admin" }), false);
+    assert.equal(missing.status, 500);
+  });
+
+  it("refuses application/json bodies", async () => {
+    const res = await fetch(`${sim.url}/api/v1/auth`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ username: "Admin", password: "livelink" }),
+    });
+    assert.equal(res.status, 400);
+    assert.match(((await res.json()) as { error: string }).error, /application\/json/);
+  });
+
+  it("answers 401 without a ticket and accepts the header case-insensitively, with a trailing slash", async () => {
+    const none = await fetch(`${sim.url}/api/v2/nodes/2000`);
+    assert.equal(none.status, 401);
+    assert.deepEqual(await none.json(), { error: "Authentication Required" });
+    const cs = await new CsCaller(sim.url).login();
+    const res = await fetch(`${sim.url}/api/v2/nodes/2000/`, { headers: { otcsticket: cs.ticket } });
+    assert.equal(res.status, 200);
+  });
+
+  it("hands back a fresh ticket in the OTCSTicket response header, and both old and new work", async () => {
+    const cs = await new CsCaller(sim.url).login();
+    const first = cs.ticket;
+    const res = await fetch(`${sim.url}/api/v1/auth`, { headers: { OTCSTicket: first } });
+    const fresh = res.headers.get("otcsticket");
+    assert.ok(fresh && fresh !== first);
+    assert.equal(((await res.json()) as any).data.name, "Admin");
+    assert.equal((await fetch(`${sim.url}/api/v1/ping`, { headers: { OTCSTicket: fresh } })).status, 200);
+    assert.equal((await fetch(`${sim.url}/api/v1/auth`, { headers: { OTCSTicket: first } })).status, 200);
+  });
+
+  it("DELETE api/v1/auth invalidates the session", async () => {
+    const cs = await new CsCaller(sim.url).login();
+    const ticket = cs.ticket;
+    assert.equal((await cs.delete("api/v1/auth")).status, 200);
+    assert.equal((await fetch(`${sim.url}/api/v1/auth`, { headers: { OTCSTicket: ticket } })).status, 401);
+  });
+
+  it("expires tickets after the configured inactivity and on forced expiry", async () => {
+    const short = await startSeededContentServer({ "ticket-inactivity-ms": "150" });
+    try {
+      const cs = await new CsCaller(short.url).login();
+      assert.equal((await cs.get("api/v1/auth")).status, 200);
+      await sleep(80);
+      assert.equal((await cs.get("api/v1/auth")).status, 200, "activity keeps the session alive");
+      await sleep(250);
+      const expired = await cs.get("api/v1/auth");
+      assert.equal(expired.status, 401);
+      assert.equal(typeof expired.json.error, "string");
+      await cs.login();
+      short.expireAllTickets();
+      assert.equal((await cs.get("api/v1/auth")).status, 401);
+      assert.equal(short.counters.unauthorized, 2);
+      assert.equal(short.counters.logins.otcs, 2);
+    } finally {
+      await short.close();
+    }
+  });
+
+  it("accepts an OTDS credentials ticket as OTDSTicket and exchanges it for an OTCSTicket", async () => {
+    const res = await fetch(`${sim.otdsUrl}/otdsws/rest/authentication/credentials`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ userName: "Admin", password: "livelink" }),
+    });
+    assert.equal(res.status, 200);
+    const { ticket } = (await res.json()) as { ticket: string };
+    assert.ok(ticket.startsWith("*OTDSSSO*"));
+    const me = await fetch(`${sim.url}/api/v1/auth`, { headers: { OTDSTicket: ticket } });
+    assert.equal(me.status, 200);
+    const csTicket = me.headers.get("otcsticket")!;
+    assert.equal((await fetch(`${sim.url}/api/v2/nodes/2000`, { headers: { OTCSTicket: csTicket } })).status, 200);
+    const bad = await fetch(`${sim.otdsUrl}/otdsws/v1/authentication/credentials`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ user_name: "Admin", password: "wrong" }),
+    });
+    assert.equal(bad.status, 401);
+  });
+
+  it("issues an OAuth2 client-credentials bearer accepted as Authorization: Bearer", async () => {
+    const before = sim.counters.logins.oauth;
+    const basic = Buffer.from("node-red:node-red-secret").toString("base64");
+    const res = await fetch(`${sim.otdsUrl}/otdsws/oauth2/token`, {
+      method: "POST",
+      headers: { Authorization: `Basic ${basic}` },
+      body: form({
+        grant_type: "client_credentials",
+        requested_token_type: "urn:ietf:params:oauth:token-type:access_token",
+      }),
+    });
+    assert.equal(res.status, 200);
+    const token = (await res.json()) as { access_token: string; token_type: string };
+    assert.equal(token.token_type, "Bearer");
+    const me = await fetch(`${sim.url}/api/v1/auth`, { headers: { Authorization: `Bearer ${token.access_token}` } });
+    assert.equal(me.status, 200);
+    assert.equal(((await me.json()) as any).data.name, "otintegration");
+    assert.ok(me.headers.get("otcsticket"));
+    assert.equal(sim.counters.logins.oauth, before + 1);
+    const wrong = await fetch(`${sim.otdsUrl}/otdsws/oauth2/token`, {
+      method: "POST",
+      body: form({ grant_type: "client_credentials", client_id: "node-red", client_secret: "x" }),
+    });
+    assert.equal(wrong.status, 401);
+  });
+
+  it("serves serverinfo (with session settings) and ping without a ticket", async () => {
+    const info = await fetch(`${sim.url}/api/v1/serverinfo`);
+    assert.equal(info.status, 200);
+    const body = (await info.json()) as any;
+    assert.equal(body.sessions.expire_after_last_request, true);
+    assert.equal(typeof body.server.version, "string");
+    assert.equal((await fetch(`${sim.url}/api/v1/ping/`)).status, 200);
+  });
+});
