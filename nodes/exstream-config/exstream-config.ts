@@ -1,0 +1,126 @@
+import type { NodeAPI } from "node-red";
+import { ExstreamClient, type ExstreamClientOptions, type TlsOptions } from "../lib/exstream";
+import { registerAdminEndpoint } from "../lib/node-red/admin";
+import { expandEnvPlaceholders } from "../lib/node-red/env";
+import { buildClientOptions } from "./client-options";
+import type {
+  ExstreamConfigCredentials,
+  ExstreamConfigDef,
+  ExstreamConfigNode,
+  ExstreamConfigProperties,
+  TestConnectionRequest,
+  TlsConfigNode,
+} from "./types";
+
+/** What the editor shows in a password field that holds a stored (never sent) value. */
+const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
+const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
+  "baseUrl",
+  "domain",
+  "tokenUrl",
+  "tenant",
+  "otdsUrl",
+  "tokenPath",
+  "grantType",
+  "clientAuth",
+  "scope",
+  "tls",
+  "timeoutMs",
+  "maxConcurrent",
+  "retryAttempts",
+  "retryBaseDelayMs",
+  "retryMaxDelayMs",
+];
+
+export = function (RED: NodeAPI): void {
+  function tlsOptionsOf(tlsNodeId: string | undefined): TlsOptions | undefined {
+    if (!tlsNodeId) return undefined;
+    const tlsNode = RED.nodes.getNode(tlsNodeId) as TlsConfigNode | null;
+    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
+      throw new Error(`exstream-config: TLS configuration ${tlsNodeId} is not deployed`);
+    }
+    return tlsNode.addTLSOptions({}) as TlsOptions;
+  }
+
+  function ExstreamConfig(this: ExstreamConfigNode, def: ExstreamConfigDef): void {
+    RED.nodes.createNode(this, def);
+    let client: ExstreamClient | undefined;
+
+    this.clientOptions = () =>
+      buildClientOptions(
+        def,
+        this.credentials ?? {},
+        (value) => expandEnvPlaceholders(value, RED, this),
+        tlsOptionsOf(expandEnvPlaceholders(def.tls, RED, this)),
+      );
+
+    this.getClient = () => {
+      client ??= new ExstreamClient(this.clientOptions());
+      return client;
+    };
+
+    this.on("close", (done: () => void) => {
+      const closing = client;
+      client = undefined;
+      closing?.close();
+      done();
+    });
+  }
+
+  RED.nodes.registerType<ExstreamConfigNode, ExstreamConfigDef, object, ExstreamConfigCredentials>(
+    "exstream-config",
+    ExstreamConfig,
+    {
+      credentials: {
+        clientId: { type: "text" },
+        clientSecret: { type: "password" },
+        username: { type: "text" },
+        password: { type: "password" },
+      },
+    },
+  );
+
+  /**
+   * "Test connection" from the edit dialog: obtains a token with the dialog's values (or a deployed node's) and reads
+   * the Design API version and domains. Stored secrets are used where the dialog shows the placeholder.
+   */
+  registerAdminEndpoint(RED, "post", "/exstream-config/test-connection", "exstream-config.write", async (req) => {
+    const body = (req.body ?? {}) as TestConnectionRequest;
+    const deployed = body.id ? (RED.nodes.getNode(body.id) as ExstreamConfigNode | null) : null;
+    const stored =
+      (body.id ? (RED.nodes.getCredentials(body.id) as ExstreamConfigCredentials | undefined) : undefined) ?? {};
+    let options: ExstreamClientOptions;
+    if (body.baseUrl === undefined && deployed) {
+      options = deployed.clientOptions();
+    } else {
+      const props: Partial<ExstreamConfigProperties> = {};
+      for (const name of PROPERTY_NAMES) {
+        const value = body[name];
+        if (value !== undefined && value !== null) (props as Record<string, unknown>)[name] = value;
+      }
+      const secret = (given: string | undefined, storedValue: string | undefined) =>
+        given === undefined || given === STORED_PASSWORD_PLACEHOLDER ? storedValue : given;
+      const credentials: ExstreamConfigCredentials = {
+        clientId: body.clientId ?? stored.clientId,
+        clientSecret: secret(body.clientSecret, stored.clientSecret),
+        username: body.username ?? stored.username,
+        password: secret(body.password, stored.password),
+      };
+      const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
+      options = buildClientOptions(props, credentials, expand, tlsOptionsOf(expand(props.tls)));
+    }
+    const client = new ExstreamClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
+    try {
+      const check = await client.testConnection();
+      return {
+        ok: true,
+        version:
+          check.version.versionString ?? [check.version.major, check.version.minor, check.version.patch].join("."),
+        domains: check.domains,
+        domainFound: check.domainFound,
+      };
+    } finally {
+      client.close();
+    }
+  });
+};

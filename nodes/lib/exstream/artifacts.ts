@@ -1,0 +1,113 @@
+/**
+ * Outputs of a communication step — delivery file, output files, artifacts, customer zips, message file — always
+ * streamed to disk (`<dest>.part`, then renamed), never held whole in memory.
+ */
+import { createWriteStream, promises as fsp } from "node:fs";
+import path from "node:path";
+import type { Readable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { seg, type ExstreamContext } from "./context";
+import { iteratePages, toPage } from "./runtime";
+import type { Page, PageRequest } from "./types";
+
+export interface DownloadedFile {
+  path: string;
+  bytes: number;
+  contentType?: string;
+}
+
+const stepUrl = (ctx: ExstreamContext, stepId: string, domain?: string): string =>
+  `${ctx.orchestrationUrl}/runtime/${seg(domain ?? ctx.domain)}/flow-steps/${seg(stepId)}`;
+
+/** The step's `_STDDELIVERYFILE.xml`, bytes as served (typically UTF-16): parse it with `openDeliveryManifest`. */
+export function downloadDeliveryFile(
+  ctx: ExstreamContext,
+  stepId: string,
+  destPath: string,
+  domain?: string,
+): Promise<DownloadedFile> {
+  return download(ctx, "download delivery file", `${stepUrl(ctx, stepId, domain)}/delivery-file`, destPath, {
+    download: true,
+  });
+}
+
+/** One page of output file paths (relative to the step's `output/` folder). */
+export async function listOutputFiles(
+  ctx: ExstreamContext,
+  stepId: string,
+  page: PageRequest = {},
+  domain?: string,
+): Promise<Page<string>> {
+  const res = await ctx.transport.request<unknown>({
+    operation: "list output files",
+    method: "GET",
+    url: `${stepUrl(ctx, stepId, domain)}/delivery-file/output-files`,
+    params: { offset: page.offset ?? 0, count: page.count ?? 100 },
+  });
+  return toPage<string>(res.data);
+}
+
+export const iterateOutputFiles = (ctx: ExstreamContext, stepId: string, pageSize?: number, domain?: string) =>
+  iteratePages<string>((p) => listOutputFiles(ctx, stepId, p, domain), pageSize);
+
+/** One output file by the name `listOutputFiles` gave (sent as one encoded path segment). */
+export function downloadArtifact(
+  ctx: ExstreamContext,
+  stepId: string,
+  artifactName: string,
+  destPath: string,
+  domain?: string,
+): Promise<DownloadedFile> {
+  const url = `${stepUrl(ctx, stepId, domain)}/artifact/${seg(artifactName)}`;
+  return download(ctx, "download artifact", url, destPath);
+}
+
+/** A zip of every output of one customer. */
+export function downloadCustomerArtifacts(
+  ctx: ExstreamContext,
+  stepId: string,
+  customerNumber: string,
+  destPath: string,
+  domain?: string,
+): Promise<DownloadedFile> {
+  const url = `${stepUrl(ctx, stepId, domain)}/customer-artifacts/${seg(customerNumber)}`;
+  return download(ctx, "download customer artifacts", url, destPath);
+}
+
+/** The engine message log of the step. */
+export function downloadMessageFile(
+  ctx: ExstreamContext,
+  stepId: string,
+  destPath: string,
+  domain?: string,
+): Promise<DownloadedFile> {
+  return download(ctx, "download message file", `${stepUrl(ctx, stepId, domain)}/message-file`, destPath, {
+    download: true,
+  });
+}
+
+/** Streams a GET response into `destPath` via a `.part` file; a failed attempt leaves nothing behind. */
+export async function download(
+  ctx: ExstreamContext,
+  operation: string,
+  url: string,
+  destPath: string,
+  params?: Record<string, string | number | boolean>,
+): Promise<DownloadedFile> {
+  await fsp.mkdir(path.dirname(destPath), { recursive: true });
+  const partPath = `${destPath}.part`;
+  try {
+    return await ctx.transport.stream(
+      { operation, method: "GET", url, params, headers: { Accept: "*/*" } },
+      async (body: Readable, res) => {
+        await pipeline(body, createWriteStream(partPath));
+        const { size } = await fsp.stat(partPath);
+        await fsp.rename(partPath, destPath);
+        return { path: destPath, bytes: size, contentType: res.headers["content-type"] };
+      },
+    );
+  } catch (err) {
+    await fsp.rm(partPath, { force: true });
+    throw err;
+  }
+}

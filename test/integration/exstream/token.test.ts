@@ -1,0 +1,101 @@
+import assert from "node:assert/strict";
+import { ExstreamError } from "../../../nodes/lib/exstream";
+import { CLOUD_TOKEN_PATH_TEMPLATE } from "../../../nodes/lib/exstream/token";
+import { clientFor, EXSTREAM_DEMO, withSimulator } from "./setup";
+
+describe("Exstream client: OTDS token", () => {
+  const { sim } = withSimulator();
+
+  it("derives the token URL from base URL + tenant, or takes it as given", () => {
+    const derived = clientFor(sim());
+    assert.equal(derived.tokenUrl, `${sim().url}/otdsws/otdstenant/demo/oauth2/token`);
+    const cloud = clientFor(sim(), { tokenPathTemplate: CLOUD_TOKEN_PATH_TEMPLATE });
+    assert.equal(cloud.tokenUrl, `${sim().url}/tenants/demo/oauth2/token`);
+    const explicit = clientFor(sim(), { tokenUrl: "https://otds.example.test/token", tenant: undefined });
+    assert.equal(explicit.tokenUrl, "https://otds.example.test/token");
+    for (const c of [derived, cloud, explicit]) c.close();
+  });
+
+  for (const [label, auth] of [
+    ["client credentials, client auth in the body", {}],
+    ["client credentials, HTTP Basic client auth", { clientAuth: "basic" as const }],
+    [
+      "the password grant",
+      { grantType: "password" as const, username: EXSTREAM_DEMO.username, password: EXSTREAM_DEMO.password },
+    ],
+    ["the cloud token path", { tokenPathTemplate: CLOUD_TOKEN_PATH_TEMPLATE }],
+  ] as const) {
+    it(`obtains a token with ${label} and calls the Design API with it`, async () => {
+      const client = clientFor(sim(), auth);
+      try {
+        const result = await client.testConnection();
+        assert.equal(result.domainFound, true);
+        assert.ok(result.domains.includes("Demo"));
+        assert.equal(client.tokenRequestCount, 1);
+      } finally {
+        client.close();
+      }
+    });
+  }
+
+  it("reuses one token for many calls", async () => {
+    const client = clientFor(sim());
+    try {
+      for (let i = 0; i < 5; i++) await client.listDomains();
+      assert.equal(client.tokenRequestCount, 1);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("sends exactly one token request when twenty concurrent calls meet a token the server has expired", async () => {
+    const client = clientFor(sim(), {}, { maxConcurrent: 8 });
+    try {
+      await client.listDomains();
+      const issuedBefore = sim().counters().tokensIssued;
+      sim().expireTokens();
+      const results = await Promise.all(Array.from({ length: 20 }, () => client.listDomains()));
+      assert.equal(results.length, 20);
+      assert.equal(client.tokenRequestCount, 2, "one initial token + one renewal");
+      assert.equal(sim().counters().tokensIssued - issuedBefore, 1, "the server issued exactly one new token");
+    } finally {
+      client.close();
+    }
+  });
+
+  it("renews a token before it expires: twenty concurrent calls after the refresh point cause one token request", async () => {
+    sim().setTokenLifetime(1);
+    const client = clientFor(sim(), { refreshMarginMs: 500 });
+    try {
+      await client.listDomains();
+      const issuedBefore = sim().counters().tokensIssued;
+      const unauthorizedBefore = sim().counters().unauthorized;
+      await new Promise((r) => setTimeout(r, 750)); // past the refresh point (1 s − 1/3 s margin), before expiry
+      await Promise.all(Array.from({ length: 20 }, () => client.listDomains()));
+      assert.equal(sim().counters().tokensIssued - issuedBefore, 1);
+      assert.equal(sim().counters().unauthorized, unauthorizedBefore, "renewed before the server refused it");
+    } finally {
+      sim().setTokenLifetime(900);
+      client.close();
+    }
+  });
+
+  it("fails with an ExstreamError (status 401, operation token) for wrong credentials, without the secret", async () => {
+    const wrongSecret = "definitely-wrong-secret-value";
+    const client = clientFor(sim(), { clientSecret: wrongSecret });
+    try {
+      await assert.rejects(client.listDomains(), (err: unknown) => {
+        assert.ok(err instanceof ExstreamError);
+        assert.equal(err.name, "ExstreamError");
+        assert.equal(err.operation, "token");
+        assert.ok(err.status === 400 || err.status === 401, `status ${err.status}`);
+        assert.ok(!JSON.stringify(err).includes(wrongSecret));
+        assert.ok(!String(err.stack).includes(wrongSecret));
+        return true;
+      });
+      assert.equal(client.tokenRequestCount, 1, "a refused token request is not retried");
+    } finally {
+      client.close();
+    }
+  });
+});

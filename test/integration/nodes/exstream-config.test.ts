@@ -1,0 +1,254 @@
+import assert from "node:assert/strict";
+import { promises as fsp } from "node:fs";
+import http from "node:http";
+import os from "node:os";
+import path from "node:path";
+import helper from "node-red-node-test-helper";
+import exstreamConfig from "../../../nodes/exstream-config/exstream-config";
+import type { ExstreamConfigNode } from "../../../nodes/exstream-config/types";
+import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+
+helper.init(require.resolve("node-red"));
+
+const ENV = {
+  EXS_TEST_URL: "",
+  EXS_TEST_CLIENT_ID: EXSTREAM_DEMO.clientId,
+  EXS_TEST_CLIENT_SECRET: EXSTREAM_DEMO.clientSecret,
+  EXS_TEST_USER: EXSTREAM_DEMO.username,
+  EXS_TEST_PASSWORD: EXSTREAM_DEMO.password,
+};
+
+describe("exstream-config node", () => {
+  let sim: TestExstreamSim;
+
+  before(async () => {
+    sim = await startTestExstreamSim();
+    ENV.EXS_TEST_URL = sim.url;
+    Object.assign(process.env, ENV);
+  });
+  after(async () => {
+    for (const name of Object.keys(ENV)) delete process.env[name];
+    await sim.close();
+  });
+
+  describe("in the test runtime", () => {
+    beforeEach(async () => {
+      await helper.startServer();
+    });
+    afterEach(async () => {
+      await helper.unload();
+      await helper.stopServer();
+    });
+
+    const configNode = (extra: Record<string, unknown> = {}) => ({
+      id: "exs1",
+      type: "exstream-config",
+      name: "demo",
+      baseUrl: "${EXS_TEST_URL}",
+      domain: "Demo",
+      tenant: "demo",
+      grantType: "client_credentials",
+      clientAuth: "body",
+      timeoutMs: "5000",
+      maxConcurrent: "4",
+      retryAttempts: "2",
+      ...extra,
+    });
+
+    it("expands ${ENV} in properties and credentials and owns one lazily created client", async () => {
+      await helper.load(exstreamConfig, [configNode()], {
+        exs1: { clientId: "${EXS_TEST_CLIENT_ID}", clientSecret: "${EXS_TEST_CLIENT_SECRET}" },
+      });
+      const node = helper.getNode("exs1") as unknown as ExstreamConfigNode;
+      const options = node.clientOptions();
+      assert.equal(options.baseUrl, sim.url);
+      assert.equal(options.auth.clientId, EXSTREAM_DEMO.clientId);
+      assert.equal(options.auth.clientSecret, EXSTREAM_DEMO.clientSecret);
+      const client = node.getClient();
+      assert.equal(node.getClient(), client, "one client per config node");
+      const check = await client.testConnection();
+      assert.equal(check.domainFound, true);
+    });
+
+    it("supports the password grant with HTTP Basic client authentication", async () => {
+      await helper.load(exstreamConfig, [configNode({ grantType: "password", clientAuth: "basic" })], {
+        exs1: {
+          clientId: "${EXS_TEST_CLIENT_ID}",
+          clientSecret: "${EXS_TEST_CLIENT_SECRET}",
+          username: "${EXS_TEST_USER}",
+          password: "${EXS_TEST_PASSWORD}",
+        },
+      });
+      const node = helper.getNode("exs1") as unknown as ExstreamConfigNode;
+      assert.ok((await node.getClient().listDomains()).length > 0);
+    });
+
+    it("tests the connection of a deployed node through the admin endpoint", async () => {
+      await helper.load(exstreamConfig, [configNode()], {
+        exs1: { clientId: "${EXS_TEST_CLIENT_ID}", clientSecret: "${EXS_TEST_CLIENT_SECRET}" },
+      });
+      const res = await helper.request().post("/exstream-config/test-connection").send({ id: "exs1" }).expect(200);
+      assert.equal(res.body.ok, true);
+      assert.equal(res.body.domainFound, true);
+      assert.ok(res.body.domains.includes("Demo"));
+      assert.ok(res.body.version);
+    });
+
+    it("tests the dialog's unsaved values, using the stored secret where the dialog shows __PWRD__", async () => {
+      await helper.load(exstreamConfig, [configNode()], {
+        exs1: { clientId: EXSTREAM_DEMO.clientId, clientSecret: EXSTREAM_DEMO.clientSecret },
+      });
+      const dialog = {
+        id: "exs1",
+        baseUrl: sim.url,
+        domain: "DemoSimple",
+        tenant: "demo",
+        grantType: "client_credentials",
+        clientId: EXSTREAM_DEMO.clientId,
+        clientSecret: "__PWRD__",
+      };
+      const res = await helper.request().post("/exstream-config/test-connection").send(dialog).expect(200);
+      assert.equal(res.body.domainFound, true);
+    });
+
+    it("answers a failed test with the error's message and no secret", async () => {
+      await helper.load(exstreamConfig, [configNode()], {});
+      const wrong = "not-the-secret-at-all";
+      const res = await helper
+        .request()
+        .post("/exstream-config/test-connection")
+        .send({
+          baseUrl: sim.url,
+          domain: "Demo",
+          tenant: "demo",
+          clientId: EXSTREAM_DEMO.clientId,
+          clientSecret: wrong,
+        })
+        .expect(502);
+      assert.equal(res.body.error, "ExstreamError");
+      assert.match(res.body.message, /token/);
+      assert.ok(!JSON.stringify(res.body).includes(wrong));
+    });
+
+    it("reports a configuration without tenant or token URL as an error", async () => {
+      await helper.load(exstreamConfig, [configNode({ tenant: "" })], {
+        exs1: { clientId: "x", clientSecret: "y" },
+      });
+      const node = helper.getNode("exs1") as unknown as ExstreamConfigNode;
+      assert.throws(() => node.getClient(), /token URL or a tenant/);
+    });
+  });
+
+  describe("with adminAuth in an embedded runtime", function () {
+    this.timeout(30_000);
+    let server: http.Server;
+    let base: string;
+    let userDir: string;
+    let RED: any;
+
+    before(async () => {
+      userDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exs-nr-"));
+      const pkgDir = await packageUnderTest(userDir);
+      const express = require("express");
+      const bcrypt = require("bcryptjs");
+      RED = require("node-red");
+      const app = express();
+      server = http.createServer(app);
+      const hash = bcrypt.hashSync("pw-for-tests", 8);
+      RED.init(server, {
+        userDir,
+        flowFile: "flows.json",
+        credentialSecret: "exs-test",
+        httpAdminRoot: "/admin",
+        httpNodeRoot: "/api",
+        disableEditor: true,
+        nodesDir: [pkgDir],
+        logging: { console: { level: process.env.EXS_NR_LOG ?? "off" } },
+        editorTheme: { projects: { enabled: false } },
+        adminAuth: {
+          type: "credentials",
+          users: [
+            { username: "viewer", password: hash, permissions: "read" },
+            { username: "editor", password: hash, permissions: "*" },
+          ],
+        },
+      });
+      app.use("/admin", RED.httpAdmin);
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
+      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
+      await RED.start();
+    });
+    after(async () => {
+      await RED?.stop();
+      await new Promise((resolve) => server?.close(resolve));
+      await fsp.rm(userDir, { recursive: true, force: true });
+    });
+
+    async function tokenOf(username: string, scope: string): Promise<string> {
+      const res = await fetch(`${base}/admin/auth/token`, {
+        method: "POST",
+        headers: { "Content-Type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams({
+          client_id: "node-red-admin",
+          grant_type: "password",
+          scope,
+          username,
+          password: "pw-for-tests",
+        }),
+      });
+      assert.equal(res.status, 200, "admin login");
+      return ((await res.json()) as { access_token: string }).access_token;
+    }
+
+    const dialog = () => ({
+      baseUrl: sim.url,
+      domain: "Demo",
+      tenant: "demo",
+      clientId: EXSTREAM_DEMO.clientId,
+      clientSecret: EXSTREAM_DEMO.clientSecret,
+    });
+    const post = (token?: string) =>
+      fetch(`${base}/admin/exstream-config/test-connection`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify(dialog()),
+      });
+
+    it("refuses an anonymous caller", async () => {
+      assert.equal((await post()).status, 401);
+    });
+
+    it("refuses a user without exstream-config.write", async () => {
+      assert.equal((await post(await tokenOf("viewer", "read"))).status, 401);
+    });
+
+    it("answers a user with the permission", async () => {
+      const res = await post(await tokenOf("editor", "*"));
+      assert.equal(res.status, 200);
+      assert.equal(((await res.json()) as { domainFound: boolean }).domainFound, true);
+    });
+  });
+});
+
+/** A throw-away node package that loads the TypeScript node through tsx (already registered by mocha). */
+async function packageUnderTest(root: string): Promise<string> {
+  const dir = path.join(root, "pkg");
+  const src = path.resolve(__dirname, "../../../nodes/exstream-config");
+  await fsp.mkdir(dir, { recursive: true });
+  await fsp.writeFile(
+    path.join(dir, "package.json"),
+    JSON.stringify({
+      name: "exstream-config-under-test",
+      version: "0.0.0",
+      "node-red": { nodes: { "exstream-config": "exstream-config.js" } },
+    }),
+  );
+  await fsp.writeFile(
+    path.join(dir, "exstream-config.js"),
+    `require(${JSON.stringify(require.resolve("tsx/cjs"))});\n` +
+      `const m = require(${JSON.stringify(path.join(src, "exstream-config.ts"))});\nmodule.exports = m.default || m;\n`,
+  );
+  await fsp.copyFile(path.join(src, "exstream-config.html"), path.join(dir, "exstream-config.html"));
+  await fsp.cp(path.join(src, "locales"), path.join(dir, "locales"), { recursive: true });
+  return dir;
+}
