@@ -110,7 +110,7 @@ function readMultipart(req: IncomingMessage, content: ContentStore): Promise<For
     const pending: Array<Promise<void>> = [];
     let parser: busboy.Busboy;
     try {
-      parser = busboy({ headers: req.headers, limits: { fieldSize: MAX_FIELD_BYTES } });
+      parser = busboy({ headers: req.headers, defParamCharset: "utf8", limits: { fieldSize: MAX_FIELD_BYTES } });
     } catch (err) {
       reject(serverMultipartError(err));
       return;

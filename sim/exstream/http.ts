@@ -148,7 +148,7 @@ export function readMultipart(req: IncomingMessage): Promise<MultipartBody> {
   }
   return new Promise((resolve, reject) => {
     const result: MultipartBody = { files: [], fields: {} };
-    const parser = busboy({ headers: req.headers, limits: { fileSize: MAX_BODY_BYTES } });
+    const parser = busboy({ headers: req.headers, defParamCharset: "utf8", limits: { fileSize: MAX_BODY_BYTES } });
     parser.on("file", (field, stream, info) => {
       const chunks: Buffer[] = [];
       stream.on("data", (c: Buffer) => chunks.push(c));

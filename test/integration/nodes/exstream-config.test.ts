@@ -1,9 +1,6 @@
 import assert from "node:assert/strict";
-import { promises as fsp } from "node:fs";
-import http from "node:http";
-import os from "node:os";
-import path from "node:path";
 import helper from "node-red-node-test-helper";
+import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../../helpers/embedded-node-red";
 import exstreamConfig from "../../../nodes/exstream-config/exstream-config";
 import type { ExstreamConfigNode } from "../../../nodes/exstream-config/types";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
@@ -141,64 +138,22 @@ describe("exstream-config node", () => {
 
   describe("with adminAuth in an embedded runtime", function () {
     this.timeout(30_000);
-    let server: http.Server;
-    let base: string;
-    let userDir: string;
-    let RED: any;
+    let nr: EmbeddedNodeRed;
 
     before(async () => {
-      userDir = await fsp.mkdtemp(path.join(os.tmpdir(), "exs-nr-"));
-      const pkgDir = await packageUnderTest(userDir);
-      const express = require("express");
-      const bcrypt = require("bcryptjs");
-      RED = require("node-red");
-      const app = express();
-      server = http.createServer(app);
-      const hash = bcrypt.hashSync("pw-for-tests", 8);
-      RED.init(server, {
-        userDir,
-        flowFile: "flows.json",
-        credentialSecret: "exs-test",
-        httpAdminRoot: "/admin",
-        httpNodeRoot: "/api",
-        disableEditor: true,
-        nodesDir: [pkgDir],
-        logging: { console: { level: process.env.EXS_NR_LOG ?? "off" } },
-        editorTheme: { projects: { enabled: false } },
-        adminAuth: {
-          type: "credentials",
-          users: [
-            { username: "viewer", password: hash, permissions: "read" },
-            { username: "editor", password: hash, permissions: "*" },
-          ],
-        },
+      nr = await startEmbeddedNodeRed({
+        nodeTypes: ["exstream-config"],
+        users: [
+          { username: "viewer", password: "pw-for-tests", permissions: "read" },
+          { username: "editor", password: "pw-for-tests", permissions: "*" },
+        ],
       });
-      app.use("/admin", RED.httpAdmin);
-      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", () => resolve()));
-      base = `http://127.0.0.1:${(server.address() as { port: number }).port}`;
-      await RED.start();
     });
     after(async () => {
-      await RED?.stop();
-      await new Promise((resolve) => server?.close(resolve));
-      await fsp.rm(userDir, { recursive: true, force: true });
+      await nr?.stop();
     });
 
-    async function tokenOf(username: string, scope: string): Promise<string> {
-      const res = await fetch(`${base}/admin/auth/token`, {
-        method: "POST",
-        headers: { "Content-Type": "application/x-www-form-urlencoded" },
-        body: new URLSearchParams({
-          client_id: "node-red-admin",
-          grant_type: "password",
-          scope,
-          username,
-          password: "pw-for-tests",
-        }),
-      });
-      assert.equal(res.status, 200, "admin login");
-      return ((await res.json()) as { access_token: string }).access_token;
-    }
+    const tokenOf = (username: string) => nr.token(username, "pw-for-tests");
 
     const dialog = () => ({
       baseUrl: sim.url,
@@ -208,7 +163,7 @@ describe("exstream-config node", () => {
       clientSecret: EXSTREAM_DEMO.clientSecret,
     });
     const post = (token?: string) =>
-      fetch(`${base}/admin/exstream-config/test-connection`, {
+      fetch(`${nr.adminUrl}/exstream-config/test-connection`, {
         method: "POST",
         headers: { "Content-Type": "application/json", ...(token ? { Authorization: `Bearer ${token}` } : {}) },
         body: JSON.stringify(dialog()),
@@ -219,36 +174,13 @@ describe("exstream-config node", () => {
     });
 
     it("refuses a user without exstream-config.write", async () => {
-      assert.equal((await post(await tokenOf("viewer", "read"))).status, 401);
+      assert.equal((await post(await tokenOf("viewer"))).status, 401);
     });
 
     it("answers a user with the permission", async () => {
-      const res = await post(await tokenOf("editor", "*"));
+      const res = await post(await tokenOf("editor"));
       assert.equal(res.status, 200);
       assert.equal(((await res.json()) as { domainFound: boolean }).domainFound, true);
     });
   });
 });
-
-/** A throw-away node package that loads the TypeScript node through tsx (already registered by mocha). */
-async function packageUnderTest(root: string): Promise<string> {
-  const dir = path.join(root, "pkg");
-  const src = path.resolve(__dirname, "../../../nodes/exstream-config");
-  await fsp.mkdir(dir, { recursive: true });
-  await fsp.writeFile(
-    path.join(dir, "package.json"),
-    JSON.stringify({
-      name: "exstream-config-under-test",
-      version: "0.0.0",
-      "node-red": { nodes: { "exstream-config": "exstream-config.js" } },
-    }),
-  );
-  await fsp.writeFile(
-    path.join(dir, "exstream-config.js"),
-    `require(${JSON.stringify(require.resolve("tsx/cjs"))});\n` +
-      `const m = require(${JSON.stringify(path.join(src, "exstream-config.ts"))});\nmodule.exports = m.default || m;\n`,
-  );
-  await fsp.copyFile(path.join(src, "exstream-config.html"), path.join(dir, "exstream-config.html"));
-  await fsp.cp(path.join(src, "locales"), path.join(dir, "locales"), { recursive: true });
-  return dir;
-}

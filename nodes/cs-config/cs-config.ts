@@ -1,0 +1,114 @@
+import type { NodeAPI } from "node-red";
+import { ContentServerClient, type TlsOptions } from "../lib/content-server";
+import { registerAdminEndpoint } from "../lib/node-red/admin";
+import { expandEnvPlaceholders } from "../lib/node-red/env";
+import { buildClientOptions } from "./client-options";
+import type {
+  CsConfigCredentials,
+  CsConfigDef,
+  CsConfigNode,
+  CsConfigProperties,
+  TestConnectionRequest,
+  TlsConfigNode,
+} from "./types";
+
+/** What the editor shows in a password field that holds a stored (never sent) value. */
+const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
+const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
+  "baseUrl",
+  "authMode",
+  "otdsUrl",
+  "domain",
+  "tls",
+  "timeoutMs",
+  "maxConcurrent",
+  "retryAttempts",
+  "retryBaseDelayMs",
+  "retryMaxDelayMs",
+];
+
+export = function (RED: NodeAPI): void {
+  function tlsOptionsOf(tlsNodeId: string | undefined): TlsOptions | undefined {
+    if (!tlsNodeId) return undefined;
+    const tlsNode = RED.nodes.getNode(tlsNodeId) as TlsConfigNode | null;
+    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
+      throw new Error(`cs-config: TLS configuration ${tlsNodeId} is not deployed`);
+    }
+    return tlsNode.addTLSOptions({}) as TlsOptions;
+  }
+
+  function CsConfig(this: CsConfigNode, def: CsConfigDef): void {
+    RED.nodes.createNode(this, def);
+    let client: ContentServerClient | undefined;
+
+    this.clientOptions = () =>
+      buildClientOptions(
+        def,
+        this.credentials ?? {},
+        (value) => expandEnvPlaceholders(value, RED, this),
+        tlsOptionsOf(expandEnvPlaceholders(def.tls, RED, this)),
+        { debug: (message) => this.debug(message), warn: (message) => this.warn(message) },
+      );
+
+    this.getClient = () => {
+      client ??= new ContentServerClient(this.clientOptions());
+      return client;
+    };
+
+    this.on("close", (done: () => void) => {
+      const closing = client;
+      client = undefined;
+      if (!closing) return done();
+      closing.close().then(
+        () => done(),
+        () => done(),
+      );
+    });
+  }
+
+  RED.nodes.registerType<CsConfigNode, CsConfigDef, object, CsConfigCredentials>("cs-config", CsConfig, {
+    credentials: {
+      username: { type: "text" },
+      password: { type: "password" },
+      clientId: { type: "text" },
+      clientSecret: { type: "password" },
+    },
+  });
+
+  /**
+   * "Test connection" from the edit dialog: logs in with the dialog's values (or a deployed node's) and answers the
+   * server version and user name. Stored secrets are used where the dialog shows the placeholder.
+   */
+  registerAdminEndpoint(RED, "post", "/cs-config/test-connection", "cs-config.write", async (req) => {
+    const body = (req.body ?? {}) as TestConnectionRequest;
+    const deployed = body.id ? (RED.nodes.getNode(body.id) as CsConfigNode | null) : null;
+    const stored = (body.id ? (RED.nodes.getCredentials(body.id) as CsConfigCredentials | undefined) : undefined) ?? {};
+    let options;
+    if (body.baseUrl === undefined && deployed) {
+      options = deployed.clientOptions();
+    } else {
+      const props: Partial<CsConfigProperties> = {};
+      for (const name of PROPERTY_NAMES) {
+        const value = body[name];
+        if (value !== undefined && value !== null) (props as Record<string, unknown>)[name] = value;
+      }
+      const secret = (given: string | undefined, storedValue: string | undefined) =>
+        given === undefined || given === STORED_PASSWORD_PLACEHOLDER ? storedValue : given;
+      const credentials: CsConfigCredentials = {
+        username: body.username ?? stored.username,
+        password: secret(body.password, stored.password),
+        clientId: body.clientId ?? stored.clientId,
+        clientSecret: secret(body.clientSecret, stored.clientSecret),
+      };
+      const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
+      options = buildClientOptions(props, credentials, expand, tlsOptionsOf(expand(props.tls)));
+    }
+    const client = new ContentServerClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
+    try {
+      const check = await client.testConnection();
+      return { ok: true, serverVersion: check.serverVersion, userName: check.userName };
+    } finally {
+      await client.close();
+    }
+  });
+};

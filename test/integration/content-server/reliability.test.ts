@@ -1,0 +1,158 @@
+import assert from "node:assert/strict";
+import { ContentServerError } from "../../../nodes/lib/content-server";
+import { ENTERPRISE_WORKSPACE, startProxy, startSim, uniqueName, type Proxy, type TestSim } from "./support";
+
+const NODE_PATH = "api/v2/nodes/2000";
+
+describe("content-server client: retries, limits and error mapping", function () {
+  let sim: TestSim;
+  let proxy: Proxy;
+
+  before(async () => {
+    sim = await startSim();
+  });
+  after(async () => sim.close());
+  beforeEach(async () => {
+    proxy = await startProxy(sim.url);
+  });
+  afterEach(async () => {
+    await sim.clearFaults();
+    await proxy.close();
+  });
+
+  const attemptsAt = (path: string) => proxy.requests.filter((r) => r.path.split("?")[0].endsWith(path)).length;
+
+  it("retries a transient 500 and succeeds on the third attempt", async () => {
+    const client = sim.client({ baseUrl: proxy.url });
+    await client.login();
+    await sim.addFault({ method: "GET", path: NODE_PATH, status: 500, error: "Internal server error", times: 2 });
+    const node = await client.nodes.getNode(ENTERPRISE_WORKSPACE);
+    assert.equal(node.id, ENTERPRISE_WORKSPACE);
+    assert.equal(attemptsAt(NODE_PATH), 3);
+  });
+
+  it("gives up after the configured attempts with the last status and CS's message", async () => {
+    const client = sim.client({ baseUrl: proxy.url, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5 } });
+    await client.login();
+    await sim.addFault({ method: "GET", path: NODE_PATH, status: 503, error: "Server is restarting" });
+    const err = await client.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
+    assert.ok(err instanceof ContentServerError);
+    assert.equal(err.status, 503);
+    assert.equal(err.csMessage, "Server is restarting");
+    assert.equal(err.operation, "getNode");
+    assert.equal(attemptsAt(NODE_PATH), 3);
+  });
+
+  for (const [status, error] of [
+    [500, "An item with the name 'x' already exists."],
+    [500, "Could not get a node for 2000"],
+    [400, "Missing parameter"],
+    [403, "You do not have permission"],
+    [409, "The metadata token is stale"],
+  ] as const) {
+    it(`does not retry the permanent ${status} "${error}"`, async () => {
+      const client = sim.client({ baseUrl: proxy.url });
+      await client.login();
+      await sim.addFault({ method: "GET", path: NODE_PATH, status, error });
+      const err = await client.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
+      assert.ok(err instanceof ContentServerError);
+      assert.equal(err.status, status);
+      assert.equal(err.csMessage, error);
+      assert.equal(attemptsAt(NODE_PATH), 1);
+    });
+  }
+
+  it("waits as long as Retry-After says on 429", async () => {
+    const client = sim.client({ baseUrl: proxy.url, retry: { maxAttempts: 3, baseDelayMs: 1, maxDelayMs: 5_000 } });
+    await client.login();
+    let refused = 0;
+    proxy.intercept = (req, res) => {
+      if (!req.url?.includes(NODE_PATH) || refused > 0) return false;
+      refused++;
+      res.writeHead(429, { "Retry-After": "1", "Content-Type": "application/json" });
+      res.end(JSON.stringify({ error: "Too many requests" }));
+      return true;
+    };
+    const started = Date.now();
+    await client.nodes.getNode(ENTERPRISE_WORKSPACE);
+    const waitedMs = Date.now() - started;
+    assert.equal(attemptsAt(NODE_PATH), 2);
+    assert.ok(waitedMs >= 950, `waited ${waitedMs} ms`);
+  });
+
+  it("retries a connection reset and a timeout of a read", async () => {
+    const client = sim.client({ baseUrl: proxy.url, timeoutMs: 300 });
+    await client.login();
+    await sim.addFault({ method: "GET", path: NODE_PATH, reset: true, times: 1 });
+    await sim.addFault({ method: "GET", path: "api/v2/nodes/2000/nodes", latencyMs: 1_000, times: 1 });
+    assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+    assert.equal(attemptsAt(NODE_PATH), 2);
+    const children = await client.nodes.listChildren(ENTERPRISE_WORKSPACE);
+    assert.ok(children.items.length > 0);
+    assert.equal(attemptsAt(`${NODE_PATH}/nodes`), 2);
+  });
+
+  it("does not repeat a create after an ambiguous 500, but reports that it may have happened", async () => {
+    const client = sim.client({ baseUrl: proxy.url });
+    await client.login();
+    await sim.addFault({ method: "POST", path: "api/v2/nodes", status: 500, error: "Internal server error", times: 1 });
+    const err = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Once")).catch((e: unknown) => e);
+    assert.ok(err instanceof ContentServerError);
+    assert.equal(err.status, 500);
+    assert.equal(proxy.requests.filter((r) => r.method === "POST" && r.path.endsWith("api/v2/nodes")).length, 1);
+  });
+
+  it("maps an HTML error page from a proxy to its title", async () => {
+    const client = sim.client({ baseUrl: proxy.url, retry: { maxAttempts: 1, baseDelayMs: 1, maxDelayMs: 1 } });
+    await client.login();
+    proxy.intercept = (req, res) => {
+      if (!req.url?.includes(NODE_PATH)) return false;
+      res.writeHead(502, { "Content-Type": "text/html" });
+      res.end("<html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1></body></html>");
+      return true;
+    };
+    const err = await client.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
+    assert.ok(err instanceof ContentServerError);
+    assert.equal(err.status, 502);
+    assert.equal(err.csMessage, "502 Bad Gateway");
+  });
+
+  it("retries a 200 answer that is not JSON (CS restarting) for reads", async () => {
+    const client = sim.client({ baseUrl: proxy.url });
+    await client.login();
+    let served = 0;
+    proxy.intercept = (req, res) => {
+      if (!req.url?.includes(NODE_PATH) || served++ > 0) return false;
+      res.writeHead(200, { "Content-Type": "text/html" });
+      res.end("<html>Content Server is starting</html>");
+      return true;
+    };
+    assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+    assert.equal(attemptsAt(NODE_PATH), 2);
+  });
+
+  it("keeps at most maxConcurrent requests in flight and refuses beyond the queue bound", async () => {
+    const client = sim.client({ baseUrl: proxy.url, maxConcurrent: 3 });
+    await client.login();
+    await sim.addFault({ method: "GET", path: NODE_PATH, latencyMs: 40 });
+    let inFlight = 0;
+    let peak = 0;
+    proxy.intercept = (_req, res) => {
+      inFlight++;
+      peak = Math.max(peak, inFlight);
+      res.on("close", () => inFlight--);
+      return false;
+    };
+    await Promise.all(Array.from({ length: 12 }, () => client.nodes.getNode(ENTERPRISE_WORKSPACE)));
+    assert.equal(peak, 3);
+
+    const small = sim.client({ maxConcurrent: 1, maxQueued: 2 });
+    await small.login();
+    const results = await Promise.allSettled(
+      Array.from({ length: 4 }, () => small.nodes.getNode(ENTERPRISE_WORKSPACE)),
+    );
+    const refused = results.filter((r) => r.status === "rejected");
+    assert.equal(refused.length, 1);
+    assert.equal(((refused[0] as PromiseRejectedResult).reason as ContentServerError).code, "QUEUE_FULL");
+  });
+});
