@@ -16,12 +16,14 @@ for (const entry of fs.readdirSync(nodesSrc, { withFileTypes: true })) {
   for (const file of fs.readdirSync(from)) {
     if (file.endsWith(".html")) fs.copyFileSync(path.join(from, file), path.join(to, file));
   }
-  if (fs.existsSync(path.join(from, "locales"))) fs.cpSync(path.join(from, "locales"), path.join(to, "locales"), { recursive: true });
+  if (fs.existsSync(path.join(from, "locales")))
+    fs.cpSync(path.join(from, "locales"), path.join(to, "locales"), { recursive: true });
   if (fs.existsSync(icons)) fs.cpSync(icons, path.join(to, "icons"), { recursive: true });
 }
 
 // Static assets of the simulators (fonts, seed files) travel with the compiled simulator.
 for (const dir of ["sim/exstream/assets", "sim/content-server/assets", "sim/fixtures"]) {
   const from = path.join(root, dir);
-  if (fs.existsSync(from)) fs.cpSync(from, path.join(root, "dist", dir), { recursive: true, filter: (f) => !f.endsWith(".ts") });
+  if (fs.existsSync(from))
+    fs.cpSync(from, path.join(root, "dist", dir), { recursive: true, filter: (f) => !f.endsWith(".ts") });
 }

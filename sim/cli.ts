@@ -67,7 +67,9 @@ async function main(): Promise<void> {
       break;
     }
     default:
-      console.error("usage: cli.js content-server|exstream|all [--port N] [--seed demo|empty] [--data dir] [--output dir]");
+      console.error(
+        "usage: cli.js content-server|exstream|all [--port N] [--seed demo|empty] [--data dir] [--output dir]",
+      );
       process.exit(2);
   }
   const stop = async () => {

@@ -91,7 +91,7 @@ function parse(input: unknown, order?: DateOrder): DateParts | { problem: string
   const text = input.trim();
   let m: RegExpMatchArray | null;
 
-  if ((m = text.match(/^\d{10}$|^\d{13}$/))) return fromEpoch(Number(text));
+  if (/^\d{10}$|^\d{13}$/.test(text)) return fromEpoch(Number(text));
   if ((m = text.match(/^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/)))
     return numbers(m[1], m[2], m[3], m[4], m[5], m[6]);
 
