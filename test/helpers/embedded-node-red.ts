@@ -33,6 +33,8 @@ export interface EmbeddedNodeRedOptions {
   users?: EmbeddedUser[];
   /** Extra runtime settings (merged last). */
   settings?: Record<string, unknown>;
+  /** Reuse this user dir (flows, credentials, ledgers) and keep it on stop, e.g. to restart the runtime. */
+  userDir?: string;
 }
 
 export interface EmbeddedNodeRed {
@@ -57,7 +59,8 @@ let currentUsers: EmbeddedUser[] = [];
 
 export async function startEmbeddedNodeRed(options: EmbeddedNodeRedOptions): Promise<EmbeddedNodeRed> {
   const RED = require("node-red");
-  const userDir = fs.mkdtempSync(path.join(os.tmpdir(), "nr-embedded-"));
+  const userDir = options.userDir ?? fs.mkdtempSync(path.join(os.tmpdir(), "nr-embedded-"));
+  fs.mkdirSync(userDir, { recursive: true });
   const packageDir = writeShimPackage(userDir, options.nodeTypes);
   const app = express();
   const server = http.createServer(app);
@@ -129,7 +132,7 @@ export async function startEmbeddedNodeRed(options: EmbeddedNodeRedOptions): Pro
       await RED.stop();
       server.closeAllConnections();
       await new Promise<void>((resolve) => server.close(() => resolve()));
-      fs.rmSync(userDir, { recursive: true, force: true });
+      if (!options.userDir) fs.rmSync(userDir, { recursive: true, force: true });
     },
   };
 }
