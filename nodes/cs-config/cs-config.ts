@@ -1,6 +1,7 @@
 import type { NodeAPI } from "node-red";
 import { ContentServerClient, type TlsOptions } from "../lib/content-server";
 import { registerAdminEndpoint } from "../lib/node-red/admin";
+import { dialogValues, tlsOptionsOf } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -9,11 +10,8 @@ import type {
   CsConfigNode,
   CsConfigProperties,
   TestConnectionRequest,
-  TlsConfigNode,
 } from "./types";
 
-/** What the editor shows in a password field that holds a stored (never sent) value. */
-const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
 const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
   "baseUrl",
   "authMode",
@@ -27,15 +25,11 @@ const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
   "retryMaxDelayMs",
 ];
 
+const CREDENTIAL_NAMES: Array<keyof CsConfigCredentials> = ["username", "password", "clientId", "clientSecret"];
+const SECRET_NAMES: Array<keyof CsConfigCredentials> = ["password", "clientSecret"];
+
 export = function (RED: NodeAPI): void {
-  function tlsOptionsOf(tlsNodeId: string | undefined): TlsOptions | undefined {
-    if (!tlsNodeId) return undefined;
-    const tlsNode = RED.nodes.getNode(tlsNodeId) as TlsConfigNode | null;
-    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
-      throw new Error(`cs-config: TLS configuration ${tlsNodeId} is not deployed`);
-    }
-    return tlsNode.addTLSOptions({}) as TlsOptions;
-  }
+  const tlsOf = (id: string | undefined) => tlsOptionsOf<TlsOptions>(RED, id, "cs-config");
 
   function CsConfig(this: CsConfigNode, def: CsConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -46,7 +40,7 @@ export = function (RED: NodeAPI): void {
         def,
         this.credentials ?? {},
         (value) => expandEnvPlaceholders(value, RED, this),
-        tlsOptionsOf(expandEnvPlaceholders(def.tls, RED, this)),
+        tlsOf(expandEnvPlaceholders(def.tls, RED, this)),
         { debug: (message) => this.debug(message), warn: (message) => this.warn(message) },
       );
 
@@ -87,21 +81,15 @@ export = function (RED: NodeAPI): void {
     if (body.baseUrl === undefined && deployed) {
       options = deployed.clientOptions();
     } else {
-      const props: Partial<CsConfigProperties> = {};
-      for (const name of PROPERTY_NAMES) {
-        const value = body[name];
-        if (value !== undefined && value !== null) (props as Record<string, unknown>)[name] = value;
-      }
-      const secret = (given: string | undefined, storedValue: string | undefined) =>
-        given === undefined || given === STORED_PASSWORD_PLACEHOLDER ? storedValue : given;
-      const credentials: CsConfigCredentials = {
-        username: body.username ?? stored.username,
-        password: secret(body.password, stored.password),
-        clientId: body.clientId ?? stored.clientId,
-        clientSecret: secret(body.clientSecret, stored.clientSecret),
-      };
+      const { props, credentials } = dialogValues<CsConfigProperties, CsConfigCredentials>(
+        body as Record<string, unknown>,
+        PROPERTY_NAMES,
+        CREDENTIAL_NAMES,
+        SECRET_NAMES,
+        stored,
+      );
       const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
-      options = buildClientOptions(props, credentials, expand, tlsOptionsOf(expand(props.tls)));
+      options = buildClientOptions(props, credentials, expand, tlsOf(expand(props.tls)));
     }
     const client = new ContentServerClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

@@ -36,8 +36,3 @@ export interface CsConfigNode extends Node<CsConfigCredentials> {
 export interface TestConnectionRequest extends Partial<CsConfigProperties>, CsConfigCredentials {
   id?: string;
 }
-
-/** The core tls-config node, as far as we use it. */
-export interface TlsConfigNode extends Node {
-  addTLSOptions(options: Record<string, unknown>): Record<string, unknown>;
-}

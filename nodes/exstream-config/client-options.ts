@@ -1,4 +1,5 @@
 import type { ClientAuthMethod, ExstreamClientOptions, GrantType, TlsOptions } from "../lib/exstream";
+import { connectionFieldReader, readRetryPolicy, type Expand } from "../lib/node-red/connection-config";
 import type { ExstreamConfigCredentials, ExstreamConfigProperties } from "./types";
 
 /** Defaults of the exstream-config fields; the editor's `defaults` repeat these values. */
@@ -16,8 +17,6 @@ export const EXSTREAM_CONFIG_DEFAULTS = {
 const GRANT_TYPES: GrantType[] = ["client_credentials", "password"];
 const CLIENT_AUTH: ClientAuthMethod[] = ["body", "basic"];
 
-export type Expand = (value: string | undefined) => string | undefined;
-
 /**
  * exstream-config properties + credentials → client options. Every value goes through `expand` first, so `${ENV}`
  * placeholders work in every field including the credentials.
@@ -28,54 +27,40 @@ export function buildClientOptions(
   expand: Expand,
   tls?: TlsOptions,
 ): ExstreamClientOptions {
-  const text = (value: unknown) => {
-    const expanded = expand(value === undefined || value === null ? undefined : String(value));
-    return expanded === undefined || expanded.trim() === "" ? undefined : expanded.trim();
-  };
-  const baseUrl = text(props.baseUrl);
+  const fields = connectionFieldReader("exstream-config", expand);
+  const baseUrl = fields.text(props.baseUrl);
   if (!baseUrl) throw new Error("exstream-config: the Exstream URL is missing");
-  const domain = text(props.domain);
+  const domain = fields.text(props.domain);
   if (!domain) throw new Error("exstream-config: the domain is missing");
-  const tokenUrl = text(props.tokenUrl);
-  const tenant = text(props.tenant);
+  const tokenUrl = fields.text(props.tokenUrl);
+  const tenant = fields.text(props.tenant);
   if (!tokenUrl && !tenant) throw new Error("exstream-config: set a token URL or a tenant");
-  const grantType = (text(props.grantType) ?? EXSTREAM_CONFIG_DEFAULTS.grantType) as GrantType;
+  const grantType = (fields.text(props.grantType) ?? EXSTREAM_CONFIG_DEFAULTS.grantType) as GrantType;
   if (!GRANT_TYPES.includes(grantType)) throw new Error(`exstream-config: unknown grant type "${grantType}"`);
-  const clientAuth = (text(props.clientAuth) ?? EXSTREAM_CONFIG_DEFAULTS.clientAuth) as ClientAuthMethod;
+  const clientAuth = (fields.text(props.clientAuth) ?? EXSTREAM_CONFIG_DEFAULTS.clientAuth) as ClientAuthMethod;
   if (!CLIENT_AUTH.includes(clientAuth))
     throw new Error(`exstream-config: unknown client authentication "${clientAuth}"`);
-  const number = (name: keyof typeof EXSTREAM_CONFIG_DEFAULTS & keyof ExstreamConfigProperties, min: number) => {
-    const raw = text(props[name]);
-    if (raw === undefined) return EXSTREAM_CONFIG_DEFAULTS[name] as number;
-    const value = Number(raw);
-    if (!Number.isFinite(value) || value < min) throw new Error(`exstream-config: ${name} must be a number ≥ ${min}`);
-    return value;
-  };
-  const retryBaseDelayMs = number("retryBaseDelayMs", 0);
   return {
     baseUrl,
     domain,
     auth: {
       tokenUrl,
       tenant,
-      otdsUrl: text(props.otdsUrl),
-      tokenPathTemplate: text(props.tokenPath) ?? EXSTREAM_CONFIG_DEFAULTS.tokenPath,
+      otdsUrl: fields.text(props.otdsUrl),
+      tokenPathTemplate: fields.text(props.tokenPath) ?? EXSTREAM_CONFIG_DEFAULTS.tokenPath,
       grantType,
       clientAuth,
-      scope: text(props.scope),
-      clientId: text(credentials.clientId) ?? "",
-      // Secrets are not trimmed: leading/trailing spaces may be part of them.
-      clientSecret: expand(credentials.clientSecret) || undefined,
-      username: text(credentials.username),
-      password: expand(credentials.password) || undefined,
+      scope: fields.text(props.scope),
+      clientId: fields.text(credentials.clientId) ?? "",
+      clientSecret: fields.secret(credentials.clientSecret),
+      username: fields.text(credentials.username),
+      password: fields.secret(credentials.password),
     },
-    timeoutMs: number("timeoutMs", 1),
-    maxConcurrent: Math.floor(number("maxConcurrent", 1)),
-    retry: {
-      maxAttempts: Math.max(1, Math.floor(number("retryAttempts", 1))),
-      baseDelayMs: retryBaseDelayMs,
-      maxDelayMs: Math.max(retryBaseDelayMs, number("retryMaxDelayMs", 0)),
-    },
+    timeoutMs: fields.number("timeoutMs", props.timeoutMs, EXSTREAM_CONFIG_DEFAULTS.timeoutMs, 1),
+    maxConcurrent: Math.floor(
+      fields.number("maxConcurrent", props.maxConcurrent, EXSTREAM_CONFIG_DEFAULTS.maxConcurrent, 1),
+    ),
+    retry: readRetryPolicy(fields, props, EXSTREAM_CONFIG_DEFAULTS),
     tls,
   };
 }

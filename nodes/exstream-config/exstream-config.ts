@@ -1,6 +1,7 @@
 import type { NodeAPI } from "node-red";
 import { ExstreamClient, type ExstreamClientOptions, type TlsOptions } from "../lib/exstream";
 import { registerAdminEndpoint } from "../lib/node-red/admin";
+import { dialogValues, tlsOptionsOf } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -9,11 +10,8 @@ import type {
   ExstreamConfigNode,
   ExstreamConfigProperties,
   TestConnectionRequest,
-  TlsConfigNode,
 } from "./types";
 
-/** What the editor shows in a password field that holds a stored (never sent) value. */
-const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
 const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
   "baseUrl",
   "domain",
@@ -32,15 +30,11 @@ const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
   "retryMaxDelayMs",
 ];
 
+const CREDENTIAL_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientId", "clientSecret", "username", "password"];
+const SECRET_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientSecret", "password"];
+
 export = function (RED: NodeAPI): void {
-  function tlsOptionsOf(tlsNodeId: string | undefined): TlsOptions | undefined {
-    if (!tlsNodeId) return undefined;
-    const tlsNode = RED.nodes.getNode(tlsNodeId) as TlsConfigNode | null;
-    if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
-      throw new Error(`exstream-config: TLS configuration ${tlsNodeId} is not deployed`);
-    }
-    return tlsNode.addTLSOptions({}) as TlsOptions;
-  }
+  const tlsOf = (id: string | undefined) => tlsOptionsOf<TlsOptions>(RED, id, "exstream-config");
 
   function ExstreamConfig(this: ExstreamConfigNode, def: ExstreamConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -51,7 +45,7 @@ export = function (RED: NodeAPI): void {
         def,
         this.credentials ?? {},
         (value) => expandEnvPlaceholders(value, RED, this),
-        tlsOptionsOf(expandEnvPlaceholders(def.tls, RED, this)),
+        tlsOf(expandEnvPlaceholders(def.tls, RED, this)),
       );
 
     this.getClient = () => {
@@ -93,21 +87,15 @@ export = function (RED: NodeAPI): void {
     if (body.baseUrl === undefined && deployed) {
       options = deployed.clientOptions();
     } else {
-      const props: Partial<ExstreamConfigProperties> = {};
-      for (const name of PROPERTY_NAMES) {
-        const value = body[name];
-        if (value !== undefined && value !== null) (props as Record<string, unknown>)[name] = value;
-      }
-      const secret = (given: string | undefined, storedValue: string | undefined) =>
-        given === undefined || given === STORED_PASSWORD_PLACEHOLDER ? storedValue : given;
-      const credentials: ExstreamConfigCredentials = {
-        clientId: body.clientId ?? stored.clientId,
-        clientSecret: secret(body.clientSecret, stored.clientSecret),
-        username: body.username ?? stored.username,
-        password: secret(body.password, stored.password),
-      };
+      const { props, credentials } = dialogValues<ExstreamConfigProperties, ExstreamConfigCredentials>(
+        body as Record<string, unknown>,
+        PROPERTY_NAMES,
+        CREDENTIAL_NAMES,
+        SECRET_NAMES,
+        stored,
+      );
       const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
-      options = buildClientOptions(props, credentials, expand, tlsOptionsOf(expand(props.tls)));
+      options = buildClientOptions(props, credentials, expand, tlsOf(expand(props.tls)));
     }
     const client = new ExstreamClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

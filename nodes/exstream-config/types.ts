@@ -45,8 +45,3 @@ export interface ExstreamConfigNode extends Node<ExstreamConfigCredentials> {
 export interface TestConnectionRequest extends Partial<ExstreamConfigProperties>, ExstreamConfigCredentials {
   id?: string;
 }
-
-/** The core tls-config node, as far as we use it. */
-export interface TlsConfigNode extends Node {
-  addTLSOptions(options: Record<string, unknown>): Record<string, unknown>;
-}

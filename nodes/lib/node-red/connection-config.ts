@@ -1,0 +1,94 @@
+import type { NodeAPI } from "node-red";
+
+/** What the editor shows in a password field that holds a stored (never sent) value. */
+export const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
+
+export type Expand = (value: string | undefined) => string | undefined;
+
+interface TlsConfigNode {
+  addTLSOptions(options: Record<string, unknown>): Record<string, unknown>;
+}
+
+/** The TLS options of a deployed core `tls-config` node (CA, client certificate, verification), or undefined. */
+export function tlsOptionsOf<T>(RED: NodeAPI, tlsNodeId: string | undefined, owner: string): T | undefined {
+  if (!tlsNodeId) return undefined;
+  const tlsNode = RED.nodes.getNode(tlsNodeId) as unknown as TlsConfigNode | null;
+  if (!tlsNode || typeof tlsNode.addTLSOptions !== "function") {
+    throw new Error(`${owner}: TLS configuration ${tlsNodeId} is not deployed`);
+  }
+  return tlsNode.addTLSOptions({}) as T;
+}
+
+/**
+ * Reads a connection config node's fields: every value is expanded (`${ENV}`) first; blanks count as unset;
+ * numbers are checked against a minimum. Errors name the owner and the field.
+ */
+export function connectionFieldReader(owner: string, expand: Expand) {
+  const text = (value: unknown): string | undefined => {
+    const expanded = expand(value === undefined || value === null ? undefined : String(value));
+    return expanded === undefined || expanded.trim() === "" ? undefined : expanded.trim();
+  };
+  // Secrets are not trimmed: leading/trailing spaces may be part of them.
+  const secret = (value: string | undefined): string | undefined => expand(value) || undefined;
+  const number = (name: string, raw: unknown, fallback: number, min: number): number => {
+    const given = text(raw);
+    if (given === undefined) return fallback;
+    const value = Number(given);
+    if (!Number.isFinite(value) || value < min) throw new Error(`${owner}: ${name} must be a number ≥ ${min}`);
+    return value;
+  };
+  return { text, secret, number };
+}
+
+/** The retry fields every connection config node has. */
+export interface RetryFields {
+  retryAttempts?: string | number;
+  retryBaseDelayMs?: string | number;
+  retryMaxDelayMs?: string | number;
+}
+
+export function readRetryPolicy(
+  fields: ReturnType<typeof connectionFieldReader>,
+  props: RetryFields,
+  defaults: { retryAttempts: number; retryBaseDelayMs: number; retryMaxDelayMs: number },
+): { maxAttempts: number; baseDelayMs: number; maxDelayMs: number } {
+  const baseDelayMs = fields.number("retryBaseDelayMs", props.retryBaseDelayMs, defaults.retryBaseDelayMs, 0);
+  return {
+    maxAttempts: Math.max(
+      1,
+      Math.floor(fields.number("retryAttempts", props.retryAttempts, defaults.retryAttempts, 1)),
+    ),
+    baseDelayMs,
+    maxDelayMs: Math.max(
+      baseDelayMs,
+      fields.number("retryMaxDelayMs", props.retryMaxDelayMs, defaults.retryMaxDelayMs, 0),
+    ),
+  };
+}
+
+/**
+ * The values a "test connection" request carries from an edit dialog, merged with what is stored: fields the dialog
+ * sent win; a secret the dialog shows only as the placeholder (or did not send) is taken from the stored credentials.
+ */
+export function dialogValues<P extends object, C extends { [K in keyof C]?: string }>(
+  body: Record<string, unknown>,
+  propertyNames: Array<keyof P>,
+  credentialNames: Array<keyof C>,
+  secretNames: Array<keyof C>,
+  stored: Partial<C>,
+): { props: Partial<P>; credentials: C } {
+  const props: Partial<P> = {};
+  for (const name of propertyNames) {
+    const value = body[name as string];
+    if (value !== undefined && value !== null) (props as Record<string, unknown>)[name as string] = value;
+  }
+  const credentials = {} as C;
+  for (const name of credentialNames) {
+    const given = body[name as string] as string | undefined;
+    const useStored = given === undefined || (secretNames.includes(name) && given === STORED_PASSWORD_PLACEHOLDER);
+    (credentials as Record<string, string | undefined>)[name as string] = useStored
+      ? (stored[name] as string | undefined)
+      : given;
+  }
+  return { props, credentials };
+}
