@@ -1,0 +1,61 @@
+import type { Node, NodeDef } from "node-red";
+import type { AttributeValueType, DateOrder } from "../lib/mapping";
+
+/** Where a rule's value comes from (TypedInput types; `key` and `wfattr` are this node's own). */
+export type RuleSourceType = "key" | "wfattr" | "msg" | "jsonata" | "str" | "num" | "bool" | "env" | "flow" | "global";
+
+/** One row of the rule table as the editor stores it. */
+export interface RuleConfig {
+  /** Target: a CS attribute name (category mode) or a free property name, dots for nesting (driver mode). */
+  target: string;
+  source: string;
+  sourceType: RuleSourceType;
+  /** "" = the category definition decides (string in driver mode). */
+  type?: AttributeValueType | "";
+  multi?: boolean;
+  /** Splits a text value into several values (multi-valued targets), e.g. ";". */
+  separator?: string;
+  required?: boolean;
+  default?: string;
+  maxLength?: string | number;
+  /** Comma-separated list of allowed values. */
+  validValues?: string;
+}
+
+export type MappingMode = "category" | "driver";
+
+export interface MetadataMapProperties {
+  server?: string;
+  mode: MappingMode;
+  /** Category name or id (category mode). */
+  category?: string;
+  rules: RuleConfig[];
+  dateOrder?: DateOrder | "";
+  truncate?: boolean;
+  /** msg property receiving the values by name (category mode) or the driver-data object (driver mode). */
+  output?: string;
+}
+
+export type MetadataMapDef = NodeDef & MetadataMapProperties;
+
+export type MetadataMapNode = Node;
+
+/** Editor lookups (GET metadata-map/{server}/categories[/{category}]). */
+export interface CategoryListEntry {
+  id: number;
+  name: string;
+}
+
+export interface CategoryAttributesAnswer {
+  id: number;
+  name: string;
+  attributes: Array<{
+    name: string;
+    key: string;
+    type: AttributeValueType;
+    required: boolean;
+    multiValue: boolean;
+    maxLength?: number;
+    validValues?: string[];
+  }>;
+}
