@@ -1,9 +1,14 @@
+import fs from "node:fs";
+import path from "node:path";
+import type { DocumentsApi } from "./documents";
 import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, v2Results, type Json } from "./envelopes";
 import { bodyField, type Transport } from "./http";
-import { positiveId } from "./nodes";
+import { DOCUMENT_TYPE, positiveId, type NodesApi } from "./nodes";
+import type { SearchApi } from "./search";
 import type {
   CompleteTaskRequest,
+  CsNode,
   StartedWorkflow,
   StartWorkflowRequest,
   TaskRef,
@@ -289,4 +294,170 @@ export function resolveFormValues(values: Record<string, unknown>, form: Workflo
 
 function badResponse(operation: string, why: string): ContentServerError {
   return new ContentServerError({ operation, code: "BAD_RESPONSE", message: `${operation}: ${why}` });
+}
+
+/** Subtype of a workflow map node. */
+export const WORKFLOW_MAP_TYPE = 128;
+const SYSTEM_FORM_KEYS = new Set([TITLE_KEY, DUE_DATE_KEY]);
+
+/** What the workflow helpers below need of the client (structurally: a ContentServerClient). */
+export interface WorkflowClient {
+  nodes: NodesApi;
+  search: SearchApi;
+  documents: DocumentsApi;
+  workflows: WorkflowsApi;
+}
+
+/**
+ * A workflow map by its name: the child of `folderId` when given (no index dependency), otherwise the first search
+ * hit of subtype 128 with exactly that name (case-insensitive as a fallback, as CS compares names).
+ */
+export async function findWorkflowMapByName(
+  client: Pick<WorkflowClient, "nodes" | "search">,
+  name: string,
+  options: { folderId?: number } = {},
+): Promise<CsNode | undefined> {
+  const wanted = name.trim();
+  if (options.folderId !== undefined) {
+    return client.nodes.findChildByName(options.folderId, wanted, { type: WORKFLOW_MAP_TYPE });
+  }
+  const where = `OTName: "${wanted.replace(/["\\]/g, "\\$&")}" and OTSubType: ${WORKFLOW_MAP_TYPE}`;
+  let caseInsensitive: CsNode | undefined;
+  for await (const hit of client.search.searchAll({ where, limit: 50 }, 200)) {
+    if (hit.type !== WORKFLOW_MAP_TYPE) continue;
+    if (hit.name === wanted) return hit;
+    if (!caseInsensitive && hit.name.toLowerCase() === wanted.toLowerCase()) caseInsensitive = hit;
+  }
+  return caseInsensitive;
+}
+
+/** The map an assignment belongs to, where CS tells it (`map_id`, `workflow_map_id`); undefined otherwise. */
+export function assignmentMapId(assignment: WorkflowAssignment): number | undefined {
+  return toNumber(assignment.raw.map_id) ?? toNumber(assignment.raw.workflow_map_id);
+}
+
+/** The map id from an instance's status (`wf_details.map_id`), where CS tells it. */
+export function statusMapId(status: WorkflowStatus): number | undefined {
+  return toNumber(asRecord(status.raw.wf_details).map_id);
+}
+
+/** The form's workflow attributes keyed by their names (titles); title and due date of the instance left out. */
+export function formAttributesByName(form: WorkflowForm): Record<string, unknown> {
+  const attributes: Record<string, unknown> = {};
+  for (const field of form.fields) {
+    if (SYSTEM_FORM_KEYS.has(field.key) || !field.key.startsWith(FORM_KEY_PREFIX)) continue;
+    attributes[field.title] = field.key in form.values ? form.values[field.key] : null;
+  }
+  return attributes;
+}
+
+export interface WorkflowAttachment {
+  nodeId: number;
+  name: string;
+  version?: number;
+  mimeType?: string;
+  size?: number;
+  /** Absolute path of the downloaded content (only when content was requested). */
+  filename?: string;
+}
+
+/** One workflow task as a flow sees it (`msg.workflow`). */
+export interface WorkflowTask {
+  processId: number;
+  subprocessId: number;
+  taskId: number;
+  mapId?: number;
+  mapName?: string;
+  stepName: string;
+  title?: string;
+  instructions?: string;
+  dueDate?: string;
+  attributes: Record<string, unknown>;
+  attachmentFolderId?: number;
+  attachments: WorkflowAttachment[];
+  /** Standard actions offered on the step (SendOn, Delegate, …). */
+  actions: string[];
+  /** Custom dispositions (Approve, Reject, …), when the step has any. */
+  dispositions?: string[];
+}
+
+export interface ReadTaskOptions {
+  /** Step name when already known (from the assignment); otherwise the form's title. */
+  stepName?: string;
+  mapId?: number;
+  mapName?: string;
+  dueDate?: string;
+  /** Folder to stream each attachment's content into; none = ids and names only. */
+  downloadDir?: string;
+  /** Attachments listed at most (a bound, not a page size). */
+  maxAttachments?: number;
+}
+
+const DEFAULT_MAX_ATTACHMENTS = 500;
+
+/**
+ * Reads a task the way a flow needs it: the task form (as the assignee), the workflow attributes by name and the
+ * attachments folder's documents; optionally each document's content streamed to `<downloadDir>/<process>-<task>/`.
+ */
+export async function readWorkflowTask(
+  client: WorkflowClient,
+  ref: TaskRef,
+  options: ReadTaskOptions = {},
+): Promise<WorkflowTask> {
+  const form = await client.workflows.getTaskForm(ref);
+  const processId = form.processId;
+  const subprocessId = form.subprocessId ?? ref.subprocessId ?? processId;
+  const taskId = form.taskId ?? ref.taskId;
+  const attachments: WorkflowAttachment[] = [];
+  const documentIds = new Set<number>();
+  if (form.attachmentFolderId !== undefined) {
+    const limit = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
+    for await (const child of client.nodes.iterateChildren(form.attachmentFolderId, { limit: 100 })) {
+      if (attachments.length >= limit) break;
+      if (child.type === DOCUMENT_TYPE) documentIds.add(child.id);
+      attachments.push({
+        nodeId: child.id,
+        name: child.name,
+        version:
+          toNumber(child.properties.version_number) ?? toNumber(asRecord(child.properties.versions).version_number),
+        mimeType: child.mimeType,
+        size: child.size,
+      });
+    }
+  }
+  if (options.downloadDir) {
+    const dir = path.join(options.downloadDir, `${processId}-${subprocessId}-${taskId}`);
+    await fs.promises.mkdir(dir, { recursive: true });
+    for (const attachment of attachments) {
+      if (!documentIds.has(attachment.nodeId)) continue;
+      const filename = path.join(dir, `${attachment.nodeId}-${safeFileName(attachment.name)}`);
+      await client.documents.downloadToFile(attachment.nodeId, filename);
+      attachment.filename = filename;
+    }
+  }
+  const dispositions = form.customActions.map((a) => a.key);
+  return {
+    processId,
+    subprocessId,
+    taskId,
+    mapId: options.mapId,
+    mapName: options.mapName,
+    stepName: options.stepName ?? form.title ?? "",
+    title: toStringValue(form.values[TITLE_KEY]) ?? toStringValue(asRecord(form.raw.data).workflow_title),
+    instructions: form.instructions,
+    dueDate: options.dueDate,
+    attributes: formAttributesByName(form),
+    attachmentFolderId: form.attachmentFolderId,
+    attachments,
+    actions: form.actions.map((a) => a.key),
+    ...(dispositions.length ? { dispositions } : {}),
+  };
+}
+
+function safeFileName(name: string): string {
+  const cleaned = name
+    .replace(/[\\/:*?"<>|]/g, "_")
+    .replace(/\p{Cc}/gu, "_")
+    .replace(/^\.+/, "_");
+  return cleaned.slice(0, 200) || "attachment";
 }

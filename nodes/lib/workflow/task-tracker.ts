@@ -1,0 +1,154 @@
+import { DurableLedger, type LedgerEntry } from "../reliability/ledger";
+
+/** A task as the tracker records it (enough to read it again after a restart). */
+export interface TrackedTask {
+  processId: number;
+  subprocessId: number;
+  taskId: number;
+  stepName: string;
+  mapId?: number;
+  dueDate?: string;
+}
+
+export interface TaskTrackerOptions {
+  /** Journal file (fsync'd; survives restarts). */
+  file: string;
+  /** A task still assigned this long after its emission is emitted again. */
+  reemitAfterMs: number;
+  /** Tasks emitted and still assigned at most; further new tasks wait. */
+  maxInFlight: number;
+  /** Emissions per task at most (0 = unlimited); then the task is dead-lettered and left alone. */
+  maxEmissions?: number;
+  /** Forget completed tasks after this long (journal compaction). */
+  retainFinishedMs?: number;
+  now?: () => number;
+}
+
+export interface TaskDue {
+  id: string;
+  task: TrackedTask;
+  /** 1 for the first emission, 2+ for re-emissions (timeout or restart). */
+  attempt: number;
+}
+
+const DEFAULT_RETAIN_FINISHED_MS = 7 * 24 * 60 * 60 * 1000;
+
+/** The identity of a task occurrence: process, subprocess and step (a step entered again is a new occurrence). */
+export function taskKey(task: Pick<TrackedTask, "processId" | "subprocessId" | "taskId">): string {
+  return `${task.processId}/${task.subprocessId}/${task.taskId}`;
+}
+
+/**
+ * Decides which assigned workflow tasks to emit, with a durable record (DurableLedger) so that a task is emitted once,
+ * again only when it is still assigned after `reemitAfterMs` or after a restart, and never after it left the
+ * assignments (completed by anyone). A step entered again later (e.g. after a Reject) is a new occurrence.
+ */
+export class WorkflowTaskTracker {
+  private readonly ledger: DurableLedger<TrackedTask & { key: string; occurrence: number }>;
+  /** Latest occurrence per task key. */
+  private readonly latest = new Map<string, { id: string; occurrence: number }>();
+
+  constructor(private readonly options: TaskTrackerOptions) {
+    this.ledger = new DurableLedger({
+      file: options.file,
+      maxAttempts: options.maxEmissions && options.maxEmissions > 0 ? options.maxEmissions : Number.MAX_SAFE_INTEGER,
+      retainFinishedMs: options.retainFinishedMs ?? DEFAULT_RETAIN_FINISHED_MS,
+      compactAfterRecords: 1000,
+      now: options.now,
+    });
+    for (const entry of this.ledger.list()) this.remember(entry);
+  }
+
+  /**
+   * Brings the record in line with the current assignments: tasks no longer assigned (dead-lettered ones included) are acknowledged, new ones
+   * (and steps entered again) recorded as pending. Returns how many were acknowledged and added.
+   */
+  reconcile(assigned: TrackedTask[]): { acknowledged: number; added: number } {
+    const keys = new Set(assigned.map(taskKey));
+    let acknowledged = 0;
+    let added = 0;
+    const live = [...this.ledger.list("pending"), ...this.ledger.list("in-flight"), ...this.ledger.list("dead")];
+    for (const entry of live) {
+      if (!keys.has(entry.item.key)) {
+        this.ledger.acknowledge(entry.id, "no longer assigned");
+        acknowledged++;
+      }
+    }
+    for (const task of assigned) {
+      const key = taskKey(task);
+      const known = this.latest.get(key);
+      const state = known ? this.ledger.get(known.id)?.state : undefined;
+      if (state === "pending" || state === "in-flight" || state === "dead") continue;
+      // unknown, forgotten, or done (it left the assignments and is back: a new occurrence)
+      const occurrence = (known?.occurrence ?? 0) + 1;
+      const id = `${key}#${occurrence}`;
+      if (this.ledger.add(id, { ...task, key, occurrence })) {
+        this.latest.set(key, { id, occurrence });
+        added++;
+      }
+    }
+    return { acknowledged, added };
+  }
+
+  /**
+   * Tasks to emit now: in-flight ones not completed within the timeout (they already count as in flight), then
+   * pending ones while fewer than `maxInFlight` are in flight. Tasks that used up their emissions are dead-lettered.
+   */
+  due(): TaskDue[] {
+    const now = (this.options.now ?? Date.now)();
+    const result: TaskDue[] = [];
+    let inFlight = this.ledger.counts()["in-flight"];
+    const max = this.options.maxEmissions ?? 0;
+    for (const entry of this.ledger.due(this.options.reemitAfterMs)) {
+      if (entry.state === "in-flight") {
+        if (max > 0 && entry.attempts >= max) {
+          this.ledger.fail(entry.id, `still assigned after ${entry.attempts} emissions`);
+          continue;
+        }
+        if (now - entry.updatedAt >= this.options.reemitAfterMs) result.push(toDue(entry));
+      } else if (inFlight < this.options.maxInFlight) {
+        inFlight++;
+        result.push(toDue(entry));
+      }
+    }
+    return result;
+  }
+
+  /** Records the emission (before the message leaves, so a crash in between re-emits rather than loses it). */
+  emitted(id: string): number {
+    return this.ledger.take(id).attempts;
+  }
+
+  /** The task occurrence is handled for good (e.g. emitted by a callback and completed). */
+  acknowledge(id: string): void {
+    if (this.ledger.get(id)) this.ledger.acknowledge(id);
+  }
+
+  get inFlight(): number {
+    return this.ledger.counts()["in-flight"];
+  }
+
+  get pending(): number {
+    return this.ledger.counts().pending;
+  }
+
+  get dead(): Array<LedgerEntry<TrackedTask>> {
+    return this.ledger.list("dead");
+  }
+
+  close(): void {
+    this.ledger.close();
+  }
+
+  private remember(entry: LedgerEntry<TrackedTask & { key: string; occurrence: number }>): void {
+    const known = this.latest.get(entry.item.key);
+    if (!known || known.occurrence < entry.item.occurrence) {
+      this.latest.set(entry.item.key, { id: entry.id, occurrence: entry.item.occurrence });
+    }
+  }
+}
+
+function toDue(entry: LedgerEntry<TrackedTask & { key: string; occurrence: number }>): TaskDue {
+  const { key: _key, occurrence: _occurrence, ...task } = entry.item;
+  return { id: entry.id, task, attempt: entry.attempts + 1 };
+}

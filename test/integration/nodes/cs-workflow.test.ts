@@ -1,0 +1,243 @@
+import assert from "node:assert/strict";
+import helper from "node-red-node-test-helper";
+import csConfig from "../../../nodes/cs-config/cs-config";
+import csWorkflow from "../../../nodes/cs-workflow/cs-workflow";
+import type { ContentServerClient } from "../../../nodes/lib/content-server";
+import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
+import { Collector, csClient, csConfigNode, startByName, USERS, uploadText } from "../../helpers/workflow-kit";
+
+helper.init(require.resolve("node-red"));
+
+const catchNode = require("@node-red/nodes/core/common/25-catch.js");
+
+type User = keyof typeof USERS;
+
+describe("cs-workflow node", function () {
+  let sim: ContentServerSimulator;
+  let admin: ContentServerClient;
+  let integration: ContentServerClient;
+  let approver: ContentServerClient;
+
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  beforeEach(async () => {
+    sim = await startSeededContentServer();
+    admin = csClient(sim, "admin");
+    integration = csClient(sim, "integration");
+    approver = csClient(sim, "approver");
+  });
+  afterEach(async () => {
+    await helper.unload();
+    for (const client of [admin, integration, approver]) await client.close();
+    await sim.close();
+  });
+
+  /** cs-workflow as `user`, wired to a helper; a Catch node on the same tab collects errors. */
+  async function load(props: Record<string, unknown>, user: User = "integration") {
+    const flow = [
+      { id: "tab1", type: "tab" },
+      csConfigNode("csc1", sim),
+      { id: "wf1", z: "tab1", type: "cs-workflow", server: "csc1", x: 100, y: 100, wires: [["out1"]], ...props },
+      { id: "out1", z: "tab1", type: "helper", x: 300, y: 100 },
+      { id: "catcher", z: "tab1", type: "catch", scope: null, uncaught: false, x: 100, y: 200, wires: [["caught1"]] },
+      { id: "caught1", z: "tab1", type: "helper", x: 300, y: 200 },
+    ];
+    await helper.load([csConfig, csWorkflow, catchNode], flow, { csc1: { ...USERS[user] } });
+    return {
+      node: helper.getNode("wf1"),
+      out: new Collector(helper.getNode("out1")),
+      caught: new Collector(helper.getNode("caught1")),
+    };
+  }
+
+  async function assignedTo(client: ContentServerClient, processId: number) {
+    return (await client.workflows.listMyAssignments()).filter((a) => a.processId === processId).map((a) => a.name);
+  }
+
+  describe("start", function () {
+    it("starts a workflow from a map NAME with attributes by name and attached documents", async () => {
+      const docId = await uploadText(admin, "policy.txt", "policy change");
+      const { node, out } = await load(
+        {
+          operation: "start",
+          map: "Letter Generation",
+          mapType: "str",
+          title: "Policy change C-1001",
+          titleType: "str",
+          comment: "from Node-RED",
+          commentType: "str",
+        },
+        "admin",
+      );
+      node.receive({
+        payload: "ignored: attributes come from msg.workflow.attributes",
+        workflow: { attributes: { "Customer ID": "C-1001", "Letter Type": "Policy Change" } },
+        cs: { nodeId: docId },
+      });
+      const [msg] = await out.count(1);
+      const processId = msg.workflow.processId as number;
+      assert.equal(typeof processId, "number");
+      assert.equal(typeof msg.workflow.draftProcessId, "number");
+      assert.equal(msg.workflow.mapName, "Letter Generation");
+      assert.deepEqual(msg.workflow.docIds, [docId]);
+      const status = await admin.workflows.getProcessStatus(processId);
+      assert.equal(status.name, "Policy change C-1001");
+      assert.deepEqual(
+        status.current.map((s) => s.taskName),
+        ["Generate Letter"],
+      );
+      const attached = await admin.nodes.listChildren(status.attachmentFolderId!);
+      assert.deepEqual(
+        attached.items.map((n) => n.name),
+        ["policy.txt"],
+      );
+      const form = await integration.workflows.getTaskForm({ processId, taskId: 10 });
+      const byTitle = Object.fromEntries(form.fields.map((f) => [f.title, form.values[f.key]]));
+      assert.equal(byTitle["Customer ID"], "C-1001");
+      assert.equal(byTitle["Letter Type"], "Policy Change");
+    });
+
+    it("takes the attributes from msg.payload and a map id from msg.workflow when the fields are blank", async () => {
+      const mapId = (await admin.search.search({ where: 'OTName: "Template Approval" and OTSubType: 128' })).items[0]
+        .id;
+      const { node, out } = await load({ operation: "start" }, "admin");
+      node.receive({ payload: { "Template Name": "Disclaimer" }, workflow: { mapId } });
+      const [msg] = await out.count(1);
+      const status = await admin.workflows.getProcessStatus(msg.workflow.processId);
+      assert.deepEqual(
+        status.current.map((s) => s.taskName),
+        ["Approve Template"],
+      );
+      assert.equal(msg.workflow.mapName, "Template Approval");
+    });
+
+    it("fails with a clear error when the map does not exist or a required attribute is missing", async () => {
+      const { node, caught } = await load({ operation: "start", map: "No Such Map", mapType: "str" }, "admin");
+      node.receive({ payload: { "Customer ID": "C-1" } });
+      const [err] = await caught.count(1);
+      assert.match(err.error.message, /ContentServerError: .*workflow map "No Such Map" not found/);
+      assert.deepEqual(err.failure, {
+        reason: 'findWorkflowMap: workflow map "No Such Map" not found',
+        permanent: true,
+      });
+
+      await helper.unload();
+      const second = await load({ operation: "start", map: "Letter Generation", mapType: "str" }, "admin");
+      second.node.receive({ payload: { "Letter Type": "x" } });
+      const [missing] = await second.caught.count(1);
+      assert.match(missing.error.message, /Customer ID' is required/);
+      assert.equal(missing.failure.permanent, true);
+    });
+  });
+
+  describe("complete", function () {
+    it("sends on with a comment and attribute values by name; the next step appears for its assignees", async () => {
+      const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-2001" });
+      const { node, out } = await load({
+        operation: "complete",
+        comment: "letter generated",
+        commentType: "str",
+        attributes: '{"Generated Document ID": 4711}',
+        attributesType: "json",
+      });
+      node.receive({ workflow: { processId, subprocessId: processId, taskId: 10 } });
+      const [msg] = await out.count(1);
+      assert.deepEqual(msg.workflow.completed, {
+        action: "SendOn",
+        comment: "letter generated",
+        values: { "Generated Document ID": 4711 },
+      });
+      assert.deepEqual(await assignedTo(integration, processId), []);
+      assert.deepEqual(await assignedTo(approver, processId), ["Review Letter"]);
+      const form = await approver.workflows.getTaskForm({ processId, taskId: 20 });
+      const key = form.fields.find((f) => f.title === "Generated Document ID")!.key;
+      assert.equal(form.values[key], 4711);
+    });
+
+    it("completes with a custom disposition: Approve ends the instance, Reject returns it to the integration user", async () => {
+      const approved = await startByName(admin, "Letter Generation", { "Customer ID": "C-3001" });
+      const rejected = await startByName(admin, "Letter Generation", { "Customer ID": "C-3002" });
+      for (const processId of [approved, rejected]) {
+        await integration.workflows.completeTask({ processId, taskId: 10 }, { action: "SendOn" });
+      }
+      const { node, out } = await load({ operation: "complete" }, "approver");
+      node.receive({ workflow: { processId: approved, taskId: 20, customAction: "Approve", comment: "fine" } });
+      node.receive({ workflow: { processId: rejected, taskId: 20, customAction: "Reject", comment: "redo" } });
+      await out.count(2);
+      assert.equal((await admin.workflows.getProcessStatus(approved)).status, "completed");
+      assert.deepEqual(await assignedTo(integration, rejected), ["Generate Letter"]);
+      assert.deepEqual(await assignedTo(approver, rejected), []);
+    });
+
+    it("configured custom action wins over msg and reports a wrong disposition as a clear error", async () => {
+      const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-4001" });
+      await integration.workflows.completeTask({ processId, taskId: 10 }, { action: "SendOn" });
+      const { node, caught, out } = await load(
+        { operation: "complete", customAction: "Escalate", customActionType: "str" },
+        "approver",
+      );
+      node.receive({ workflow: { processId, taskId: 20, customAction: "Approve" } });
+      const [err] = await caught.count(1);
+      assert.match(err.error.message, /ContentServerError: completeTask: Invalid custom action 'Escalate'/);
+      assert.equal(err.failure.permanent, true);
+      assert.equal(out.messages.length, 0);
+      assert.deepEqual(await assignedTo(approver, processId), ["Review Letter"], "nothing changed");
+    });
+
+    it("refuses an action together with a custom action before sending anything", async () => {
+      const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-5001" });
+      const { node, caught } = await load({ operation: "complete", action: "SendOn", actionType: "str" });
+      sim.resetCounters();
+      node.receive({ workflow: { processId, taskId: 10, customAction: "Approve" } });
+      const [err] = await caught.count(1);
+      assert.match(err.error.message, /cs-workflow\.errors\.bothActions/);
+      assert.deepEqual(err.failure, { reason: err.failure.reason, permanent: true });
+      assert.equal(sim.counters.requests, 0, "no request reached Content Server");
+      assert.deepEqual(await assignedTo(integration, processId), ["Generate Letter"]);
+    });
+
+    it("reports a task that is not assigned to this user as a clear error", async () => {
+      const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-6001" });
+      const { node, caught } = await load({ operation: "complete" }, "approver");
+      node.receive({ workflow: { processId, subprocessId: processId, taskId: 10 } });
+      const [err] = await caught.count(1);
+      assert.match(err.error.message, /Could not get a workflow for .*not assigned to this user/);
+      assert.equal(err.failure.permanent, true);
+      assert.deepEqual(await assignedTo(integration, processId), ["Generate Letter"]);
+    });
+
+    it("asks for the task ids when msg.workflow does not carry them", async () => {
+      const { node, caught } = await load({ operation: "complete" });
+      node.receive({ payload: "no workflow" });
+      const [err] = await caught.count(1);
+      assert.match(err.error.message, /cs-workflow\.errors\.noTask/);
+    });
+  });
+
+  it("shows working, done and failed in its status", async () => {
+    const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-7001" });
+    const { node, out, caught } = await load({ operation: "complete" });
+    const statuses: Array<Record<string, string>> = [];
+    (node as unknown as NodeJS.EventEmitter).on("call:status", (call: { args: Array<Record<string, string>> }) =>
+      statuses.push(call.args[0]),
+    );
+    node.receive({ workflow: { processId, taskId: 10 } });
+    await out.count(1);
+    node.receive({ workflow: { processId, taskId: 10 } });
+    await caught.count(1);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    assert.deepEqual(
+      statuses.map((s) => `${s.fill}/${s.shape}/${s.text}`),
+      [
+        "blue/dot/cs-workflow.status.completing",
+        "green/dot/cs-workflow.status.completed",
+        "blue/dot/cs-workflow.status.completing",
+        "red/ring/cs-workflow.status.failed",
+      ],
+    );
+  });
+});
