@@ -23,7 +23,7 @@ async function startSimulators(env) {
     });
     running.push(sim);
     Object.assign(env, { CS_URL: sim.url, CS_AUTH_MODE: "cs", CS_USERNAME: "Admin", CS_PASSWORD: "livelink" });
-    console.log(`content-server simulator on ${sim.url}`);
+    console.log(`content-server simulator on ${sim.url} — browse page: ${sim.url}/__sim/browse`);
   }
   if (!env.EXSTREAM_URL) {
     const { startExstreamSimulator } = require("../dist/sim/exstream");
@@ -41,7 +41,7 @@ async function startSimulators(env) {
       EXSTREAM_CLIENT_SECRET: "exstream-sim-secret",
       EXSTREAM_OUTPUT_ROOT: sim.outputRoot,
     });
-    console.log(`exstream simulator on ${sim.url}`);
+    console.log(`exstream simulator on ${sim.url} — jobs page: ${sim.url}/sim/jobs`);
   }
   return running;
 }

@@ -7,6 +7,7 @@ import {
   type ArchiverOptions,
   type ExistsPolicy,
 } from "../lib/content-server/archive";
+import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { RequestBuilder } from "./request";
 import type { CsArchiveDef, CsArchiveNode } from "./types";
@@ -71,6 +72,9 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("cs-archive", CsArchive);
+
+  /** Editor: business workspace types, categories and their attributes. */
+  new EditorLookups(RED, "cs-archive").workspaceTypes().categories();
 };
 
 function archiverOptions(def: CsArchiveDef, problems: string[]): ArchiverOptions {

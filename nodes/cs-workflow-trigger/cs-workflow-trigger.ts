@@ -4,6 +4,7 @@ import type { NodeAPI, NodeMessageInFlow } from "node-red";
 import type { Request, Response } from "express";
 import type { CsConfigNode } from "../cs-config/types";
 import type { WorkflowTask } from "../lib/content-server/workflows";
+import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { parseCallbackIds, readRawBody, verifyCallback } from "../lib/workflow/callback-auth";
 import { splitList, WorkflowMapResolver } from "../lib/workflow/maps";
@@ -195,6 +196,9 @@ export = function (RED: NodeAPI): void {
     CsWorkflowTrigger,
     { credentials: { callbackSecret: { type: "password" } } },
   );
+
+  /** Editor: the workflow maps the connection can see, and a map's steps. */
+  new EditorLookups(RED, "cs-workflow-trigger").workflowMaps();
 };
 
 interface RouteLayer {

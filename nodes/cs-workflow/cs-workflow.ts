@@ -3,6 +3,7 @@ import type { CsConfigNode } from "../cs-config/types";
 import { ContentServerError } from "../lib/content-server";
 import { isPermanentServerMessage } from "../lib/content-server/errors";
 import { resolveTypedValue } from "../lib/node-red/inputs";
+import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { WorkflowMapResolver } from "../lib/workflow/maps";
 import type { CsWorkflowDef, CsWorkflowNode, WorkflowFailure } from "./types";
@@ -127,6 +128,9 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("cs-workflow", CsWorkflow);
+
+  /** Editor: the workflow maps the connection can see, and a map's steps and dispositions. */
+  new EditorLookups(RED, "cs-workflow").workflowMaps();
 };
 
 function invalid(message: string): ContentServerError {

@@ -2,17 +2,13 @@ import type { NodeAPI, NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
 import type { ContentServerClient } from "../lib/content-server";
 import { describeFailure } from "../lib/content-server/archive";
-import { attributeLookup, attributeNames, mappingType } from "../lib/content-server/mapping-definitions";
+import { attributeLookup } from "../lib/content-server/mapping-definitions";
 import { mapAttributes, MappingError, type AttributeDefinition, type MappingRule } from "../lib/mapping";
-import { registerAdminEndpoint } from "../lib/node-red/admin";
+import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { toMappingRules } from "./rules";
 import { compileSource, type RuleSource } from "./sources";
-import type { CategoryAttributesAnswer, CategoryListEntry, MetadataMapDef, MetadataMapNode } from "./types";
-
-/** Category nodes (subtype 131) listed for the editor; bounded, the editor filters by typing. */
-const CATEGORY_TYPE = 131;
-const MAX_LISTED_CATEGORIES = 500;
+import type { MetadataMapDef, MetadataMapNode } from "./types";
 
 type Lookup = (name: string) => AttributeDefinition | undefined;
 
@@ -119,47 +115,7 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType("metadata-map", MetadataMap);
 
   /** Editor: the categories the connection can see, and one category's attributes (names, types, constraints). */
-  function clientOf(serverId: string): ContentServerClient {
-    const config = RED.nodes.getNode(serverId) as CsConfigNode | null;
-    if (!config || typeof config.getClient !== "function") {
-      throw new Error(RED._("metadata-map.errors.deployServer"));
-    }
-    return config.getClient();
-  }
-
-  registerAdminEndpoint(RED, "get", "/metadata-map/:server/categories", "metadata-map.read", async (req) => {
-    const client = clientOf(String(req.params.server));
-    const list: CategoryListEntry[] = [];
-    for await (const hit of client.search.searchAll({ where: `OTSubType: ${CATEGORY_TYPE}` }, MAX_LISTED_CATEGORIES)) {
-      if (hit.type === CATEGORY_TYPE) list.push({ id: hit.id, name: hit.name });
-    }
-    return list.sort((a, b) => a.name.localeCompare(b.name));
-  });
-
-  registerAdminEndpoint(
-    RED,
-    "get",
-    "/metadata-map/:server/categories/:category",
-    "metadata-map.read",
-    async (req): Promise<CategoryAttributesAnswer> => {
-      const client = clientOf(String(req.params.server));
-      const definition = await client.categories.getCategoryDefinition(String(req.params.category));
-      const names = attributeNames(definition);
-      return {
-        id: definition.id,
-        name: definition.name,
-        attributes: definition.attributes.map((a, i) => ({
-          name: names[i],
-          key: a.key,
-          type: mappingType(a),
-          required: a.required,
-          multiValue: a.multiValue,
-          maxLength: a.maxLength,
-          validValues: a.validValues?.map(String),
-        })),
-      };
-    },
-  );
+  new EditorLookups(RED, "metadata-map").categories();
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {

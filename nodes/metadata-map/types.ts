@@ -39,23 +39,3 @@ export interface MetadataMapProperties {
 export type MetadataMapDef = NodeDef & MetadataMapProperties;
 
 export type MetadataMapNode = Node;
-
-/** Editor lookups (GET metadata-map/{server}/categories[/{category}]). */
-export interface CategoryListEntry {
-  id: number;
-  name: string;
-}
-
-export interface CategoryAttributesAnswer {
-  id: number;
-  name: string;
-  attributes: Array<{
-    name: string;
-    key: string;
-    type: AttributeValueType;
-    required: boolean;
-    multiValue: boolean;
-    maxLength?: number;
-    validValues?: string[];
-  }>;
-}

@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import { handleBrowsePage } from "./browse-page";
 import { emptyCounters, type SimContext } from "./context";
 import type { FaultRule } from "./faults";
 import { sendJson } from "./responses";
@@ -32,12 +33,16 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 /**
  * The simulator's own control API, outside `/api` (e.g. `/cs/cs/__sim/faults`), JSON or form bodies:
  *   GET|POST|DELETE __sim/faults, DELETE __sim/faults/{id}, POST __sim/tickets/expire,
- *   GET|DELETE __sim/counters, GET|PUT __sim/settings.
+ *   GET|DELETE __sim/counters, GET|PUT __sim/settings,
+ *   GET __sim/browse[/…]: the read-only HTML browse page (browse-page.ts).
  */
 export async function handleControl(sim: SimContext, req: IncomingMessage, res: ServerResponse, subPath: string) {
   const route = subPath.replace(/^\/+|\/+$/g, "");
   const method = req.method ?? "GET";
   try {
+    if ((route === "browse" || route.startsWith("browse/")) && (method === "GET" || method === "HEAD")) {
+      return await handleBrowsePage(sim, req, res, route.slice("browse".length));
+    }
     if (route === "faults" && method === "GET") return sendJson(res, 200, { faults: sim.faults.list() });
     if (route === "faults" && method === "POST") {
       return sendJson(res, 200, { fault: sim.faults.add((await readBody(req)) as FaultRule) });

@@ -17,6 +17,7 @@ import { loadEngine, type EngineApi } from "./engine-port";
 import { errorEnvelope, notFound, SimHttpError } from "./errors";
 import { FaultInjector } from "./faults";
 import { Router, sendJson, type RequestContext } from "./http";
+import { registerJobsPage } from "./jobs-page";
 import { JobStore, type JobRecord } from "./jobs";
 import { optionsFromFlags, type ExstreamSimOptions } from "./options";
 import { Orchestration, type OrchestrationCounters } from "./orchestration";
@@ -221,5 +222,6 @@ export async function startExstreamSimulator(
     },
   };
   registerControl(router, sim);
+  registerJobsPage(router, sim);
   return sim;
 }

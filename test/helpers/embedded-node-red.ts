@@ -96,7 +96,19 @@ export async function startEmbeddedNodeRed(options: EmbeddedNodeRedOptions): Pro
   app.use("/admin", RED.httpAdmin);
   app.use("/api", RED.httpNode);
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  // RED.start() resolves before the stored flows and credentials are loaded; a deploy in between would have its
+  // credentials replaced by the (late) load of the stored ones. Wait until the runtime has started its flows.
+  const flowsStarted = new Promise<void>((resolve) => {
+    const started = (): void => {
+      clearTimeout(timer);
+      RED.events.removeListener("flows:started", started);
+      resolve();
+    };
+    const timer = setTimeout(started, 5000);
+    RED.events.on("flows:started", started);
+  });
   await RED.start();
+  await flowsStarted;
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   const adminUrl = `${url}/admin`;
 

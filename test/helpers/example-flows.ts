@@ -20,6 +20,9 @@ import type { SimulatorFlags } from "../../sim/types";
 
 const REPO_ROOT = path.resolve(__dirname, "..", "..");
 
+/** Hook names are unique per process: the Node-RED runtime (and its hooks) is a singleton shared by every test. */
+let hookCount = 0;
+
 /** Every node type of the package (config nodes first). */
 export const ALL_NODE_TYPES = Object.keys(
   JSON.parse(fs.readFileSync(path.join(REPO_ROOT, "package.json"), "utf8"))["node-red"].nodes,
@@ -70,7 +73,7 @@ export async function startDemoEnvironment(
   const previous = Object.fromEntries(Object.keys(env).map((name) => [name, process.env[name]]));
   Object.assign(process.env, env);
   const hooks: string[] = [];
-  let hookCount = 0;
+  let hooksOn: EmbeddedNodeRed | undefined;
 
   const startNodeRed = () =>
     startEmbeddedNodeRed({ nodeTypes: ALL_NODE_TYPES, userDir, settings: { httpNodeRoot: "/api" } });
@@ -91,6 +94,7 @@ export async function startDemoEnvironment(
       const received: any[] = [];
       const name = `onReceive.example${++hookCount}`;
       hooks.push(name);
+      hooksOn = nr;
       nr.RED.hooks.add(name, (event: any) => {
         if (event.destination?.id === nodeId) received.push(event.msg);
       });
@@ -104,6 +108,7 @@ export async function startDemoEnvironment(
       }
     },
     async close() {
+      if (hooksOn) removeHooks(hooksOn);
       for (const [name, value] of Object.entries(previous)) {
         if (value === undefined) delete process.env[name];
         else process.env[name] = value;

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import http from "node:http";
 import https from "node:https";
 import type { Readable } from "node:stream";
@@ -83,6 +84,8 @@ const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_CONCURRENT = 4;
 const DEFAULT_MAX_QUEUED = 1_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Multipart bodies up to this size are encoded in memory (per request in flight); larger ones are streamed. */
+const BUFFERED_MULTIPART_MAX_BYTES = 1024 * 1024;
 
 /**
  * Every CS call goes through here: credential header, bounded concurrency, one shared re-login for any number of
@@ -206,11 +209,16 @@ export class Transport {
         .run(async () => {
           let response: AxiosResponse;
           try {
+            const body = await encodeBody(request);
             response = await this.http.request({
               method: request.method,
               url: withSlash(this.baseUrl) + request.path + serialiseQuery(request.query),
-              headers: { Accept: request.accept ?? "application/json", ...auth.headers },
-              data: await encodeBody(request),
+              headers: {
+                Accept: request.accept ?? "application/json",
+                ...auth.headers,
+                ...(body.contentType ? { "Content-Type": body.contentType } : {}),
+              },
+              data: body.data,
               responseType: expect === "stream" ? "stream" : "text",
               transformResponse: [(data: unknown) => data],
             });
@@ -352,17 +360,59 @@ export function decideRetry(err: unknown, idempotent: boolean): RetryDecision {
   }
 }
 
-async function encodeBody(request: CsRequest): Promise<URLSearchParams | FormData | undefined> {
+interface EncodedBody {
+  data?: URLSearchParams | FormData | Buffer;
+  /** Set when the body is not one axios types itself (a pre-encoded multipart Buffer). */
+  contentType?: string;
+}
+
+async function encodeBody(request: CsRequest): Promise<EncodedBody> {
   if (request.multipart) {
+    const parts = await request.multipart();
+    if (multipartSize(parts) <= BUFFERED_MULTIPART_MAX_BYTES) return bufferedMultipart(parts);
     const form = new FormData();
-    for (const part of await request.multipart()) {
+    for (const part of parts) {
       if (typeof part.value === "string") form.append(part.name, part.value);
       else form.append(part.name, part.value, part.fileName ?? "file");
     }
-    return form;
+    return { data: form };
   }
-  if (request.form) return encodeForm(request.form);
-  return undefined;
+  if (request.form) return { data: encodeForm(request.form) };
+  return {};
+}
+
+function multipartSize(parts: MultipartPart[]): number {
+  return parts.reduce(
+    (sum, part) => sum + (typeof part.value === "string" ? Buffer.byteLength(part.value) : part.value.size),
+    0,
+  );
+}
+
+/**
+ * A small multipart body as one Buffer: sent in one write with a Content-Length. Streaming a FormData costs a web
+ * stream per file and a write per chunk, which made many small uploads about a quarter slower (P2 in BENCHMARKS.md).
+ * Same wire format as axios's FormData encoder: names escaped, text CRLF-normalised, file parts typed.
+ */
+async function bufferedMultipart(parts: MultipartPart[]): Promise<EncodedBody> {
+  const boundary = `form-data-boundary-${randomBytes(12).toString("hex")}`;
+  const chunks: Buffer[] = [];
+  for (const part of parts) {
+    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapePartName(part.name)}"`;
+    if (typeof part.value === "string") {
+      chunks.push(Buffer.from(`${head}\r\n\r\n`), Buffer.from(part.value.replace(/\r?\n|\r\n?/g, "\r\n")));
+    } else {
+      head += `; filename="${escapePartName(part.fileName ?? "file")}"\r\n`;
+      head += `Content-Type: ${part.value.type || "application/octet-stream"}\r\n\r\n`;
+      chunks.push(Buffer.from(head), Buffer.from(await part.value.arrayBuffer()));
+    }
+    chunks.push(Buffer.from("\r\n"));
+  }
+  chunks.push(Buffer.from(`--${boundary}--\r\n`));
+  return { data: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+function escapePartName(name: string): string {
+  return name.replace(/[\r\n"]/g, (c) => (c === "\r" ? "%0D" : c === "\n" ? "%0A" : "%22"));
 }
 
 export function encodeForm(fields: FormFields): URLSearchParams {

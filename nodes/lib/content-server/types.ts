@@ -323,6 +323,15 @@ export interface WorkflowStep {
   assignees: Array<{ userId?: number; loginName?: string }>;
 }
 
+/** A workflow map's definition as far as an editor needs it: its steps (tasks) and its workflow attributes. */
+export interface WorkflowMapDefinition {
+  mapId: number;
+  steps: Array<{ id: number; name: string; customActions: Array<{ key: string; label?: string }> }>;
+  /** Workflow attributes; `key` is `<wfAttrCat>_<attrId>`. */
+  attributes: Array<{ key: string; name: string; type?: string; required?: boolean }>;
+  raw: Record<string, unknown>;
+}
+
 export interface WorkflowStatus {
   processId: number;
   name?: string;

@@ -15,6 +15,7 @@ import type {
   WorkflowAssignment,
   WorkflowForm,
   WorkflowFormField,
+  WorkflowMapDefinition,
   WorkflowStatus,
   WorkflowStep,
 } from "./types";
@@ -122,6 +123,39 @@ export class WorkflowsApi {
       current: asArray(steps.current).map(asRecord).map(toStep),
       completed: asArray(steps.completed).map(asRecord),
       raw: results,
+    };
+  }
+
+  /** A map's definition (`GET api/v2/workflows/{mapId}/definition`): its steps and workflow attributes. */
+  async getMapDefinition(mapId: number): Promise<WorkflowMapDefinition> {
+    const response = await this.transport.json({
+      operation: "getMapDefinition",
+      method: "GET",
+      path: `api/v2/workflows/${positiveId(mapId, "getMapDefinition")}/definition`,
+    });
+    const definition = asRecord(v2Results(response.data).definition);
+    const attributes: WorkflowMapDefinition["attributes"] = [];
+    for (const pkg of asArray(definition.data_packages).map(asRecord)) {
+      for (const [key, value] of Object.entries(asRecord(asRecord(pkg.data).definitions))) {
+        const attr = asRecord(value);
+        const name = toStringValue(attr.name);
+        if (name) attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
+      }
+    }
+    return {
+      mapId,
+      steps: asArray(definition.tasks)
+        .map(asRecord)
+        .map((task) => ({
+          id: toNumber(task.id) ?? 0,
+          name: toStringValue(task.title) ?? toStringValue(task.name) ?? "",
+          customActions: asArray(task.custom_actions)
+            .map(asRecord)
+            .map((a) => ({ key: toStringValue(a.key) ?? "", label: toStringValue(a.label) })),
+        }))
+        .filter((step) => step.name !== ""),
+      attributes,
+      raw: definition,
     };
   }
 
@@ -423,6 +457,11 @@ export async function readWorkflowTask(
         mimeType: child.mimeType,
         size: child.size,
       });
+    }
+    // v2 children carry no version number: read it for documents (the identity governed-content flows record).
+    for (const attachment of attachments) {
+      if (attachment.version !== undefined || !documentIds.has(attachment.nodeId)) continue;
+      attachment.version = (await client.documents.getLatestVersion(attachment.nodeId)).versionNumber;
     }
   }
   if (options.downloadDir) {

@@ -49,6 +49,31 @@ export type { CompletedJobsOptions } from "./runtime";
 export type { CreateResourceRequest } from "./design";
 export { formatRuntimeFilter } from "./runtime";
 export { resolveTokenUrl, DEFAULT_TOKEN_PATH_TEMPLATE, CLOUD_TOKEN_PATH_TEMPLATE } from "./token";
+export * from "./communication-document";
+export { classifyFailure, type FailureInfo } from "./failure";
+export {
+  forEachJobCommunication,
+  findOnDemandManifest,
+  communicationSteps,
+  artifactNameOf,
+  safeJoin,
+  type CommunicationStepRef,
+  type LocalCustomerCommunication,
+  type LocalCustomerFile,
+  type LocalCustomerReportFile,
+  type OnDemandManifest,
+  type OnDemandJobQuery,
+} from "./job-outputs";
+export {
+  publishResource,
+  detectWorkflow,
+  auditComments,
+  type PublishRequest,
+  type PublishResult,
+  type PublishSource,
+  type PublishWorkflow,
+  type PublishOutcome,
+} from "./publish";
 
 export class ExstreamClient {
   readonly domain: string;

@@ -23,7 +23,7 @@ export async function generate(ctx: ExstreamContext, req: GenerateRequest): Prom
   };
   if (req.empowerUser) headers.empowerUser = req.empowerUser;
   const url = `${ctx.orchestrationUrl}/inputs/ondemand/${seg(req.domain ?? ctx.domain)}/generate`;
-  return send(ctx, "generate", url, headers, body, req.response ?? "envelope");
+  return send(ctx, "generate", url, headers, body, req.response ?? "envelope", req.timeoutMs);
 }
 
 export async function fulfill(ctx: ExstreamContext, req: FulfillRequest): Promise<GenerateResult> {
@@ -44,6 +44,7 @@ async function send(
   headers: Record<string, string>,
   body: string | Buffer,
   mode: NonNullable<GenerateRequest["response"]>,
+  timeoutMs?: number,
 ): Promise<GenerateResult> {
   if (mode === "pdf") {
     const res = await ctx.transport.request<Buffer>({
@@ -54,6 +55,7 @@ async function send(
       body,
       responseType: "arraybuffer",
       idempotent: true, // generation has no effect beyond its result
+      timeoutMs,
     });
     const mimeType = (res.headers["content-type"] ?? "application/pdf").split(";")[0].trim();
     if (mimeType === "application/json") return decodeEnvelope(operation, JSON.parse(res.data.toString("utf8")));
@@ -67,6 +69,7 @@ async function send(
     body,
     responseType: "json",
     idempotent: true,
+    timeoutMs,
   });
   if (mode === "empower-document") {
     const documentId = findDocumentId(res.data);

@@ -89,6 +89,8 @@ export interface GenerateRequest {
   domain?: string;
   /** Extra headers (e.g. `exstream-variable` style flow variables). Never logged. */
   headers?: Record<string, string>;
+  /** Per-request timeout for this call; default the client's. */
+  timeoutMs?: number;
 }
 
 export interface FulfillRequest {

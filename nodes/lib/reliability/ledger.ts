@@ -81,6 +81,13 @@ export class DurableLedger<T = unknown> {
     return this.get(id)!;
   }
 
+  /** A permanent failure: the item is dead-lettered at once, whatever attempts it has left. */
+  deadLetter(id: string, reason: string): LedgerEntry<T> {
+    this.require(id, ["pending", "in-flight"]);
+    this.append({ op: "fail", id, at: this.now(), reason, dead: true });
+    return this.get(id)!;
+  }
+
   /** Gives an in-flight item back without counting a failure (e.g. on shutdown). */
   release(id: string): void {
     if (this.entries.get(id)?.state !== "in-flight") return;

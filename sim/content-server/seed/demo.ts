@@ -277,6 +277,14 @@ export const demoSeed: SeedData = {
         { id: 6, name: "Channel", type: "String" },
         { id: 7, name: "Generated Document ID", type: "Integer" },
         { id: 8, name: "Workspace ID", type: "Integer" },
+        // The letter's content (the driver data of "Policy Change Confirmation"), filled in when the workflow starts.
+        { id: 9, name: "Customer Name", type: "String" },
+        { id: 10, name: "Jurisdiction", type: "String" },
+        { id: 11, name: "Policy Number", type: "String" },
+        { id: 12, name: "Change Description", type: "String" },
+        { id: 13, name: "Effective Date", type: "String" },
+        { id: 14, name: "New Premium", type: "String" },
+        { id: 15, name: "Currency", type: "String" },
       ],
       steps: [
         {
@@ -312,6 +320,18 @@ export const demoSeed: SeedData = {
         { id: 4, name: "Letter Type", type: "String" },
         { id: 5, name: "Workspace ID", type: "Integer" },
         { id: 6, name: "Generated Document ID", type: "Integer" },
+        // The letter's content (driver data of "Missing Information Request", "Claim Decision Letter", "Settlement
+        // Notice"); "Letter Type" chooses the communication.
+        { id: 7, name: "Customer Name", type: "String" },
+        { id: 8, name: "Language", type: "String" },
+        { id: 9, name: "Jurisdiction", type: "String" },
+        { id: 10, name: "Missing Items", type: "String" },
+        { id: 11, name: "Response Deadline", type: "String" },
+        { id: 12, name: "Decision", type: "String" },
+        { id: 13, name: "Decision Reason", type: "String" },
+        { id: 14, name: "Amount", type: "String" },
+        { id: 15, name: "Currency", type: "String" },
+        { id: 16, name: "Payment Date", type: "String" },
       ],
       steps: [
         {

@@ -1,0 +1,29 @@
+/**
+ * The kinds of content the editor offers, as the Design API names them (DAS resource type + subtype, as in the
+ * simulator's seed and OpenText's export packages).
+ */
+export const RESOURCE_KINDS: Record<string, { type: string; subtype?: string; contentType: string }> = {
+  message: { type: "exstrparagraph", subtype: "message", contentType: "text/plain" },
+  disclaimer: { type: "exstrparagraph", subtype: "disclaimer", contentType: "text/plain" },
+  template: { type: "versionedtemplate", contentType: "text/plain" },
+  image: { type: "image", contentType: "image/png" },
+};
+
+const MIME_BY_EXTENSION: Record<string, string> = {
+  ".txt": "text/plain",
+  ".html": "text/html",
+  ".htm": "text/html",
+  ".xml": "application/xml",
+  ".json": "application/json",
+  ".png": "image/png",
+  ".jpg": "image/jpeg",
+  ".jpeg": "image/jpeg",
+  ".gif": "image/gif",
+  ".svg": "image/svg+xml",
+  ".pdf": "application/pdf",
+};
+
+export function contentTypeOf(fileName: string | undefined, fallback: string): string {
+  const match = /\.[A-Za-z0-9]+$/.exec(fileName ?? "");
+  return (match && MIME_BY_EXTENSION[match[0].toLowerCase()]) || fallback;
+}

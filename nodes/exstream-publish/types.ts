@@ -1,0 +1,68 @@
+import type { Node, NodeDef, NodeMessage } from "node-red";
+import type { PublishOutcome } from "../lib/exstream";
+
+/** exstream-publish properties as the editor stores them. */
+export interface ExstreamPublishProperties {
+  server: string;
+  /** Resource id (TypedInput); wins over name + type. Blank: find by name + type. */
+  resourceId: string;
+  resourceIdType: string;
+  /** Resource name (TypedInput); blank: the Content Server name without its extension. */
+  resourceName: string;
+  resourceNameType: string;
+  /** message | disclaimer | template | image | custom */
+  resourceType: string;
+  /** DAS type and subtype when resourceType is "custom". */
+  customType: string;
+  customSubtype: string;
+  /** auto (from the domain) | standard | simple */
+  workflow: string;
+  /** MIME type of the uploaded content; blank: from the file extension / resource type. */
+  contentType: string;
+}
+
+export type ExstreamPublishDef = NodeDef & ExstreamPublishProperties;
+
+/** The Content Server identity of the published content (msg.cs or the first workflow attachment). */
+export interface CsIdentity {
+  nodeId?: string | number;
+  version?: string | number;
+  name?: string;
+}
+
+export interface WorkflowAttachment {
+  id?: string | number;
+  nodeId?: string | number;
+  version?: string | number;
+  versionNumber?: string | number;
+  name?: string;
+  /** Local copy of the content, when the trigger downloaded it. */
+  path?: string;
+  filename?: string;
+}
+
+export interface PublishMsgExstream {
+  resourceId: string;
+  version: number;
+  state: string;
+  resourceName: string;
+  resourceType: string;
+  outcome: PublishOutcome;
+  sha256: string;
+  /** ISO 8601 date the approved version was reached (for the deployment record). */
+  publishedAt: string;
+  workflow: "standard" | "simple";
+  domain: string;
+  source: CsIdentity;
+}
+
+export interface PublishMessage extends NodeMessage {
+  payload?: unknown;
+  filename?: string;
+  cs?: CsIdentity & Record<string, unknown>;
+  workflow?: { attachments?: WorkflowAttachment[] } & Record<string, unknown>;
+  exstream?: PublishMsgExstream;
+  failure?: { reason: string; permanent: boolean };
+}
+
+export type ExstreamPublishNode = Node;

@@ -1,0 +1,29 @@
+/** A durable "everything that ended up to here is fetched" mark for API mode (temp file, fsync, rename). */
+import fs from "node:fs";
+import path from "node:path";
+
+export class DurableCheckpoint {
+  constructor(private readonly file: string) {}
+
+  read(): number | undefined {
+    try {
+      const value = (JSON.parse(fs.readFileSync(this.file, "utf8")) as { sinceEpochMs?: unknown }).sinceEpochMs;
+      return typeof value === "number" && Number.isFinite(value) ? value : undefined;
+    } catch {
+      return undefined;
+    }
+  }
+
+  write(sinceEpochMs: number): void {
+    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    const temp = `${this.file}.tmp`;
+    const fd = fs.openSync(temp, "w");
+    try {
+      fs.writeSync(fd, JSON.stringify({ sinceEpochMs, updatedAt: new Date().toISOString() }) + "\n");
+      fs.fsyncSync(fd);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(temp, this.file);
+  }
+}

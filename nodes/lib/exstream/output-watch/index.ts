@@ -1,0 +1,14 @@
+/** Exstream output watching: folder scan or runtime API → one durable, acknowledged hand-out per communication. */
+export { OutputWatcher, type OutputWatcherEvents, type OutputWatcherSetup, type WatchPhase } from "./output-watcher";
+export {
+  DEFAULT_OUTPUT_WATCH_OPTIONS,
+  OutputWatchOptionsError,
+  parseOutputWatchOptions,
+  type OutputWatchOptions,
+  type RawOutputWatchOptions,
+} from "./options";
+export { OutputWatchError } from "./errors";
+export { channelOf, groupCommunication, variantOf } from "./communication-grouping";
+export { outputRelativeSegments, resolveOutputFile, joinInside, PathRefusedError } from "./path-safety";
+export { manifestKey, OutputWatchLedger, type AckResult } from "./output-watch-ledger";
+export type * from "./types";

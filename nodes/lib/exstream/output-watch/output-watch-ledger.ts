@@ -1,0 +1,156 @@
+/**
+ * The watcher's durable memory, two fsync'd journals in one folder:
+ *  - `communications.journal`: every communication from its discovery to its acknowledgement or dead letter
+ *    (at-least-once hand-out, bounded attempts, re-emission after an ack timeout and after a restart);
+ *  - `manifests.journal`: manifests already expanded (or dead-lettered as a whole), keyed by path + size + mtime, and
+ *    in API mode the flow steps already fetched — so nothing is expanded twice and nothing is forgotten.
+ */
+import path from "node:path";
+import { DurableLedger, type LedgerEntry } from "../../reliability/ledger";
+import type { CommunicationDocument, LedgerItem, ManifestRecord, WatchCounts } from "./types";
+
+export interface OutputWatchLedgerOptions {
+  dir: string;
+  maxAttempts: number;
+  retainFinishedMs: number;
+  now?: () => number;
+}
+
+export type AckResult = "acknowledged" | "already-finished" | "unknown";
+
+export class OutputWatchLedger {
+  private readonly communications: DurableLedger<LedgerItem>;
+  private readonly manifests: DurableLedger<ManifestRecord>;
+  private readonly now: () => number;
+
+  constructor(readonly options: OutputWatchLedgerOptions) {
+    this.now = options.now ?? Date.now;
+    const common = { retainFinishedMs: options.retainFinishedMs, now: this.now };
+    this.communications = new DurableLedger<LedgerItem>({
+      ...common,
+      file: path.join(options.dir, "communications.journal"),
+      maxAttempts: options.maxAttempts,
+    });
+    this.manifests = new DurableLedger<ManifestRecord>({
+      ...common,
+      file: path.join(options.dir, "manifests.journal"),
+      maxAttempts: 1,
+    });
+    // Forget finished entries past their retention once per start.
+    this.communications.compact();
+    this.manifests.compact();
+  }
+
+  // ————— communications —————
+
+  /** Records a newly discovered communication; false when its id is already known (a re-read manifest). */
+  add(document: CommunicationDocument): boolean {
+    return this.communications.add(document.id, { document });
+  }
+
+  /** Records a communication that cannot be emitted (refused or missing file) straight as a dead letter. */
+  refuse(document: CommunicationDocument, reason: string): LedgerEntry<LedgerItem> | undefined {
+    const known = this.communications.get(document.id);
+    if (known && known.state !== "pending") return undefined;
+    if (!known) this.communications.add(document.id, { document });
+    return this.communications.deadLetter(document.id, reason);
+  }
+
+  get(id: string): LedgerEntry<LedgerItem> | undefined {
+    return this.communications.get(id);
+  }
+
+  /** In-flight communications whose acknowledgement is overdue count a failed attempt; returns them as they are now. */
+  expireOverdue(ackTimeoutMs: number): Array<LedgerEntry<LedgerItem>> {
+    const now = this.now();
+    const expired: Array<LedgerEntry<LedgerItem>> = [];
+    for (const entry of this.communications.list("in-flight")) {
+      if (now - entry.updatedAt < ackTimeoutMs) continue;
+      expired.push(this.communications.fail(entry.id, `not acknowledged within ${ackTimeoutMs} ms`));
+    }
+    return expired;
+  }
+
+  /** Hands out up to `limit` waiting communications (oldest first); a failed one only after `retryDelayMs`. */
+  takeDue(limit: number, retryDelayMs: number): Array<LedgerEntry<LedgerItem>> {
+    if (limit <= 0) return [];
+    const now = this.now();
+    const taken: Array<LedgerEntry<LedgerItem>> = [];
+    for (const entry of this.communications.list("pending")) {
+      if (taken.length >= limit) break;
+      if (entry.reason !== undefined && now - entry.updatedAt < retryDelayMs) continue;
+      taken.push(this.communications.take(entry.id));
+    }
+    return taken;
+  }
+
+  acknowledge(id: string, outcome?: unknown): AckResult {
+    const entry = this.communications.get(id);
+    if (!entry) return "unknown";
+    if (entry.state === "done") return "already-finished";
+    this.communications.acknowledge(id, outcome);
+    return "acknowledged";
+  }
+
+  /** A downstream failure: permanent → dead letter at once; transient → counts an attempt (dead when used up). */
+  failAttempt(
+    id: string,
+    reason: string,
+    permanent: boolean,
+  ): LedgerEntry<LedgerItem> | "unknown" | "already-finished" {
+    const entry = this.communications.get(id);
+    if (!entry) return "unknown";
+    if (entry.state === "done" || entry.state === "dead") return "already-finished";
+    return permanent ? this.communications.deadLetter(id, reason) : this.communications.fail(id, reason);
+  }
+
+  /** Gives every in-flight communication back without counting a failure (shutdown). */
+  releaseInFlight(): void {
+    for (const entry of this.communications.list("in-flight")) this.communications.release(entry.id);
+  }
+
+  counts(): Omit<WatchCounts, "manifestsActive"> {
+    const c = this.communications.counts();
+    return { inFlight: c["in-flight"], backlog: c.pending, done: c.done, dead: c.dead };
+  }
+
+  /** Documents still to be handed out or acknowledged. */
+  unfinishedDocuments(): CommunicationDocument[] {
+    return [...this.communications.list("pending"), ...this.communications.list("in-flight")].map(
+      (e) => e.item.document,
+    );
+  }
+
+  // ————— manifests and fetched steps —————
+
+  /** Whether a manifest version (or an API flow step) was already expanded or dead-lettered. */
+  isSettled(key: string): boolean {
+    const state = this.manifests.get(key)?.state;
+    return state === "done" || state === "dead";
+  }
+
+  manifestEntry(key: string): LedgerEntry<ManifestRecord> | undefined {
+    return this.manifests.get(key);
+  }
+
+  settle(key: string, record: ManifestRecord): void {
+    if (this.isSettled(key)) return;
+    this.manifests.add(key, record);
+    this.manifests.acknowledge(key);
+  }
+
+  deadLetterManifest(key: string, record: ManifestRecord, reason: string): LedgerEntry<ManifestRecord> | undefined {
+    if (this.isSettled(key)) return undefined;
+    this.manifests.add(key, record);
+    return this.manifests.deadLetter(key, reason);
+  }
+
+  close(): void {
+    this.communications.close();
+    this.manifests.close();
+  }
+}
+
+export function manifestKey(file: string, size: number, mtimeMs: number): string {
+  return `${file}|${size}|${Math.trunc(mtimeMs)}`;
+}

@@ -1,0 +1,397 @@
+/**
+ * The output watcher: discovers manifests (folder scan or runtime API), waits until they are stable, expands them
+ * into communications recorded in the durable ledger, and hands the communications out — at most `maxInFlight`
+ * unacknowledged at a time, again after an ack timeout or a transient failure, never after an acknowledgement, and
+ * to the dead-letter path once their attempts are used up or a failure is permanent. Knows nothing of Node-RED.
+ */
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import type { ExstreamClient } from "../index";
+import { ManifestError } from "../errors";
+import { ConcurrencyLimiter } from "../../reliability/limiter";
+import { ApiJobSource, type FetchedStep } from "./api-job-source";
+import { OutputFolderScanner } from "./folder-scanner";
+import { expandManifest, type ExpansionContext } from "./manifest-expansion";
+import type { OutputWatchOptions } from "./options";
+import { manifestKey, OutputWatchLedger, type AckResult } from "./output-watch-ledger";
+import { isInside } from "./path-safety";
+import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
+import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
+import type { CommunicationDocument, DeadLetter, ManifestRecord, RunIdentity, WatchCounts } from "./types";
+
+export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "closed";
+
+export interface OutputWatcherEvents {
+  /** Hand a communication out (attempt = how many times it has been handed out, this one included). */
+  emit(document: CommunicationDocument, attempt: number): void;
+  deadLetter(letter: DeadLetter): void;
+  warn(message: string): void;
+  status(phase: WatchPhase, counts: WatchCounts): void;
+}
+
+export interface OutputWatcherSetup {
+  options: OutputWatchOptions;
+  ledgerDir: string;
+  /** API mode only. */
+  client?: ExstreamClient;
+  /** Nothing is handed out before this delay: the flow's other nodes must exist before the first send. */
+  startDelayMs?: number;
+  events: OutputWatcherEvents;
+  now?: () => number;
+}
+
+/** Longest wait for a manifest being expanded when the watcher closes (the node must close within seconds). */
+const CLOSE_GRACE_MS = 3_000;
+
+export class OutputWatcher {
+  private readonly options: OutputWatchOptions;
+  private readonly events: OutputWatcherEvents;
+  private readonly ledger: OutputWatchLedger;
+  private readonly limiter: ConcurrencyLimiter;
+  private readonly active = new Set<Promise<unknown>>();
+  /** Manifests being waited on, expanded, or waiting for a retry: a rescan must not start them twice. */
+  private readonly busy = new Set<string>();
+  private readonly parseFailures = new Map<string, number>();
+  private readonly timers = new Set<NodeJS.Timeout>();
+  private gate: StabilityGate | undefined;
+  private scanner: OutputFolderScanner | undefined;
+  private api: ApiJobSource | undefined;
+  private tick: NodeJS.Timeout | undefined;
+  private pumpQueued = false;
+  private phase: WatchPhase = "starting";
+  private closed = false;
+  private manifestsActive = 0;
+
+  constructor(private readonly setup: OutputWatcherSetup) {
+    this.options = setup.options;
+    this.events = setup.events;
+    this.ledger = new OutputWatchLedger({
+      dir: setup.ledgerDir,
+      maxAttempts: this.options.maxAttempts,
+      retainFinishedMs: this.options.retainFinishedMs,
+      now: setup.now,
+    });
+    this.limiter = new ConcurrencyLimiter(this.options.maxConcurrentManifests);
+  }
+
+  start(): void {
+    const { options } = this;
+    const tickMs = Math.min(
+      1_000,
+      Math.max(10, Math.floor(Math.min(options.ackTimeoutMs, options.retryDelayMs || options.ackTimeoutMs) / 2)),
+    );
+    const begin = () => {
+      this.tick = setInterval(() => this.pump(), tickMs);
+      if (options.source === "folder") this.startFolder();
+      else this.startApi();
+      this.pump();
+    };
+    if (!this.setup.startDelayMs) return begin();
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      begin();
+    }, this.setup.startDelayMs);
+    this.timers.add(timer);
+  }
+
+  /** A success acknowledgement from downstream (e.g. cs-archive's `msg.cs`). */
+  acknowledge(id: string, outcome?: unknown): AckResult {
+    if (this.closed) return "unknown";
+    const result = this.ledger.acknowledge(id, outcome);
+    this.schedulePump();
+    return result;
+  }
+
+  /** A failure reported back (Catch node): permanent → dead letter now; transient → one attempt used, emitted again later. */
+  fail(id: string, reason: string, permanent: boolean): AckResult {
+    if (this.closed) return "unknown";
+    const entry = this.ledger.failAttempt(id, reason, permanent);
+    if (entry === "unknown" || entry === "already-finished") return entry;
+    if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? reason, entry.attempts);
+    this.schedulePump();
+    return "acknowledged";
+  }
+
+  counts(): WatchCounts {
+    return { ...this.ledger.counts(), manifestsActive: this.manifestsActive };
+  }
+
+  /** Stops discovery, waits briefly for expansions, gives in-flight items back uncounted and closes the ledger. */
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.tick);
+    for (const t of this.timers) clearTimeout(t);
+    this.timers.clear();
+    this.gate?.close();
+    await this.scanner?.close();
+    let grace: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.allSettled([...this.active]),
+      new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS))),
+    ]);
+    clearTimeout(grace);
+    this.ledger.releaseInFlight();
+    this.ledger.close();
+    this.phase = "closed";
+  }
+
+  // ————— hand-out —————
+
+  private schedulePump(): void {
+    if (this.pumpQueued || this.closed) return;
+    this.pumpQueued = true;
+    setImmediate(() => {
+      this.pumpQueued = false;
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    if (this.closed) return;
+    try {
+      for (const entry of this.ledger.expireOverdue(this.options.ackTimeoutMs)) {
+        if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? "", entry.attempts);
+      }
+      const free = this.options.maxInFlight - this.ledger.counts().inFlight;
+      for (const entry of this.ledger.takeDue(free, this.options.retryDelayMs)) {
+        this.events.emit(entry.item.document, entry.attempts);
+      }
+    } catch (err) {
+      this.events.warn(`ledger: ${(err as Error).message}`);
+    }
+    this.reportStatus();
+  }
+
+  private reportDead(document: CommunicationDocument, reason: string, attempts: number): void {
+    this.events.deadLetter({ kind: "communication", id: document.id, reason, attempts, document });
+  }
+
+  private reportStatus(): void {
+    this.events.status(this.phase, this.counts());
+  }
+
+  // ————— folder mode —————
+
+  private startFolder(): void {
+    const { options } = this;
+    this.gate = new StabilityGate(
+      options.stabilityWindowMs,
+      (file, snapshot) => this.onStable(file, snapshot),
+      (file) => this.busy.delete(file),
+    );
+    this.scanner = new OutputFolderScanner({
+      root: options.root,
+      manifestName: options.manifestName,
+      method: options.watchMethod,
+      scanIntervalMs: options.scanIntervalMs,
+      onManifest: (file) => void this.onManifestSeen(file),
+      onRootState: (reachable) => {
+        this.phase = reachable ? "watching" : "root-missing";
+        this.reportStatus();
+      },
+      onWarning: (message) => this.events.warn(message),
+    });
+    this.scanner.start();
+  }
+
+  private async onManifestSeen(file: string): Promise<void> {
+    if (this.closed || this.busy.has(file)) return;
+    this.busy.add(file);
+    try {
+      const snapshot = await snapshotOf(file);
+      if (this.ledger.isSettled(manifestKey(file, snapshot.size, snapshot.mtimeMs))) {
+        this.busy.delete(file);
+        return;
+      }
+      this.gate?.observe(file);
+    } catch {
+      this.busy.delete(file); // vanished between the event and the look: cleanup, not an error
+    }
+  }
+
+  private onStable(file: string, snapshot: FileSnapshot): void {
+    const key = manifestKey(file, snapshot.size, snapshot.mtimeMs);
+    if (this.closed || this.ledger.isSettled(key)) {
+      this.busy.delete(file);
+      return;
+    }
+    const record: ManifestRecord = { path: file, size: snapshot.size, mtimeMs: snapshot.mtimeMs };
+    const context: ExpansionContext = {
+      root: this.options.root,
+      grouping: this.options,
+      identity: runIdentityFromFolder(path.dirname(file), this.options.root),
+      shouldStop: () => this.closed,
+    };
+    this.track(
+      this.limiter.run(async () => {
+        if (this.closed) return;
+        const outcome = await this.expand(file, key, record, context);
+        if (outcome === "retry") this.retryLater(file);
+        else this.busy.delete(file);
+      }),
+    );
+  }
+
+  private retryLater(file: string): void {
+    const timer = setTimeout(
+      () => {
+        this.timers.delete(timer);
+        this.busy.delete(file);
+        void this.onManifestSeen(file);
+      },
+      Math.max(this.options.stabilityWindowMs, 10),
+    );
+    this.timers.add(timer);
+  }
+
+  /** Expands one manifest into the ledger; "retry" when it should be looked at again later. */
+  private async expand(
+    file: string,
+    key: string,
+    record: ManifestRecord,
+    context: ExpansionContext,
+  ): Promise<"done" | "retry"> {
+    this.manifestsActive++;
+    this.reportStatus();
+    try {
+      const result = await expandManifest(file, context, {
+        communication: (document) => {
+          if (this.closed) return;
+          if (this.ledger.add(document)) this.schedulePump();
+        },
+        refused: (document, reason) => {
+          if (this.closed) return;
+          const entry = this.ledger.refuse(document, reason);
+          if (entry) this.reportDead(document, reason, entry.attempts);
+        },
+      });
+      if (result.outcome === "expanded" && !this.closed) {
+        this.ledger.settle(key, { ...record, customers: result.customers });
+        this.parseFailures.delete(key);
+      }
+      return "done";
+    } catch (err) {
+      if (this.closed) return "done";
+      if (!(await exists(file))) return "done"; // the job folder was cleaned up: not an error
+      if (err instanceof FileChangingError) return "retry"; // still being written after all: wait again
+      const failures = (this.parseFailures.get(key) ?? 0) + 1;
+      this.parseFailures.set(key, failures);
+      const reason =
+        err instanceof ManifestError ? err.message : `manifest could not be expanded: ${(err as Error).message}`;
+      if (failures < this.options.manifestAttempts) return "retry";
+      this.parseFailures.delete(key);
+      const entry = this.ledger.deadLetterManifest(key, record, reason);
+      if (entry) this.events.deadLetter({ kind: "manifest", id: key, reason, attempts: failures, manifest: record });
+      return "done";
+    } finally {
+      this.manifestsActive--;
+      this.reportStatus();
+    }
+  }
+
+  private track(work: Promise<unknown>): void {
+    const tracked = work.catch((err) => this.events.warn((err as Error).message));
+    this.active.add(tracked);
+    void tracked.finally(() => this.active.delete(tracked));
+  }
+
+  // ————— API mode —————
+
+  private startApi(): void {
+    const { client } = this.setup;
+    if (!client) throw new Error("API mode needs an Exstream connection");
+    const workRoot = path.join(this.setup.ledgerDir, "work");
+    this.api = new ApiJobSource({
+      client,
+      workRoot,
+      checkpointFile: path.join(this.setup.ledgerDir, "checkpoint.json"),
+      manifestName: this.options.manifestName,
+      startFrom: this.options.startFrom,
+      isSettled: (key) => this.ledger.isSettled(key),
+      shouldStop: () => this.closed,
+      now: this.setup.now,
+    });
+    this.phase = "watching";
+    const loop = async (): Promise<void> => {
+      if (this.closed) return;
+      const poll = this.pollApi(workRoot);
+      this.track(poll);
+      await poll.catch(() => undefined);
+      if (this.closed) return;
+      const timer = setTimeout(() => {
+        this.timers.delete(timer);
+        void loop();
+      }, this.options.pollIntervalMs);
+      this.timers.add(timer);
+    };
+    void loop();
+  }
+
+  private async pollApi(workRoot: string): Promise<void> {
+    try {
+      await this.api!.poll((fetched) => this.expandFetched(fetched, workRoot));
+      if (this.phase === "api-error") this.phase = "watching";
+      await this.sweepWorkRoot(workRoot);
+    } catch (err) {
+      if (this.closed) return;
+      this.phase = "api-error";
+      this.events.warn(`runtime poll failed: ${(err as Error).message}`);
+    }
+    this.reportStatus();
+  }
+
+  private async expandFetched(fetched: FetchedStep, workRoot: string): Promise<void> {
+    const snapshot = await snapshotOf(fetched.manifestPath);
+    const record: ManifestRecord = { path: fetched.manifestPath, size: snapshot.size, mtimeMs: snapshot.mtimeMs };
+    const identity = (engineName: string | undefined): RunIdentity => {
+      const fromPath = engineName ? runIdentityFromEnginePath(engineName) : undefined;
+      return {
+        jobId: fetched.job.id,
+        flowInstanceId: fetched.flowInstanceId,
+        runId: fromPath?.runId ?? fetched.step.id,
+        domain: fromPath?.domain ?? fetched.job.domainId ?? this.setup.client?.domain,
+        ...(fromPath?.tenant ? { tenant: fromPath.tenant } : {}),
+      };
+    };
+    const context: ExpansionContext = {
+      root: workRoot,
+      grouping: this.options,
+      identity,
+      shouldStop: () => this.closed,
+    };
+    // A downloaded manifest is complete: a parse failure is permanent, so one attempt settles it.
+    const key = fetched.key;
+    const attempts = this.options.manifestAttempts;
+    this.parseFailures.set(key, attempts - 1);
+    await this.limiter.run(() => this.expand(fetched.manifestPath, key, record, context));
+    // Unsettled (closing, or an I/O failure): the poll stops here and the checkpoint stays before this job.
+    if (!this.ledger.isSettled(key)) throw new Error(`flow step ${fetched.step.id} was not expanded`);
+  }
+
+  /** Removes working folders of jobs whose communications are all finished (acknowledged or dead). */
+  private async sweepWorkRoot(workRoot: string): Promise<void> {
+    let jobs: string[];
+    try {
+      jobs = await fsp.readdir(workRoot);
+    } catch {
+      return;
+    }
+    const needed = new Set<string>();
+    for (const entry of this.ledger.unfinishedDocuments()) {
+      if (isInside(entry.path, workRoot)) needed.add(path.relative(workRoot, entry.path).split(path.sep)[0]);
+    }
+    for (const job of jobs) {
+      if (!needed.has(job) && !this.closed) await fsp.rm(path.join(workRoot, job), { recursive: true, force: true });
+    }
+  }
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await fsp.access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,87 @@
+/**
+ * The manifest's `file@name` values are absolute paths on the ENGINE's file system (e.g. `/mnt/nfs/<tenant>/…`),
+ * while this process usually sees the same share under another mount point. A file is therefore located by its place
+ * inside the manifest's own `output/` folder — never by the engine's absolute path — and anything that would land
+ * outside the watched root (`..`, absolute names, symlinks pointing out) is refused.
+ */
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+
+export class PathRefusedError extends Error {
+  override name = "PathRefusedError";
+  constructor(
+    message: string,
+    /** `escape`: would leave the root; `unplaceable`: no output/ or Queue_ tail; `missing`: not there (or vanished). */
+    readonly kind: "escape" | "unplaceable" | "missing",
+  ) {
+    super(message);
+  }
+}
+
+const QUEUE_FOLDER = /^(Queue|Report)_\d+_/;
+
+/** The part of an engine path below its `output/` folder, as `/`-separated segments. */
+export function outputRelativeSegments(engineName: string): string[] {
+  const normalised = engineName.replace(/\\/g, "/");
+  const segments = normalised.split("/").filter((s) => s !== "" && s !== ".");
+  const outputAt = segments.lastIndexOf("output");
+  if (outputAt >= 0 && outputAt < segments.length - 1) return segments.slice(outputAt + 1);
+  const queueAt = segments.findIndex((s) => QUEUE_FOLDER.test(s));
+  if (queueAt >= 0 && queueAt < segments.length - 1) return segments.slice(queueAt);
+  if (!normalised.startsWith("/") && !/^[A-Za-z]:/.test(normalised) && segments.length > 0) return segments;
+  throw new PathRefusedError(`"${engineName}" is not inside an output/ folder`, "unplaceable");
+}
+
+/**
+ * Resolves a manifest file name against the local `output/` folder the manifest sits in, and proves that the real
+ * path (symlinks followed) stays inside `root`. Returns the real path of an existing regular file.
+ */
+export async function resolveOutputFile(engineName: string, outputDir: string, root: string): Promise<string> {
+  const segments = outputRelativeSegments(engineName);
+  if (segments.some((s) => s === ".." || s.includes("\0"))) {
+    throw new PathRefusedError(`"${engineName}" climbs out of its output folder`, "escape");
+  }
+  const candidate = path.resolve(outputDir, ...segments);
+  const realRoot = await realpathOrThrow(root, `watched root ${root}`);
+  if (!isInside(candidate, path.resolve(root)) && !isInside(candidate, realRoot)) {
+    throw new PathRefusedError(`"${engineName}" resolves outside the watched root`, "escape");
+  }
+  const real = await realpathOrThrow(candidate, `"${engineName}"`);
+  if (!isInside(real, realRoot)) {
+    throw new PathRefusedError(`"${engineName}" is a link to a place outside the watched root`, "escape");
+  }
+  const stat = await fsp.stat(real);
+  if (!stat.isFile()) throw new PathRefusedError(`"${engineName}" is not a regular file`, "unplaceable");
+  return real;
+}
+
+/** Joins a server-given relative name (API mode) below `dir`, refusing absolute names and `..`. */
+export function joinInside(dir: string, relativeName: string): string {
+  const segments = relativeName.replace(/\\/g, "/").split("/");
+  if (
+    relativeName.startsWith("/") ||
+    /^[A-Za-z]:/.test(relativeName) ||
+    segments.some((s) => s === ".." || s.includes("\0"))
+  ) {
+    throw new PathRefusedError(`"${relativeName}" is not a safe relative name`, "escape");
+  }
+  const target = path.resolve(dir, ...segments.filter((s) => s !== "" && s !== "."));
+  if (!isInside(target, path.resolve(dir))) {
+    throw new PathRefusedError(`"${relativeName}" resolves outside ${dir}`, "escape");
+  }
+  return target;
+}
+
+export function isInside(candidate: string, root: string): boolean {
+  const relative = path.relative(root, candidate);
+  return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
+}
+
+async function realpathOrThrow(target: string, label: string): Promise<string> {
+  try {
+    return await fsp.realpath(target);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new PathRefusedError(`${label} does not exist (${code ?? "error"})`, "missing");
+  }
+}

@@ -1,0 +1,511 @@
+import assert from "node:assert/strict";
+import { createHash } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { EventEmitter } from "node:events";
+import helper from "node-red-node-test-helper";
+import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
+import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exstream-output-watch/types";
+import { ExstreamClient } from "../../../nodes/lib/exstream";
+import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
+import { clientFor, driverSample } from "../exstream/setup";
+
+const catchNode = require("@node-red/nodes/core/common/25-catch.js");
+const statusNode = require("@node-red/nodes/core/common/25-status.js");
+
+helper.init(require.resolve("node-red"));
+
+interface Harness {
+  /** Messages of a Status node watching the node. */
+  statuses: Array<{ status: { fill?: string; shape?: string; text?: string } }>;
+  out: CommunicationMessage[];
+  dead: DeadLetterMessage[];
+  caught: Array<DeadLetterMessage & { error: { message: string; source: { id: string } } }>;
+}
+
+/** Collects what a helper node receives. */
+function listen<T>(id: string, sink: T[]): void {
+  (helper.getNode(id) as unknown as EventEmitter).on("input", (msg: T) => sink.push(msg));
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+async function until(check: () => boolean, label: string, timeoutMs = 8_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    await sleep(10);
+  }
+}
+
+const sha256 = async (file: string) =>
+  createHash("sha256")
+    .update(await fsp.readFile(file))
+    .digest("hex");
+
+describe("exstream-output-watch node (folder mode)", function () {
+  this.timeout(30_000);
+  let tmp: string;
+  let root: string;
+  let ledgerDir: string;
+
+  before(async () => {
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+  });
+  beforeEach(async () => {
+    tmp = await fsp.mkdtemp(path.join(os.tmpdir(), "output-watch-"));
+    root = path.join(tmp, "output-root");
+    ledgerDir = path.join(tmp, "ledger");
+    await fsp.mkdir(root, { recursive: true });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await fsp.rm(tmp, { recursive: true, force: true });
+  });
+
+  /** Deploys a watch node (output 1 → out, output 2 → dead) plus a Catch node for its errors. */
+  async function deploy(props: Record<string, unknown> = {}): Promise<Harness> {
+    const flow = [
+      { id: "tab1", type: "tab", label: "t" },
+      {
+        id: "watch1",
+        z: "tab1",
+        type: "exstream-output-watch",
+        x: 100,
+        y: 100,
+        source: "folder",
+        root,
+        rootType: "str",
+        ledgerDir,
+        stabilityWindowMs: "40",
+        scanIntervalMs: "100",
+        ackTimeoutMs: "60000",
+        retryDelayMs: "0",
+        manifestAttempts: "2",
+        wires: [["out"], ["dead"]],
+        ...props,
+      },
+      { id: "out", z: "tab1", type: "helper", x: 300, y: 100 },
+      { id: "dead", z: "tab1", type: "helper", x: 300, y: 200 },
+      { id: "catcher", z: "tab1", type: "catch", scope: null, uncaught: false, x: 100, y: 300, wires: [["caught"]] },
+      { id: "caught", z: "tab1", type: "helper", x: 300, y: 300 },
+      { id: "statusOf", z: "tab1", type: "status", scope: ["watch1"], x: 100, y: 400, wires: [["statuses"]] },
+      { id: "statuses", z: "tab1", type: "helper", x: 300, y: 400 },
+    ];
+    await helper.load([outputWatch, catchNode, statusNode], flow);
+    const harness: Harness = { statuses: [], out: [], dead: [], caught: [] };
+    listen("statuses", harness.statuses);
+    listen("out", harness.out);
+    listen("dead", harness.dead);
+    listen("caught", harness.caught);
+    return harness;
+  }
+
+  const acknowledge = (msg: CommunicationMessage) =>
+    helper.getNode("watch1").receive({ document: { id: msg.document.id }, cs: { nodeId: 42, outcome: "created" } });
+
+  const restart = async (props: Record<string, unknown> = {}) => {
+    await helper.unload();
+    return deploy(props);
+  };
+
+  /** One customer with a PDF and an HTML rendition. */
+  const simpleRun = (jobId: string, customer = "1", extra: Partial<HandMadeRun> = {}): HandMadeRun => ({
+    root,
+    jobId,
+    files: [
+      {
+        queue: "Print_PDF",
+        mimeType: "application/pdf",
+        pdl: "PDF",
+        name: `ACC-${customer}.pdf`,
+        content: `%PDF-1.4 customer ${customer}`,
+        customers: [{ number: customer, keys: { AccountNumber: `ACC-${customer}`, Language: "en" } }],
+      },
+      {
+        queue: "Email_HTML",
+        mimeType: "text/html",
+        pdl: "HTML",
+        name: `ACC-${customer}.html`,
+        content: `<html>${customer}</html>`,
+        customers: [{ number: customer, keys: { AccountNumber: `ACC-${customer}`, EmailAddress: "a@example.test" } }],
+      },
+    ],
+    ...extra,
+  });
+
+  describe("with output trees written by the Exstream simulator", () => {
+    let sim: TestExstreamSim;
+    let client: ExstreamClient;
+    let driver: Buffer;
+
+    async function runBatch(): Promise<string> {
+      const [instance] = await client.submitBatch({ channel: EXSTREAM_DEMO.batchChannel, body: driver });
+      await client.waitForJob(instance.jobId, { pollIntervalMs: 10 });
+      return instance.jobId;
+    }
+
+    afterEach(async () => {
+      client?.close();
+      await sim?.close();
+    });
+
+    async function startSim(flags: Record<string, string> = {}): Promise<void> {
+      sim = await startTestExstreamSim({ output: root, ...flags });
+      client = clientFor(sim);
+      driver = await driverSample(client, "Monthly Statement");
+    }
+
+    it("emits exactly one message per customer, grouping every channel file, its keys and delivery-log entries", async () => {
+      await startSim();
+      const h = await deploy();
+      const jobId = await runBatch();
+      await until(() => h.out.length >= 4, "4 communications");
+      await sleep(300);
+      assert.equal(h.out.length, 4, "exactly one message per customer");
+      assert.equal(h.dead.length, 0);
+      const customers = h.out.map((m) => m.document.customerNumber).sort();
+      assert.deepEqual(customers, ["1", "2", "3", "4"]);
+      for (const msg of h.out) {
+        const doc = msg.document;
+        assert.equal(msg.filename, doc.path);
+        assert.ok(
+          path.isAbsolute(msg.filename) && msg.filename.startsWith(await fsp.realpath(root)),
+          "inside the root",
+        );
+        assert.match(doc.fileName, /\.pdf$/);
+        assert.equal(doc.queue, "Print_PDF");
+        assert.equal(doc.channel, "print");
+        assert.equal(doc.mimeType, "application/pdf");
+        assert.equal(doc.sha256, await sha256(msg.filename));
+        assert.equal(doc.size, (await fsp.stat(msg.filename)).size);
+        assert.equal(doc.job.jobId, jobId);
+        assert.equal(doc.job.tenant, "demo");
+        assert.equal(doc.job.domain, "Demo");
+        assert.ok(doc.job.flowInstanceId && doc.job.runId, "flow instance and run from the folder layout");
+        assert.equal(
+          doc.id,
+          `${jobId}/${doc.job.flowInstanceId}/${doc.job.runId}/${doc.customerNumber}/${doc.fileName}#${doc.sha256}`,
+        );
+        assert.equal(msg.topic, `${jobId}/${doc.customerNumber}`);
+        assert.equal(doc.attempt, 1);
+        assert.equal(doc.keys.AccountNumber, `ACC-100${doc.customerNumber}`);
+        assert.equal(doc.keys.EmailAddress !== undefined, true, "keys of the other channels are kept");
+        assert.deepEqual(msg.payload, doc.keys);
+        assert.equal(doc.variant.Language, doc.keys.Language);
+        assert.equal(doc.variant.Jurisdiction, doc.keys.Jurisdiction);
+        assert.equal(doc.variant.Variant, doc.keys.Variant);
+        assert.deepEqual(doc.related.map((r) => [r.queue, r.channel]).sort(), [
+          ["Email_HTML", "email"],
+          ["SMS_Text", "sms"],
+        ]);
+        for (const r of doc.related) {
+          assert.equal(r.sha256, await sha256(r.path));
+          assert.equal(r.size, (await fsp.stat(r.path)).size);
+          assert.match(r.fileName, new RegExp(`ACC-100${doc.customerNumber}_`));
+        }
+        assert.ok(doc.deliveryLog, "delivery log attached");
+        assert.equal(path.basename(doc.deliveryLog.path), "delivery_log.xml");
+        assert.deepEqual(
+          doc.deliveryLog.entries.map((e) => e.channel),
+          ["print", "email", "sms"],
+          "the delivery-log lines of that customer only",
+        );
+        assert.ok(
+          doc.deliveryLog.entries.every((e) => e.status === "delivered"),
+          "statuses",
+        );
+      }
+    });
+
+    it("processes manifests already present when it starts", async () => {
+      await startSim();
+      await runBatch();
+      await runBatch();
+      const h = await deploy();
+      await until(() => h.out.length >= 8, "8 communications of two earlier jobs");
+      await sleep(200);
+      assert.equal(h.out.length, 8);
+      assert.equal(new Set(h.out.map((m) => m.document.id)).size, 8);
+    });
+
+    it("does not read a manifest written slowly in chunks before it is stable, and emits each communication once", async () => {
+      await startSim({ "write-mode": "slow", "chunk-delay-ms": "30" });
+      const h = await deploy({ stabilityWindowMs: "150", manifestAttempts: "1" });
+      await runBatch();
+      await until(() => h.out.length >= 4, "4 communications");
+      await sleep(500);
+      assert.equal(h.out.length, 4);
+      assert.equal(h.dead.length, 0, "a half-written manifest was never parsed (it would have been dead-lettered)");
+      for (const msg of h.out) assert.equal(msg.document.sha256, await sha256(msg.filename));
+    });
+
+    it("with one message per file: every output file alone, related empty", async () => {
+      await startSim();
+      const h = await deploy({ emitPer: "file", maxInFlight: "20" });
+      await runBatch();
+      await until(() => h.out.length >= 12, "12 files");
+      await sleep(200);
+      assert.equal(h.out.length, 12);
+      assert.ok(
+        h.out.every((m) => m.document.related.length === 0),
+        "no related files",
+      );
+      assert.deepEqual(
+        [...new Set(h.out.map((m) => m.document.channel))].sort(),
+        ["email", "print", "sms"],
+        "channel from mime type / PDL",
+      );
+      assert.equal(new Set(h.out.map((m) => m.document.id)).size, 12);
+    });
+  });
+
+  describe("acknowledgements and the durable ledger", () => {
+    it("never emits an acknowledged communication again, even after a restart", async () => {
+      await writeHandMadeRun(simpleRun("job-a", "1"));
+      await writeHandMadeRun(simpleRun("job-b", "2"));
+      let h = await deploy({ ackTimeoutMs: "150" });
+      await until(() => h.out.length >= 2, "2 communications");
+      h.out.forEach(acknowledge);
+      await sleep(400);
+      assert.equal(h.out.length, 2, "not re-emitted after the ack timeout");
+      h = await restart({ ackTimeoutMs: "150" });
+      await sleep(500);
+      assert.equal(h.out.length, 0, "not emitted after a restart");
+      const journal = await fsp.readFile(path.join(ledgerDir, "communications.journal"), "utf8");
+      assert.match(journal, /"state":"done"/, "recorded as acknowledged (compacted on restart)");
+    });
+
+    it("re-emits an unacknowledged communication after the ack timeout, at most maxAttempts times, then dead-letters it", async () => {
+      await writeHandMadeRun(simpleRun("job-a"));
+      const h = await deploy({ ackTimeoutMs: "100", maxAttempts: "3" });
+      await until(() => h.dead.length >= 1, "dead letter");
+      assert.deepEqual(
+        h.out.map((m) => m.document.attempt),
+        [1, 2, 3],
+      );
+      assert.equal(new Set(h.out.map((m) => m.document.id)).size, 1);
+      const [letter] = h.dead;
+      assert.equal(letter.deadLetter.kind, "communication");
+      assert.equal(letter.deadLetter.attempts, 3);
+      assert.match(letter.deadLetter.reason, /not acknowledged within 100 ms/);
+      assert.equal(letter.document?.id, h.out[0].document.id);
+      assert.equal(letter.filename, h.out[0].filename);
+      await until(() => h.caught.length >= 1, "Catch node");
+      assert.equal(h.caught[0].error.source.id, "watch1");
+      assert.match(h.caught[0].error.message, /^OutputWatchError: /);
+      assert.match(h.caught[0].deadLetter.reason, /not acknowledged within 100 ms/, "the Catch node gets the reason");
+      await sleep(300);
+      assert.equal(h.out.length, 3, "never emitted again");
+    });
+
+    it("dead-letters at once on a permanent failure and re-emits after a transient one", async () => {
+      await writeHandMadeRun(simpleRun("job-a", "1"));
+      await writeHandMadeRun(simpleRun("job-b", "2"));
+      const h = await deploy({ maxAttempts: "5" });
+      await until(() => h.out.length >= 2, "2 communications");
+      const [first, second] = [...h.out].sort((a, b) => a.topic.localeCompare(b.topic));
+      const watch = helper.getNode("watch1");
+      watch.receive({
+        ...first,
+        error: { message: "ContentServerError: category attribute invalid", source: { id: "archive1" } },
+        failure: { reason: "category attribute invalid", permanent: true },
+      });
+      watch.receive({
+        ...second,
+        error: { message: "ContentServerError: HTTP 503", source: { id: "archive1" } },
+        failure: { reason: "HTTP 503", permanent: false },
+      });
+      await until(() => h.dead.length >= 1 && h.out.length >= 3, "dead letter and re-emission");
+      assert.equal(h.dead[0].document?.id, first.document.id);
+      assert.equal(h.dead[0].deadLetter.reason, "category attribute invalid");
+      assert.equal(h.dead[0].deadLetter.attempts, 1);
+      assert.equal(h.out[2].document.id, second.document.id);
+      assert.equal(h.out[2].document.attempt, 2);
+      await sleep(200);
+      assert.equal(h.out.length, 3);
+      assert.equal(h.dead.length, 1);
+    });
+
+    it("re-emits communications left unacknowledged by a restart", async () => {
+      await writeHandMadeRun(simpleRun("job-a", "1"));
+      await writeHandMadeRun(simpleRun("job-b", "2"));
+      let h = await deploy();
+      await until(() => h.out.length >= 2, "2 communications");
+      const ids = h.out.map((m) => m.document.id).sort();
+      h = await restart();
+      await until(() => h.out.length >= 2, "2 re-emitted communications");
+      await sleep(200);
+      assert.deepEqual(h.out.map((m) => m.document.id).sort(), ids);
+      assert.ok(
+        h.out.every((m) => m.document.attempt === 2),
+        "second attempt",
+      );
+    });
+
+    it("keeps no more than maxInFlight communications unacknowledged; the rest wait", async () => {
+      for (let i = 1; i <= 5; i++) await writeHandMadeRun(simpleRun(`job-${i}`, String(i)));
+      const h = await deploy({ maxInFlight: "2" });
+      await until(() => h.out.length >= 2, "2 communications");
+      await sleep(400);
+      assert.equal(h.out.length, 2, "bounded by maxInFlight");
+      acknowledge(h.out[0]);
+      await until(() => h.out.length >= 3, "one more after an acknowledgement");
+      await sleep(200);
+      assert.equal(h.out.length, 3);
+      for (const msg of h.out.slice(1)) acknowledge(msg);
+      await until(() => h.out.length >= 5, "all five");
+      assert.equal(new Set(h.out.map((m) => m.document.id)).size, 5);
+    });
+
+    it("ignores acknowledgements for unknown ids and its own dead letters coming back through a Catch node", async () => {
+      await writeHandMadeRun(simpleRun("job-a"));
+      const h = await deploy();
+      await until(() => h.out.length >= 1, "communication");
+      const watch = helper.getNode("watch1") as unknown as { warn: (m: string) => void };
+      const warnings: string[] = [];
+      const original = watch.warn.bind(watch);
+      watch.warn = (m: string) => {
+        warnings.push(String(m));
+        original(m);
+      };
+      helper.getNode("watch1").receive({ document: { id: "no-such-id" }, cs: {} });
+      helper.getNode("watch1").receive({
+        document: { id: h.out[0].document.id },
+        error: { message: "dead", source: { id: "watch1" } },
+      });
+      await sleep(100);
+      // The test runtime returns i18n keys untranslated.
+      assert.deepEqual(warnings, ["exstream-output-watch.errors.unknownDocument"]);
+      assert.equal(h.dead.length, 0, "its own error is not a downstream failure");
+    });
+  });
+
+  describe("paths and broken output", () => {
+    it("refuses files resolving outside the root (.., absolute, symlink) and missing files, dead-lettering those communications", async () => {
+      const outside = path.join(tmp, "outside");
+      await fsp.mkdir(outside, { recursive: true });
+      await fsp.writeFile(path.join(outside, "secret.pdf"), "%PDF secret");
+      const run: HandMadeRun = {
+        root,
+        jobId: "job-paths",
+        files: [
+          pdf("good.pdf", "1", "%PDF good"),
+          pdf("/mnt/nfs/t1/Demo/jobs/job-paths/fi-1/docgen/run-1/output/../../../../../../../../secret.pdf", "2"),
+          pdf(path.join(outside, "secret.pdf").replace(/\/output\//g, "/"), "3"),
+          pdf("link.pdf", "4"),
+          pdf("missing.pdf", "5"),
+        ],
+      };
+      await writeHandMadeRun(run);
+      await fsp.symlink(path.join(outside, "secret.pdf"), path.join(outputDirOf(run), "Queue_1_Print_PDF", "link.pdf"));
+      const h = await deploy();
+      await until(() => h.dead.length >= 4 && h.out.length >= 1, "1 communication and 4 dead letters");
+      await sleep(200);
+      assert.equal(h.out.length, 1);
+      assert.equal(h.out[0].document.customerNumber, "1");
+      const reasons = new Map(h.dead.map((d) => [d.document?.customerNumber, d.deadLetter.reason]));
+      assert.match(reasons.get("2")!, /climbs out of its output folder/);
+      assert.match(reasons.get("3")!, /not inside an output\/ folder/);
+      assert.match(reasons.get("4")!, /link to a place outside the watched root/);
+      assert.match(reasons.get("5")!, /does not exist/);
+      assert.ok(
+        h.dead.every((d) => d.deadLetter.attempts === 0 && d.document?.sha256 === ""),
+        "never emitted",
+      );
+      await until(() => h.caught.length >= 4, "Catch node sees every dead letter");
+    });
+
+    it("maps engine paths of another mount point onto the watched root", async () => {
+      await writeHandMadeRun(simpleRun("job-mount"));
+      const h = await deploy();
+      await until(() => h.out.length >= 1, "communication");
+      const expected = path.join(
+        await fsp.realpath(outputDirOf(simpleRun("job-mount"))),
+        "Queue_1_Print_PDF",
+        "ACC-1.pdf",
+      );
+      assert.equal(h.out[0].filename, expected);
+      assert.equal(
+        h.out[0].document.related[0].path,
+        expected.replace("Queue_1_Print_PDF/ACC-1.pdf", "Queue_2_Email_HTML/ACC-1.html"),
+      );
+    });
+
+    it("dead-letters an empty or malformed manifest as a whole after its retries, and reads it once it is rewritten", async () => {
+      const run = simpleRun("job-broken");
+      const manifest = await writeHandMadeRun(run, { manifest: false });
+      await fsp.writeFile(manifest, "");
+      const other = path.join(outputDirOf(simpleRun("job-malformed")), "_STDDELIVERYFILE.xml");
+      await fsp.mkdir(path.dirname(other), { recursive: true });
+      await fsp.writeFile(other, utf16("<outputList><queue name='x'><file name='a'></queue></outputList>"));
+      const h = await deploy({ manifestAttempts: "2" });
+      await until(() => h.dead.length >= 2, "two manifest dead letters");
+      const byPath = new Map(h.dead.map((d) => [d.manifest?.path, d]));
+      assert.match(byPath.get(manifest)!.deadLetter.reason, /empty/);
+      assert.equal(byPath.get(manifest)!.deadLetter.kind, "manifest");
+      assert.equal(byPath.get(manifest)!.deadLetter.attempts, 2);
+      assert.match(byPath.get(other)!.deadLetter.reason, /not well-formed|malformed/);
+      assert.equal(h.out.length, 0);
+      await writeHandMadeRun(run);
+      await until(() => h.out.length >= 1, "the rewritten manifest");
+      await sleep(300);
+      assert.equal(h.out.length, 1);
+      assert.equal(h.dead.length, 2, "the dead letter is recorded once, not again on every rescan");
+      const journal = await fsp.readFile(path.join(ledgerDir, "manifests.journal"), "utf8");
+      assert.match(journal, /"dead":true/);
+    });
+
+    it("treats a job folder that vanishes before its manifest is stable as cleanup, not as an error", async () => {
+      const run = simpleRun("job-vanish");
+      const manifest = await writeHandMadeRun(run, { manifest: false });
+      await fsp.writeFile(manifest, utf16("<outputList>"));
+      const h = await deploy({ stabilityWindowMs: "300" });
+      await sleep(100);
+      await fsp.rm(path.join(root, "t1", "Demo", "jobs", "job-vanish"), { recursive: true, force: true });
+      await sleep(600);
+      assert.equal(h.out.length, 0);
+      assert.equal(h.dead.length, 0);
+      assert.equal(h.caught.length, 0);
+      await writeHandMadeRun(simpleRun("job-after"));
+      await until(() => h.out.length >= 1, "still watching");
+    });
+
+    it("shows a missing root in its status and starts watching once it appears", async () => {
+      await fsp.rm(root, { recursive: true, force: true });
+      const h = await deploy();
+      await until(() => h.statuses.some(({ status: s }) => s.fill === "red"), "red status");
+      assert.equal(
+        h.statuses.find(({ status: s }) => s.fill === "red")?.status.text,
+        "exstream-output-watch.status.rootMissing",
+      );
+      await fsp.mkdir(root, { recursive: true });
+      await writeHandMadeRun(simpleRun("job-late"));
+      await until(() => h.out.length >= 1, "communication after the root appeared");
+      await until(() => h.statuses.some(({ status: s }) => s.fill === "blue"), "busy status");
+      assert.equal(
+        h.statuses.find(({ status: s }) => s.fill === "blue")?.status.text,
+        "exstream-output-watch.status.busy",
+      );
+      acknowledge(h.out[0]);
+      await until(() => h.statuses.at(-1)?.status.text === "exstream-output-watch.status.watching", "idle status");
+      assert.equal(h.statuses.at(-1)?.status.fill, "green");
+    });
+  });
+
+  function pdf(name: string, customer: string, content?: string) {
+    return {
+      queue: "Print_PDF",
+      mimeType: "application/pdf",
+      pdl: "PDF",
+      name,
+      content,
+      customers: [{ number: customer, keys: { AccountNumber: `ACC-${customer}` } }],
+    };
+  }
+});
