@@ -22,7 +22,12 @@ async function startSimulators(env) {
       seed: "demo",
     });
     running.push(sim);
-    Object.assign(env, { CS_URL: sim.url, CS_AUTH_MODE: "cs", CS_USERNAME: "Admin", CS_PASSWORD: "livelink" });
+    Object.assign(env, {
+      CS_URL: sim.url,
+      CS_AUTH_MODE: "cs",
+      CS_USERNAME: "otintegration",
+      CS_PASSWORD: "integration",
+    });
     console.log(`content-server simulator on ${sim.url} — browse page: ${sim.url}/__sim/browse`);
   }
   if (!env.EXSTREAM_URL) {

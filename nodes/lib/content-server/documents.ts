@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
@@ -136,7 +137,8 @@ export class DocumentsApi {
     options: { version?: number } = {},
   ): Promise<{ bytes: number; contentType?: string }> {
     const request = this.contentRequest(nodeId, options.version);
-    const partial = `${filePath}.${process.pid}.partial`;
+    // Unique per call: two readers of one workflow task (two flows in one runtime) may fetch the same file at once.
+    const partial = `${filePath}.${process.pid}.${randomBytes(4).toString("hex")}.partial`;
     return this.transport.retrying(request.operation, "GET", true, async () => {
       const response = await this.transport.streamOnce(request);
       let bytes = 0;
