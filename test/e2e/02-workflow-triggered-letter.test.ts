@@ -1,0 +1,276 @@
+/*
+ * Example 02 · workflow-triggered letter (DF2), end to end: a user starts the "Letter Generation" workflow in the CS
+ * simulator; the example flow, running in an embedded Node-RED against both simulators, generates the "Policy Change
+ * Confirmation" in the Exstream simulator, files it in the customer's workspace and sends the step on.
+ */
+import assert from "node:assert/strict";
+import type { ContentServerClient } from "../../nodes/lib/content-server";
+import { signCallback } from "../../nodes/lib/workflow/callback-auth";
+import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
+import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+import {
+  categoryByName,
+  csAs,
+  documentsIn,
+  holdMessagesTo,
+  pdfText,
+  runFlowsAsIntegrationUser,
+  sleep,
+  startWorkflow,
+  taskAttributes,
+  withFastPolling,
+  workflowComments,
+  workflowState,
+} from "../helpers/workflow-letters";
+
+const MAP = "Letter Generation";
+const REVIEW_STEP_ID = 20;
+
+const ACME = {
+  "Customer ID": "C-1001",
+  "Customer Name": "Acme Corporation",
+  "Letter Type": "Policy Change",
+  Language: "en",
+  Jurisdiction: "US",
+  Channel: "Print",
+  "Policy Number": "POL-2001",
+  "Change Description": "additional driver added",
+  "Effective Date": "2025-07-01",
+  "New Premium": "84.20",
+  Currency: "USD",
+};
+const INITECH = {
+  "Customer ID": "C-1003",
+  "Customer Name": "Initech GmbH",
+  "Letter Type": "Policy Change",
+  Language: "de",
+  Jurisdiction: "DE",
+  Channel: "Email",
+  "Policy Number": "POL-7003",
+  "Change Description": "Versicherungssumme erhöht",
+  "Effective Date": "2025-08-01",
+  "New Premium": "42.00",
+  Currency: "EUR",
+};
+
+describe("example 02 · workflow-triggered letter (DF2)", function () {
+  this.timeout(30_000);
+  let env: DemoEnvironment;
+  let nr: EmbeddedNodeRed | undefined;
+  let user: ContentServerClient;
+
+  beforeEach(async () => {
+    env = await startDemoEnvironment();
+    runFlowsAsIntegrationUser(env);
+    user = csAs(env, "admin");
+  });
+  afterEach(async () => {
+    await nr?.stop();
+    nr = undefined;
+    await user.close();
+    await env.close();
+  });
+
+  /** The example as shipped, except that the trigger polls every 100 ms instead of every 10 s. */
+  const example = () => withFastPolling(loadExample("02-workflow-triggered-letter"), "df02-trigger");
+
+  async function customerWorkspace(customerId: string): Promise<number> {
+    const ws = await user.workspaces.findWorkspaceByBusinessObject({
+      extSystemId: "CRM",
+      boType: "Customer",
+      boId: customerId,
+    });
+    assert.ok(ws, `workspace of ${customerId}`);
+    return ws.id;
+  }
+
+  it("files each customer's confirmation in their workspace, in their language, with its categories, and sends the step on", async () => {
+    nr = await env.startNodeRed();
+    const done = env.collect(nr, "df02-done");
+    const errors = env.collect(nr, "df02-errors");
+    await nr.deploy(example());
+    const acmeProcess = await startWorkflow(user, MAP, ACME);
+    const initechProcess = await startWorkflow(user, MAP, INITECH);
+    await env.waitUntil("two letters", () => done.length >= 2 || errors.length > 0);
+    assert.deepEqual(
+      errors.map((m) => m.payload),
+      [],
+    );
+
+    // Acme Corporation (English, US): one letter in ITS workspace's Correspondence folder, the English wording.
+    const acmeDocs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");
+    assert.deepEqual(
+      acmeDocs.map((d) => d.name),
+      [`Policy Change Confirmation POL-2001 (${acmeProcess}).pdf`],
+    );
+    const acmeText = await pdfText(user, acmeDocs[0].id);
+    for (const expected of [
+      "Policy Change Confirmation",
+      "Dear Acme Corporation",
+      "We confirm the following change to policy POL-2001: additional driver added.",
+      "effective from 2025-07-01; your new premium is 84.20 USD",
+      "Kind regards",
+      "laws of the State of New York",
+    ])
+      assert.ok(acmeText.includes(expected), `English letter contains "${expected}":\n${acmeText}`);
+    assert.ok(!acmeText.includes("Sehr geehrte"), "no German greeting in the English letter");
+
+    // Initech GmbH (German, DE): the German variant of the greeting, closing and legal blocks.
+    const initechDocs = await documentsIn(user, await customerWorkspace("C-1003"), "Correspondence");
+    assert.deepEqual(
+      initechDocs.map((d) => d.name),
+      [`Policy Change Confirmation POL-7003 (${initechProcess}).pdf`],
+    );
+    const initechText = await pdfText(user, initechDocs[0].id);
+    for (const expected of [
+      "Sehr geehrte(r) Initech GmbH",
+      "POL-7003: Versicherungssumme erhöht",
+      "Mit freundlichen Grüßen",
+      "Es gilt das Recht der Bundesrepublik Deutschland",
+      "BaFin",
+    ])
+      assert.ok(initechText.includes(expected), `German letter contains "${expected}":\n${initechText}`);
+    assert.ok(!/\bDear\b/.test(initechText) && !initechText.includes("Kind regards"), "no English wording");
+    // Not filed with the other customer.
+    assert.equal((await documentsIn(user, await customerWorkspace("C-1002"), "Correspondence")).length, 0);
+
+    // Categories: the manifest keys mapped onto "Customer Communication".
+    const acmeCategory = await categoryByName(user, acmeDocs[0].id, "Customer Communication");
+    assert.ok(acmeCategory, "category Customer Communication applied");
+    assert.equal(acmeCategory["Customer ID"], "C-1001");
+    assert.equal(acmeCategory["Customer Name"], "Acme Corporation");
+    assert.equal(acmeCategory["Document Type"], "PolicyChange");
+    assert.equal(acmeCategory.Language, "en");
+    assert.equal(acmeCategory.Jurisdiction, "US");
+    assert.equal(acmeCategory["Communication ID"], "c0000000-0000-4000-8000-000000000002");
+    assert.match(String(acmeCategory["SHA-256"]), /^[0-9a-f]{64}$/);
+    assert.match(String(acmeCategory["Delivery Date"]), /^\d{4}-\d{2}-\d{2}/);
+    const initechCategory = await categoryByName(user, initechDocs[0].id, "Customer Communication");
+    assert.equal(initechCategory?.["Customer ID"], "C-1003");
+    assert.equal(initechCategory?.Language, "de");
+    assert.equal(initechCategory?.Jurisdiction, "DE");
+    assert.match(String(initechCategory?.Variant), /^de-DE/);
+
+    // The step is completed and the instance moved on to the review; the comment names the archived document.
+    for (const [processId, doc] of [
+      [acmeProcess, acmeDocs[0]],
+      [initechProcess, initechDocs[0]],
+    ] as const) {
+      const state = await workflowState(user, processId);
+      assert.deepEqual(state.completed, ["Generate Letter"]);
+      assert.deepEqual(state.current, ["Review Letter"]);
+      const reviewer = csAs(env, "approver");
+      try {
+        const attributes = await taskAttributes(reviewer, processId, REVIEW_STEP_ID);
+        assert.equal(attributes["Generated Document ID"], doc.id);
+      } finally {
+        await reviewer.close();
+      }
+      assert.ok(
+        workflowComments(env, processId).some((c) => c.includes(doc.name) && c.includes(String(doc.id))),
+        `a comment names ${doc.name}`,
+      );
+    }
+
+    // One log line per letter.
+    await sleep(300);
+    assert.equal(done.length, 2);
+    for (const msg of done) {
+      assert.equal(typeof msg.payload, "string");
+      assert.ok(!msg.payload.includes("\n"));
+    }
+    const lines = done.map((m) => m.payload as string).sort();
+    assert.match(lines[0], /^DF2 C-1001: Policy Change Confirmation POL-2001 .* → node \d+ \(created\)/);
+    assert.match(lines[1], /^DF2 C-1003: Policy Change Confirmation POL-7003 .* → node \d+ \(created\)/);
+  });
+
+  it("files no second letter when Node-RED restarts while the task is in flight", async () => {
+    nr = await env.startNodeRed();
+    const reachedComplete = env.collect(nr, "df02-complete");
+    // The letter gets archived, but the step is not sent on before the restart: the task stays assigned.
+    const release = holdMessagesTo(nr, "df02-complete");
+    await nr.deploy(example());
+    const processId = await startWorkflow(user, MAP, ACME);
+    await env.waitUntil("the letter archived", () => reachedComplete.length >= 1);
+    release();
+    const first = reachedComplete[0].cs;
+    assert.equal(first.outcome, "created");
+    assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"], "still in flight");
+
+    nr = await env.restartNodeRed(nr);
+    const done = env.collect(nr, "df02-done");
+    await env.waitUntil("the task served again after the restart", () => done.length >= 1);
+
+    assert.equal(done[0].workflow.processId, processId);
+    assert.equal(done[0].workflow.attempt, 2, "emitted a second time");
+    assert.equal(done[0].cs.nodeId, first.nodeId);
+    assert.equal(done[0].cs.outcome, "duplicate");
+    const docs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");
+    assert.equal(docs.length, 1, "exactly one document");
+    assert.equal((await user.documents.listVersions(docs[0].id)).length, 1, "exactly one version");
+    assert.deepEqual((await workflowState(user, processId)).current, ["Review Letter"]);
+    await sleep(300);
+    assert.equal(done.length, 1, "one log line");
+  });
+
+  it("reports a customer without a workspace on the error output and leaves the step with the integration user", async () => {
+    nr = await env.startNodeRed();
+    const done = env.collect(nr, "df02-done");
+    const errors = env.collect(nr, "df02-errors");
+    await nr.deploy(example());
+    const processId = await startWorkflow(user, MAP, { ...ACME, "Customer ID": "C-9999", "Policy Number": "POL-9" });
+    await env.waitUntil("the error line", () => errors.length >= 1);
+    assert.match(
+      errors[0].payload,
+      new RegExp(`^DF2 failed at customer workspace / Correspondence: .*\\(process ${processId}\\)$`),
+    );
+    await sleep(300);
+    assert.equal(done.length, 0);
+    assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"]);
+  });
+
+  describe("with the trigger switched to HTTP callback mode", function () {
+    const SECRET = "df02-callback-secret";
+    /** The test switches the trigger to callback mode (HMAC) and gives it the shared secret. */
+    const callbackExample = () =>
+      loadExample("02-workflow-triggered-letter").map((n) =>
+        n.id === "df02-trigger"
+          ? { ...n, mode: "callback", callbackAuth: "hmac", credentials: { callbackSecret: SECRET } }
+          : n,
+      );
+
+    it("refuses a callback with a bad signature (401, nothing generated) and generates the letter for a good one", async () => {
+      nr = await env.startNodeRed();
+      const generated = env.collect(nr, "df02-metadata");
+      const done = env.collect(nr, "df02-done");
+      await nr.deploy(callbackExample());
+      const processId = await startWorkflow(user, MAP, ACME);
+      const url = `${nr.url}/api/cs-workflow/df02`;
+      const body = JSON.stringify({ processId, subprocessId: processId, taskId: 10 });
+      const post = (signature: string) =>
+        fetch(url, {
+          method: "POST",
+          body,
+          headers: { "content-type": "application/json", "x-signature": signature },
+        });
+
+      // The endpoint exists once the flow has started (an unsigned call is answered, not 404).
+      await env.waitUntil("the callback endpoint", async () => (await post("")).status !== 404, 5000);
+
+      const refused = await post(`sha256=${signCallback("not-the-secret", body)}`);
+      assert.equal(refused.status, 401);
+      await sleep(1000);
+      assert.equal(generated.length, 0, "nothing generated");
+      assert.equal((await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence")).length, 0);
+      assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"]);
+
+      const accepted = await post(`sha256=${signCallback(SECRET, body)}`);
+      assert.equal(accepted.status, 202);
+      await env.waitUntil("the letter", () => done.length >= 1);
+      const docs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");
+      assert.equal(docs.length, 1);
+      assert.ok((await pdfText(user, docs[0].id)).includes("POL-2001: additional driver added"));
+      assert.deepEqual((await workflowState(user, processId)).current, ["Review Letter"]);
+    });
+  });
+});
