@@ -1,0 +1,220 @@
+/**
+ * P2 — our Content Server client against @kweli/cs-rest: upload throughput of the same files at the same
+ * concurrency to the same simulator, and the peak RSS of archiving one very large file.
+ */
+import path from "node:path";
+import { ContentServerClient } from "../nodes/lib/content-server";
+import { runWorker, type WorkerOutcome } from "./harness/child";
+import { writeRandomFiles, writeSparseFile } from "./harness/files";
+import { startSimulatorProcess } from "./harness/simulators";
+import { each, fixed, interleaved, MB, median, MIB } from "./harness/stats";
+import type { BenchContext, BenchmarkModule, BenchmarkReport, FigureTable, TargetCheck } from "./harness/types";
+import type { P2Client, P2WorkerInput, P2WorkerResult } from "./workers/p2-cs-client";
+
+const WORKER = path.join(__dirname, "workers", "p2-cs-client.ts");
+const LOGIN = { username: "Admin", password: "livelink" };
+const ENTERPRISE_WORKSPACE_ID = 2000;
+const FILE_BYTES = 100 * 1024;
+const CONCURRENCY = 4;
+const TARGET_THROUGHPUT_RATIO = 1.0;
+const TARGET_LARGE_FILE_RSS_BYTES = 150 * MB;
+const GIB = 1024 * MIB;
+/** @kweli/cs-rest buffers the whole upload (about 4× the file in RSS): it gets at most this much. */
+const KWELI_LARGE_FILE_BYTES = 256 * MIB;
+const WORKER_TIMEOUT_MS = 5 * 60_000;
+
+const CLIENT_NAMES: Record<P2Client, string> = { ours: "ours (nodes/lib/content-server)", kweli: "@kweli/cs-rest" };
+
+interface Sizes {
+  files: number;
+  warmupFiles: number;
+  repetitions: number;
+  largeFileBytes: number;
+}
+
+function sizesFor(quick: boolean): Sizes {
+  return quick
+    ? { files: 60, warmupFiles: 10, repetitions: 1, largeFileBytes: 256 * MIB }
+    : { files: 300, warmupFiles: 30, repetitions: 3, largeFileBytes: GIB };
+}
+
+export const p2: BenchmarkModule = {
+  id: "p2",
+  title: "P2 — CS client: upload throughput and large-file memory",
+  async run(ctx: BenchContext): Promise<BenchmarkReport> {
+    const sizes = sizesFor(ctx.quick);
+    const dir = path.join(ctx.tmpDir, "p2");
+    const files = await writeRandomFiles(path.join(dir, "upload"), "doc", sizes.files, FILE_BYTES);
+    const warmupFiles = await writeRandomFiles(path.join(dir, "warmup"), "warm", sizes.warmupFiles, FILE_BYTES);
+    const sim = await startSimulatorProcess("content-server", { seed: "demo" });
+    const verifier = new ContentServerClient({ baseUrl: sim.url, credentials: LOGIN });
+    try {
+      const repeated: string[] = [];
+      const runOnce = (client: P2Client, name: string, measured: string[], warmup: string[]) =>
+        runWorker<P2WorkerInput, P2WorkerResult>(
+          WORKER,
+          {
+            client,
+            baseUrl: sim.url,
+            ...LOGIN,
+            rootId: ENTERPRISE_WORKSPACE_ID,
+            folderName: name,
+            warmupFiles: warmup,
+            files: measured,
+            concurrency: CONCURRENCY,
+          },
+          { timeoutMs: WORKER_TIMEOUT_MS },
+        );
+      // A failed run (seen once: EPIPE while @kweli/cs-rest wrote its large body) is repeated once, and reported.
+      const run = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
+        try {
+          return await runOnce(client, name, measured, warmup);
+        } catch (err) {
+          const reason = (err as Error).message.split("\n")[0];
+          ctx.log(`P2: ${client} run ${name} failed (${reason}); repeating it once`);
+          repeated.push(`${CLIENT_NAMES[client]}, run "${name}": ${reason}`);
+          return runOnce(client, `${name}-again`, measured, warmup);
+        }
+      };
+
+      // Throughput: ours and kweli alternate, one fresh process per run.
+      const throughput: Record<P2Client, Array<WorkerOutcome<P2WorkerResult>>> = { ours: [], kweli: [] };
+      for (const { variant, repetition } of interleaved<P2Client>(["ours", "kweli"], sizes.repetitions)) {
+        ctx.log(`P2 throughput: ${variant}, repetition ${repetition + 1}/${sizes.repetitions}`);
+        const outcome = await run(variant, `bench-${variant}-${repetition + 1}`, files, warmupFiles);
+        const stored = await verifier.nodes.listChildren(outcome.result.folderId, { limit: 1 });
+        if (stored.paging.totalCount !== files.length) {
+          throw new Error(`P2: ${variant} stored ${stored.paging.totalCount} of ${files.length} documents`);
+        }
+        throughput[variant].push(outcome);
+      }
+
+      // Large file: ours at full size; kweli at full size only where memory allows it (it buffers the file twice).
+      const largeFile = await writeSparseFile(path.join(dir, "large", "large-file.pdf"), sizes.largeFileBytes);
+      ctx.log(`P2 large file: ours, ${sizes.largeFileBytes / MIB} MiB`);
+      const oursLarge = await run("ours", "bench-large-ours", [largeFile], warmupFiles.slice(0, 1));
+      await verifySize(verifier, oursLarge.result.nodeIds[0], sizes.largeFileBytes);
+      // kweli holds the file several times over (see the notes): capped so the run stays light on a shared machine.
+      const kweliBytes = Math.min(sizes.largeFileBytes, KWELI_LARGE_FILE_BYTES);
+      const kweliFile =
+        kweliBytes === sizes.largeFileBytes
+          ? largeFile
+          : await writeSparseFile(path.join(dir, "large", "capped-file.pdf"), kweliBytes);
+      ctx.log(`P2 large file: kweli, ${kweliBytes / MIB} MiB`);
+      const kweliLarge = await run("kweli", "bench-large-kweli", [kweliFile], warmupFiles.slice(0, 1));
+      await verifySize(verifier, kweliLarge.result.nodeIds[0], kweliBytes);
+
+      return report(sizes, throughput, oursLarge, kweliLarge, kweliBytes, repeated);
+    } finally {
+      await verifier.close().catch(() => undefined);
+      await sim.close();
+    }
+  },
+};
+
+async function verifySize(client: ContentServerClient, nodeId: number, expected: number): Promise<void> {
+  const versions = await client.documents.listVersions(nodeId);
+  const size = versions[versions.length - 1]?.fileSize;
+  if (size !== expected) throw new Error(`P2: node ${nodeId} holds ${size} bytes, expected ${expected}`);
+}
+
+function report(
+  sizes: Sizes,
+  throughput: Record<P2Client, Array<WorkerOutcome<P2WorkerResult>>>,
+  oursLarge: WorkerOutcome<P2WorkerResult>,
+  kweliLarge: WorkerOutcome<P2WorkerResult>,
+  kweliBytes: number,
+  repeated: string[],
+): BenchmarkReport {
+  const filesPerSecond = (client: P2Client) =>
+    throughput[client].map((o) => o.result.nodeIds.length / o.result.seconds);
+  const ours = median(filesPerSecond("ours"));
+  const kweli = median(filesPerSecond("kweli"));
+  const ratio = ours / kweli;
+  const throughputTable: FigureTable = {
+    caption: `Upload of ${sizes.files} × 100 KiB files, concurrency ${CONCURRENCY} (median of ${sizes.repetitions})`,
+    headers: ["client", "files/s (each run)", "files/s (median)", "MiB/s (median)", "peak RSS of the process (median)"],
+    rows: (["ours", "kweli"] as P2Client[]).map((client) => {
+      const rates = filesPerSecond(client);
+      return [
+        CLIENT_NAMES[client],
+        each(rates),
+        fixed(median(rates), 1),
+        fixed((median(rates) * FILE_BYTES) / MIB, 1),
+        `${fixed(median(throughput[client].map((o) => o.memory.maxRssBytes)) / MIB, 0)} MiB`,
+      ];
+    }),
+  };
+  const largeRow = (client: P2Client, outcome: WorkerOutcome<P2WorkerResult>, bytes: number) => [
+    CLIENT_NAMES[client],
+    `${fixed(bytes / MIB, 0)} MiB`,
+    fixed(outcome.result.seconds, 1),
+    fixed(bytes / MIB / outcome.result.seconds, 0),
+    `${fixed(outcome.result.rss.startBytes / MIB, 0)} MiB`,
+    `${fixed(outcome.result.rss.peakBytes / MIB, 0)} MiB`,
+    `${fixed(outcome.memory.maxRssBytes / MIB, 0)} MiB`,
+  ];
+  const largeTable: FigureTable = {
+    caption: "One large file (sparse, zeros) uploaded from its path",
+    headers: [
+      "client",
+      "file",
+      "seconds",
+      "MiB/s",
+      "RSS before the upload",
+      "peak RSS during the upload (sampled every 20 ms)",
+      "peak RSS of the process (maxRSS)",
+    ],
+    rows: [largeRow("ours", oursLarge, sizes.largeFileBytes), largeRow("kweli", kweliLarge, kweliBytes)],
+  };
+  const oursPeak = oursLarge.memory.maxRssBytes;
+  const checks: TargetCheck[] = [
+    {
+      what: "upload throughput (files/s), ours ÷ @kweli/cs-rest",
+      ours: fixed(ours, 1),
+      baseline: fixed(kweli, 1),
+      ratio: fixed(ratio),
+      target: `≥ ${fixed(TARGET_THROUGHPUT_RATIO)}`,
+      pass: ratio >= TARGET_THROUGHPUT_RATIO,
+    },
+    {
+      what: `peak RSS archiving a ${fixed(sizes.largeFileBytes / MIB, 0)} MiB file (whole process)`,
+      ours: `${fixed(oursPeak / MB, 0)} MB`,
+      baseline: `${fixed(kweliLarge.memory.maxRssBytes / MB, 0)} MB (${fixed(kweliBytes / MIB, 0)} MiB file)`,
+      target: `≤ ${TARGET_LARGE_FILE_RSS_BYTES / MB} MB`,
+      pass: oursPeak <= TARGET_LARGE_FILE_RSS_BYTES,
+    },
+  ];
+  const kweliGrowth = (kweliLarge.memory.maxRssBytes - kweliLarge.result.rss.startBytes) / kweliBytes;
+  const notes = [
+    "Profiled (`--cpu-prof`) after the first run missed the throughput target (ours 0.61 of kweli): the time went to streaming each small body as a FormData — a web stream over the file-backed Blob (`node:internal/blob` `readNext`) and axios's multipart generator writing chunk by chunk. Fixed in `nodes/lib/content-server/http.ts`: multipart bodies up to 1 MiB are encoded in memory as one Buffer (same wire format, Content-Length, one write); larger ones stream as before, so the large-file figure is unchanged.",
+    `@kweli/cs-rest ran the large-file case with ${fixed(kweliBytes / MIB, 0)} MiB${kweliBytes < sizes.largeFileBytes ? ` instead of ${fixed(sizes.largeFileBytes / MIB, 0)} MiB, on purpose` : ""}: its \`addDocument\` reads the whole file (\`fs.readFile\`), \`form-data\`'s \`getBuffer()\` copies it into one multipart Buffer, and axios 0.26 / follow-redirects keep the request body for a possible redirect. Its RSS grew by ${fixed(kweliGrowth, 1)}× the file size${kweliBytes < sizes.largeFileBytes ? `, so ${fixed(sizes.largeFileBytes / MIB, 0)} MiB would need about ${fixed((kweliGrowth * sizes.largeFileBytes) / MB, 0)} MB` : ""}.`,
+  ];
+  for (const r of repeated) notes.push(`Repeated once after a failure: ${r}.`);
+  const limits: string[] = [];
+  if (ratio < TARGET_THROUGHPUT_RATIO) {
+    limits.push(
+      "Throughput below @kweli/cs-rest. Profile of ours after the fix: the worker is idle (waiting for the " +
+        "simulator) about 40 % of the time; the main-thread costs left are the `stat` before each upload and the " +
+        "synchronous reads of the file-backed Blob (`fs.openAsBlob`), where @kweli/cs-rest reads with " +
+        "`fs.promises.readFile` on the thread pool. Reading small files with `readFile` instead gave no gain " +
+        "measurable above the noise here and was not kept. Run-to-run spread on this busy 2-core machine is ±20 %.",
+    );
+  }
+  if (oursPeak > TARGET_LARGE_FILE_RSS_BYTES) {
+    limits.push("Peak RSS above the target for the large file: see the sampled figures.");
+  }
+  return {
+    id: "P2",
+    title: p2.title,
+    method: [
+      `Content Server simulator (\`sim/cli.ts content-server --seed demo\`) in its own process; each client run in a fresh worker process (\`bench/workers/p2-cs-client.ts\`).`,
+      `Throughput: ${sizes.files} random 100 KiB files uploaded by ${CONCURRENCY} concurrent lanes into a new folder, after a warm-up of ${sizes.warmupFiles} uploads in the same process; ours via \`documents.uploadDocument({ content: { path } })\` (v2, maxConcurrent ${CONCURRENCY}), @kweli/cs-rest via \`session.nodes.addDocument({ fileHandler: path, apiVersion: "v2" })\`. Runs alternate ours / kweli; the folder's child count is checked after each run.`,
+      `Large file: a sparse ${fixed(sizes.largeFileBytes / MIB, 0)} MiB file uploaded once; RSS = \`process.resourceUsage().maxRSS\` of the worker (includes Node, tsx and the client: ~55 MiB for an idle tsx process) and \`process.memoryUsage().rss\` sampled every 20 ms during the upload; the stored size is checked afterwards.`,
+    ],
+    checks,
+    tables: [throughputTable, largeTable],
+    limits,
+    notes,
+  };
+}
