@@ -124,6 +124,9 @@ async function buildDocument(
 async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionContext): Promise<RenditionFile> {
   const local = await resolveOutputFile(file.fileName, outputDir, ctx.root);
   const { size, sha256 } = await digestFile(local);
+  // The engine writes the manifest last, so an empty file is a failed rendition, not one still being written:
+  // never hand it on (it would be archived as an empty document), dead-letter it with the reason.
+  if (size === 0) throw new PathRefusedError(`"${file.fileName}" is empty (0 bytes)`, "unplaceable");
   return {
     fileName: baseName(file.fileName),
     path: local,
