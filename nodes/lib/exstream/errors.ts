@@ -34,7 +34,9 @@ export class ExstreamError extends Error {
       text === undefined ? undefined : scrubSecrets(text, secrets);
     const serverMessage = clean(init.serverMessage);
     const details = clean(init.details);
-    super(describe(init.operation, init.status, init.code, serverMessage, init.errorCode));
+    // Without an HTTP answer the network error's own text (e.g. "self-signed certificate") is the explanation.
+    const explanation = serverMessage ?? (init.status === undefined ? details : undefined);
+    super(describe(init.operation, init.status, init.code, explanation, init.errorCode));
     this.operation = init.operation;
     if (init.status !== undefined) this.status = init.status;
     if (init.errorCode !== undefined) this.errorCode = init.errorCode;
