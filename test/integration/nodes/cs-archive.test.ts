@@ -556,6 +556,18 @@ describe("cs-archive node", function () {
       assert.equal(caught.document.keys.CustomerId, "C-1001", "the original message travels with the error");
     });
 
+    it("refuses empty content permanently instead of archiving a zero-byte document", async () => {
+      const send = await deploy({ folderId: String(ARCHIVE_FOLDER) });
+      const empty = path.join(dir, "empty.pdf");
+      fs.writeFileSync(empty, "");
+      const fromFile = await send(letter({ filename: empty }));
+      assert.match(fromFile.caught!.error.message, /empty\.pdf is empty \(0 bytes\)/);
+      assert.equal(fromFile.caught!.failure.permanent, true);
+      const fromBuffer = await send(letter({ payload: Buffer.alloc(0) }));
+      assert.match(fromBuffer.caught!.error.message, /the message payload is empty \(0 bytes\)/);
+      assert.equal(fromBuffer.out, undefined);
+    });
+
     it("reports a template value the message lacks instead of inventing a name", async () => {
       const send = await deploy({ folderId: String(ARCHIVE_FOLDER), nameTemplate: "{{document.keys.Nope}}.pdf" });
       const { caught } = await send(letter({ payload: Buffer.from("x") }));

@@ -320,7 +320,17 @@ function cached<T>(load: () => Promise<T>, forget: () => void): Promise<T> {
   return promise;
 }
 
+/** SHA-256 and size of the content; empty content is refused: a zero-byte rendition is a failed one, not a record. */
 async function digest(content: DocumentContent): Promise<{ sha256: string; size: number }> {
+  const measured = await measure(content);
+  if (measured.size === 0) {
+    const what = "buffer" in content ? "the message payload" : content.path;
+    throw new ArchiveError(`${what} is empty (0 bytes)`, true, "EMPTY_CONTENT");
+  }
+  return measured;
+}
+
+async function measure(content: DocumentContent): Promise<{ sha256: string; size: number }> {
   if ("buffer" in content) return sha256OfBuffer(content.buffer);
   try {
     return await sha256OfFile(content.path);
