@@ -9,11 +9,19 @@ if (!env.NODE_RED_CREDENTIAL_SECRET) {
 
 const adminUser = env.NODE_RED_ADMIN_USER;
 const adminHash = env.NODE_RED_ADMIN_PASSWORD_HASH; // bcrypt, from `npx node-red admin hash-pw`
+if (!adminUser !== !adminHash) {
+  throw new Error("set both NODE_RED_ADMIN_USER and NODE_RED_ADMIN_PASSWORD_HASH (or neither)");
+}
+const host = env.NODE_RED_HOST || "127.0.0.1";
+const loopback = /^(127\.|::1$|localhost$)/.test(host);
+if (!loopback && flag("NODE_RED_ADMIN", true) && !adminUser) {
+  console.warn(`Node-RED listens on ${host} with the admin API open: set NODE_RED_ADMIN_USER/_PASSWORD_HASH`);
+}
 
 module.exports = {
   flowFile: "flows.json",
   credentialSecret: env.NODE_RED_CREDENTIAL_SECRET,
-  uiHost: env.NODE_RED_HOST || "127.0.0.1",
+  uiHost: host,
   uiPort: Number(env.NODE_RED_PORT || env.PORT || 1880),
   disableEditor: !flag("NODE_RED_EDITOR", true),
   // Set NODE_RED_ADMIN=0 to switch the editor and the admin API off entirely (pure headless).

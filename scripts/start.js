@@ -4,10 +4,17 @@
  * `npm start`: Node-RED with the seven data flows (flows/), editor on http://127.0.0.1:1880.
  * When CS_URL / EXSTREAM_URL are not set, both simulators start first (seeded, persisted under .data/) and the
  * flows are pointed at them; otherwise the flows talk to the configured servers.
+ * With both simulators ours, demo traffic keeps every data flow busy (scripts/demo-traffic.js): a round every
+ * DEMO_INTERVAL_MS (default 30000); DEMO_TRAFFIC=0 switches it off. Each completed item is logged by the flows' own
+ * "done" debug nodes (console output), e.g. "[info] [debug:letter done] DF2 C-1001: … sent on".
  */
+/* global fetch */
 const { spawn } = require("node:child_process");
+const crypto = require("node:crypto");
 const fs = require("node:fs");
 const path = require("node:path");
+const { setTimeout, clearTimeout } = require("node:timers");
+const { setTimeout: sleep } = require("node:timers/promises");
 
 const root = path.resolve(__dirname, "..");
 const dataDir = path.resolve(process.env.DEMO_DATA_DIR || path.join(root, ".data"));
@@ -21,7 +28,7 @@ async function startSimulators(env) {
       data: path.join(dataDir, "content-server"),
       seed: "demo",
     });
-    running.push(sim);
+    running.push(Object.assign(sim, { kind: "Content Server", page: `${sim.url}/__sim/browse` }));
     Object.assign(env, {
       CS_URL: sim.url,
       CS_AUTH_MODE: "cs",
@@ -37,7 +44,7 @@ async function startSimulators(env) {
       output: path.join(dataDir, "exstream-output"),
       seed: "demo",
     });
-    running.push(sim);
+    running.push(Object.assign(sim, { kind: "Exstream", page: `${sim.url}/sim/jobs` }));
     Object.assign(env, {
       EXSTREAM_URL: sim.url,
       EXSTREAM_TENANT: "demo",
@@ -51,16 +58,75 @@ async function startSimulators(env) {
   return running;
 }
 
-/** Node-RED writes to its flow files on every deploy: it works on a copy under .data, never on flows/ itself. */
+/**
+ * Node-RED writes to its flow files on every deploy: it works on a copy under .data, never on flows/ itself. The copy
+ * is replaced when flows/ has changed since it was made (the previous copy is kept as flows.json.<time>.bak).
+ */
 function prepareUserDir() {
   const userDir = path.join(dataDir, "node-red");
   fs.mkdirSync(userDir, { recursive: true });
-  for (const file of ["flows.json", "flows_cred.json"]) {
-    const from = path.join(root, "flows", file);
-    const to = path.join(userDir, file);
-    if (fs.existsSync(from) && !fs.existsSync(to)) fs.copyFileSync(from, to);
+  const files = ["flows.json", "flows_cred.json"];
+  const shipped = crypto.createHash("sha256");
+  for (const file of files) shipped.update(fs.readFileSync(path.join(root, "flows", file)));
+  const digest = shipped.digest("hex");
+  const marker = path.join(userDir, ".flows-source.sha256");
+  const copied = fs.existsSync(marker) ? fs.readFileSync(marker, "utf8").trim() : "";
+  if (copied !== digest || !fs.existsSync(path.join(userDir, "flows.json"))) {
+    const stamp = new Date().toISOString().replace(/[:.]/g, "-");
+    for (const file of files) {
+      const to = path.join(userDir, file);
+      if (fs.existsSync(to)) fs.renameSync(to, `${to}.${stamp}.bak`);
+      fs.copyFileSync(path.join(root, "flows", file), to);
+    }
+    fs.writeFileSync(marker, digest + "\n");
+    if (copied) console.log(`flows/ changed: ${userDir} now runs the new flows (previous copy kept as *.${stamp}.bak)`);
   }
   return userDir;
+}
+
+/** Waits until Node-RED answers HTTP (any status) or gives up after `timeoutMs`. */
+async function waitForHttp(url, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(url, { method: "GET" });
+      return true;
+    } catch {
+      await sleep(500);
+    }
+  }
+  return false;
+}
+
+/** Demo traffic for every data flow, a round every `intervalMs`; returns a stop function. */
+function startDemoTraffic(env, nodeRedUrl, intervalMs) {
+  const { createDemoTraffic } = require("./demo-traffic");
+  const traffic = createDemoTraffic({
+    csUrl: env.CS_URL,
+    exstreamUrl: env.EXSTREAM_URL,
+    // DF7's inject button through the admin API; refused (and skipped) when adminAuth is on or the admin API is off
+    nodeRedUrl: env.NODE_RED_ADMIN_USER || /^(0|false|no|off)$/i.test(env.NODE_RED_ADMIN || "") ? "" : nodeRedUrl,
+    log: (line) => /failed/.test(line) && console.log(`demo traffic: ${line.replace(/^traffic: /, "")}`),
+  });
+  let timer;
+  let stopped = false;
+  let round = 0;
+  const tick = async () => {
+    const result = await traffic.round();
+    round++;
+    const ok = Object.entries(result).filter(([, v]) => v !== false && !(v instanceof Error));
+    console.log(
+      `demo traffic: round ${round} sent (${ok.map(([name]) => name).join(", ")}); ` +
+        `next in ${Math.round(intervalMs / 1000)} s — DEMO_TRAFFIC=0 switches it off`,
+    );
+    if (!stopped) timer = setTimeout(tick, intervalMs);
+  };
+  timer = setTimeout(tick, 0);
+  return async () => {
+    stopped = true;
+    clearTimeout(timer);
+    await traffic.close();
+  };
 }
 
 async function main() {
@@ -78,14 +144,33 @@ async function main() {
     [require.resolve("node-red/red.js"), "-s", path.join(root, "flows", "settings.js"), "-u", userDir],
     { env, stdio: "inherit" },
   );
+  const host = env.NODE_RED_HOST || "127.0.0.1";
+  const nodeRedUrl = `http://${host.includes(":") ? `[${host}]` : host}:${env.NODE_RED_PORT || env.PORT || 1880}`;
+  let stopTraffic = async () => {};
+  let stopping = false;
   const stop = async (code) => {
-    nodeRed.kill("SIGTERM");
+    if (stopping) return;
+    stopping = true;
+    if (nodeRed.exitCode === null) nodeRed.kill("SIGTERM");
+    await stopTraffic().catch(() => {});
     await Promise.allSettled(simulators.map((sim) => sim.close()));
     process.exit(code);
   };
   nodeRed.on("exit", (code) => stop(code ?? 0));
   process.once("SIGINT", () => stop(0));
   process.once("SIGTERM", () => stop(0));
+
+  if (!(await waitForHttp(nodeRedUrl, 60_000))) return;
+  console.log(`Node-RED on ${nodeRedUrl}${/^(0|false|no|off)$/i.test(env.NODE_RED_EDITOR || "") ? "" : " (editor)"}`);
+  const trafficOn = !/^(0|false|no|off)$/i.test(env.DEMO_TRAFFIC || "");
+  if (simulators.length === 2 && trafficOn && !stopping) {
+    const intervalMs = Math.max(1000, Number(env.DEMO_INTERVAL_MS || 30_000));
+    await sleep(2000); // the flows start right after the HTTP server
+    stopTraffic = startDemoTraffic(env, nodeRedUrl, intervalMs);
+  } else if (simulators.length === 2) {
+    console.log("demo traffic off (DEMO_TRAFFIC=0)");
+  }
+  for (const sim of simulators) console.log(`${sim.kind} simulator: ${sim.page}`);
 }
 
 main().catch((err) => {
