@@ -13,7 +13,7 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startSeededContentServer, DEMO_LOGIN, type ContentServerSimulator } from "./content-server-sim";
+import { startSeededContentServer, DEMO_INTEGRATION_LOGIN, type ContentServerSimulator } from "./content-server-sim";
 import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "./embedded-node-red";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "./exstream-sim";
 import type { SimulatorFlags } from "../../sim/types";
@@ -60,8 +60,10 @@ export async function startDemoEnvironment(
   const env: Record<string, string> = {
     CS_URL: cs.url,
     CS_AUTH_MODE: "cs",
-    CS_USERNAME: DEMO_LOGIN.username,
-    CS_PASSWORD: DEMO_LOGIN.password,
+    // The flows run as the integration user (as scripts/start.js does): the workflow steps they serve are assigned
+    // to the group Integration, whose member it is.
+    CS_USERNAME: DEMO_INTEGRATION_LOGIN.username,
+    CS_PASSWORD: DEMO_INTEGRATION_LOGIN.password,
     EXSTREAM_URL: exstream.url,
     EXSTREAM_TENANT: EXSTREAM_DEMO.tenant,
     EXSTREAM_DOMAIN: EXSTREAM_DEMO.domain,

@@ -10,7 +10,8 @@ const RT = `${O}/runtime/Demo`;
 describe("Exstream simulator: Orchestration on-demand and Empower", () => {
   let sim: TestExstreamSim;
   let client: SimClient;
-  const customer = () => JSON.stringify({ ...sim.seed.customers[1] });
+  // Initech GmbH (C-1003): German, jurisdiction DE.
+  const customer = () => JSON.stringify({ ...sim.seed.customers[2] });
 
   beforeEach(async () => {
     sim = await startTestExstreamSim();
@@ -44,7 +45,7 @@ describe("Exstream simulator: Orchestration on-demand and Empower", () => {
     );
     assert.doesNotMatch(res.json.data[0].engineOutputContext.fileName, /\.pdf$/, "fileName comes without extension");
     const html = Buffer.from(res.json.data[1].content, "base64").toString("utf8");
-    assert.match(html, /Jürgen/);
+    assert.match(html, /Initech GmbH/);
     assert.match(html, /Bundesrepublik Deutschland/, "German disclaimer variant for de/DE");
 
     const jobs = await client.get(`${RT}/jobs?filter=externalId:od-1`);

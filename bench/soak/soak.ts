@@ -1,0 +1,356 @@
+/**
+ * The reliability soak: data flow 1 at scale in a Node-RED child process, against both simulators (in this process,
+ * on 127.0.0.1), under Content Server faults and SIGKILLs of Node-RED; afterwards the output tree, the ledger and the
+ * repository must agree exactly (see verify.ts).
+ *
+ *  - Communications are produced by the Exstream simulator's engine through its Orchestration API: batch jobs of
+ *    `batchSize` customers (each rendered on print/PDF, email/HTML and SMS/text), submitted one after the other while
+ *    Node-RED is already archiving.
+ *  - The CS simulator's fault API answers 10 % of all calls with a 5xx (half 500, half 503) and resets 2 % of the
+ *    connections; its control API expires every ticket every 20 s.
+ *  - Node-RED is SIGKILLed `kills` times at random moments (random points of the archiving progress plus a random
+ *    delay) and started again at once on the same user dir.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { startContentServerSimulator, type ContentServerSimulator } from "../../sim/content-server";
+import { startExstreamSimulator, type ExstreamSimulator } from "../../sim/exstream";
+import { ExstreamClient } from "../../nodes/lib/exstream";
+import { loadSoakFlow, type SoakFlow } from "./flow";
+import { NodeRedProcess } from "./node-red-process";
+import {
+  findCommunicationsJournal,
+  problems,
+  readLedgerJournal,
+  readOutputTree,
+  verify,
+  type SoakFigures,
+} from "./verify";
+
+export interface SoakOptions {
+  communications: number;
+  /** Customers per Exstream batch job. */
+  batchSize: number;
+  kills: number;
+  /** Hard deadline for the whole run (production, archiving, verification). */
+  deadlineMs: number;
+  /** Share of CS calls answered with a 5xx, of connections reset, and the ticket expiry period. */
+  http5xxRate?: number;
+  resetRate?: number;
+  ticketExpiryMs?: number;
+  /** Seed of the soak's own random choices (kill moments). */
+  seed?: number;
+  /** Keep the work folder (always kept when the soak fails). */
+  keep?: boolean;
+  progress?: (line: string) => void;
+}
+
+export interface SoakReport {
+  ok: boolean;
+  problems: string[];
+  figures: SoakFigures;
+  run: {
+    flowSource: SoakFlow["source"];
+    seed: number;
+    durationMs: number;
+    productionMs: number;
+    deadlineMet: boolean;
+    kills: number;
+    killsAtProgress: number[];
+    starts: number;
+    unexpectedExits: number;
+    ticketExpiries: number;
+    csRequests: number;
+    csFaultsInjected: number;
+    logLines: { fatal: number; error: number; warn: number };
+    secretsInLogs: number;
+    workDir?: string;
+  };
+}
+
+const DEMO_CS_LOGIN = { username: "Admin", password: "livelink" };
+const DEMO_EXSTREAM = {
+  tenant: "demo",
+  domain: "Demo",
+  clientId: "exstream-sim",
+  clientSecret: "exstream-sim-secret",
+  channel: "MonthlyStatementBatch",
+  communication: "Monthly Statement",
+};
+/** Channel files per communication the demo communication renders (print, email, sms). */
+const CHANNELS = 3;
+
+export async function runSoak(options: SoakOptions): Promise<SoakReport> {
+  const started = Date.now();
+  const deadline = started + options.deadlineMs;
+  const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
+  const random = mulberry32(seed);
+  const say = options.progress ?? (() => undefined);
+  const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "soak-"));
+  const outputRoot = path.join(workDir, "exstream-output");
+  const flow = loadSoakFlow();
+  say(`work dir ${workDir}; flow: ${flow.source}; seed ${seed}`);
+
+  let cs: ContentServerSimulator | undefined;
+  let exstream: ExstreamSimulator | undefined;
+  let client: ExstreamClient | undefined;
+  let nodeRed: NodeRedProcess | undefined;
+  let ticketTimer: NodeJS.Timeout | undefined;
+  let ok = false;
+  try {
+    cs = await startContentServerSimulator({ seed: "demo", port: "0", host: "127.0.0.1" });
+    exstream = await startExstreamSimulator({ port: "0", host: "127.0.0.1", output: outputRoot, "job-delay-ms": "20" });
+    const preexisting = new Set(Object.keys(cs.store.data.nodes).map(Number));
+    const env: Record<string, string> = {
+      CS_URL: cs.url,
+      CS_AUTH_MODE: "cs",
+      CS_USERNAME: DEMO_CS_LOGIN.username,
+      CS_PASSWORD: DEMO_CS_LOGIN.password,
+      EXSTREAM_URL: exstream.url,
+      EXSTREAM_TENANT: DEMO_EXSTREAM.tenant,
+      EXSTREAM_DOMAIN: DEMO_EXSTREAM.domain,
+      EXSTREAM_CLIENT_ID: DEMO_EXSTREAM.clientId,
+      EXSTREAM_CLIENT_SECRET: DEMO_EXSTREAM.clientSecret,
+      EXSTREAM_OUTPUT_ROOT: outputRoot,
+      EXSTREAM_WORK_DIR: path.join(workDir, "exstream-work"),
+    };
+    fs.mkdirSync(outputRoot, { recursive: true });
+    nodeRed = new NodeRedProcess({ workDir, env });
+    await nodeRed.start();
+    await nodeRed.deploy(flow.flows);
+    say(`Node-RED pid started on ${nodeRed.url}; flow deployed`);
+
+    // Faults through the simulator's own control API, as an operator would set them.
+    const rate5xx = options.http5xxRate ?? 0.1;
+    const half = rate5xx / 2;
+    await control(cs, "POST", "faults", { status: 500, error: "Simulated server failure", probability: half });
+    await control(cs, "POST", "faults", { status: 503, error: "Service Unavailable", probability: half / (1 - half) });
+    await control(cs, "POST", "faults", { reset: true, probability: options.resetRate ?? 0.02 });
+    await control(cs, "DELETE", "counters");
+    // Every ticket expires every period, the first time at a random moment of the first half-period.
+    let ticketExpiries = 0;
+    const expirePeriod = options.ticketExpiryMs ?? 20_000;
+    const expireTickets = () => {
+      ticketExpiries++;
+      void control(cs!, "POST", "tickets/expire").catch(() => undefined);
+    };
+    ticketTimer = setTimeout(
+      () => {
+        expireTickets();
+        ticketTimer = setInterval(expireTickets, expirePeriod);
+      },
+      Math.floor((random() * expirePeriod) / 2),
+    );
+
+    // Production: batch jobs through the Orchestration API, while Node-RED archives.
+    client = new ExstreamClient({
+      baseUrl: exstream.url,
+      domain: DEMO_EXSTREAM.domain,
+      timeoutMs: 120_000,
+      auth: {
+        tenant: DEMO_EXSTREAM.tenant,
+        grantType: "client_credentials",
+        clientId: DEMO_EXSTREAM.clientId,
+        clientSecret: DEMO_EXSTREAM.clientSecret,
+      },
+    });
+    const production = produce(client, options.communications, options.batchSize, deadline);
+    let productionMs = 0;
+    let productionError: unknown;
+    let produced = false;
+    production.then(
+      () => {
+        produced = true;
+        productionMs = Date.now() - started;
+        say(`produced ${options.communications} communications in ${(productionMs / 1000).toFixed(1)} s`);
+      },
+      (err) => (productionError = err),
+    );
+
+    // Chaos: SIGKILL at random points of the archiving progress (plus a random delay), restart at once.
+    const expectedDocuments =
+      options.communications *
+      (flow.archive.related === "none" ? 1 : CHANNELS + (flow.archive.includeDeliveryLog ? 1 : 0));
+    const killPoints = Array.from({ length: options.kills }, (_, i) => {
+      const slot = 0.8 / Math.max(1, options.kills);
+      return 0.1 + slot * i + slot * random();
+    });
+    const killsAtProgress: number[] = [];
+    let unexpectedSeen = 0;
+    let lastLedgerCheck = 0;
+    let lastProgressLine = Date.now();
+    let lastLedgerLine = 0;
+    let finished = false;
+    while (!finished) {
+      if (Date.now() > deadline) break;
+      if (productionError) throw productionError;
+      const unexpected = nodeRed.exits.filter((e) => !e.expected).length;
+      if (unexpected > unexpectedSeen) {
+        unexpectedSeen = unexpected;
+        say(`Node-RED exited on its own (${JSON.stringify(nodeRed.exits.at(-1))}); restarting`);
+        await nodeRed.start();
+      }
+      const progress = newDocuments(cs, preexisting) / expectedDocuments;
+      if (Date.now() - lastProgressLine > 30_000) {
+        lastProgressLine = Date.now();
+        say(`CS documents ${newDocuments(cs, preexisting)} of ~${expectedDocuments}`);
+      }
+      if (killsAtProgress.length < killPoints.length && progress >= killPoints[killsAtProgress.length]) {
+        await sleep(Math.floor(random() * 1500));
+        killsAtProgress.push(newDocuments(cs, preexisting) / expectedDocuments);
+        await nodeRed.kill();
+        say(`SIGKILL ${killsAtProgress.length} at ${(100 * killsAtProgress.at(-1)!).toFixed(1)} % of the documents`);
+        await nodeRed.start();
+      }
+      if (produced && killsAtProgress.length === killPoints.length && Date.now() - lastLedgerCheck > 2000) {
+        lastLedgerCheck = Date.now();
+        const journal = findCommunicationsJournal(nodeRed.userDir);
+        const entries = journal ? [...readLedgerJournal(journal).values()] : [];
+        const settled = entries.filter((e) => e.state === "done" || e.state === "dead").length;
+        finished = entries.length === options.communications && settled === entries.length;
+        if (finished || Date.now() - lastLedgerLine > 30_000) {
+          lastLedgerLine = Date.now();
+          say(`ledger: ${settled}/${options.communications} settled, CS documents ${newDocuments(cs, preexisting)}`);
+        }
+      }
+      await sleep(250);
+    }
+    const deadlineMet = finished;
+    if (!deadlineMet) say("deadline reached before every communication was settled");
+
+    // Quiesce: no more faults, then a graceful stop so the journals are closed.
+    clearTimeout(ticketTimer);
+    clearInterval(ticketTimer);
+    ticketTimer = undefined;
+    const counters = (await control(cs, "GET", "counters")) as { requests?: number; faultsInjected?: number };
+    await control(cs, "DELETE", "faults");
+    await nodeRed.stop();
+    await production.catch(() => undefined);
+
+    const journal = findCommunicationsJournal(nodeRed.userDir);
+    const figures = verify({
+      cs,
+      preexisting,
+      customers: readOutputTree(outputRoot),
+      ledger: journal ? readLedgerJournal(journal) : new Map(),
+      communicationsSubmitted: options.communications,
+      archive: flow.archive,
+    });
+    const logs = scanLogs([nodeRed.logFile, nodeRed.stdioFile], [DEMO_CS_LOGIN.password, DEMO_EXSTREAM.clientSecret]);
+    const unexpectedExits = nodeRed.exits.filter((e) => !e.expected).length;
+    const found = problems(figures);
+    if (!deadlineMet) found.push("the hard deadline was reached");
+    if (unexpectedExits) found.push("Node-RED exited without being killed (crash)");
+    if (logs.fatal) found.push("fatal log lines");
+    if (logs.secrets) found.push("secrets in the logs");
+    if (killsAtProgress.length !== options.kills) found.push("not every SIGKILL happened");
+    ok = found.length === 0;
+    return {
+      ok,
+      problems: found,
+      figures,
+      run: {
+        flowSource: flow.source,
+        seed,
+        durationMs: Date.now() - started,
+        productionMs,
+        deadlineMet,
+        kills: killsAtProgress.length,
+        killsAtProgress,
+        starts: nodeRed.starts,
+        unexpectedExits,
+        ticketExpiries,
+        csRequests: counters.requests ?? 0,
+        csFaultsInjected: counters.faultsInjected ?? 0,
+        logLines: { fatal: logs.fatal, error: logs.error, warn: logs.warn },
+        secretsInLogs: logs.secrets,
+        workDir: ok && !options.keep ? undefined : workDir,
+      },
+    };
+  } finally {
+    clearTimeout(ticketTimer);
+    clearInterval(ticketTimer);
+    await nodeRed?.kill().catch(() => undefined);
+    client?.close();
+    await exstream?.close().catch(() => undefined);
+    await cs?.close().catch(() => undefined);
+    if (ok && !options.keep) fs.rmSync(workDir, { recursive: true, force: true });
+  }
+}
+
+/** Submits batch jobs of unique customers (cycling the demo driver sample) one after the other. */
+async function produce(client: ExstreamClient, total: number, batchSize: number, deadline: number): Promise<void> {
+  const page = await client.listResources({
+    types: ["samplefile"],
+    name: `${DEMO_EXSTREAM.communication} Driver Sample.json`,
+  });
+  const sample = page.items.find((r) => r.name.startsWith(DEMO_EXSTREAM.communication));
+  if (!sample) throw new Error("no driver sample for the demo communication");
+  const base = JSON.parse((await client.getResourceContent(sample.id)).content.toString("utf8")) as Array<
+    Record<string, unknown>
+  >;
+  for (let first = 0; first < total; first += batchSize) {
+    const customers = [];
+    for (let i = first; i < Math.min(total, first + batchSize); i++) {
+      const n = 100_000 + i;
+      customers.push({ ...base[i % base.length], CustomerId: `C-${n}`, AccountNumber: `ACC-${n}` });
+    }
+    const [instance] = await client.submitBatch({
+      channel: DEMO_EXSTREAM.channel,
+      body: Buffer.from(JSON.stringify(customers)),
+    });
+    const job = await client.waitForJob(instance.jobId, {
+      pollIntervalMs: 100,
+      maxPollIntervalMs: 500,
+      timeoutMs: Math.max(1000, deadline - Date.now()),
+    });
+    if (job.status !== "complete") throw new Error(`Exstream job ${instance.jobId} ended ${job.status}`);
+  }
+}
+
+async function control(cs: ContentServerSimulator, method: string, route: string, body?: unknown): Promise<unknown> {
+  const res = await fetch(`${cs.url}/__sim/${route}`, {
+    method,
+    headers: body ? { "Content-Type": "application/json" } : {},
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`CS simulator control ${method} ${route}: HTTP ${res.status}`);
+  return res.json();
+}
+
+function newDocuments(cs: ContentServerSimulator, preexisting: Set<number>): number {
+  let count = 0;
+  for (const node of Object.values(cs.store.data.nodes)) if (node.type === 144 && !preexisting.has(node.id)) count++;
+  return count;
+}
+
+/** Log levels of Node-RED: fatal 10, error 20, warn 30; and any occurrence of a secret. */
+function scanLogs(files: string[], secrets: string[]): { fatal: number; error: number; warn: number; secrets: number } {
+  const result = { fatal: 0, error: 0, warn: 0, secrets: 0 };
+  for (const file of files) {
+    if (!fs.existsSync(file)) continue;
+    for (const line of fs.readFileSync(file, "utf8").split("\n")) {
+      if (!line) continue;
+      if (secrets.some((s) => line.includes(s))) result.secrets++;
+      const level = /^\{"t":\d+,"pid":\d+,"level":(\d+)/.exec(line)?.[1];
+      if (level === "10") result.fatal++;
+      else if (level === "20") result.error++;
+      else if (level === "30") result.warn++;
+    }
+  }
+  return result;
+}
+
+function mulberry32(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

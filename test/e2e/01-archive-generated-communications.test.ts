@@ -1,0 +1,204 @@
+/*
+ * Example 01 · archive generated communications (DF1), end to end: a Monthly Statement batch for N customers is
+ * submitted to the Exstream simulator through its Orchestration API; the example flow, running in an embedded
+ * Node-RED against both simulators, archives every statement into Communications/Archive/<type>/<year> exactly once —
+ * also when the Content Server simulator fails uploads and Node-RED is restarted in the middle of the batch.
+ */
+import assert from "node:assert/strict";
+import type { ContentServerClient } from "../../nodes/lib/content-server";
+import {
+  categoryValues,
+  csClient,
+  documentsBelow,
+  readWatchLedger,
+  runBatch,
+  sourceFilesOf,
+  statementCustomers,
+  withShortWaits,
+  type FoundDocument,
+} from "../helpers/archive-examples";
+import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
+import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+
+const N = 24;
+const ARCHIVE = "Communications/Archive";
+const LEDGER = "df01-watch"; // the watch's ledger folder: its node id (no ledger name set)
+
+describe("example 01 · archive generated communications (DF1)", function () {
+  this.timeout(60_000);
+  let env: DemoEnvironment;
+  let nr: EmbeddedNodeRed | undefined;
+  let cs: ContentServerClient;
+
+  beforeEach(async () => {
+    env = await startDemoEnvironment();
+    cs = csClient(env);
+  });
+  afterEach(async () => {
+    await nr?.stop();
+    nr = undefined;
+    await cs.close();
+    await env.close();
+  });
+
+  /** The example as shipped, waits shortened (see withShortWaits). */
+  const example = () => withShortWaits(loadExample("01-archive-generated-communications"));
+
+  /** Adds fault rules through the Content Server simulator's control API; returns their ids. */
+  async function addFaults(...rules: Array<Record<string, unknown>>): Promise<string[]> {
+    const ids: string[] = [];
+    for (const rule of rules) {
+      const res = await fetch(`${env.cs.url}/__sim/faults`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(rule),
+      });
+      assert.equal(res.status, 200, `fault ${JSON.stringify(rule)} added`);
+      ids.push(((await res.json()) as { fault: { id: string } }).fault.id);
+    }
+    return ids;
+  }
+
+  async function removeFault(id: string): Promise<void> {
+    const res = await fetch(`${env.cs.url}/__sim/faults/${encodeURIComponent(id)}`, { method: "DELETE" });
+    assert.equal(res.status, 200, `fault ${id} removed`);
+  }
+
+  /** Exactly one document per customer, with the source PDF's SHA-256 and the manifest keys as categories. */
+  async function assertArchivedOnce(jobId: string): Promise<FoundDocument[]> {
+    const customers = statementCustomers(N);
+    const sources = sourceFilesOf(env.outputRoot, jobId);
+    const docs = await documentsBelow(cs, ARCHIVE);
+    const year = new Date().toISOString().slice(0, 4);
+    assert.equal(docs.length, N, `exactly ${N} documents below ${ARCHIVE}: ${docs.map((d) => d.name).join(", ")}`);
+    assert.equal(new Set(docs.map((d) => d.name)).size, N, "no name twice");
+    const seenCustomers = new Set<string>();
+    for (const doc of docs) {
+      assert.equal(doc.folder, `Statement/${year}`, `${doc.name} filed by document type and year`);
+      const values = await categoryValues(cs, doc.id);
+      const customerId = String(values["Customer ID"]);
+      const index = customers.findIndex((c) => c.CustomerId === customerId);
+      assert.ok(index >= 0, `${doc.name}: known customer ${customerId}`);
+      assert.ok(!seenCustomers.has(customerId), `${customerId} archived once`);
+      seenCustomers.add(customerId);
+      const customer = customers[index];
+      const sourceName = `${customer.AccountNumber}_Statement_${index + 1}.pdf`;
+      assert.equal(doc.name, `Statement ${customer.CustomerId} ${jobId}-${index + 1}.pdf`);
+      const source = sources.get(sourceName);
+      assert.ok(source, `source file ${sourceName}`);
+      assert.equal(values["SHA-256"], source.sha256, `${doc.name}: SHA-256 of ${sourceName}`);
+      assert.equal(values["Account Number"], customer.AccountNumber);
+      assert.equal(values["Document Type"], "Statement");
+      assert.equal(values.Channel, "print");
+      assert.equal(values.Language, customer.Language);
+      assert.equal(values.Jurisdiction, customer.Jurisdiction);
+      assert.equal(values.Segment, customer.Segment);
+      assert.equal(values.Product, customer.Product);
+      assert.equal(values["Communication ID"], "c0000000-0000-4000-8000-000000000001");
+      assert.equal(values["Job ID"], jobId);
+      assert.match(String(values["Delivery Date"]), new RegExp(`^${year}-\\d{2}-\\d{2}`));
+      assert.ok(Array.isArray(values["Content Versions"]) && (values["Content Versions"] as string[]).length >= 5);
+      assert.equal((await cs.documents.listVersions(doc.id)).length, 1, `${doc.name}: one version`);
+    }
+    assert.equal(seenCustomers.size, N);
+    return docs;
+  }
+
+  it(`archives a batch of ${N} statements exactly once, with their categories and SHA-256, and acknowledges each`, async () => {
+    nr = await env.startNodeRed();
+    const done = env.collect(nr, "df01-done");
+    const errors = env.collect(nr, "df01-errors");
+    await nr.deploy(example());
+    const jobId = await runBatch(env, statementCustomers(N));
+    await env.waitUntil(`${N} log lines`, () => done.length >= N || errors.length > 0, 40_000);
+    assert.deepEqual(
+      errors.map((m) => m.payload),
+      [],
+    );
+
+    await assertArchivedOnce(jobId);
+
+    // One readable line per communication.
+    assert.equal(done.length, N);
+    for (const msg of done) {
+      assert.match(msg.payload, /^DF1 archived C-\d{4}: Statement C-\d{4} .+\.pdf → node \d+ \(created\)$/);
+    }
+    // The ledger records every communication as archived, with the node cs-archive reported.
+    const ledger = readWatchLedger(env.userDir, LEDGER);
+    assert.equal(ledger.length, N);
+    for (const entry of ledger) {
+      assert.equal(entry.state, "done", `${entry.id}: ${entry.state} ${entry.reason ?? ""}`);
+      assert.equal(entry.attempts, 1);
+      assert.equal(entry.outcome.outcome, "created");
+    }
+  });
+
+  it(`still archives exactly ${N} when 10 % of uploads fail (503), 5 % of connections reset, uploads answer 502 for a moment and Node-RED restarts mid-batch`, async () => {
+    // The Content Server simulator's fault API: random failures on the upload route (POST api/v2/nodes), answered
+    // before the upload is carried out; a little latency keeps the batch in flight long enough to restart in it.
+    const upload = { method: "POST", path: "^api/v2/nodes$" };
+    await addFaults(
+      { ...upload, status: 503, probability: 0.1 },
+      { ...upload, reset: true, probability: 0.05 },
+      { ...upload, latencyMs: 100 },
+    );
+
+    nr = await env.startNodeRed();
+    let done = env.collect(nr, "df01-done");
+    const errors = env.collect(nr, "df01-errors");
+    const deadBefore = env.collect(nr, "df01-dead-line");
+    await nr.deploy(example());
+    const jobId = await runBatch(env, statementCustomers(N));
+
+    // Whatever chance decides, uploads also fail with 502 for a moment — an answer that does not say whether the
+    // upload was carried out, so the client does not repeat it; cs-archive looks the name up, sends it once more,
+    // then gives up as transient. The Catch node reports it back to the watch, which emits it again after the delay.
+    await env.waitUntil("the first statement archived", () => done.length >= 1, 40_000);
+    const [badGateway] = await addFaults({ ...upload, status: 502 });
+    const failure = () => errors.find((m) => /\b502\b/.test(m.payload));
+    await env.waitUntil("the failure reported", () => failure() !== undefined, 10_000);
+    await removeFault(badGateway);
+    assert.match(failure().payload, /^DF1 failed at Communications\/Archive\/<type>\/<year>: .* will be retried\)$/);
+
+    // Restart while the batch is in flight: some archived, not all.
+    await env.waitUntil("a third of the batch archived", () => done.length >= N / 3, 40_000);
+    const beforeRestart = readWatchLedger(env.userDir, LEDGER);
+    const archivedBefore = beforeRestart.filter((e) => e.state === "done").length;
+    assert.ok(archivedBefore < N, `restarting mid-batch (${archivedBefore} of ${N} acknowledged)`);
+    nr = await env.restartNodeRed(nr);
+    done = env.collect(nr, "df01-done");
+    const deadAfter = env.collect(nr, "df01-dead-line");
+
+    await env.waitUntil(
+      "every communication finished in the ledger",
+      () => {
+        const ledger = readWatchLedger(env.userDir, LEDGER);
+        return ledger.length === N && ledger.every((e) => e.state === "done" || e.state === "dead");
+      },
+      45_000,
+    );
+    const ledger = readWatchLedger(env.userDir, LEDGER);
+    const dead = ledger.filter((e) => e.state === "dead");
+    // A dead letter would name its communication and reason here (failures are transient: none expected).
+    assert.deepEqual(
+      dead.map((e) => `${e.document.keys.CustomerId}: ${e.reason} (${e.attempts} attempts)`),
+      [],
+    );
+    assert.deepEqual([...deadBefore, ...deadAfter], []);
+    assert.ok(env.cs.faults.injected >= 2, "faults were injected");
+    assert.ok(
+      ledger.some((e) => e.attempts > 1 && /502/.test(e.reason ?? "")),
+      "the failed communication was recorded as failed once and then archived",
+    );
+
+    await assertArchivedOnce(jobId);
+    for (const entry of ledger) {
+      assert.ok(["created", "duplicate"].includes(entry.outcome.outcome), `${entry.id}: ${entry.outcome.outcome}`);
+    }
+    const retried = ledger.filter((e) => e.attempts > 1).length;
+    console.log(
+      `      (${env.cs.faults.injected} faults injected, ${archivedBefore} archived before the restart, ` +
+        `${retried} communications emitted more than once)`,
+    );
+  });
+});

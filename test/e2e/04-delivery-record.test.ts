@@ -1,0 +1,110 @@
+/*
+ * Example 04 · delivery record (DF4), end to end: a Monthly Statement batch for N customers, each rendered to print
+ * (PDF), e-mail (HTML) and SMS (text), plus the run's delivery log; the example flow files one communication-record
+ * folder per customer under Communications/Delivery Records/Statement holding all four as separate documents, with the
+ * delivery outcome per channel as category values.
+ */
+import assert from "node:assert/strict";
+import type { ContentServerClient } from "../../nodes/lib/content-server";
+import {
+  categoryValues,
+  csClient,
+  documentsBelow,
+  readWatchLedger,
+  runBatch,
+  sourceFilesOf,
+  statementCustomers,
+  withShortWaits,
+} from "../helpers/archive-examples";
+import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
+import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+
+const N = 20;
+const RECORDS = "Communications/Delivery Records";
+
+describe("example 04 · delivery record (DF4)", function () {
+  this.timeout(60_000);
+  let env: DemoEnvironment;
+  let nr: EmbeddedNodeRed | undefined;
+  let cs: ContentServerClient;
+
+  beforeEach(async () => {
+    env = await startDemoEnvironment();
+    cs = csClient(env);
+  });
+  afterEach(async () => {
+    await nr?.stop();
+    nr = undefined;
+    await cs.close();
+    await env.close();
+  });
+
+  it(`stores the PDF, e-mail proof, SMS text and delivery log of each of ${N} customers in one record folder each`, async () => {
+    nr = await env.startNodeRed();
+    const done = env.collect(nr, "df04-done");
+    const errors = env.collect(nr, "df04-errors");
+    // The example as shipped, waits shortened (see withShortWaits).
+    await nr.deploy(withShortWaits(loadExample("04-delivery-record")));
+    const customers = statementCustomers(N);
+    const jobId = await runBatch(env, customers);
+    await env.waitUntil(`${N} log lines`, () => done.length >= N || errors.length > 0, 40_000);
+    assert.deepEqual(
+      errors.map((m) => m.payload),
+      [],
+    );
+
+    const sources = sourceFilesOf(env.outputRoot, jobId);
+    const channelFiles = [...sources.keys()].filter((name) => /\.(pdf|html|txt)$/.test(name));
+    assert.equal(channelFiles.length, 3 * N, "the engine wrote three channel files per customer");
+    assert.ok(sources.has("delivery_log.xml"), "and the run's delivery log");
+    const docs = await documentsBelow(cs, RECORDS);
+    assert.equal(docs.length, 4 * N, `exactly ${4 * N} documents: every channel file and the delivery log, once each`);
+    const folders = new Map<string, typeof docs>();
+    for (const doc of docs) folders.set(doc.folder, [...(folders.get(doc.folder) ?? []), doc]);
+    assert.equal(folders.size, N, "one record folder per communication");
+
+    for (const [i, customer] of customers.entries()) {
+      const folder = `Statement/${customer.CustomerId} Statement ${jobId}-${i + 1}`;
+      const record = folders.get(folder);
+      assert.ok(record, `record folder ${folder}`);
+      const stem = `${customer.AccountNumber}_Statement_${i + 1}`;
+      assert.deepEqual(
+        record.map((d) => d.name).sort(),
+        [`${stem}.html`, `${stem}.pdf`, `${stem}.txt`, "delivery_log.xml"],
+        `${folder}: primary, e-mail proof, SMS text, delivery log`,
+      );
+      const hasPhone = customer.Phone !== "";
+      for (const doc of record) {
+        const values = await categoryValues(cs, doc.id);
+        assert.equal(values["SHA-256"], sources.get(doc.name)!.sha256, `${folder}/${doc.name}: SHA-256 of the file`);
+        assert.equal(values["Customer ID"], customer.CustomerId);
+        assert.equal(values["Account Number"], customer.AccountNumber);
+        assert.equal(values["Document Type"], "Statement");
+        assert.equal(values["Job ID"], jobId);
+        assert.equal(values.Language, customer.Language);
+        // What the delivery log says about this customer's channels.
+        assert.equal(values.Channel, hasPhone ? "print, email, sms" : "print, email");
+        assert.equal(
+          values["Delivery Status"],
+          hasPhone
+            ? "print: delivered; email: delivered; sms: delivered"
+            : "print: delivered; email: delivered; sms: undeliverable (missing PhoneNumber)",
+        );
+        assert.equal((await cs.documents.listVersions(doc.id)).length, 1);
+      }
+    }
+    assert.equal(customers.filter((c) => c.Phone === "").length, N / 5, "some SMS were undeliverable");
+
+    // One line per record; every communication acknowledged in the watch's ledger.
+    assert.equal(done.length, N);
+    for (const msg of done) {
+      assert.match(
+        msg.payload,
+        /^DF4 record of C-\d{4}: ACC-\d{4}_Statement_\d+\.pdf \+ 3 renditions in folder \d+ \(created\)$/,
+      );
+    }
+    const ledger = readWatchLedger(env.userDir, "df04-watch");
+    assert.equal(ledger.length, N);
+    assert.ok(ledger.every((e) => e.state === "done" && e.outcome.related.length === 3));
+  });
+});
