@@ -1,12 +1,7 @@
 import type { NodeAPI, NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
-import {
-  Archiver,
-  DEFAULT_NAME_RULES,
-  describeFailure,
-  type ArchiverOptions,
-  type ExistsPolicy,
-} from "../lib/content-server/archive";
+import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/content-server/archive";
+import { failureOf } from "../lib/node-red/failure";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { RequestBuilder } from "./request";
@@ -61,7 +56,7 @@ export = function (RED: NodeAPI): void {
         },
         (err: unknown) => {
           inFlight--;
-          (msg as Msg).failure = describeFailure(err);
+          (msg as Msg).failure = failureOf(err);
           status.error(RED._("cs-archive.status.failed"));
           done(err as Error);
         },

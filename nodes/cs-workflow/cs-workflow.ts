@@ -1,7 +1,7 @@
 import type { NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
 import { ContentServerError } from "../lib/content-server";
-import { isPermanentServerMessage } from "../lib/content-server/errors";
+import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
@@ -118,7 +118,7 @@ export = function (RED: NodeAPI): void {
         (err: Error) => {
           active--;
           status.error(RED._("cs-workflow.status.failed"));
-          message.failure = { reason: err.message, permanent: isPermanent(err) };
+          message.failure = failureOf(err);
           done(err);
         },
       );
@@ -153,14 +153,6 @@ function explain(err: unknown, processId: number, subprocessId: number, taskId: 
     path: err.path,
     message: `${err.message}: task ${processId}/${subprocessId}/${taskId} is not assigned to this user or no longer current`,
   });
-}
-
-function isPermanent(err: unknown): boolean {
-  if (!(err instanceof ContentServerError)) return true;
-  if (["INVALID_REQUEST", "NOT_FOUND", "DUPLICATE", "CONFLICT", "AUTH"].includes(err.code)) return true;
-  if (err.status === undefined) return false;
-  if (err.status >= 400 && err.status < 500) return err.status !== 408 && err.status !== 429;
-  return isPermanentServerMessage(err.csMessage);
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {

@@ -1,11 +1,6 @@
 import type { NodeAPI, NodeMessage } from "node-red";
-import {
-  ExstreamError,
-  classifyFailure,
-  type CommunicationBinding,
-  type DriverData,
-  type ExstreamClient,
-} from "../lib/exstream";
+import { ExstreamError, type CommunicationBinding, type DriverData, type ExstreamClient } from "../lib/exstream";
+import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
@@ -165,7 +160,7 @@ export = function (RED: NodeAPI): void {
         .then(() => done())
         .catch((err: unknown) => {
           const error = err instanceof Error ? err : new Error(String(err));
-          message.failure = classifyFailure(error);
+          message.failure = failureOf(error);
           status.error(error instanceof ExstreamError && error.status ? `HTTP ${error.status}` : t("status.failed"));
           done(error);
         });

@@ -1,12 +1,12 @@
 import type { NodeAPI } from "node-red";
 import {
   ExstreamError,
-  classifyFailure,
   detectWorkflow,
   publishResource,
   type PublishWorkflow,
   type UploadContent,
 } from "../lib/exstream";
+import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
@@ -122,7 +122,7 @@ export = function (RED: NodeAPI): void {
         })
         .catch((err: unknown) => {
           const error = err instanceof Error ? err : new Error(String(err));
-          message.failure = classifyFailure(error);
+          message.failure = failureOf(error);
           status.error(error instanceof ExstreamError && error.status ? `HTTP ${error.status}` : t("status.failed"));
           done(error);
         });

@@ -1,9 +1,9 @@
 import type { NodeAPI, NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
 import type { ContentServerClient } from "../lib/content-server";
-import { describeFailure } from "../lib/content-server/archive";
 import { attributeLookup } from "../lib/content-server/mapping-definitions";
 import { mapAttributes, MappingError, type AttributeDefinition, type MappingRule } from "../lib/mapping";
+import { failureOf } from "../lib/node-red/failure";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { toMappingRules } from "./rules";
@@ -97,7 +97,7 @@ export = function (RED: NodeAPI): void {
           done();
         },
         (err: unknown) => {
-          const failure = describeFailure(err);
+          const failure = failureOf(err);
           (msg as NodeMessage & { failure?: unknown }).failure = failure;
           status.error(
             err instanceof MappingError

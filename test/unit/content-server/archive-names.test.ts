@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import {
   ArchiveError,
   cleanNodeName,
-  describeFailure,
   isAmbiguousCreateFailure,
   numberedName,
   relatedName,
@@ -10,6 +9,7 @@ import {
 } from "../../../nodes/lib/content-server/archive";
 import { ContentServerError } from "../../../nodes/lib/content-server";
 import { MappingError } from "../../../nodes/lib/mapping";
+import { failureOf } from "../../../nodes/lib/node-red/failure";
 
 describe("archive names", function () {
   const msg = { document: { keys: { AccountNumber: "ACC-1", "Document Type": "Invoice" } }, run: 7 };
@@ -70,21 +70,21 @@ describe("archive failure classification", function () {
     new ContentServerError({ operation: "uploadDocument", code: "HTTP", ...init });
 
   it("treats validation answers, mapping problems and missing files as permanent", function () {
-    assert.equal(describeFailure(csError({ status: 400, csMessage: "Invalid date" })).permanent, true);
+    assert.equal(failureOf(csError({ status: 400, csMessage: "Invalid date" })).permanent, true);
     assert.equal(
-      describeFailure(csError({ status: 500, csMessage: "An item with the name 'x' already exists." })).permanent,
+      failureOf(csError({ status: 500, csMessage: "An item with the name 'x' already exists." })).permanent,
       true,
     );
-    assert.equal(describeFailure(new MappingError([{ attribute: "a", problem: "b" }])).permanent, true);
-    assert.equal(describeFailure(new ArchiveError("cannot read", true, "FILE_UNREADABLE")).permanent, true);
+    assert.equal(failureOf(new MappingError([{ attribute: "a", problem: "b" }])).permanent, true);
+    assert.equal(failureOf(new ArchiveError("cannot read", true, "FILE_UNREADABLE")).permanent, true);
   });
 
   it("treats timeouts, resets, 429 and temporary 5xx as transient", function () {
-    assert.equal(describeFailure(csError({ code: "TIMEOUT" })).permanent, false);
-    assert.equal(describeFailure(csError({ code: "NETWORK", networkCode: "ECONNRESET" })).permanent, false);
-    assert.equal(describeFailure(csError({ status: 429 })).permanent, false);
-    assert.equal(describeFailure(csError({ status: 503 })).permanent, false);
-    assert.equal(describeFailure(new Error("socket hang up")).permanent, false);
+    assert.equal(failureOf(csError({ code: "TIMEOUT" })).permanent, false);
+    assert.equal(failureOf(csError({ code: "NETWORK", networkCode: "ECONNRESET" })).permanent, false);
+    assert.equal(failureOf(csError({ status: 429 })).permanent, false);
+    assert.equal(failureOf(csError({ status: 503 })).permanent, false);
+    assert.equal(failureOf(new Error("socket hang up")).permanent, false);
   });
 
   it("considers a create ambiguous when it may have been carried out", function () {

@@ -1,12 +1,5 @@
 import { ContentServerError, isPermanentServerMessage } from "../errors";
 
-/** How a failed item is reported to the source that emitted it (`msg.failure`). */
-export interface FailureReport {
-  reason: string;
-  /** True when trying again cannot help (validation, mapping, missing file): dead-letter at once. */
-  permanent: boolean;
-}
-
 /** An archive problem that is not a Content Server answer (missing file, bad name template, checksum mismatch). */
 export class ArchiveError extends Error {
   override name = "ArchiveError";
@@ -21,19 +14,7 @@ export class ArchiveError extends Error {
 
 const PERMANENT_CS_CODES = new Set(["NOT_FOUND", "DUPLICATE", "INVALID_REQUEST"]);
 
-/**
- * Classifies any error of the archive pipeline: 4xx validation answers, Content Server's permanent 500s, mapping
- * problems and missing files are permanent; timeouts, resets, 429, 5xx, lost sessions and full queues are transient.
- */
-export function describeFailure(err: unknown): FailureReport {
-  const reason = err instanceof Error ? err.message : String(err);
-  if (err instanceof ArchiveError) return { reason, permanent: err.permanent };
-  if (err instanceof ContentServerError) return { reason, permanent: isPermanentCsError(err) };
-  const name = (err as { name?: unknown } | null)?.name;
-  if (name === "MappingError" || name === "NameTemplateError") return { reason, permanent: true };
-  return { reason, permanent: false };
-}
-
+/** Content Server answers that will not change on a retry: 4xx validation and CS's permanent 500s. */
 export function isPermanentCsError(err: ContentServerError): boolean {
   if (PERMANENT_CS_CODES.has(err.code)) return true;
   if (err.code !== "HTTP") return false;
