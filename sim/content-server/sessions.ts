@@ -45,14 +45,14 @@ export class Sessions {
   /** Starts a session and returns its first ticket (OTCSTicket, OTDS ticket or bearer token, by mode). */
   login(userId: number, mode: AuthMode): string {
     const sessionId = randomBytes(9).toString("base64url");
-    const now = Date.now();
+    const now = this.issueTime();
     this.lastRequestMs.set(sessionId, now);
     return this.issue({ s: sessionId, u: userId, l: now, i: now, k: mode, n: "" }, mode);
   }
 
   /** A fresh CS ticket for the same session (what CS hands back in the OTCSTicket response header). */
   rotate(session: Session): string {
-    const now = Date.now();
+    const now = this.issueTime();
     return this.issue({ s: session.sessionId, u: session.userId, l: now, i: now, k: "otcs", n: "" }, "otcs");
   }
 
@@ -75,6 +75,11 @@ export class Sessions {
   logout(session: Session): void {
     this.revoked.add(session.sessionId);
     this.lastRequestMs.delete(session.sessionId);
+  }
+
+  /** A ticket issued in the same millisecond as an expiry, but after it, must stay valid. */
+  private issueTime(): number {
+    return Math.max(Date.now(), this.notBeforeMs);
   }
 
   /** Every ticket issued so far becomes invalid (the next call answers 401). */
