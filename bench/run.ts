@@ -12,12 +12,14 @@ import { REPO_ROOT } from "./harness/child";
 import { loadAverage, machineFacts } from "./harness/machine";
 import { renderMarkdown, type RunRecord } from "./harness/report";
 import type { BenchmarkModule, BenchmarkReport } from "./harness/types";
+import { p1 } from "./p1-data-flow-1";
 import { p2 } from "./p2-cs-client";
 import { p3 } from "./p3-delivery-manifest";
+import { p4 } from "./p4-output-watch";
 import { p5 } from "./p5-exstream-generate";
 
-/** In report order. P1 (data flow 1) and P4 (output watch) join here when their nodes exist. */
-const BENCHMARKS: BenchmarkModule[] = [p2, p3, p5];
+/** In report order. */
+const BENCHMARKS: BenchmarkModule[] = [p1, p2, p3, p4, p5];
 const PLANNED = ["p1", "p2", "p3", "p4", "p5"];
 
 interface Args {

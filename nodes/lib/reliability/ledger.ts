@@ -29,7 +29,7 @@ type JournalRecord<T> =
   | { op: "fail"; id: string; at: number; reason: string; dead: boolean }
   | { op: "release"; id: string; at: number };
 
-export interface LedgerOptions {
+export interface LedgerOptions<T = unknown> {
   /** Journal file; its folder is created when missing. */
   file: string;
   maxAttempts: number;
@@ -37,6 +37,11 @@ export interface LedgerOptions {
   compactAfterRecords?: number;
   /** Forget finished (done/dead) entries older than this when compacting; they stay queryable until then. */
   retainFinishedMs?: number;
+  /**
+   * What to keep of an acknowledged item while it is retained: a long retention must not hold every finished item
+   * whole in memory (and in the compacted journal). Default: the item as it was.
+   */
+  summarizeFinished?: (item: T) => T;
   now?: () => number;
 }
 
@@ -46,7 +51,7 @@ export class DurableLedger<T = unknown> {
   private records = 0;
   private readonly now: () => number;
 
-  constructor(private readonly options: LedgerOptions) {
+  constructor(private readonly options: LedgerOptions<T>) {
     this.now = options.now ?? Date.now;
     fs.mkdirSync(path.dirname(options.file), { recursive: true });
     this.replay();
@@ -194,6 +199,7 @@ export class DurableLedger<T = unknown> {
     } else if (record.op === "ack") {
       entry.state = "done";
       entry.outcome = record.outcome;
+      if (this.options.summarizeFinished) entry.item = this.options.summarizeFinished(entry.item);
     } else if (record.op === "fail") {
       entry.state = record.dead ? "dead" : "pending";
       entry.reason = record.reason;

@@ -123,6 +123,25 @@ describe("durable ledger", () => {
     reopened.close();
   });
 
+  it("keeps only the summary of an acknowledged item, also after a restart and a compaction", () => {
+    const summarizeFinished = (item: { file: string }) => ({ file: item.file.slice(0, 1) });
+    const ledger = open(3, { summarizeFinished });
+    ledger.add("a", { file: "archived.pdf" });
+    ledger.add("b", { file: "waiting.pdf" });
+    ledger.take("a");
+    ledger.acknowledge("a");
+    assert.deepEqual(ledger.get("a")?.item, { file: "a" });
+    assert.deepEqual(ledger.get("b")?.item, { file: "waiting.pdf" }, "unfinished items stay whole");
+    ledger.close();
+    const replayed = open(3, { summarizeFinished });
+    assert.deepEqual(replayed.get("a")?.item, { file: "a" });
+    replayed.compact();
+    replayed.close();
+    const compacted = fs.readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8");
+    assert.ok(!compacted.includes("archived.pdf"), "the compacted journal holds the summary");
+    assert.ok(compacted.includes("waiting.pdf"));
+  });
+
   it("refuses operations on unknown items or in the wrong state", () => {
     const ledger = open();
     assert.throws(() => ledger.take("nope"), /no item "nope"/);

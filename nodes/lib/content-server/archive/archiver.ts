@@ -7,7 +7,7 @@ import type { CategoryValues, CsNode, DocumentContent } from "../types";
 import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "./checksum";
 import { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 import { numberedName } from "./names";
-import { resolveTargetFolder } from "./targets";
+import { forgetTargetFolder, resolveTargetFolder } from "./targets";
 import type { ArchiveItem, ArchiveOutcome, ArchiveRequest, ArchiveResult, ArchiverOptions, StoredItem } from "./types";
 
 /** Bounds the search for a free "name (n)" and the rounds after losing a name to a concurrent writer. */
@@ -43,6 +43,18 @@ export class Archiver {
   ) {}
 
   async archive(request: ArchiveRequest): Promise<ArchiveResult> {
+    try {
+      return await this.archiveOnce(request);
+    } catch (err) {
+      // The target folder came from the cache and CS no longer knows a node (the folder deleted or moved away):
+      // resolve the path anew, once. Any other failure only forgets the cached folder (the next attempt resolves it).
+      const usedCache = forgetTargetFolder(this.client, request.target);
+      if (usedCache && err instanceof ContentServerError && err.isNotFound) return this.archiveOnce(request);
+      throw err;
+    }
+  }
+
+  private async archiveOnce(request: ArchiveRequest): Promise<ArchiveResult> {
     const state: CategoryState = {
       flat: flattenCategoryValues(request.categories ?? {}),
       metadata: request.metadata,

@@ -30,6 +30,7 @@ export class OutputWatchLedger {
       ...common,
       file: path.join(options.dir, "communications.journal"),
       maxAttempts: options.maxAttempts,
+      summarizeFinished: archivedSummary,
     });
     this.manifests = new DurableLedger<ManifestRecord>({
       ...common,
@@ -153,4 +154,15 @@ export class OutputWatchLedger {
 
 export function manifestKey(file: string, size: number, mtimeMs: number): string {
   return `${file}|${size}|${Math.trunc(mtimeMs)}`;
+}
+
+/**
+ * What an archived communication keeps for its retention period: its identity, primary file, keys and job — enough
+ * to recognise it again and to audit it, without its renditions, delivery log and manifest details.
+ */
+function archivedSummary({ document }: LedgerItem): LedgerItem {
+  const { id, fileName, path: filePath, mimeType, size, sha256, queue, channel, customerNumber, keys, job } = document;
+  return {
+    document: { id, fileName, path: filePath, mimeType, size, sha256, queue, channel, customerNumber, keys, job },
+  } as LedgerItem;
 }

@@ -77,7 +77,10 @@ export class StabilityGate {
       this.onStable(file, snapshot);
       return;
     }
-    w.timer = setTimeout(() => void this.check(file), Math.max(5, this.windowMs - waited));
+    // Looked at again within an eighth of the window (not only at its end): a change is seen soon after it happens,
+    // so a file still being written at the first look is stable about one window after its last write, not two.
+    const next = Math.min(this.windowMs - waited, Math.max(50, Math.floor(this.windowMs / 8)));
+    w.timer = setTimeout(() => void this.check(file), Math.max(5, next));
   }
 }
 
