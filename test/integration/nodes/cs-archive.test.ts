@@ -297,6 +297,31 @@ describe("cs-archive node", function () {
       assert.equal(new Set(results.map((m) => m.cs.parentId)).size, 1);
     });
 
+    it("re-creates a cached folder path that was deleted in Content Server meanwhile", async () => {
+      await deploy({
+        targetType: "path",
+        rootId: String(COMMUNICATIONS_FOLDER),
+        folderPath: "Cached {{document.keys.Run}}",
+        nameTemplate: "{{document.keys.AccountNumber}}.pdf",
+      });
+      const letterOf = (i: number) => ({
+        payload: Buffer.from(`cached ${i}`),
+        categories: { "3000_2": `C-${i}` },
+        document: { keys: { Run: "R9", AccountNumber: `ACC-${i}` } },
+      });
+      const [first] = await sendAll("archive", [letterOf(1)]);
+      assert.equal(first.cs?.outcome, "created");
+      await cs.nodes.deleteNode(first.cs.parentId);
+      const [second] = await sendAll("archive", [letterOf(2)]);
+      assert.equal(second.cs?.outcome, "created", second.error?.message);
+      assert.notEqual(second.cs.parentId, first.cs.parentId, "a new folder, not the deleted one");
+      const folders = (await documents(COMMUNICATIONS_FOLDER)).filter((n) => n.name === "Cached R9");
+      assert.deepEqual(
+        folders.map((f) => f.id),
+        [second.cs.parentId],
+      );
+    });
+
     it("finds the customer's business workspace by business object and files into its Correspondence folder", async () => {
       const send = await deploy({
         targetType: "workspaceBo",
