@@ -155,8 +155,11 @@ function report(sizes: Sizes, latency: P4WorkerResult, backlog: P4WorkerResult, 
   if (!flat) {
     limits.push(
       `RSS grows over the backlog (fitted ${fixed(growth / MIB, 0)} MiB from ${fixed(spanStart, 0)} s to the end): the ` +
-        "ledger keeps every finished communication in memory for its retention period (30 days by default), so its " +
-        "index grows with the number of communications handled.",
+        "ledger records every communication of the backlog as pending, whole (renditions, keys, delivery log), as " +
+        "soon as its manifest is expanded, and keeps a summary (identity, primary file, keys, job) of each " +
+        "acknowledged one for its retention period (30 days by default); the heap freed as items are summarised is " +
+        "not returned as RSS during the run. Flat memory for a backlog this size needs pending items kept on disk " +
+        "and read back when due: not done.",
     );
   }
   return {
