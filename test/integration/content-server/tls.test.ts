@@ -32,7 +32,7 @@ describe("content-server client: TLS", function () {
         { cwd: dir, stdio: "ignore" },
       );
     } catch (err) {
-      if (process.env.CI === "true") throw new Error(`openssl is needed for the TLS tests: ${(err as Error).message}`);
+      if (process.env.CI === "true") throw new Error("openssl is needed for the TLS tests", { cause: err });
       this.skip();
     }
     ca = fs.readFileSync(path.join(dir, "cert.pem"));
