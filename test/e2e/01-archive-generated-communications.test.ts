@@ -133,6 +133,35 @@ describe("example 01 · archive generated communications (DF1)", function () {
     }
   });
 
+  it(`archives each of ${N} statements once when two independent copies of the flow watch the same folder`, async () => {
+    // Two deployments with separate ledgers (as two Node-RED instances would have) both see every communication;
+    // cs-archive's name + SHA-256 check turns the second arrival into a "duplicate", so Content Server holds one each.
+    const second = example().map((n) => {
+      const copy = JSON.parse(JSON.stringify(n).replace(/"df01-/g, '"df01b-'));
+      if (copy.type === "tab") copy.label += " (second instance)";
+      return copy;
+    });
+    const configIds = new Set(
+      example()
+        .filter((n) => !n.z && n.type !== "tab")
+        .map((n) => n.id),
+    );
+    nr = await env.startNodeRed();
+    const doneFirst = env.collect(nr, "df01-done");
+    const doneSecond = env.collect(nr, "df01b-done");
+    await nr.deploy([...example(), ...second.filter((n) => !configIds.has(n.id))]);
+    const jobId = await runBatch(env, statementCustomers(N));
+    await env.waitUntil(
+      `${N} communications acknowledged by both watchers`,
+      () => doneFirst.length >= N && doneSecond.length >= N,
+      40_000,
+    );
+    await assertArchivedOnce(jobId);
+    const outcomes = [...doneFirst, ...doneSecond].map((m) => String(m.payload).match(/\((\w+)\)$/)?.[1]);
+    assert.equal(outcomes.filter((o) => o === "created").length, N, "each statement created once");
+    assert.equal(outcomes.filter((o) => o === "duplicate").length, N, "and recognised as a duplicate by the other");
+  });
+
   it(`still archives exactly ${N} when 10 % of uploads fail (503), 5 % of connections reset, uploads answer 502 for a moment and Node-RED restarts mid-batch`, async () => {
     // The Content Server simulator's fault API: random failures on the upload route (POST api/v2/nodes), answered
     // before the upload is carried out; a little latency keeps the batch in flight long enough to restart in it.
