@@ -2,6 +2,7 @@
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { sha256OfBuffer, sha256OfFile } from "../lib/checksum";
 import {
   ExstreamError,
   channelOf,
@@ -10,8 +11,6 @@ import {
   forEachJobCommunication,
   primaryIndex,
   safeJoin,
-  sha256OfBuffer,
-  sha256OfFile,
   toCommunicationDocument,
   type CommunicationDocument,
   type DeliveryLogExcerpt,
@@ -97,7 +96,7 @@ export async function runOnDemand(
       mimeType: output.mimeType,
       customerNumber: output.customerNumber,
       size: output.content.length,
-      sha256: sha256OfBuffer(output.content),
+      sha256: sha256OfBuffer(output.content).sha256,
     };
     if (options.storage === "files" || output.content.length > options.payloadLimitBytes) {
       entry.filename = await writeOutput(runDir, output.queueName ?? "output", fileName, output.content, usedNames);
@@ -195,7 +194,7 @@ export async function runBatch(
     const logs = new Map<string, DeliveryLogIndex>();
     const sha = async (file: string) => {
       let value = hashes.get(file);
-      if (!value) hashes.set(file, (value = await sha256OfFile(file)));
+      if (!value) hashes.set(file, (value = (await sha256OfFile(file)).sha256));
       return value;
     };
     const summary = await forEachJobCommunication(client, jobId, { destDir: options.outputDir }, async (c) => {

@@ -3,8 +3,6 @@
  * of the same customer (`related`), its manifest keys and the variant they name — whether the files came from an
  * on-demand response or from a job's delivery file.
  */
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
 import path from "node:path";
 
 /**
@@ -145,15 +143,4 @@ export function toCommunicationDocument(
   if (options.deliveryLog) document.deliveryLog = options.deliveryLog;
   if (options.manifest) document.manifest = options.manifest;
   return document;
-}
-
-export function sha256OfBuffer(data: Buffer): string {
-  return createHash("sha256").update(data).digest("hex");
-}
-
-/** SHA-256 of a file, streamed. */
-export async function sha256OfFile(file: string): Promise<string> {
-  const hash = createHash("sha256");
-  for await (const chunk of createReadStream(file)) hash.update(chunk as Buffer);
-  return hash.digest("hex");
 }

@@ -11,7 +11,7 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
-import { sha256OfBuffer, sha256OfFile } from "./communication-document";
+import { sha256OfBuffer, sha256OfFile } from "../checksum";
 import { ExstreamError } from "./errors";
 import type { ExstreamClient } from "./index";
 import type { ResourceState, ResourceVersion, UploadContent } from "./types";
@@ -177,7 +177,7 @@ async function hasContent(
   const file = path.join(req.tmpDir ?? os.tmpdir(), `exstream-publish-${randomUUID()}`);
   try {
     await client.downloadResourceContent(resource.id, file, { version: resource.version, domain: req.domain });
-    return (await sha256OfFile(file)) === sha256;
+    return (await sha256OfFile(file)).sha256 === sha256;
   } catch (err) {
     if (err instanceof ExstreamError && err.status === 404) return false; // no content yet
     throw err;
@@ -187,9 +187,9 @@ async function hasContent(
 }
 
 export async function contentSha256(content: UploadContent): Promise<string> {
-  if (content.path) return sha256OfFile(content.path);
+  if (content.path) return (await sha256OfFile(content.path)).sha256;
   if (content.data !== undefined) {
-    return sha256OfBuffer(typeof content.data === "string" ? Buffer.from(content.data, "utf8") : content.data);
+    return sha256OfBuffer(typeof content.data === "string" ? Buffer.from(content.data, "utf8") : content.data).sha256;
   }
   throw new TypeError("publish: give the content as a path or data");
 }

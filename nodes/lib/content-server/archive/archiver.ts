@@ -4,7 +4,7 @@ import { ContentServerError } from "../errors";
 import type { ContentServerClient } from "../index";
 import { DOCUMENT_TYPE } from "../nodes";
 import type { CategoryValues, CsNode, DocumentContent } from "../types";
-import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "./checksum";
+import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../../checksum";
 import { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 import { numberedName } from "./names";
 import { forgetTargetFolder, resolveTargetFolder } from "./targets";

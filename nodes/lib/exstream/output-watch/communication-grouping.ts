@@ -4,7 +4,7 @@
  * one communication per file.
  */
 import type { CustomerCommunication, CustomerFile, CustomerReportFile } from "../delivery-manifest";
-import type { CommunicationVariant } from "./types";
+export { variantOf } from "../communication-document";
 
 export interface GroupingOptions {
   emitPer: "communication" | "file";
@@ -22,8 +22,6 @@ export interface CommunicationPlan {
   keys: Record<string, string>;
 }
 
-const VARIANT_KEYS: Array<keyof CommunicationVariant> = ["Variant", "Language", "Jurisdiction", "Segment", "Product"];
-
 /** The channel a queue delivers to: the configured mapping by queue name, else its mime type / PDL. */
 export function channelOf(file: Pick<CustomerFile, "queueName" | "mimeType" | "pdl">, map: Record<string, string>) {
   const mapped = map[file.queueName];
@@ -35,12 +33,6 @@ export function channelOf(file: Pick<CustomerFile, "queueName" | "mimeType" | "p
   if (mime.startsWith("text/plain") || pdl === "TEXT" || pdl === "MESSAGING" || pdl === "SMS") return "sms";
   if (mime.includes("empower") || pdl === "EMPOWER") return "empower";
   return "other";
-}
-
-export function variantOf(keys: Record<string, string>): CommunicationVariant {
-  const variant: CommunicationVariant = {};
-  for (const name of VARIANT_KEYS) if (keys[name] !== undefined) variant[name] = keys[name];
-  return variant;
 }
 
 /** One customer's communications: one plan, or one per file in per-file mode; none when it has no files. */

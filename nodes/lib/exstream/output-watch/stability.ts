@@ -3,7 +3,7 @@
  * written last), so a file counts as complete once its size and mtime stayed the same for a whole window.
  */
 import { createReadStream, promises as fsp } from "node:fs";
-import { createHash } from "node:crypto";
+import { sha256OfStream } from "../../checksum";
 
 export interface FileSnapshot {
   size: number;
@@ -100,15 +100,10 @@ export class FileChangingError extends Error {
 /** SHA-256 and size of a file, streamed; refuses (FileChangingError) a file that changed while it was read. */
 export async function digestFile(file: string): Promise<{ size: number; sha256: string }> {
   const before = await snapshotOf(file);
-  const hash = createHash("sha256");
-  let bytes = 0;
-  for await (const chunk of createReadStream(file, { highWaterMark: 256 * 1024 })) {
-    hash.update(chunk as Buffer);
-    bytes += (chunk as Buffer).length;
-  }
+  const digest = await sha256OfStream(createReadStream(file, { highWaterMark: 256 * 1024 }));
   const after = await snapshotOf(file);
-  if (!sameSnapshot(before, after) || bytes !== after.size) {
+  if (!sameSnapshot(before, after) || digest.size !== after.size) {
     throw new FileChangingError(`${file} changed while it was read`);
   }
-  return { size: bytes, sha256: hash.digest("hex") };
+  return digest;
 }

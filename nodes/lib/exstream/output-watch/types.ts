@@ -1,4 +1,7 @@
 /** The communication document an output watcher hands out (`msg.document`, DESIGN §5). */
+import type { CommunicationVariant, DeliveryLogExcerpt } from "../communication-document";
+
+export type { CommunicationVariant, DeliveryLogExcerpt };
 
 /** The run a manifest belongs to, taken from the CE folder layout or from the runtime API. */
 export interface RunIdentity {
@@ -24,22 +27,6 @@ export interface RenditionFile {
 
 /** One line of the delivery log for a customer (the attributes of its `<queue>` element). */
 export type DeliveryLogEntry = Record<string, string>;
-
-export interface DeliveryLogExcerpt {
-  /** Absolute local path of the whole delivery log report (shared by every customer of the run). */
-  path: string;
-  fileName: string;
-  mimeType: string;
-  entries: DeliveryLogEntry[];
-}
-
-export interface CommunicationVariant {
-  Variant?: string;
-  Language?: string;
-  Jurisdiction?: string;
-  Segment?: string;
-  Product?: string;
-}
 
 /** `msg.document` without the per-emission `attempt`; this is what the ledger stores. */
 export interface CommunicationDocument {
