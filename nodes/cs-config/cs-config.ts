@@ -1,7 +1,7 @@
 import type { NodeAPI } from "node-red";
 import { ContentServerClient, type TlsOptions } from "../lib/content-server";
 import { registerAdminEndpoint } from "../lib/node-red/admin";
-import { dialogValues, tlsOptionsOf } from "../lib/node-red/connection-config";
+import { dialogValues, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -33,8 +33,6 @@ export = function (RED: NodeAPI): void {
 
   function CsConfig(this: CsConfigNode, def: CsConfigDef): void {
     RED.nodes.createNode(this, def);
-    let client: ContentServerClient | undefined;
-
     this.clientOptions = () =>
       buildClientOptions(
         def,
@@ -44,20 +42,7 @@ export = function (RED: NodeAPI): void {
         { debug: (message) => this.debug(message), warn: (message) => this.warn(message) },
       );
 
-    this.getClient = () => {
-      client ??= new ContentServerClient(this.clientOptions());
-      return client;
-    };
-
-    this.on("close", (done: () => void) => {
-      const closing = client;
-      client = undefined;
-      if (!closing) return done();
-      closing.close().then(
-        () => done(),
-        () => done(),
-      );
-    });
+    this.getClient = sharedClient(this, () => new ContentServerClient(this.clientOptions()));
   }
 
   RED.nodes.registerType<CsConfigNode, CsConfigDef, object, CsConfigCredentials>("cs-config", CsConfig, {

@@ -1,7 +1,7 @@
 import type { NodeAPI } from "node-red";
 import { ExstreamClient, type ExstreamClientOptions, type TlsOptions } from "../lib/exstream";
 import { registerAdminEndpoint } from "../lib/node-red/admin";
-import { dialogValues, tlsOptionsOf } from "../lib/node-red/connection-config";
+import { dialogValues, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -38,8 +38,6 @@ export = function (RED: NodeAPI): void {
 
   function ExstreamConfig(this: ExstreamConfigNode, def: ExstreamConfigDef): void {
     RED.nodes.createNode(this, def);
-    let client: ExstreamClient | undefined;
-
     this.clientOptions = () =>
       buildClientOptions(
         def,
@@ -48,17 +46,7 @@ export = function (RED: NodeAPI): void {
         tlsOf(expandEnvPlaceholders(def.tls, RED, this)),
       );
 
-    this.getClient = () => {
-      client ??= new ExstreamClient(this.clientOptions());
-      return client;
-    };
-
-    this.on("close", (done: () => void) => {
-      const closing = client;
-      client = undefined;
-      closing?.close();
-      done();
-    });
+    this.getClient = sharedClient(this, () => new ExstreamClient(this.clientOptions()));
   }
 
   RED.nodes.registerType<ExstreamConfigNode, ExstreamConfigDef, object, ExstreamConfigCredentials>(

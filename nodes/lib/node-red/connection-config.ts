@@ -1,4 +1,4 @@
-import type { NodeAPI } from "node-red";
+import type { Node, NodeAPI } from "node-red";
 
 /** What the editor shows in a password field that holds a stored (never sent) value. */
 export const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
@@ -91,4 +91,21 @@ export function dialogValues<P extends object, C extends { [K in keyof C]?: stri
       : given;
   }
   return { props, credentials };
+}
+
+/**
+ * The connection a config node owns: created on first use, shared by every node that uses the config node, closed
+ * (and forgotten) when the config node closes.
+ */
+export function sharedClient<C extends { close(): unknown }>(owner: Node, create: () => C): () => C {
+  let client: C | undefined;
+  owner.on("close", (done: () => void) => {
+    const closing = client;
+    client = undefined;
+    Promise.resolve(closing?.close()).then(
+      () => done(),
+      () => done(),
+    );
+  });
+  return () => (client ??= create());
 }
