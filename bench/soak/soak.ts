@@ -6,8 +6,9 @@
  *  - Communications are produced by the Exstream simulator's engine through its Orchestration API: batch jobs of
  *    `batchSize` customers (each rendered on print/PDF, email/HTML and SMS/text), submitted one after the other while
  *    Node-RED is already archiving.
- *  - The CS simulator's fault API answers 10 % of all calls with a 5xx (half 500, half 503) and resets 2 % of the
- *    connections; its control API expires every ticket every 20 s.
+ *  - The CS simulator's fault API answers 10 % of all calls with a 5xx (half 500, half 503), resets 2 % of the
+ *    connections and expires every ticket on every 200th call (a request count, not a timer, so a fast run sees
+ *    expiries too); its fault choices follow the soak's seed.
  *  - Node-RED is SIGKILLed `kills` times at random moments (random points of the archiving progress plus a random
  *    delay) and started again at once on the same user dir.
  */
@@ -35,11 +36,11 @@ export interface SoakOptions {
   kills: number;
   /** Hard deadline for the whole run (production, archiving, verification). */
   deadlineMs: number;
-  /** Share of CS calls answered with a 5xx, of connections reset, and the ticket expiry period. */
+  /** Share of CS calls answered with a 5xx, of connections reset; every how many CS calls all tickets expire. */
   http5xxRate?: number;
   resetRate?: number;
-  ticketExpiryMs?: number;
-  /** Seed of the soak's own random choices (kill moments). */
+  ticketExpiryEveryRequests?: number;
+  /** Seed of the soak's random choices (kill moments, the CS simulator's faults): the same seed replays them. */
   seed?: number;
   /** Keep the work folder (always kept when the soak fails). */
   keep?: boolean;
@@ -60,7 +61,9 @@ export interface SoakReport {
     killsAtProgress: number[];
     starts: number;
     unexpectedExits: number;
+    /** Expiries the CS simulator applied, and the logins that followed one (re-authentication). */
     ticketExpiries: number;
+    loginsAfterExpiry: number;
     csRequests: number;
     csFaultsInjected: number;
     logLines: { fatal: number; error: number; warn: number };
@@ -96,10 +99,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   let exstream: ExstreamSimulator | undefined;
   let client: ExstreamClient | undefined;
   let nodeRed: NodeRedProcess | undefined;
-  let ticketTimer: NodeJS.Timeout | undefined;
   let ok = false;
   try {
-    cs = await startContentServerSimulator({ seed: "demo", port: "0", host: "127.0.0.1" });
+    cs = await startContentServerSimulator({ seed: "demo", port: "0", host: "127.0.0.1", "fault-seed": String(seed) });
     exstream = await startExstreamSimulator({ port: "0", host: "127.0.0.1", output: outputRoot, "job-delay-ms": "20" });
     const preexisting = new Set(Object.keys(cs.store.data.nodes).map(Number));
     const env: Record<string, string> = {
@@ -127,21 +129,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await control(cs, "POST", "faults", { status: 500, error: "Simulated server failure", probability: half });
     await control(cs, "POST", "faults", { status: 503, error: "Service Unavailable", probability: half / (1 - half) });
     await control(cs, "POST", "faults", { reset: true, probability: options.resetRate ?? 0.02 });
+    await control(cs, "POST", "faults", { expireTickets: true, every: options.ticketExpiryEveryRequests ?? 200 });
     await control(cs, "DELETE", "counters");
-    // Every ticket expires every period, the first time at a random moment of the first half-period.
-    let ticketExpiries = 0;
-    const expirePeriod = options.ticketExpiryMs ?? 20_000;
-    const expireTickets = () => {
-      ticketExpiries++;
-      void control(cs!, "POST", "tickets/expire").catch(() => undefined);
-    };
-    ticketTimer = setTimeout(
-      () => {
-        expireTickets();
-        ticketTimer = setInterval(expireTickets, expirePeriod);
-      },
-      Math.floor((random() * expirePeriod) / 2),
-    );
 
     // Production: batch jobs through the Orchestration API, while Node-RED archives.
     client = new ExstreamClient({
@@ -220,10 +209,12 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (!deadlineMet) say("deadline reached before every communication was settled");
 
     // Quiesce: no more faults, then a graceful stop so the journals are closed.
-    clearTimeout(ticketTimer);
-    clearInterval(ticketTimer);
-    ticketTimer = undefined;
-    const counters = (await control(cs, "GET", "counters")) as { requests?: number; faultsInjected?: number };
+    const counters = (await control(cs, "GET", "counters")) as {
+      requests: number;
+      faultsInjected: number;
+      ticketExpiries: number;
+      loginsAfterExpiry: number;
+    };
     await control(cs, "DELETE", "faults");
     await nodeRed.stop();
     await production.catch(() => undefined);
@@ -245,6 +236,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     if (logs.fatal) found.push("fatal log lines");
     if (logs.secrets) found.push("secrets in the logs");
     if (killsAtProgress.length !== options.kills) found.push("not every SIGKILL happened");
+    if (counters.ticketExpiries < 1) found.push("no ticket expired during the run");
+    if (counters.loginsAfterExpiry < 1) found.push("no re-login followed a ticket expiry");
     ok = found.length === 0;
     return {
       ok,
@@ -260,17 +253,16 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         killsAtProgress,
         starts: nodeRed.starts,
         unexpectedExits,
-        ticketExpiries,
-        csRequests: counters.requests ?? 0,
-        csFaultsInjected: counters.faultsInjected ?? 0,
+        ticketExpiries: counters.ticketExpiries,
+        loginsAfterExpiry: counters.loginsAfterExpiry,
+        csRequests: counters.requests,
+        csFaultsInjected: counters.faultsInjected,
         logLines: { fatal: logs.fatal, error: logs.error, warn: logs.warn },
         secretsInLogs: logs.secrets,
         workDir: ok && !options.keep ? undefined : workDir,
       },
     };
   } finally {
-    clearTimeout(ticketTimer);
-    clearInterval(ticketTimer);
     await nodeRed?.kill().catch(() => undefined);
     client?.close();
     await exstream?.close().catch(() => undefined);

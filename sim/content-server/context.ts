@@ -11,10 +11,20 @@ export interface Counters {
   unauthorized: number;
   /** API calls received (faulted ones excluded). */
   requests: number;
+  /** Times every ticket was invalidated (control route, fault rule or programmatic). */
+  ticketExpiries: number;
+  /** Logins (any mode) that were the first after an expiry: the clients re-authenticating. */
+  loginsAfterExpiry: number;
 }
 
 export function emptyCounters(): Counters {
-  return { logins: { otcs: 0, otds: 0, oauth: 0 }, unauthorized: 0, requests: 0 };
+  return {
+    logins: { otcs: 0, otds: 0, oauth: 0 },
+    unauthorized: 0,
+    requests: 0,
+    ticketExpiries: 0,
+    loginsAfterExpiry: 0,
+  };
 }
 
 /** What every route handler can reach. */

@@ -18,6 +18,8 @@ export interface FaultRule {
   expireTickets?: boolean;
   /** Chance the rule fires on a matching call (0–1); default 1. */
   probability?: number;
+  /** Fire on every n-th matching call only (deterministic, unlike `probability`). */
+  every?: number;
   /** How many more times the rule may fire; unlimited when absent. */
   times?: number;
 }
@@ -33,13 +35,16 @@ export interface FaultDecision {
 interface CompiledRule {
   rule: FaultRule;
   pattern?: RegExp;
+  matched: number;
 }
 
 export class Faults {
   private rules: CompiledRule[] = [];
+  private readonly random: () => number;
   injected = 0;
 
-  constructor(rules: FaultRule[] = []) {
+  constructor(rules: FaultRule[] = [], seed?: number) {
+    this.random = seed === undefined ? Math.random : seededRandom(seed);
     for (const rule of rules) this.add(rule);
   }
 
@@ -51,7 +56,10 @@ export class Faults {
     ) {
       throw new Error("status must be an HTTP status code");
     }
-    this.rules.push({ rule: stored, pattern: stored.path ? compile(stored.path) : undefined });
+    if (stored.every !== undefined && (!Number.isInteger(stored.every) || stored.every < 1)) {
+      throw new Error("every must be a positive integer");
+    }
+    this.rules.push({ rule: stored, pattern: stored.path ? compile(stored.path) : undefined, matched: 0 });
     return stored;
   }
 
@@ -76,7 +84,8 @@ export class Faults {
       const { rule } = compiled;
       if (rule.method && rule.method.toUpperCase() !== method) continue;
       if (compiled.pattern && !compiled.pattern.test(relative)) continue;
-      if (rule.probability !== undefined && Math.random() >= rule.probability) continue;
+      if (rule.every !== undefined && ++compiled.matched % rule.every !== 0) continue;
+      if (rule.probability !== undefined && this.random() >= rule.probability) continue;
       if (rule.times !== undefined) {
         if (rule.times <= 0) continue;
         rule.times--;
@@ -104,4 +113,16 @@ function compile(path: string): RegExp {
     .map((segment) => (segment === "*" ? "[^/]+" : segment.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")))
     .join("/");
   return new RegExp(`^${body}(/.*)?$`, "i");
+}
+
+/** mulberry32: a small seeded generator, good enough to replay a run's fault choices. */
+function seededRandom(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }

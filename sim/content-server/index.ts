@@ -77,13 +77,14 @@ export async function startContentServerSimulator(flags: SimulatorFlags = {}): P
     store.onChange(() => persistence.schedule(() => store.data));
     if (!persisted) store.changed();
   }
+  const counters = emptyCounters();
   const sim: SimContext = {
     store,
     content,
-    sessions: new Sessions(() => store.data.secret, options.ticketInactivityMs, options.bearerLifetimeMs),
-    faults: new Faults(options.faults),
+    sessions: new Sessions(() => store.data.secret, options.ticketInactivityMs, options.bearerLifetimeMs, counters),
+    faults: new Faults(options.faults, options.faultSeed),
     options,
-    counters: emptyCounters(),
+    counters,
   };
   const server = createServer(createRequestListener(sim, buildRouter()));
   // Large uploads may take longer than Node's default request timeout.

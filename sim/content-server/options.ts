@@ -16,6 +16,8 @@ export interface SimulatorOptions {
   /** Status of GET api/v1|v2/nodes/{id} for a missing node: 400 per the OpenAPI description, 404 on some installations. */
   missingNodeStatus: 400 | 404;
   faults: FaultRule[];
+  /** Seed of the fault rules' random choices (`probability`), so a faulted run can be replayed; random when absent. */
+  faultSeed?: number;
   oauthClient?: { id: string; secret: string };
 }
 
@@ -61,6 +63,7 @@ export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
     bearerLifetimeMs: number(flags, "bearer-lifetime-ms", DEFAULT_BEARER_LIFETIME_MS),
     missingNodeStatus: missing,
     faults,
+    faultSeed: text(flags, "fault-seed") === undefined ? undefined : number(flags, "fault-seed", 0),
     oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,
   };
 }

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import type { Counters } from "./context";
 
 export type AuthMode = "otcs" | "otds" | "bearer";
 
@@ -35,17 +36,21 @@ export class Sessions {
   private readonly lastRequestMs = new Map<string, number>();
   private readonly revoked = new Set<string>();
   private notBeforeMs = 0;
+  private expiredSinceLastLogin = false;
 
   constructor(
     private readonly secret: () => string,
     public inactivityMs: number,
     public bearerLifetimeMs: number,
+    private readonly counters: Counters,
   ) {}
 
   /** Starts a session and returns its first ticket (OTCSTicket, OTDS ticket or bearer token, by mode). */
   login(userId: number, mode: AuthMode): string {
     const sessionId = randomBytes(9).toString("base64url");
     const now = this.issueTime();
+    if (this.expiredSinceLastLogin) this.counters.loginsAfterExpiry++;
+    this.expiredSinceLastLogin = false;
     this.lastRequestMs.set(sessionId, now);
     return this.issue({ s: sessionId, u: userId, l: now, i: now, k: mode, n: "" }, mode);
   }
@@ -86,6 +91,8 @@ export class Sessions {
   expireAll(): void {
     this.notBeforeMs = Date.now() + 1;
     this.lastRequestMs.clear();
+    this.counters.ticketExpiries++;
+    this.expiredSinceLastLogin = true;
   }
 
   private issue(claims: TicketClaims, mode: AuthMode): string {

@@ -62,6 +62,39 @@ describe("content-server simulator: fault injection", () => {
     assert.ok(counters.logins.otcs >= 3);
   });
 
+  it("`every` fires on exactly every n-th matching call, and counts the expiries and the re-logins after them", async () => {
+    sim.resetCounters();
+    sim.addFault({ path: "api/v1/ping", expireTickets: true, every: 3 });
+    for (let call = 1; call <= 6; call++) {
+      await cs.get("api/v1/ping");
+      if (call % 3 === 0) await cs.login();
+    }
+    assert.equal(sim.counters.ticketExpiries, 2);
+    assert.equal(sim.counters.loginsAfterExpiry, 2);
+    await cs.login();
+    assert.equal(sim.counters.loginsAfterExpiry, 2, "a login without an expiry before it is not counted");
+  });
+
+  it("--fault-seed replays the same probability choices", async () => {
+    const pattern = async () => {
+      const seeded = await startSeededContentServer({
+        "fault-seed": "42",
+        faults: JSON.stringify([{ probability: 0.5, status: 503 }]),
+      });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 24; i++) statuses.push((await fetch(`${seeded.url}/api/v1/ping`)).status);
+        return statuses.join(",");
+      } finally {
+        await seeded.close();
+      }
+    };
+    const first = await pattern();
+    assert.match(first, /503/);
+    assert.match(first, /200/);
+    assert.equal(await pattern(), first);
+  });
+
   it("CLI-style flags: --fail-rate 1 with --fail-status and --faults JSON", async () => {
     const failing = await startSeededContentServer({
       "fail-rate": "1",
