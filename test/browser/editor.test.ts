@@ -21,6 +21,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import { requirePrerequisite } from "../helpers/prerequisites";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const ARTIFACTS = path.join(ROOT, "test-artifacts", "browser");
@@ -100,12 +101,11 @@ describe("editor in Chromium (playwright-core)", function () {
   let shot = 0;
 
   before(async function () {
-    if (!fs.existsSync(CHROMIUM)) {
-      const message = `${CHROMIUM} not found: install Debian's chromium (apt-get install -y chromium) or set CHROMIUM_PATH`;
-      if (process.env.CI === "true") throw new Error(message);
-      console.warn(`      ⚠ browser tests skipped — ${message}`);
-      this.skip();
-    }
+    requirePrerequisite(
+      this,
+      fs.existsSync(CHROMIUM),
+      `${CHROMIUM} (install Debian's chromium: apt-get install -y chromium, or set CHROMIUM_PATH)`,
+    );
     assert.ok(fs.existsSync(path.join(ROOT, "dist", "nodes")), "dist/ missing — run `npm run build` first");
     fs.mkdirSync(ARTIFACTS, { recursive: true });
     for (const f of fs.readdirSync(ARTIFACTS)) if (f.endsWith(".png")) fs.rmSync(path.join(ARTIFACTS, f));

@@ -6,6 +6,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { ContentServerError } from "../../../nodes/lib/content-server";
+import { requirePrerequisite } from "../../helpers/prerequisites";
 import { ENTERPRISE_WORKSPACE, startProxy, startSim, type Proxy, type TestSim } from "./support";
 
 describe("content-server client: TLS", function () {
@@ -33,7 +34,7 @@ describe("content-server client: TLS", function () {
       );
     } catch (err) {
       if (process.env.CI === "true") throw new Error("openssl is needed for the TLS tests", { cause: err });
-      this.skip();
+      requirePrerequisite(this, false, "openssl (for the TLS tests)");
     }
     ca = fs.readFileSync(path.join(dir, "cert.pem"));
     sim = await startSim();

@@ -4,6 +4,7 @@ import path from "node:path";
 import AdmZip from "adm-zip";
 import { startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { SimClient } from "./sim-client";
+import { requirePrerequisite } from "../../helpers/prerequisites";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const files = path.resolve(repoRoot, "..", "shared", "fixtures", "opentext-communications-postman", "files");
@@ -21,10 +22,7 @@ describe("Exstream simulator: DAS export packages", function () {
   let client: SimClient;
 
   before(function () {
-    if (!existsSync(path.join(files, CLAIM_ACK_ZIP))) {
-      if (process.env.CI === "true") throw new Error(`sample export packages missing: ${files}`);
-      this.skip();
-    }
+    requirePrerequisite(this, existsSync(path.join(files, CLAIM_ACK_ZIP)), `sample export packages in ${files}`);
   });
   beforeEach(async () => {
     sim = await startTestExstreamSim();

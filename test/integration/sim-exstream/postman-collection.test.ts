@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { requirePrerequisite } from "../../helpers/prerequisites";
 
 const repoRoot = path.resolve(__dirname, "..", "..", "..");
 const fixtures = path.resolve(repoRoot, "..", "shared", "fixtures", "opentext-communications-postman");
@@ -35,11 +36,7 @@ describe("OpenText's Postman collection against the Exstream simulator", functio
   let sim: TestExstreamSim | undefined;
 
   before(function () {
-    if (!existsSync(collectionFile)) {
-      if (process.env.CI === "true") throw new Error(`OpenText's Postman fixtures are missing: ${fixtures}`);
-      console.warn(`      skipped: OpenText's Postman fixtures not found at ${fixtures}`);
-      this.skip();
-    }
+    requirePrerequisite(this, existsSync(collectionFile), `OpenText's Postman fixtures in ${fixtures}`);
   });
 
   afterEach(async () => {
