@@ -53,8 +53,11 @@ export class NodeRedProcess {
     return !!this.child && this.child.exitCode === null && this.child.signalCode === null;
   }
 
-  /** Starts the runtime (same user dir every time) and resolves once it has started its flows. */
-  async start(): Promise<void> {
+  /**
+   * Starts the runtime (same user dir every time) and resolves once it has started its flows — or, with
+   * `untilExit`, once it has exited (a start that is expected to crash at an armed crash point).
+   */
+  async start(extraEnv: Record<string, string> = {}, untilExit = false): Promise<void> {
     if (this.running) throw new Error("Node-RED is already running");
     if (!this.port) {
       this.port = await freePort();
@@ -73,7 +76,11 @@ export class NodeRedProcess {
         "--userDir",
         this.userDir,
       ],
-      { cwd: REPO_ROOT, env: { ...process.env, ...this.options.env }, stdio: ["ignore", stdio, stdio] },
+      {
+        cwd: REPO_ROOT,
+        env: { ...process.env, ...this.options.env, ...extraEnv },
+        stdio: ["ignore", stdio, stdio],
+      },
     );
     fs.closeSync(stdio);
     this.child = child;
@@ -84,6 +91,7 @@ export class NodeRedProcess {
     });
     const deadline = Date.now() + (this.options.startTimeoutMs ?? 60_000);
     while (!this.logSince(logOffset).includes('"Started flows"')) {
+      if (!this.running && untilExit) return;
       if (!this.running) throw new Error(`Node-RED exited during start (see ${this.stdioFile})`);
       if (Date.now() > deadline) throw new Error(`Node-RED did not start its flows (see ${this.logFile})`);
       await sleep(100);
@@ -98,6 +106,17 @@ export class NodeRedProcess {
       body: JSON.stringify(flows),
     });
     if (!res.ok) throw new Error(`deploy: HTTP ${res.status} ${await res.text()}`);
+  }
+
+  /** Resolves when the child has exited (e.g. killed itself at a crash point); rejects after `timeoutMs`. */
+  async exited(timeoutMs: number): Promise<ChildExit> {
+    const deadline = Date.now() + timeoutMs;
+    while (this.running) {
+      if (Date.now() > deadline) throw new Error(`Node-RED still running after ${timeoutMs} ms`);
+      await sleep(50);
+    }
+    while (this.exits.length < this.starts) await sleep(10);
+    return this.exits.at(-1)!;
   }
 
   /** SIGKILL: no shutdown hooks, no flush, no release of in-flight items. */

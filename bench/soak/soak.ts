@@ -15,9 +15,15 @@
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { startContentServerSimulator, type ContentServerSimulator } from "../../sim/content-server";
-import { startExstreamSimulator, type ExstreamSimulator } from "../../sim/exstream";
-import { ExstreamClient } from "../../nodes/lib/exstream";
+import {
+  control,
+  DEMO_CS_LOGIN,
+  DEMO_EXSTREAM,
+  newDocuments,
+  produce,
+  startSoakEnvironment,
+  type SoakEnvironment,
+} from "./environment";
 import { loadSoakFlow, type SoakFlow } from "./flow";
 import { NodeRedProcess } from "./node-red-process";
 import {
@@ -72,15 +78,6 @@ export interface SoakReport {
   };
 }
 
-const DEMO_CS_LOGIN = { username: "Admin", password: "livelink" };
-const DEMO_EXSTREAM = {
-  tenant: "demo",
-  domain: "Demo",
-  clientId: "exstream-sim",
-  clientSecret: "exstream-sim-secret",
-  channel: "MonthlyStatementBatch",
-  communication: "Monthly Statement",
-};
 /** Channel files per communication the demo communication renders (print, email, sms). */
 const CHANNELS = 3;
 
@@ -91,33 +88,15 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const random = mulberry32(seed);
   const say = options.progress ?? (() => undefined);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "soak-"));
-  const outputRoot = path.join(workDir, "exstream-output");
   const flow = loadSoakFlow();
   say(`work dir ${workDir}; flow: ${flow.source}; seed ${seed}`);
 
-  let cs: ContentServerSimulator | undefined;
-  let exstream: ExstreamSimulator | undefined;
-  let client: ExstreamClient | undefined;
+  let environment: SoakEnvironment | undefined;
   let nodeRed: NodeRedProcess | undefined;
   let ok = false;
   try {
-    cs = await startContentServerSimulator({ seed: "demo", port: "0", host: "127.0.0.1", "fault-seed": String(seed) });
-    exstream = await startExstreamSimulator({ port: "0", host: "127.0.0.1", output: outputRoot, "job-delay-ms": "20" });
-    const preexisting = new Set(Object.keys(cs.store.data.nodes).map(Number));
-    const env: Record<string, string> = {
-      CS_URL: cs.url,
-      CS_AUTH_MODE: "cs",
-      CS_USERNAME: DEMO_CS_LOGIN.username,
-      CS_PASSWORD: DEMO_CS_LOGIN.password,
-      EXSTREAM_URL: exstream.url,
-      EXSTREAM_TENANT: DEMO_EXSTREAM.tenant,
-      EXSTREAM_DOMAIN: DEMO_EXSTREAM.domain,
-      EXSTREAM_CLIENT_ID: DEMO_EXSTREAM.clientId,
-      EXSTREAM_CLIENT_SECRET: DEMO_EXSTREAM.clientSecret,
-      EXSTREAM_OUTPUT_ROOT: outputRoot,
-      EXSTREAM_WORK_DIR: path.join(workDir, "exstream-work"),
-    };
-    fs.mkdirSync(outputRoot, { recursive: true });
+    environment = await startSoakEnvironment(workDir, seed);
+    const { cs, client, env, outputRoot, preexisting } = environment;
     nodeRed = new NodeRedProcess({ workDir, env });
     await nodeRed.start();
     await nodeRed.deploy(flow.flows);
@@ -133,17 +112,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await control(cs, "DELETE", "counters");
 
     // Production: batch jobs through the Orchestration API, while Node-RED archives.
-    client = new ExstreamClient({
-      baseUrl: exstream.url,
-      domain: DEMO_EXSTREAM.domain,
-      timeoutMs: 120_000,
-      auth: {
-        tenant: DEMO_EXSTREAM.tenant,
-        grantType: "client_credentials",
-        clientId: DEMO_EXSTREAM.clientId,
-        clientSecret: DEMO_EXSTREAM.clientSecret,
-      },
-    });
     const production = produce(client, options.communications, options.batchSize, deadline);
     let productionMs = 0;
     let productionError: unknown;
@@ -264,57 +232,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     };
   } finally {
     await nodeRed?.kill().catch(() => undefined);
-    client?.close();
-    await exstream?.close().catch(() => undefined);
-    await cs?.close().catch(() => undefined);
+    await environment?.close();
     if (ok && !options.keep) fs.rmSync(workDir, { recursive: true, force: true });
   }
-}
-
-/** Submits batch jobs of unique customers (cycling the demo driver sample) one after the other. */
-async function produce(client: ExstreamClient, total: number, batchSize: number, deadline: number): Promise<void> {
-  const page = await client.listResources({
-    types: ["samplefile"],
-    name: `${DEMO_EXSTREAM.communication} Driver Sample.json`,
-  });
-  const sample = page.items.find((r) => r.name.startsWith(DEMO_EXSTREAM.communication));
-  if (!sample) throw new Error("no driver sample for the demo communication");
-  const base = JSON.parse((await client.getResourceContent(sample.id)).content.toString("utf8")) as Array<
-    Record<string, unknown>
-  >;
-  for (let first = 0; first < total; first += batchSize) {
-    const customers = [];
-    for (let i = first; i < Math.min(total, first + batchSize); i++) {
-      const n = 100_000 + i;
-      customers.push({ ...base[i % base.length], CustomerId: `C-${n}`, AccountNumber: `ACC-${n}` });
-    }
-    const [instance] = await client.submitBatch({
-      channel: DEMO_EXSTREAM.channel,
-      body: Buffer.from(JSON.stringify(customers)),
-    });
-    const job = await client.waitForJob(instance.jobId, {
-      pollIntervalMs: 100,
-      maxPollIntervalMs: 500,
-      timeoutMs: Math.max(1000, deadline - Date.now()),
-    });
-    if (job.status !== "complete") throw new Error(`Exstream job ${instance.jobId} ended ${job.status}`);
-  }
-}
-
-async function control(cs: ContentServerSimulator, method: string, route: string, body?: unknown): Promise<unknown> {
-  const res = await fetch(`${cs.url}/__sim/${route}`, {
-    method,
-    headers: body ? { "Content-Type": "application/json" } : {},
-    body: body ? JSON.stringify(body) : undefined,
-  });
-  if (!res.ok) throw new Error(`CS simulator control ${method} ${route}: HTTP ${res.status}`);
-  return res.json();
-}
-
-function newDocuments(cs: ContentServerSimulator, preexisting: Set<number>): number {
-  let count = 0;
-  for (const node of Object.values(cs.store.data.nodes)) if (node.type === 144 && !preexisting.has(node.id)) count++;
-  return count;
 }
 
 /** Log levels of Node-RED: fatal 10, error 20, warn 30; and any occurrence of a secret. */

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { crashPoint } from "./crash-points";
 
 /**
  * A durable record of work items for at-least-once delivery: every item is handed out until it is acknowledged, at
@@ -151,6 +152,7 @@ export class DurableLedger<T = unknown> {
     } finally {
       fs.closeSync(fd);
     }
+    crashPoint("ledger:compaction");
     if (this.fd >= 0) fs.closeSync(this.fd);
     fs.renameSync(temp, this.options.file);
     syncDirectory(path.dirname(this.options.file));
@@ -167,7 +169,12 @@ export class DurableLedger<T = unknown> {
 
   private append(record: JournalRecord<T>): void {
     if (this.fd < 0) throw new Error("ledger is closed");
-    fs.writeSync(this.fd, JSON.stringify(record) + "\n");
+    const line = JSON.stringify(record) + "\n";
+    crashPoint(`ledger:append:${record.op}`, () => {
+      fs.writeSync(this.fd, line.slice(0, line.length >> 1));
+      fs.fsyncSync(this.fd);
+    });
+    fs.writeSync(this.fd, line);
     fs.fsyncSync(this.fd);
     this.apply(record);
     this.records++;

@@ -5,6 +5,7 @@ import type { ContentServerClient } from "../index";
 import { DOCUMENT_TYPE } from "../nodes";
 import type { CategoryValues, CsNode, DocumentContent } from "../types";
 import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../../checksum";
+import { crashPoint } from "../../reliability/crash-points";
 import { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 import { numberedName } from "./names";
 import { forgetTargetFolder, resolveTargetFolder } from "./targets";
@@ -151,6 +152,7 @@ export class Archiver {
         throw again;
       }
     }
+    crashPoint("archive:uploaded");
     return this.finish(node, item, "created", { version: 1, fresh: true });
   }
 

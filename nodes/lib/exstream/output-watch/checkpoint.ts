@@ -1,6 +1,7 @@
 /** A durable "everything that ended up to here is fetched" mark for API mode (temp file, fsync, rename). */
 import fs from "node:fs";
 import path from "node:path";
+import { crashPoint } from "../../reliability/crash-points";
 
 export class DurableCheckpoint {
   constructor(private readonly file: string) {}
@@ -24,6 +25,7 @@ export class DurableCheckpoint {
     } finally {
       fs.closeSync(fd);
     }
+    crashPoint("checkpoint:write");
     fs.renameSync(temp, this.file);
   }
 }

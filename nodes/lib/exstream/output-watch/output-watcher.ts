@@ -8,6 +8,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { ExstreamClient } from "../index";
 import { ManifestError } from "../errors";
+import { crashPoint } from "../../reliability/crash-points";
 import { ConcurrencyLimiter } from "../../reliability/limiter";
 import { ApiJobSource, type FetchedStep } from "./api-job-source";
 import { OutputFolderScanner } from "./folder-scanner";
@@ -156,6 +157,7 @@ export class OutputWatcher {
       const free = this.options.maxInFlight - this.ledger.counts().inFlight;
       for (const entry of this.ledger.takeDue(free, this.options.retryDelayMs)) {
         this.events.emit(entry.item.document, entry.attempts);
+        crashPoint("watch:hand-out");
       }
     } catch (err) {
       this.events.warn(`ledger: ${(err as Error).message}`);
