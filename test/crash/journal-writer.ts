@@ -1,0 +1,32 @@
+/**
+ * Child process of journals-after-crash.test.ts: drives a workflow task tracker or an API-mode checkpoint through a
+ * fixed script while a crash point (EXSTREAM_XECM_CRASH_AT) is armed, so the process dies at that exact moment.
+ *   tsx journal-writer.ts tracker <journal file> | checkpoint <checkpoint file>
+ */
+import { DurableCheckpoint } from "../../nodes/lib/exstream/output-watch/checkpoint";
+import { WorkflowTaskTracker, type TrackedTask } from "../../nodes/lib/workflow/task-tracker";
+
+export const TASKS: TrackedTask[] = [1, 2, 3].map((n) => ({
+  processId: 100 + n,
+  subprocessId: 100 + n,
+  taskId: 1,
+  stepName: "Generate letter",
+}));
+
+if (require.main === module) run(process.argv[2], process.argv[3]);
+
+function run(kind: string, file: string): void {
+  if (kind === "tracker") {
+    const tracker = new WorkflowTaskTracker({ file, reemitAfterMs: 60_000, maxInFlight: 5 });
+    tracker.reconcile(TASKS);
+    for (const due of tracker.due().slice(0, 2)) tracker.emitted(due.id);
+    tracker.reconcile(TASKS.slice(1)); // the first task left the assignments: completed in CS
+    tracker.close();
+  } else if (kind === "checkpoint") {
+    const checkpoint = new DurableCheckpoint(file);
+    checkpoint.write(1_000);
+    checkpoint.write(2_000);
+  } else {
+    throw new Error(`unknown journal kind ${kind}`);
+  }
+}
