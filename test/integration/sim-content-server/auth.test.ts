@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { setTimeout as sleep } from "node:timers/promises";
+import sinon from "sinon";
 import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
 import { CsCaller, form } from "./cs-http";
 
@@ -61,12 +61,16 @@ describe("content-server simulator: authentication", () => {
 
   it("expires tickets after the configured inactivity and on forced expiry", async () => {
     const short = await startSeededContentServer({ "ticket-inactivity-ms": "150" });
+    // Only Date is faked: the simulator measures inactivity with Date.now(), the HTTP traffic keeps real timers.
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
     try {
       const cs = await new CsCaller(short.url).login();
       assert.equal((await cs.get("api/v1/auth")).status, 200);
-      await sleep(80);
+      clock.tick(149);
       assert.equal((await cs.get("api/v1/auth")).status, 200, "activity keeps the session alive");
-      await sleep(250);
+      clock.tick(149);
+      assert.equal((await cs.get("api/v1/auth")).status, 200, "149 ms after the last call: still alive");
+      clock.tick(151);
       const expired = await cs.get("api/v1/auth");
       assert.equal(expired.status, 401);
       assert.equal(typeof expired.json.error, "string");
@@ -76,6 +80,7 @@ describe("content-server simulator: authentication", () => {
       assert.equal(short.counters.unauthorized, 2);
       assert.equal(short.counters.logins.otcs, 2);
     } finally {
+      clock.restore();
       await short.close();
     }
   });
