@@ -113,13 +113,21 @@ const CASES: AnswerCase[] = [
     id: "h-400",
     title: "400 with an HTML body on the upload",
     answer: { ...UPLOAD, status: 400, body: page("400 Bad Request", "The category value is invalid") },
-    expect: { error: /400 Bad Request.*\(HTTP 400\)/, permanent: true, documents: 0 },
+    expect: {
+      error: /^ContentServerError: uploadDocument: 400 Bad Request \(HTTP 400\)$/,
+      permanent: true,
+      documents: 0,
+    },
   },
   {
     id: "h-403",
     title: "403 with an HTML body (WAF / proxy refusal)",
     answer: { ...UPLOAD, status: 403, body: page("403 Forbidden", "Request blocked by policy") },
-    expect: { error: /403 Forbidden.*\(HTTP 403\)/, permanent: true, documents: 0 },
+    expect: {
+      error: /^ContentServerError: uploadDocument: 403 Forbidden \(HTTP 403\)$/,
+      permanent: true,
+      documents: 0,
+    },
   },
   {
     id: "h-413",
@@ -129,13 +137,17 @@ const CASES: AnswerCase[] = [
       status: 413,
       body: "<html>\r\n<head><title>413 Request Entity Too Large</title></head>\r\n<body>\r\n<center><h1>413 Request Entity Too Large</h1></center>\r\n<hr><center>nginx</center>\r\n</body>\r\n</html>\r\n",
     },
-    expect: { error: /413 Request Entity Too Large.*\(HTTP 413\)/, permanent: true, documents: 0 },
+    expect: {
+      error: /^ContentServerError: uploadDocument: 413 Request Entity Too Large \(HTTP 413\)$/,
+      permanent: true,
+      documents: 0,
+    },
   },
   {
     id: "h-404-folder",
     title: "404 with an HTML body when the target folder is read",
     answer: { method: "GET", path: /^\/?api\/v[12]\/nodes\/\d+$/, status: 404, body: page("404 Not Found") },
-    expect: { error: /not found|404/i, permanent: true, documents: 0 },
+    expect: { error: /^ContentServerError: getNode: 404 Not Found \(HTTP 404\)$/, permanent: true, documents: 0 },
   },
   {
     id: "h-500-once",
@@ -152,7 +164,11 @@ const CASES: AnswerCase[] = [
     id: "h-502",
     title: "a lasting 502 HTML gateway page",
     answer: { ...UPLOAD, status: 502, body: page("502 Bad Gateway", "The upstream server is not reachable") },
-    expect: { error: /502 Bad Gateway.*\(HTTP 502\)/, permanent: false, documents: 0 },
+    expect: {
+      error: /^ContentServerError: uploadDocument: 502 Bad Gateway \(HTTP 502\)$/,
+      permanent: false,
+      documents: 0,
+    },
   },
   {
     id: "h-503-retry-after",
@@ -170,14 +186,23 @@ const CASES: AnswerCase[] = [
     id: "h-200-login-page",
     title: "200 with an HTML single-sign-on page instead of JSON, lasting",
     answer: { ...UPLOAD, status: 200, body: page("OTDS Sign in", "Please sign in") },
-    expect: { error: /uploadDocument|not JSON|BAD_RESPONSE|unexpected/i, permanent: false, documents: 0 },
+    expect: {
+      error: /^ContentServerError: uploadDocument: Content Server answered HTTP 200 without JSON$/,
+      permanent: false,
+      documents: 0,
+    },
   },
   {
     id: "h-401-login",
     title: "401 HTML on the login (auth failure)",
     answer: { ...LOGIN, status: 401, body: page("401 Unauthorized", "Invalid username or password") },
     archive: { cfgExpireFirst: true },
-    expect: { error: /401 Unauthorized|login|authenticat/i, permanent: false, documents: 0, notIn: /livelink/ },
+    expect: {
+      error: /^ContentServerError: login: 401 Unauthorized \(HTTP 401\)$/,
+      permanent: false,
+      documents: 0,
+      notIn: /livelink/,
+    },
   },
   // ——— session ———
   {
@@ -204,13 +229,21 @@ const CASES: AnswerCase[] = [
     id: "w-missing-file",
     title: "msg.filename names a file that does not exist",
     msg: () => ({ filename: path.join(os.tmpdir(), `no-such-file-${Date.now()}.pdf`) }),
-    expect: { error: /no-such-file-.*\.pdf|ENOENT|does not exist/, permanent: true, documents: 0 },
+    expect: {
+      error: /^ArchiveError: cannot read \/\S*no-such-file-\d+\.pdf: no such file$/,
+      permanent: true,
+      documents: 0,
+    },
   },
   {
     id: "w-directory",
     title: "msg.filename is a directory",
     msg: () => ({ filename: os.tmpdir() }),
-    expect: { error: /directory|EISDIR|not a (regular )?file/i, permanent: true, documents: 0 },
+    expect: {
+      error: /^ArchiveError: cannot read \/\S*: EISDIR: illegal operation on a directory, read$/,
+      permanent: true,
+      documents: 0,
+    },
   },
   {
     id: "w-payload-number",
@@ -234,7 +267,11 @@ const CASES: AnswerCase[] = [
     id: "w-folder-missing",
     title: "the folder id does not exist",
     msg: () => ({ folder: 99999999 }),
-    expect: { error: /99999999|not found|does not exist|could not/i, permanent: true, documents: 0 },
+    expect: {
+      error: /^ContentServerError: getNode: Could not get a node for 99999999 \(HTTP 400\)$/,
+      permanent: true,
+      documents: 0,
+    },
   },
   {
     id: "w-related-no-content",
