@@ -1,11 +1,18 @@
 import type { AuthMode, ContentServerClientOptions, Logger, TlsOptions } from "../lib/content-server";
-import { connectionFieldReader, readRetryPolicy, type Expand } from "../lib/node-red/connection-config";
+import {
+  connectionFieldReader,
+  readRetryPolicy,
+  readTransferLimits,
+  TRANSFER_LIMIT_DEFAULTS,
+  type Expand,
+} from "../lib/node-red/connection-config";
+import type { ProxySettings } from "../lib/transport";
 import type { CsConfigCredentials, CsConfigProperties } from "./types";
 
 /** Defaults of the cs-config fields; the editor's `defaults` repeat these values. */
 export const CS_CONFIG_DEFAULTS = {
   authMode: "cs" as AuthMode,
-  timeoutMs: 60_000,
+  ...TRANSFER_LIMIT_DEFAULTS,
   maxConcurrent: 4,
   retryAttempts: 4,
   retryBaseDelayMs: 500,
@@ -24,6 +31,7 @@ export function buildClientOptions(
   expand: Expand,
   tls?: TlsOptions,
   logger?: Logger,
+  proxy?: ProxySettings,
 ): ContentServerClientOptions {
   const fields = connectionFieldReader("cs-config", expand);
   const baseUrl = fields.text(props.baseUrl);
@@ -41,10 +49,11 @@ export function buildClientOptions(
       clientId: fields.text(credentials.clientId),
       clientSecret: fields.secret(credentials.clientSecret),
     },
-    timeoutMs: fields.number("timeoutMs", props.timeoutMs, CS_CONFIG_DEFAULTS.timeoutMs, 1),
+    ...readTransferLimits(fields, props),
     maxConcurrent: Math.floor(fields.number("maxConcurrent", props.maxConcurrent, CS_CONFIG_DEFAULTS.maxConcurrent, 1)),
     retry: readRetryPolicy(fields, props, CS_CONFIG_DEFAULTS),
     tls,
+    proxy,
     logger,
   };
 }

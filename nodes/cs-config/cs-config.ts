@@ -1,7 +1,7 @@
 import type { NodeAPI } from "node-red";
 import { ContentServerClient, type TlsOptions } from "../lib/content-server";
 import { registerAdminEndpoint } from "../lib/node-red/admin";
-import { dialogValues, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
+import { dialogValues, proxySettingsOf, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -18,7 +18,11 @@ const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
   "otdsUrl",
   "domain",
   "tls",
+  "proxy",
   "timeoutMs",
+  "deadlineMs",
+  "minBytesPerSecond",
+  "maxResponseMiB",
   "maxConcurrent",
   "retryAttempts",
   "retryBaseDelayMs",
@@ -30,6 +34,8 @@ const SECRET_NAMES: Array<keyof CsConfigCredentials> = ["password", "clientSecre
 
 export = function (RED: NodeAPI): void {
   const tlsOf = (id: string | undefined) => tlsOptionsOf<TlsOptions>(RED, id, "cs-config");
+  const proxyOf = (id: string | undefined, expand: (value: string | undefined) => string | undefined) =>
+    proxySettingsOf(RED, expand(id), "cs-config", expand);
 
   function CsConfig(this: CsConfigNode, def: CsConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -40,6 +46,7 @@ export = function (RED: NodeAPI): void {
         (value) => expandEnvPlaceholders(value, RED, this),
         tlsOf(expandEnvPlaceholders(def.tls, RED, this)),
         { debug: (message) => this.debug(message), warn: (message) => this.warn(message) },
+        proxyOf(def.proxy, (value) => expandEnvPlaceholders(value, RED, this)),
       );
 
     this.getClient = sharedClient(this, () => new ContentServerClient(this.clientOptions()));
@@ -74,7 +81,14 @@ export = function (RED: NodeAPI): void {
         stored,
       );
       const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
-      options = buildClientOptions(props, credentials, expand, tlsOf(expand(props.tls)));
+      options = buildClientOptions(
+        props,
+        credentials,
+        expand,
+        tlsOf(expand(props.tls)),
+        undefined,
+        proxyOf(props.proxy, expand),
+      );
     }
     const client = new ContentServerClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

@@ -1,5 +1,12 @@
 import type { ClientAuthMethod, ExstreamClientOptions, GrantType, TlsOptions } from "../lib/exstream";
-import { connectionFieldReader, readRetryPolicy, type Expand } from "../lib/node-red/connection-config";
+import {
+  connectionFieldReader,
+  readRetryPolicy,
+  readTransferLimits,
+  TRANSFER_LIMIT_DEFAULTS,
+  type Expand,
+} from "../lib/node-red/connection-config";
+import type { ProxySettings } from "../lib/transport";
 import type { ExstreamConfigCredentials, ExstreamConfigProperties } from "./types";
 
 /** Defaults of the exstream-config fields; the editor's `defaults` repeat these values. */
@@ -7,7 +14,7 @@ export const EXSTREAM_CONFIG_DEFAULTS = {
   grantType: "client_credentials" as GrantType,
   clientAuth: "body" as ClientAuthMethod,
   tokenPath: "/otdsws/otdstenant/{tenant}/oauth2/token",
-  timeoutMs: 60_000,
+  ...TRANSFER_LIMIT_DEFAULTS,
   maxConcurrent: 4,
   retryAttempts: 4,
   retryBaseDelayMs: 500,
@@ -26,6 +33,7 @@ export function buildClientOptions(
   credentials: ExstreamConfigCredentials,
   expand: Expand,
   tls?: TlsOptions,
+  proxy?: ProxySettings,
 ): ExstreamClientOptions {
   const fields = connectionFieldReader("exstream-config", expand);
   const baseUrl = fields.text(props.baseUrl);
@@ -56,11 +64,12 @@ export function buildClientOptions(
       username: fields.text(credentials.username),
       password: fields.secret(credentials.password),
     },
-    timeoutMs: fields.number("timeoutMs", props.timeoutMs, EXSTREAM_CONFIG_DEFAULTS.timeoutMs, 1),
+    ...readTransferLimits(fields, props),
     maxConcurrent: Math.floor(
       fields.number("maxConcurrent", props.maxConcurrent, EXSTREAM_CONFIG_DEFAULTS.maxConcurrent, 1),
     ),
     retry: readRetryPolicy(fields, props, EXSTREAM_CONFIG_DEFAULTS),
     tls,
+    proxy,
   };
 }

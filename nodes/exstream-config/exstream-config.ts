@@ -1,7 +1,7 @@
 import type { NodeAPI } from "node-red";
 import { ExstreamClient, type ExstreamClientOptions, type TlsOptions } from "../lib/exstream";
 import { registerAdminEndpoint } from "../lib/node-red/admin";
-import { dialogValues, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
+import { dialogValues, proxySettingsOf, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -23,7 +23,11 @@ const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
   "clientAuth",
   "scope",
   "tls",
+  "proxy",
   "timeoutMs",
+  "deadlineMs",
+  "minBytesPerSecond",
+  "maxResponseMiB",
   "maxConcurrent",
   "retryAttempts",
   "retryBaseDelayMs",
@@ -35,6 +39,8 @@ const SECRET_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientSecret", "p
 
 export = function (RED: NodeAPI): void {
   const tlsOf = (id: string | undefined) => tlsOptionsOf<TlsOptions>(RED, id, "exstream-config");
+  const proxyOf = (id: string | undefined, expand: (value: string | undefined) => string | undefined) =>
+    proxySettingsOf(RED, expand(id), "exstream-config", expand);
 
   function ExstreamConfig(this: ExstreamConfigNode, def: ExstreamConfigDef): void {
     RED.nodes.createNode(this, def);
@@ -44,6 +50,7 @@ export = function (RED: NodeAPI): void {
         this.credentials ?? {},
         (value) => expandEnvPlaceholders(value, RED, this),
         tlsOf(expandEnvPlaceholders(def.tls, RED, this)),
+        proxyOf(def.proxy, (value) => expandEnvPlaceholders(value, RED, this)),
       );
 
     this.getClient = sharedClient(this, () => new ExstreamClient(this.clientOptions()));
@@ -83,7 +90,7 @@ export = function (RED: NodeAPI): void {
         stored,
       );
       const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
-      options = buildClientOptions(props, credentials, expand, tlsOf(expand(props.tls)));
+      options = buildClientOptions(props, credentials, expand, tlsOf(expand(props.tls)), proxyOf(props.proxy, expand));
     }
     const client = new ExstreamClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

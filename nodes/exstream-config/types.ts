@@ -18,7 +18,15 @@ export interface ExstreamConfigProperties {
   scope?: string;
   /** id of a core `tls-config` node, or "" */
   tls?: string;
+  /** id of a core `http proxy` node, or "" (then HTTP_PROXY / HTTPS_PROXY / NO_PROXY decide) */
+  proxy?: string;
   timeoutMs?: string | number;
+  /** Overall deadline of a JSON exchange (ms; 0 = none). */
+  deadlineMs?: string | number;
+  /** Slowest accepted content transfer (bytes/s; 0 = none). */
+  minBytesPerSecond?: string | number;
+  /** Largest JSON answer (MiB). */
+  maxResponseMiB?: string | number;
   maxConcurrent?: string | number;
   retryAttempts?: string | number;
   retryBaseDelayMs?: string | number;

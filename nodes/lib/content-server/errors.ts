@@ -12,7 +12,10 @@ export type ContentServerErrorCode =
   | "AUTH"
   /** No answer: connection refused/reset, DNS, TLS. */
   | "NETWORK"
+  /** No complete answer in time: idle timeout, overall deadline, or content slower than the minimum rate. */
   | "TIMEOUT"
+  /** The answer is larger than the configured cap (`maxResponseBytes`). */
+  | "TOO_LARGE"
   /** CS answered 2xx with something that is not the expected JSON (e.g. during a restart). */
   | "BAD_RESPONSE"
   /** The caller asked for something the client refuses before sending. */

@@ -1,9 +1,7 @@
 import { randomBytes } from "node:crypto";
-import http from "node:http";
-import https from "node:https";
 import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
-import axios, { type AxiosInstance, type AxiosResponse } from "axios";
+import type { AxiosInstance, AxiosResponse } from "axios";
 import { ConcurrencyLimiter, QueueFullError } from "../reliability/limiter";
 import {
   DEFAULT_RETRY_POLICY,
@@ -12,6 +10,7 @@ import {
   type RetryDecision,
   type RetryPolicy,
 } from "../reliability/retry";
+import { createHttpClient, transferLimits, type HttpClient } from "../transport";
 import {
   ContentServerError,
   extractCsMessage,
@@ -80,7 +79,6 @@ export interface CsStreamResponse {
   contentLength?: number;
 }
 
-const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_CONCURRENT = 4;
 const DEFAULT_MAX_QUEUED = 1_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
@@ -97,10 +95,8 @@ export class Transport {
   readonly redactor = new SecretRedactor();
   readonly limiter: ConcurrencyLimiter;
   readonly retryPolicy: RetryPolicy;
+  private readonly client: HttpClient;
   private readonly http: AxiosInstance;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
-  private readonly ownsHttpsAgent: boolean;
   private readonly missingNodeStatuses: Set<number>;
   private readonly logger?: Logger;
   private closed = false;
@@ -115,26 +111,14 @@ export class Transport {
     );
     this.missingNodeStatuses = new Set(options.missingNodeStatuses ?? [400, 404]);
     this.logger = options.logger;
-    this.httpAgent = new http.Agent({ keepAlive: true });
-    this.ownsHttpsAgent = options.httpsAgent === undefined;
-    this.httpsAgent =
-      options.httpsAgent ??
-      new https.Agent({
-        keepAlive: true,
-        ...options.tls,
-        rejectUnauthorized: options.tls?.rejectUnauthorized !== false,
-      });
-    this.http = axios.create({
-      timeout: options.timeoutMs ?? DEFAULT_TIMEOUT_MS,
-      httpAgent: this.httpAgent,
-      httpsAgent: this.httpsAgent,
-      // Redirect-following buffers request bodies in memory (fatal for large uploads); CS REST does not redirect.
-      maxRedirects: 0,
-      maxBodyLength: Infinity,
-      maxContentLength: Infinity,
-      proxy: false,
-      validateStatus: () => true,
+    this.client = createHttpClient({
+      limits: transferLimits(options),
+      tls: options.tls,
+      httpsAgent: options.httpsAgent,
+      proxy: options.proxy,
     });
+    this.http = this.client.http;
+    for (const secret of this.client.agents.secrets()) this.redactor.add(secret);
     const origin = new URL(this.baseUrl).origin;
     this.session = new Session({
       http: this.http,
@@ -180,8 +164,7 @@ export class Transport {
   async close(): Promise<void> {
     this.closed = true;
     await this.session.logout();
-    this.httpAgent.destroy();
-    if (this.ownsHttpsAgent) this.httpsAgent.destroy();
+    this.client.close();
   }
 
   private async withAuth(request: CsRequest, expect: "json" | "stream"): Promise<CsJsonResponse | CsStreamResponse> {
@@ -219,6 +202,7 @@ export class Transport {
                 ...(body.contentType ? { "Content-Type": body.contentType } : {}),
               },
               data: body.data,
+              uploadBytes: body.uploadBytes,
               responseType: expect === "stream" ? "stream" : "text",
               transformResponse: [(data: unknown) => data],
             });
@@ -364,18 +348,21 @@ interface EncodedBody {
   data?: URLSearchParams | FormData | Buffer;
   /** Set when the body is not one axios types itself (a pre-encoded multipart Buffer). */
   contentType?: string;
+  /** Size of a streamed body, for the deadline. */
+  uploadBytes?: number;
 }
 
 async function encodeBody(request: CsRequest): Promise<EncodedBody> {
   if (request.multipart) {
     const parts = await request.multipart();
-    if (multipartSize(parts) <= BUFFERED_MULTIPART_MAX_BYTES) return bufferedMultipart(parts);
+    const size = multipartSize(parts);
+    if (size <= BUFFERED_MULTIPART_MAX_BYTES) return bufferedMultipart(parts);
     const form = new FormData();
     for (const part of parts) {
       if (typeof part.value === "string") form.append(part.name, part.value);
       else form.append(part.name, part.value, part.fileName ?? "file");
     }
-    return { data: form };
+    return { data: form, uploadBytes: size };
   }
   if (request.form) return { data: encodeForm(request.form) };
   return {};
@@ -461,8 +448,10 @@ async function readLimited(stream: Readable): Promise<string> {
   try {
     for await (const chunk of stream) {
       const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-      if (size < MAX_ERROR_BODY_BYTES) chunks.push(buffer.subarray(0, MAX_ERROR_BODY_BYTES - size));
+      chunks.push(buffer.subarray(0, MAX_ERROR_BODY_BYTES - size));
       size += buffer.length;
+      // Enough to find CS's message; the rest is not read (the stream is destroyed on leaving the loop).
+      if (size >= MAX_ERROR_BODY_BYTES) break;
     }
   } catch {
     // a broken error body still leaves us the status code

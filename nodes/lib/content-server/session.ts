@@ -293,7 +293,7 @@ export function networkError(
   const reason = redactor.redact(String(source.message ?? code));
   return new ContentServerError({
     operation,
-    code: isTimeout ? "TIMEOUT" : "NETWORK",
+    code: code === "ERR_RESPONSE_TOO_LARGE" ? "TOO_LARGE" : isTimeout ? "TIMEOUT" : "NETWORK",
     networkCode: isTimeout && code === "ERR_NETWORK" ? "ETIMEDOUT" : code,
     method,
     path,

@@ -1,6 +1,7 @@
 import type { Agent as HttpsAgent } from "node:https";
 import type { Readable } from "node:stream";
 import type { RetryPolicy } from "../reliability/retry";
+import type { ProxySettings, TransferLimits } from "../transport";
 
 /** How the client proves who it is (reference §2). */
 export type AuthMode = "cs" | "otds" | "oauth";
@@ -34,15 +35,17 @@ export interface Logger {
   warn?(message: string): void;
 }
 
-export interface ContentServerClientOptions {
+/**
+ * `timeoutMs` (silence), `deadlineMs` (whole JSON exchange), `minBytesPerSecond` (content streams and uploads),
+ * `maxResponseBytes` (JSON answers): see {@link TransferLimits}; unset ones take the defaults.
+ */
+export interface ContentServerClientOptions extends Partial<TransferLimits> {
   /** The full base URL including CS's base path, e.g. `https://host/otcs/cs.exe` or `http://127.0.0.1:8181/cs/cs`. */
   baseUrl: string;
   authMode?: AuthMode;
   credentials: CsCredentials;
   /** OTDS base URL (modes "otds" and "oauth"); default: the origin of `baseUrl`. */
   otdsUrl?: string;
-  /** Per-request timeout (socket inactivity for streamed bodies). */
-  timeoutMs?: number;
   /** Requests in flight at once on this connection; further requests wait in line. */
   maxConcurrent?: number;
   /** Bound of that waiting line. */
@@ -51,8 +54,10 @@ export interface ContentServerClientOptions {
   /** HTTP statuses CS answers for a missing node (400 per SPEC, 404 on some installations). */
   missingNodeStatuses?: number[];
   tls?: TlsOptions;
-  /** A ready agent wins over `tls`. */
+  /** A ready agent wins over `tls` and the proxy. */
   httpsAgent?: HttpsAgent;
+  /** The connection's own proxy; without one, `HTTP(S)_PROXY` / `NO_PROXY` decide. */
+  proxy?: ProxySettings;
   logger?: Logger;
   /** Container used when a category definition form needs a context node (Enterprise Workspace by convention). */
   definitionContextNodeId?: number;

@@ -2,10 +2,8 @@
  * The one place where the Exstream client touches HTTP: bearer token + one replay on 401, bounded concurrency,
  * retries of what is transient, and errors turned into {@link ExstreamError} without anything secret in them.
  */
-import http from "node:http";
-import https from "node:https";
 import type { Readable } from "node:stream";
-import axios, { type AxiosResponse, type ResponseType } from "axios";
+import type { AxiosInstance, AxiosResponse, ResponseType } from "axios";
 import { parseRetryAfterMs } from "../reliability/backoff";
 import { ConcurrencyLimiter } from "../reliability/limiter";
 import {
@@ -15,6 +13,7 @@ import {
   type RetryDecision,
   type RetryPolicy,
 } from "../reliability/retry";
+import { createHttpClient, transferLimits, type HttpClient, type ProxySettings, type TransferLimits } from "../transport";
 import { ExstreamError } from "./errors";
 import type { TlsOptions } from "./types";
 
@@ -54,15 +53,16 @@ export interface TokenSource {
   secrets(): string[];
 }
 
-export interface TransportOptions {
-  timeoutMs?: number;
+/** `timeoutMs`, `deadlineMs`, `minBytesPerSecond`, `maxResponseBytes`: see {@link TransferLimits}. */
+export interface TransportOptions extends Partial<TransferLimits> {
   maxConcurrent?: number;
   maxQueued?: number;
   retry?: Partial<RetryPolicy>;
   tls?: TlsOptions;
+  /** The connection's own proxy; without one, `HTTP(S)_PROXY` / `NO_PROXY` decide. */
+  proxy?: ProxySettings;
 }
 
-const DEFAULT_TIMEOUT_MS = 60_000;
 const DEFAULT_MAX_CONCURRENT = 4;
 const DEFAULT_MAX_QUEUED = 1000;
 /** How much of an error body is read to find the server's message. */
@@ -76,31 +76,33 @@ const NOT_SENT_CODES = new Set(["ECONNREFUSED", "EAI_AGAIN", "ENETUNREACH", "EHO
 export class Transport {
   readonly limiter: ConcurrencyLimiter;
   readonly retryPolicy: RetryPolicy;
-  private readonly timeoutMs: number;
-  private readonly httpAgent: http.Agent;
-  private readonly httpsAgent: https.Agent;
+  private readonly client: HttpClient;
+  private readonly http: AxiosInstance;
   private tokens: TokenSource | undefined;
   private readonly staticSecrets: string[] = [];
 
   constructor(options: TransportOptions = {}) {
-    this.timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
     this.limiter = new ConcurrencyLimiter(
       options.maxConcurrent ?? DEFAULT_MAX_CONCURRENT,
       options.maxQueued ?? DEFAULT_MAX_QUEUED,
     );
     this.retryPolicy = { ...DEFAULT_RETRY_POLICY, ...options.retry };
-    this.httpAgent = new http.Agent({ keepAlive: true });
     const tls = options.tls ?? {};
-    this.httpsAgent = new https.Agent({
-      keepAlive: true,
-      ca: tls.ca,
-      cert: tls.cert,
-      key: tls.key,
-      passphrase: tls.passphrase,
-      servername: tls.servername,
-      rejectUnauthorized: tls.rejectUnauthorized ?? true,
+    this.client = createHttpClient({
+      limits: transferLimits(options),
+      tls: {
+        ca: tls.ca,
+        cert: tls.cert,
+        key: tls.key,
+        passphrase: tls.passphrase,
+        servername: tls.servername,
+        rejectUnauthorized: tls.rejectUnauthorized ?? true,
+      },
+      proxy: options.proxy,
     });
+    this.http = this.client.http;
     if (tls.passphrase) this.staticSecrets.push(tls.passphrase);
+    this.staticSecrets.push(...this.client.agents.secrets());
   }
 
   useTokens(tokens: TokenSource): void {
@@ -143,8 +145,7 @@ export class Transport {
   }
 
   close(): void {
-    this.httpAgent.destroy();
-    this.httpsAgent.destroy();
+    this.client.close();
   }
 
   private run<R>(spec: RequestSpec, handle: (res: HttpResult<unknown>) => Promise<R>): Promise<R> {
@@ -193,7 +194,7 @@ export class Transport {
     const data = spec.bodyFactory ? await spec.bodyFactory() : spec.body;
     const responseType: ResponseType = spec.responseType === "json" || !spec.responseType ? "json" : spec.responseType;
     try {
-      return await axios.request({
+      return await this.http.request({
         method: spec.method,
         url: spec.url,
         params: spec.params,
@@ -203,14 +204,8 @@ export class Transport {
         responseType,
         // JSON is parsed by us: a JSON error body must not throw inside axios with the request attached.
         transformResponse: responseType === "json" ? [(raw: unknown) => raw] : undefined,
-        timeout: spec.timeoutMs ?? this.timeoutMs,
-        validateStatus: () => true,
-        maxRedirects: 0,
-        maxBodyLength: Infinity,
-        maxContentLength: Infinity,
-        httpAgent: this.httpAgent,
-        httpsAgent: this.httpsAgent,
-        proxy: false,
+        timeout: spec.timeoutMs,
+        uploadBytes: bodySize(data),
         transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
       });
     } catch (err) {
@@ -316,6 +311,18 @@ async function bodyText(data: unknown): Promise<string> {
     return Buffer.concat(chunks).subarray(0, ERROR_BODY_LIMIT_BYTES).toString("utf8");
   }
   return typeof data === "object" ? JSON.stringify(data) : String(data);
+}
+
+/** Bytes a request body will send (files in a FormData by their size), for the deadline. */
+function bodySize(data: unknown): number {
+  if (typeof data === "string") return Buffer.byteLength(data);
+  if (Buffer.isBuffer(data)) return data.length;
+  if (data instanceof FormData) {
+    let size = 0;
+    data.forEach((value) => (size += typeof value === "string" ? Buffer.byteLength(value) : value.size));
+    return size;
+  }
+  return 0;
 }
 
 async function discard(res: AxiosResponse): Promise<void> {

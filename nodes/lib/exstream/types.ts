@@ -1,5 +1,6 @@
 /** Shapes of the Exstream APIs as the client sees them (field names are the product's; dates are epoch ms). */
 import type { RetryPolicy } from "../reliability/retry";
+import type { ProxySettings, TransferLimits } from "../transport";
 
 export type GrantType = "client_credentials" | "password";
 /** Where the OAuth client id/secret travel: in the form body, or as HTTP Basic (the cloud's password grant). */
@@ -35,7 +36,11 @@ export interface TlsOptions {
   rejectUnauthorized?: boolean;
 }
 
-export interface ExstreamClientOptions {
+/**
+ * `timeoutMs` (silence; default 60 000 ms), `deadlineMs` (whole JSON exchange), `minBytesPerSecond` (content streams
+ * and uploads), `maxResponseBytes` (answers held in memory): see {@link TransferLimits}.
+ */
+export interface ExstreamClientOptions extends Partial<TransferLimits> {
   /** e.g. `https://exstream.example.com` — the ingress in front of `/orchestration`, `/design` (and often OTDS). */
   baseUrl: string;
   /** The DAS/orchestration domain used when a call does not name one. */
@@ -43,14 +48,14 @@ export interface ExstreamClientOptions {
   auth: TokenOptions;
   orchestrationPath?: string;
   designPath?: string;
-  /** Per-request timeout. Default 60 000 ms. */
-  timeoutMs?: number;
   /** Requests in flight at once. Default 4. */
   maxConcurrent?: number;
   /** Requests allowed to wait for a slot. Default 1000. */
   maxQueued?: number;
   retry?: Partial<RetryPolicy>;
   tls?: TlsOptions;
+  /** The connection's own proxy; without one, `HTTP(S)_PROXY` / `NO_PROXY` decide. */
+  proxy?: ProxySettings;
 }
 
 // ————— envelopes —————

@@ -1,4 +1,5 @@
 import type { Node, NodeAPI } from "node-red";
+import { DEFAULT_TRANSFER_LIMITS, MIB, type ProxySettings, type TransferLimits } from "../transport";
 
 /** What the editor shows in a password field that holds a stored (never sent) value. */
 export const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
@@ -17,6 +18,35 @@ export function tlsOptionsOf<T>(RED: NodeAPI, tlsNodeId: string | undefined, own
     throw new Error(`${owner}: TLS configuration ${tlsNodeId} is not deployed`);
   }
   return tlsNode.addTLSOptions({}) as T;
+}
+
+interface HttpProxyNode {
+  url?: string;
+  noproxy?: string[];
+  credentials?: { username?: string; password?: string };
+}
+
+/**
+ * The proxy of a deployed core `http proxy` node (URL, no-proxy hosts, user name and password from its credentials),
+ * or undefined: then the environment (`HTTP_PROXY`, `HTTPS_PROXY`, `NO_PROXY`) decides, as for core's HTTP request.
+ */
+export function proxySettingsOf(
+  RED: NodeAPI,
+  proxyNodeId: string | undefined,
+  owner: string,
+  expand: Expand,
+): ProxySettings | undefined {
+  if (!proxyNodeId) return undefined;
+  const proxyNode = RED.nodes.getNode(proxyNodeId) as unknown as HttpProxyNode | null;
+  if (!proxyNode) throw new Error(`${owner}: proxy configuration ${proxyNodeId} is not deployed`);
+  const url = expand(proxyNode.url)?.trim();
+  if (!url) throw new Error(`${owner}: proxy configuration ${proxyNodeId} has no URL`);
+  return {
+    url,
+    noProxy: (proxyNode.noproxy ?? []).map((host) => String(host).trim()).filter(Boolean),
+    username: expand(proxyNode.credentials?.username) || undefined,
+    password: expand(proxyNode.credentials?.password) || undefined,
+  };
 }
 
 /**
@@ -63,6 +93,35 @@ export function readRetryPolicy(
       baseDelayMs,
       fields.number("retryMaxDelayMs", props.retryMaxDelayMs, defaults.retryMaxDelayMs, 0),
     ),
+  };
+}
+
+/** The transfer limit fields every connection config node has (the size cap in MiB). */
+export interface TransferLimitFields {
+  timeoutMs?: string | number;
+  deadlineMs?: string | number;
+  minBytesPerSecond?: string | number;
+  maxResponseMiB?: string | number;
+}
+
+/** Editor defaults of the transfer limit fields. */
+export const TRANSFER_LIMIT_DEFAULTS = {
+  timeoutMs: DEFAULT_TRANSFER_LIMITS.timeoutMs,
+  deadlineMs: DEFAULT_TRANSFER_LIMITS.deadlineMs,
+  minBytesPerSecond: DEFAULT_TRANSFER_LIMITS.minBytesPerSecond,
+  maxResponseMiB: DEFAULT_TRANSFER_LIMITS.maxResponseBytes / MIB,
+};
+
+export function readTransferLimits(
+  fields: ReturnType<typeof connectionFieldReader>,
+  props: TransferLimitFields,
+): TransferLimits {
+  const d = TRANSFER_LIMIT_DEFAULTS;
+  return {
+    timeoutMs: fields.number("timeoutMs", props.timeoutMs, d.timeoutMs, 1),
+    deadlineMs: fields.number("deadlineMs", props.deadlineMs, d.deadlineMs, 0),
+    minBytesPerSecond: fields.number("minBytesPerSecond", props.minBytesPerSecond, d.minBytesPerSecond, 0),
+    maxResponseBytes: Math.floor(fields.number("maxResponseMiB", props.maxResponseMiB, d.maxResponseMiB, 1) * MIB),
   };
 }
 
