@@ -64,12 +64,27 @@ export async function startConnectProxy(options: { username?: string; password?:
   };
 }
 
-/** Sets environment variables for the duration of a test; returns the undo. */
-export function withEnv(values: Record<string, string | undefined>): () => void {
-  const saved = Object.fromEntries(Object.keys(values).map((name) => [name, process.env[name]]));
-  for (const [name, value] of Object.entries(values)) {
-    if (value === undefined) delete process.env[name];
-    else process.env[name] = value;
+const PROXY_VARIABLES = [
+  "http_proxy",
+  "https_proxy",
+  "all_proxy",
+  "no_proxy",
+  "npm_config_proxy",
+  "npm_config_http_proxy",
+  "npm_config_https_proxy",
+  "npm_config_no_proxy",
+].flatMap((name) => [name, name.toUpperCase()]);
+
+/**
+ * Sets the proxy environment for a test: only the variables given count (the machine's own proxy settings must not
+ * leak in). Returns the undo.
+ */
+export function withProxyEnv(values: Record<string, string>): () => void {
+  const names = [...new Set([...PROXY_VARIABLES, ...Object.keys(values)])];
+  const saved = Object.fromEntries(names.map((name) => [name, process.env[name]]));
+  for (const name of names) {
+    if (values[name] === undefined) delete process.env[name];
+    else process.env[name] = values[name];
   }
   return () => {
     for (const [name, value] of Object.entries(saved)) {

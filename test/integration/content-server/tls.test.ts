@@ -7,6 +7,7 @@ import os from "node:os";
 import path from "node:path";
 import { ContentServerError } from "../../../nodes/lib/content-server";
 import { requirePrerequisite } from "../../helpers/prerequisites";
+import { startConnectProxy, withProxyEnv, type ConnectProxy } from "../../helpers/connect-proxy";
 import { ENTERPRISE_WORKSPACE, startProxy, startSim, type Proxy, type TestSim } from "./support";
 
 describe("content-server client: TLS", function () {
@@ -75,6 +76,74 @@ describe("content-server client: TLS", function () {
   it("trusts a CA given in the TLS options", async () => {
     const client = sim.client({ baseUrl: httpsUrl, otdsUrl: undefined, tls: { ca } });
     assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+  });
+
+  describe("through a forward proxy (CONNECT tunnel)", () => {
+    let proxy: ConnectProxy;
+    const restores: Array<() => void> = [];
+    const frontEnd = () => new URL(httpsUrl).host;
+    const proxyEnv = (values: Record<string, string>) => restores.push(withProxyEnv(values));
+
+    beforeEach(async () => {
+      proxy = await startConnectProxy({ username: "proxy-user", password: "proxy-pa55word" });
+      proxyEnv({});
+    });
+    afterEach(async () => {
+      while (restores.length) restores.pop()?.();
+      await proxy.close();
+    });
+
+    it("goes through HTTPS_PROXY with the server certificate verified end to end", async () => {
+      proxyEnv({ HTTPS_PROXY: proxy.url.replace("//", "//proxy-user:proxy-pa55word@") });
+      const client = sim.client({ baseUrl: httpsUrl, otdsUrl: undefined, tls: { ca } });
+      assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+      assert.ok(proxy.tunnels.includes(frontEnd()), `tunnels: ${proxy.tunnels.join(", ")}`);
+    });
+
+    it("still refuses an untrusted server certificate behind the proxy", async () => {
+      proxyEnv({ HTTPS_PROXY: proxy.url.replace("//", "//proxy-user:proxy-pa55word@") });
+      const client = sim.client({ baseUrl: httpsUrl, otdsUrl: undefined });
+      const err = await client.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
+      assert.ok(err instanceof ContentServerError);
+      assert.match(err.networkCode ?? "", /CERT|SELF_SIGNED/);
+      assert.ok(proxy.tunnels.includes(frontEnd()), "the tunnel was opened, the certificate check failed inside it");
+    });
+
+    it("connects directly to a host listed in NO_PROXY", async () => {
+      proxyEnv({ HTTPS_PROXY: proxy.url, NO_PROXY: "localhost,127.0.0.1" });
+      const client = sim.client({ baseUrl: httpsUrl, otdsUrl: undefined, tls: { ca } });
+      assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+      assert.deepEqual(proxy.tunnels, []);
+    });
+
+    it("uses the connection's own proxy and credentials instead of the environment", async () => {
+      proxyEnv({ HTTPS_PROXY: "http://127.0.0.1:9", NO_PROXY: "127.0.0.1" });
+      const client = sim.client({
+        baseUrl: httpsUrl,
+        otdsUrl: undefined,
+        tls: { ca },
+        proxy: { url: proxy.url, username: "proxy-user", password: "proxy-pa55word" },
+      });
+      assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+      assert.ok(proxy.tunnels.includes(frontEnd()));
+      assert.ok(proxy.authorizations.length > 0 && proxy.authorizations.every((a) => a.startsWith("Basic ")));
+    });
+
+    it("reports a proxy that refuses the credentials without showing them", async () => {
+      const client = sim.client({
+        baseUrl: httpsUrl,
+        otdsUrl: undefined,
+        tls: { ca },
+        retry: { maxAttempts: 1 },
+        proxy: { url: proxy.url, username: "proxy-user", password: "wrong-pa55word" },
+      });
+      const err = await client.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
+      assert.ok(err instanceof ContentServerError);
+      assert.match(err.message, /407/);
+      for (const text of [err.message, JSON.stringify(err), String(err.stack)]) {
+        assert.ok(!text.includes("wrong-pa55word"), "the proxy password does not appear in the error");
+      }
+    });
   });
 
   it("accepts a ready https.Agent", async () => {

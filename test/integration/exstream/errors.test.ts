@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import net from "node:net";
 import util from "node:util";
 import { ExstreamError, type ExstreamClient } from "../../../nodes/lib/exstream";
+import { startConnectProxy, withProxyEnv } from "../../helpers/connect-proxy";
 import { clientFor, driverSample, EXSTREAM_DEMO, withSimulator } from "./setup";
 
 async function fault(url: string, spec: Record<string, unknown>): Promise<void> {
@@ -129,6 +130,27 @@ describe("Exstream client: errors, retries and secrets", () => {
     } finally {
       impatient.close();
       await sim().idle();
+    }
+  });
+
+  it("sends token and API calls through HTTP_PROXY in a CONNECT tunnel, and past it for NO_PROXY hosts", async () => {
+    const proxy = await startConnectProxy();
+    const restore = withProxyEnv({ HTTP_PROXY: proxy.url });
+    const through = clientFor(sim());
+    try {
+      assert.ok((await through.listDomains()).length > 0);
+      const target = new URL(sim().url).host;
+      assert.ok(proxy.tunnels.length > 0 && proxy.tunnels.every((t) => t === target), proxy.tunnels.join(", "));
+      const tunnels = proxy.tunnels.length;
+      process.env.NO_PROXY = new URL(sim().url).hostname;
+      const direct = clientFor(sim());
+      assert.ok((await direct.listDomains()).length > 0);
+      direct.close();
+      assert.equal(proxy.tunnels.length, tunnels, "no tunnel for a NO_PROXY host");
+    } finally {
+      through.close();
+      restore();
+      await proxy.close();
     }
   });
 
