@@ -13,7 +13,6 @@ import { startConnectProxy, withProxyEnv, type ConnectProxy } from "../helpers/c
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../helpers/exstream-sim";
 
 helper.init(require.resolve("node-red"));
-// eslint-disable-next-line @typescript-eslint/no-require-imports
 const httpProxyNode = require("@node-red/nodes/core/network/06-httpproxy.js");
 
 const PROXY_USER = "proxy-user";
