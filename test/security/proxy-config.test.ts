@@ -45,29 +45,27 @@ describe("security: a connection's own proxy (core http proxy node)", function (
   });
 
   const proxyConfig = { id: "proxy1", type: "http proxy", name: "corporate", url: "", noproxy: [] as string[] };
-  const load = (password: string) =>
-    helper.load(
-      [httpProxyNode, csConfig, exstreamConfig],
-      [
-        { ...proxyConfig, url: proxy.url },
-        { id: "cs1", type: "cs-config", baseUrl: cs.url, authMode: "cs", proxy: "proxy1", retryAttempts: "1" },
-        {
-          id: "ex1",
-          type: "exstream-config",
-          baseUrl: exstream.url,
-          domain: EXSTREAM_DEMO.domain,
-          tenant: EXSTREAM_DEMO.tenant,
-          grantType: "client_credentials",
-          proxy: "proxy1",
-          retryAttempts: "1",
-        },
-      ],
+  const load = (password: string) => {
+    const flow = [
+      { ...proxyConfig, url: proxy.url },
+      { id: "cs1", type: "cs-config", baseUrl: cs.url, authMode: "cs", proxy: "proxy1", retryAttempts: "1" },
       {
-        proxy1: { username: PROXY_USER, password },
-        cs1: { ...DEMO_LOGIN },
-        ex1: { clientId: EXSTREAM_DEMO.clientId, clientSecret: EXSTREAM_DEMO.clientSecret },
+        id: "ex1",
+        type: "exstream-config",
+        baseUrl: exstream.url,
+        domain: EXSTREAM_DEMO.domain,
+        tenant: EXSTREAM_DEMO.tenant,
+        grantType: "client_credentials",
+        proxy: "proxy1",
+        retryAttempts: "1",
       },
-    );
+    ];
+    return helper.load([httpProxyNode, csConfig, exstreamConfig], flow, {
+      proxy1: { username: PROXY_USER, password },
+      cs1: { ...DEMO_LOGIN },
+      ex1: { clientId: EXSTREAM_DEMO.clientId, clientSecret: EXSTREAM_DEMO.clientSecret },
+    });
+  };
 
   it("sends every Content Server and Exstream call through the proxy with its credentials", async () => {
     await load(PROXY_PASSWORD);
@@ -102,11 +100,8 @@ describe("security: a connection's own proxy (core http proxy node)", function (
   });
 
   it("fails with a clear error when the named proxy configuration is not deployed", async () => {
-    await helper.load(
-      [csConfig],
-      [{ id: "cs2", type: "cs-config", baseUrl: cs.url, authMode: "cs", proxy: "missing-proxy" }],
-      { cs2: { ...DEMO_LOGIN } },
-    );
+    const flow = [{ id: "cs2", type: "cs-config", baseUrl: cs.url, authMode: "cs", proxy: "missing-proxy" }];
+    await helper.load([csConfig], flow, { cs2: { ...DEMO_LOGIN } });
     assert.throws(
       () => (helper.getNode("cs2") as unknown as CsConfigNode).getClient(),
       /cs-config: proxy configuration missing-proxy is not deployed/,

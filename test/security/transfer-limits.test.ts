@@ -42,7 +42,12 @@ describe("security: a hostile server can neither hold a call forever nor flood t
     const client = new ExstreamClient({
       baseUrl: server.origin,
       domain: "Dev",
-      auth: { tokenUrl: `${server.origin}/token`, clientId: "client", clientSecret: "s3cret-client" },
+      auth: {
+        tokenUrl: `${server.origin}/token`,
+        grantType: "client_credentials",
+        clientId: "client",
+        clientSecret: "s3cret-client",
+      },
       retry: { maxAttempts: 1 },
       ...limits,
     });
