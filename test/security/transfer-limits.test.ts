@@ -109,6 +109,18 @@ describe("security: a hostile server can neither hold a call forever nor flood t
       assert.deepEqual(fs.readdirSync(dir), []);
     });
 
+    it("lets a download run past the deadline while data keeps coming (streams have no overall deadline)", async () => {
+      // 15 chunks at 100 ms: 1.5 s in all, three times the deadline; the idle timeout is ten times the gap.
+      server.route(CS_CONTENT, trickle(Buffer.alloc(15, 1), 100, "application/pdf"));
+      const target = path.join(dir, "letter.pdf");
+      const result = await cs({ timeoutMs: 1000, deadlineMs: 500, minBytesPerSecond: 0 }).documents.downloadToFile(
+        2000,
+        target,
+      );
+      assert.equal(result.bytes, 15);
+      assert.equal(fs.statSync(target).size, 15);
+    });
+
     it("fails an Exstream download slower than the minimum rate and leaves no partial file", async () => {
       server.route(EX_ARTIFACT, trickle(Buffer.alloc(100_000, 1), 50, "application/pdf"));
       const err = await exstream({ timeoutMs: 500, minBytesPerSecond: 1000 })
