@@ -92,6 +92,42 @@ describe("content-server client: retries, limits and error mapping", function ()
     assert.equal(attemptsAt(`${NODE_PATH}/nodes`), 2);
   });
 
+  describe("an answer that trickles past the deadline", () => {
+    /** Answers matching requests with a JSON body sent one byte every 100 ms (a minute in all). */
+    const trickleOnce = (method: string, path: string) => {
+      let served = 0;
+      proxy.intercept = (req, res) => {
+        if (req.method !== method || !req.url?.split("?")[0].endsWith(path) || served++ > 0) return false;
+        const body = Buffer.from(JSON.stringify({ results: { data: "x".repeat(580) } }));
+        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
+        let sent = 0;
+        const timer = setInterval(() => (sent < body.length ? res.write(body.subarray(sent, ++sent)) : res.end()), 100);
+        res.on("close", () => clearInterval(timer));
+        return true;
+      };
+    };
+
+    it("is repeated for a read, and the second attempt succeeds", async () => {
+      const client = sim.client({ baseUrl: proxy.url, timeoutMs: 500, deadlineMs: 1000 });
+      await client.login();
+      trickleOnce("GET", NODE_PATH);
+      assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+      assert.equal(attemptsAt(NODE_PATH), 2);
+    });
+
+    it("is not repeated for a create, which is reported as possibly processed", async () => {
+      const client = sim.client({ baseUrl: proxy.url, timeoutMs: 500, deadlineMs: 1000 });
+      await client.login();
+      trickleOnce("POST", "api/v2/nodes");
+      const err = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Trickled")).catch((e) => e);
+      assert.ok(err instanceof ContentServerError);
+      assert.equal(err.code, "TIMEOUT");
+      assert.match(err.message, /deadline of 1000 ms/);
+      assert.equal(err.mayHaveBeenProcessed, true);
+      assert.equal(proxy.requests.filter((r) => r.method === "POST" && r.path.endsWith("api/v2/nodes")).length, 1);
+    });
+  });
+
   it("does not repeat a create after an ambiguous 500, but reports that it may have happened", async () => {
     const client = sim.client({ baseUrl: proxy.url });
     await client.login();
