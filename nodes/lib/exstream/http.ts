@@ -13,7 +13,13 @@ import {
   type RetryDecision,
   type RetryPolicy,
 } from "../reliability/retry";
-import { createHttpClient, transferLimits, type HttpClient, type ProxySettings, type TransferLimits } from "../transport";
+import {
+  createHttpClient,
+  transferLimits,
+  type HttpClient,
+  type ProxySettings,
+  type TransferLimits,
+} from "../transport";
 import { ExstreamError } from "./errors";
 import type { TlsOptions } from "./types";
 
