@@ -2,6 +2,7 @@ import type { NodeAPI, NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
 import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/content-server/archive";
 import { failureOf } from "../lib/node-red/failure";
+import { allowedFileRoots } from "../lib/node-red/file-roots";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { RequestBuilder } from "./request";
@@ -24,7 +25,7 @@ export = function (RED: NodeAPI): void {
       this.error(RED._("cs-archive.errors.config", { problems: problems.join("; ") }));
       status.error(RED._("cs-archive.status.config"));
     }
-    const requests = new RequestBuilder(RED, this, def, options.nameRules);
+    const requests = new RequestBuilder(RED, this, def, options.nameRules, () => allowedFileRoots(RED));
     let archiver: Archiver | undefined;
     let inFlight = 0;
 

@@ -12,6 +12,7 @@ import {
   type RelatedItem,
 } from "../lib/content-server/archive";
 import type { DocumentContent } from "../lib/content-server";
+import { requireAllowedFile } from "../lib/content-server/archive/allowed-roots";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import type { CsArchiveProperties, RelatedRendition } from "./types";
 
@@ -24,6 +25,8 @@ export class RequestBuilder {
     private readonly node: Node,
     private readonly config: CsArchiveProperties,
     private readonly nameRules: NameRules,
+    /** Folders files may be read from (checked before any request). */
+    private readonly allowedRoots: () => readonly string[],
   ) {}
 
   async build(msg: Msg, client: ContentServerClient): Promise<ArchiveRequest> {
@@ -36,6 +39,10 @@ export class RequestBuilder {
     const name = this.clean(rawName ?? "", "name");
     const primary = { name, content: { ...content, fileName: name, mimeType: stringOr(document.mimeType) } };
     const related = this.relatedOf(document, name);
+    await this.requireAllowedFiles([
+      ["msg.filename", primary.content],
+      ...related.map((item, index) => [`document.related[${index}]`, item.content] as const),
+    ]);
     const recordFolderTemplate = (this.config.recordFolderTemplate ?? "").trim();
     return {
       target: await this.target(msg),
@@ -151,6 +158,13 @@ export class RequestBuilder {
         : { buffer: item.content as Buffer, fileName: name, mimeType };
       return { name, label, content };
     });
+  }
+
+  private async requireAllowedFiles(contents: ReadonlyArray<readonly [string, DocumentContent]>): Promise<void> {
+    const roots = this.allowedRoots();
+    for (const [what, content] of contents) {
+      if ("path" in content) await requireAllowedFile(content.path, roots, what);
+    }
   }
 
   private clean(name: string, what: string): string {

@@ -6,6 +6,7 @@ import type { CsConfigNode } from "../cs-config/types";
 import type { WorkflowTask } from "../lib/content-server/workflows";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
+import { registerFileRoots } from "../lib/node-red/file-roots";
 import { parseCallbackIds, readRawBody, verifyCallback } from "../lib/workflow/callback-auth";
 import { splitList, WorkflowMapResolver } from "../lib/workflow/maps";
 import { WorkflowTaskPoller } from "../lib/workflow/poller";
@@ -49,6 +50,7 @@ export = function (RED: NodeAPI): void {
       node.error((err as Error).message);
       return;
     }
+    registerFileRoots(node, options.downloadDir);
     const client = config.getClient();
     const resolver = new WorkflowMapResolver(client, { folderId: options.mapFolderId });
     const tracker = new WorkflowTaskTracker({

@@ -4,6 +4,7 @@ import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
+import { registerFileRoots } from "../lib/node-red/file-roots";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import { limiterFor, runBounded } from "./limits";
 import { parseGenerateOptions } from "./options";
@@ -37,6 +38,7 @@ export = function (RED: NodeAPI): void {
       node.on("input", (_msg, _send, done) => done(err as Error));
       return;
     }
+    registerFileRoots(node, options.outputDir);
     const limiter = limiterFor(config, maxConcurrentOf(config));
     const resolved = new Map<string, { binding: CommunicationBinding; at: number }>();
 

@@ -13,6 +13,7 @@ import {
 } from "../lib/exstream/output-watch";
 import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
+import { registerFileRoots } from "../lib/node-red/file-roots";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import type {
   AcknowledgementMessage,
@@ -48,6 +49,7 @@ export = function (RED: NodeAPI): void {
       ledgerDir = options.ledgerDir ? path.resolve(options.ledgerDir) : defaultLedgerDir(def.ledgerName || node.id);
       if (ledgersInUse.has(ledgerDir)) throw new Error(t("errors.ledgerInUse", { dir: ledgerDir }));
       ledgersInUse.add(ledgerDir);
+      registerFileRoots(node, options.source === "folder" ? options.root : undefined, ledgerDir);
       watcher = new OutputWatcher({
         options,
         ledgerDir,

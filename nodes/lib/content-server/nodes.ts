@@ -255,8 +255,17 @@ export function positiveId(id: number, operation: string): number {
 }
 
 /** Refuses names CS would refuse anyway, before a round trip. */
+/**
+ * Invisible format characters (Unicode category Cf): bidi overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+ * that make `invoice\u202Efdp.exe_.pdf` display as a PDF, zero-width spaces and joiners, the byte-order mark.
+ * Nobody types them into a name on purpose, so every name sent to CS loses them.
+ */
+export function withoutFormatCharacters(name: string): string {
+  return name.replace(/\p{Cf}/gu, "");
+}
+
 export function validName(name: string, operation: string): string {
-  const trimmed = typeof name === "string" ? name.trim() : "";
+  const trimmed = typeof name === "string" ? withoutFormatCharacters(name).trim() : "";
   if (trimmed === "") {
     throw new ContentServerError({ operation, code: "INVALID_REQUEST", message: `${operation}: name is empty` });
   }

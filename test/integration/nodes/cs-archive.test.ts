@@ -12,6 +12,7 @@ import csConfig from "../../../nodes/cs-config/cs-config";
 import type { CsConfigNode } from "../../../nodes/cs-config/types";
 import metadataMap from "../../../nodes/metadata-map/metadata-map";
 import { ContentServerClient, type CsNode } from "../../../nodes/lib/content-server";
+import { ALLOWED_ROOTS_SETTING } from "../../../nodes/lib/node-red/file-roots";
 import { DEMO_LOGIN, startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
 
 helper.init(require.resolve("node-red"));
@@ -80,8 +81,10 @@ describe("cs-archive node", function () {
     sim = await startSeededContentServer();
     cs = new ContentServerClient({ baseUrl: sim.url, credentials: DEMO_LOGIN });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-archive-test-"));
+    helper.settings({ [ALLOWED_ROOTS_SETTING]: [dir] });
   });
   after(async () => {
+    helper.settings({});
     await cs.close();
     await sim.close();
     fs.rmSync(dir, { recursive: true, force: true });

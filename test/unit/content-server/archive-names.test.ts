@@ -42,6 +42,13 @@ describe("archive names", function () {
     assert.equal(cleanNodeName(":::", { forbiddenCharacters: ":", replacement: "", maxLength: 248 }), "");
   });
 
+  it("removes bidi overrides and zero-width characters that disguise a name (invoice\u202Efdp.exe_.pdf is no PDF)", function () {
+    assert.equal(cleanNodeName("invoice\u202Efdp.exe_.pdf"), "invoicefdp.exe_.pdf");
+    assert.equal(cleanNodeName("\uFEFFstate\u200Bment\u200D\u2066.pdf\u2069\u202C"), "statement.pdf");
+    assert.equal(cleanNodeName("\u202E\u200B"), "", "nothing visible is left");
+    assert.equal(cleanNodeName("Zoë Ünal – Bescheid.pdf"), "Zoë Ünal – Bescheid.pdf", "visible letters stay");
+  });
+
   it("shortens to the maximum length, keeping the extension", function () {
     const long = `${"a".repeat(300)}.pdf`;
     const cleaned = cleanNodeName(long);

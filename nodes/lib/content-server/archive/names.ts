@@ -1,5 +1,5 @@
 import path from "node:path";
-import { MAX_NAME_LENGTH } from "../nodes";
+import { MAX_NAME_LENGTH, withoutFormatCharacters } from "../nodes";
 
 /** How a node name is made acceptable to Content Server (and to the file systems documents are exported to). */
 export interface NameRules {
@@ -47,14 +47,14 @@ export function renderNameTemplate(template: string, msg: Record<string, unknown
 }
 
 /**
- * Applies CS's naming rules: forbidden and control characters replaced, white space collapsed, no leading or
- * trailing spaces, no trailing dots, at most `maxLength` characters (the extension is kept when shortening).
- * Returns "" when nothing usable is left.
+ * Applies CS's naming rules: invisible format characters (bidi overrides, zero-width) removed, forbidden and control characters replaced, white
+ * space collapsed, no leading or trailing spaces, no trailing dots, at most `maxLength` characters (the extension is
+ * kept when shortening). Returns "" when nothing usable is left.
  */
 export function cleanNodeName(name: string, rules: NameRules = DEFAULT_NAME_RULES): string {
   const forbidden = new Set([...rules.forbiddenCharacters]);
   // Line breaks and tabs are white space to a reader, other control characters are replaced.
-  let cleaned = [...name.replace(/[\t\n\r\v\f]/g, " ")]
+  let cleaned = [...withoutFormatCharacters(name).replace(/[\t\n\r\v\f]/g, " ")]
     .map((ch) => (forbidden.has(ch) || isControl(ch) ? rules.replacement : ch))
     .join("")
     .replace(/\s+/g, " ");
