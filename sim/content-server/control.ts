@@ -81,14 +81,19 @@ export async function handleControl(sim: SimContext, req: IncomingMessage, res: 
 export interface RuntimeSettings {
   ticketInactivityMs?: number;
   missingNodeStatus?: 400 | 404;
+  volumesRoute?: boolean;
 }
 
 function settingsOf(sim: SimContext): RuntimeSettings {
-  return { ticketInactivityMs: sim.sessions.inactivityMs, missingNodeStatus: sim.options.missingNodeStatus };
+  return {
+    ticketInactivityMs: sim.sessions.inactivityMs,
+    missingNodeStatus: sim.options.missingNodeStatus,
+    volumesRoute: sim.options.volumesRoute,
+  };
 }
 
 export function applySettings(sim: SimContext, settings: RuntimeSettings | Record<string, unknown>): void {
-  const { ticketInactivityMs, missingNodeStatus } = settings as RuntimeSettings;
+  const { ticketInactivityMs, missingNodeStatus, volumesRoute } = settings as RuntimeSettings;
   if (ticketInactivityMs !== undefined) {
     if (!Number.isFinite(ticketInactivityMs) || ticketInactivityMs < 0) throw new Error("invalid ticketInactivityMs");
     sim.sessions.inactivityMs = ticketInactivityMs;
@@ -97,5 +102,9 @@ export function applySettings(sim: SimContext, settings: RuntimeSettings | Recor
   if (missingNodeStatus !== undefined) {
     if (missingNodeStatus !== 400 && missingNodeStatus !== 404) throw new Error("missingNodeStatus must be 400 or 404");
     sim.options.missingNodeStatus = missingNodeStatus;
+  }
+  if (volumesRoute !== undefined) {
+    if (typeof volumesRoute !== "boolean") throw new Error("volumesRoute must be true or false");
+    sim.options.volumesRoute = volumesRoute;
   }
 }

@@ -23,6 +23,7 @@ import { loadSeed } from "./seed/load";
 import { createRequestListener } from "./server";
 import { Sessions } from "./sessions";
 import { Store } from "./store";
+import { registerVolumeRoutes } from "./volumes";
 import { registerWorkflowRoutes } from "./workflows";
 import { registerWorkspaceRoutes } from "./workspaces";
 
@@ -58,6 +59,7 @@ function buildRouter(): Router {
   registerSearchRoutes(router);
   registerWorkspaceRoutes(router);
   registerRecordRoutes(router);
+  registerVolumeRoutes(router);
   registerWorkflowRoutes(router);
   return router;
 }

@@ -15,6 +15,8 @@ export interface SimulatorOptions {
   bearerLifetimeMs: number;
   /** Status of GET api/v1|v2/nodes/{id} for a missing node: 400 per the OpenAPI description, 404 on some installations. */
   missingNodeStatus: 400 | 404;
+  /** GET api/v2/volumes/{type} is served (true); false answers 400 like an installation without the route. */
+  volumesRoute: boolean;
   faults: FaultRule[];
   /** Seed of the fault rules' random choices (`probability`), so a faulted run can be replayed; random when absent. */
   faultSeed?: number;
@@ -35,6 +37,13 @@ function number(flags: SimulatorFlags, name: string, fallback: number): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number`);
   return parsed;
+}
+
+function onOff(flags: SimulatorFlags, name: string, fallback: boolean): boolean {
+  const value = text(flags, name);
+  if (value === undefined) return fallback;
+  if (value !== "on" && value !== "off") throw new Error(`--${name} must be on or off`);
+  return value === "on";
 }
 
 export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
@@ -62,6 +71,7 @@ export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
     ticketInactivityMs: number(flags, "ticket-inactivity-ms", DEFAULT_INACTIVITY_MS),
     bearerLifetimeMs: number(flags, "bearer-lifetime-ms", DEFAULT_BEARER_LIFETIME_MS),
     missingNodeStatus: missing,
+    volumesRoute: onOff(flags, "volumes-route", true),
     faults,
     faultSeed: text(flags, "fault-seed") === undefined ? undefined : number(flags, "fault-seed", 0),
     oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,

@@ -13,10 +13,17 @@ const TYPE_NAMES: Record<number, string> = {
   142: "Personal Workspace",
   144: "Document",
   161: "Workflow Volume",
+  196: "Classification Tree",
+  198: "Classifications",
+  199: "Classification",
   550: "Records Management",
   551: "RM Classification",
   848: "Business Workspace",
 };
+
+export function isKnownType(type: number): boolean {
+  return type in TYPE_NAMES;
+}
 
 export function typeName(type: number): string {
   return TYPE_NAMES[type] ?? `Type ${type}`;

@@ -15,6 +15,7 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import helper from "node-red-node-test-helper";
+import { ALLOWED_ROOTS_SETTING } from "../../nodes/lib/node-red/file-roots";
 import csArchive from "../../nodes/cs-archive/cs-archive";
 import csConfig from "../../nodes/cs-config/cs-config";
 import metadataMap from "../../nodes/metadata-map/metadata-map";
@@ -228,7 +229,7 @@ const CASES: AnswerCase[] = [
   {
     id: "w-missing-file",
     title: "msg.filename names a file that does not exist",
-    msg: () => ({ filename: path.join(os.tmpdir(), `no-such-file-${Date.now()}.pdf`) }),
+    msg: (file) => ({ filename: path.join(path.dirname(file("probe.txt", "x")), `no-such-file-${Date.now()}.pdf`) }),
     expect: {
       error: /^ArchiveError: cannot read \/\S*no-such-file-\d+\.pdf: no such file$/,
       permanent: true,
@@ -238,9 +239,19 @@ const CASES: AnswerCase[] = [
   {
     id: "w-directory",
     title: "msg.filename is a directory",
-    msg: () => ({ filename: os.tmpdir() }),
+    msg: (file) => ({ filename: path.dirname(file("probe.txt", "x")) }),
     expect: {
       error: /^ArchiveError: cannot read \/\S*: EISDIR: illegal operation on a directory, read$/,
+      permanent: true,
+      documents: 0,
+    },
+  },
+  {
+    id: "w-outside-allowed-folders",
+    title: "msg.filename names a file outside the allowed folders (/etc/passwd)",
+    msg: () => ({ filename: "/etc/passwd" }),
+    expect: {
+      error: /^ArchiveError: msg\.filename "\/etc\/passwd" is outside the allowed folders; allowed folders: \/\S+/,
       permanent: true,
       documents: 0,
     },
@@ -307,10 +318,12 @@ describe("bad-input corpus: Content Server answers and malformed messages throug
     cs = new ContentServerClient({ baseUrl: sim.url, credentials: DEMO_LOGIN });
     proxy = await startHtmlProxy(sim.url);
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "corpus-cs-"));
+    helper.settings({ [ALLOWED_ROOTS_SETTING]: [dir] } as Record<string, unknown>);
     await helper.startServer();
   });
   after(async () => {
     await helper.stopServer();
+    helper.settings({});
     await proxy?.close();
     await cs?.close();
     await sim?.close();

@@ -1,15 +1,12 @@
 import { ContentServerError } from "./errors";
-import { asArray, asRecord, toNumber, toStringValue, v2ListResults, v2Results, type Json } from "./envelopes";
+import { asArray, asRecord, toNumber, toStringValue, v2ListResults, type Json } from "./envelopes";
 import type { FieldValue, FormFields, Transport } from "./http";
 import { positiveId, type NodesApi } from "./nodes";
-import type { SearchApi } from "./search";
+import { VolumeType, type VolumesApi } from "./volumes";
 import type { CategoryAttribute, CategoryDefinition, CategoryValues, NodeCategory } from "./types";
 
 const CATEGORY_TYPE = 131;
 const CATEGORY_FOLDER_TYPE = 132;
-const CATEGORIES_VOLUME_TYPE = 133;
-/** Category folders are shallow in practice; this bounds a walk through an unexpectedly deep tree. */
-const MAX_CATEGORY_FOLDER_DEPTH = 6;
 const VALUE_KEY = /^(\d+)_(\d+)$/;
 const SET_VALUE_KEY = /^(\d+)_(\d+)_(?:\d+|x)_(\d+)$/;
 
@@ -32,7 +29,7 @@ export class CategoriesApi {
   constructor(
     private readonly transport: Transport,
     private readonly nodes: NodesApi,
-    private readonly search: SearchApi,
+    private readonly volumes: VolumesApi,
     private readonly definitionContextNodeId: number,
   ) {}
 
@@ -107,7 +104,7 @@ export class CategoriesApi {
     });
   }
 
-  /** The category's node id from its id or name (walks the Categories volume, falls back to search); cached. */
+  /** The category's node id from its id or name (walks the Categories volume or searches); cached. */
   resolveCategoryId(category: CategoryRef): Promise<number> {
     if (typeof category === "number") return Promise.resolve(positiveId(category, "resolveCategory"));
     const trimmed = category.trim();
@@ -185,49 +182,18 @@ export class CategoriesApi {
   }
 
   private async findCategoryIdByName(name: string): Promise<number> {
-    const wanted = name.toLowerCase();
-    try {
-      const volume = await this.transport.json({
-        operation: "findCategory",
-        method: "GET",
-        path: `api/v2/volumes/${CATEGORIES_VOLUME_TYPE}`,
-        query: { fields: "properties" },
-      });
-      const rootId = toNumber(asRecord(asRecord(v2Results(volume.data).data).properties).id);
-      if (rootId !== undefined) {
-        const found = await this.walkCategoryFolders(rootId, wanted, 0);
-        if (found !== undefined) return found;
-      }
-    } catch (err) {
-      if (!(err instanceof ContentServerError) || err.code === "AUTH") throw err;
-      // no Categories volume over REST here: fall back to search
-    }
-    const hits = await this.search.search({
-      where: `OTSubType: ${CATEGORY_TYPE} and OTName: "${name.replace(/"/g, "")}"`,
+    const found = await this.volumes.findByName({
+      volumeType: VolumeType.Categories,
+      name,
+      types: [CATEGORY_TYPE],
+      containerTypes: [CATEGORY_FOLDER_TYPE],
     });
-    const hit = hits.items.find((item) => item.type === CATEGORY_TYPE && item.name.toLowerCase() === wanted);
-    if (hit) return hit.id;
+    if (found) return found.id;
     throw new ContentServerError({
       operation: "findCategory",
       code: "NOT_FOUND",
       message: `findCategory: no category named "${name}"`,
     });
-  }
-
-  private async walkCategoryFolders(folderId: number, wanted: string, depth: number): Promise<number | undefined> {
-    const folders: number[] = [];
-    for await (const child of this.nodes.iterateChildren(folderId, {
-      whereType: [CATEGORY_TYPE, CATEGORY_FOLDER_TYPE],
-    })) {
-      if (child.type === CATEGORY_TYPE && child.name.toLowerCase() === wanted) return child.id;
-      if (child.type === CATEGORY_FOLDER_TYPE) folders.push(child.id);
-    }
-    if (depth >= MAX_CATEGORY_FOLDER_DEPTH) return undefined;
-    for (const folder of folders) {
-      const found = await this.walkCategoryFolders(folder, wanted, depth + 1);
-      if (found !== undefined) return found;
-    }
-    return undefined;
   }
 }
 

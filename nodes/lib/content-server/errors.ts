@@ -120,6 +120,7 @@ const PERMANENT_500 = [
   /could not (get|locate|find|load)/i,
   /could not be accessed/i,
   /does not exist/i,
+  /is not a root subtype|subtype \S+ not registered/i,
   /is not a category/i,
   /non-matching attribute/i,
   /required/i,

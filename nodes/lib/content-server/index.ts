@@ -5,6 +5,7 @@ import { Transport } from "./http";
 import { NodesApi } from "./nodes";
 import { RecordsApi } from "./records";
 import { SearchApi } from "./search";
+import { VolumesApi } from "./volumes";
 import type { ConnectionCheck, ContentServerClientOptions, CurrentUser, ServerInfo } from "./types";
 import { WorkflowsApi } from "./workflows";
 import { WorkspacesApi } from "./workspaces";
@@ -22,6 +23,7 @@ export class ContentServerClient {
   readonly documents: DocumentsApi;
   readonly categories: CategoriesApi;
   readonly search: SearchApi;
+  readonly volumes: VolumesApi;
   readonly workspaces: WorkspacesApi;
   readonly records: RecordsApi;
   readonly workflows: WorkflowsApi;
@@ -33,14 +35,15 @@ export class ContentServerClient {
     this.nodes = new NodesApi(this.transport);
     this.search = new SearchApi(this.transport);
     this.documents = new DocumentsApi(this.transport, this.nodes);
+    this.volumes = new VolumesApi(this.transport, this.nodes, this.search);
     this.categories = new CategoriesApi(
       this.transport,
       this.nodes,
-      this.search,
+      this.volumes,
       options.definitionContextNodeId ?? ENTERPRISE_WORKSPACE_ID,
     );
     this.workspaces = new WorkspacesApi(this.transport, this.nodes);
-    this.records = new RecordsApi(this.transport);
+    this.records = new RecordsApi(this.transport, this.volumes);
     this.workflows = new WorkflowsApi(this.transport);
   }
 

@@ -2,11 +2,33 @@ import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2Results, type Json } from "./envelopes";
 import { bodyField, type Transport } from "./http";
 import { positiveId } from "./nodes";
-import type { CreateHoldRequest, Hold, RecordDetails, RmClassificationInfo } from "./types";
+import type { CreateHoldRequest, CsNode, Hold, RecordDetails, RmClassificationInfo } from "./types";
+import { VolumeType, type VolumesApi } from "./volumes";
+
+/** Subtypes in the Classifications volume: trees hold classifications, which may hold more (pyxecm ITEM_TYPE_*). */
+const CLASSIFICATION_TREE_TYPE = 196;
+const CLASSIFICATION_TYPE = 199;
+const RM_CLASSIFICATION_TYPE = 551;
 
 /** Records management: RM classification and record details (retention via RSI), legal holds. */
 export class RecordsApi {
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly volumes: VolumesApi,
+  ) {}
+
+  /**
+   * The classification named `name` in the Classifications volume: an RM Classification (551) or a Classification
+   * (199) — file plans hold either, depending on the installation. Undefined when there is none.
+   */
+  findClassificationByName(name: string): Promise<CsNode | undefined> {
+    return this.volumes.findByName({
+      volumeType: VolumeType.Classifications,
+      name: name.trim(),
+      types: [RM_CLASSIFICATION_TYPE, CLASSIFICATION_TYPE],
+      containerTypes: [CLASSIFICATION_TREE_TYPE, CLASSIFICATION_TYPE, RM_CLASSIFICATION_TYPE],
+    });
+  }
 
   async getRmClassifications(nodeId: number): Promise<RmClassificationInfo> {
     const response = await this.transport.json({
@@ -77,7 +99,10 @@ export class RecordsApi {
     return holds.find((h) => h.name === name) ?? holds.find((h) => h.name.toLowerCase() === name.toLowerCase());
   }
 
-  /** Creates a hold (plain form fields) and returns its id. Not repeated after an ambiguous failure. */
+  /**
+   * Creates a hold (plain form fields) and returns its id; `date_applied` defaults to now (UTC, without zone suffix,
+   * as pyxecm sends it). Not repeated after an ambiguous failure.
+   */
   async createHold(request: CreateHoldRequest): Promise<number> {
     const response = await this.transport.json({
       operation: "createHold",
@@ -87,7 +112,7 @@ export class RecordsApi {
         name: request.name,
         type: request.type,
         comment: request.comment,
-        date_applied: request.dateApplied,
+        date_applied: request.dateApplied ?? new Date().toISOString().slice(0, 19),
         date_to_remove: request.dateToRemove,
         alternate_id: request.alternateId,
         parent_id: request.parentId,

@@ -90,6 +90,7 @@ export const demoSeed: SeedData = {
     },
     { id: 2004, name: "Categories", type: 133, children: [{ id: 2005, name: "Communications", type: 132 }] },
     { id: 2050, name: "Records Management", type: 550 },
+    { id: 2060, name: "Classifications", type: 198, children: [{ id: 2061, name: "File Plan", type: 196 }] },
   ],
   categories: [
     {
@@ -400,9 +401,10 @@ export const demoSeed: SeedData = {
     },
   ],
   rmClassifications: [
-    { id: 2051, parentId: 2050, name: "Customer Correspondence", rsi: "CORR-10Y" },
-    { id: 2052, parentId: 2050, name: "Claims Correspondence", rsi: "CLAIM-7Y" },
-    { id: 2053, parentId: 2050, name: "Regulatory Evidence", rsi: "REG-EVID-10Y" },
+    { id: 2051, parentId: 2061, name: "Customer Correspondence", rsi: "CORR-10Y" },
+    { id: 2052, parentId: 2061, name: "Claims Correspondence", rsi: "CLAIM-7Y" },
+    { id: 2053, parentId: 2061, name: "Regulatory Evidence", rsi: "REG-EVID-10Y" },
+    { id: 2054, parentId: 2061, name: "Supplier Correspondence", rsi: "SUPP-6Y", type: 199 },
   ],
   holds: [{ name: "Litigation 2024-017", type: "Legal", comment: "Demo legal hold" }],
 };

@@ -41,7 +41,7 @@ export function loadSeed(seed: SeedData): StoreData {
     data.categories[String(category.id)] = { id: category.id, name: category.name, attributes: category.attributes };
   }
   for (const rm of seed.rmClassifications) {
-    store.insertNode(seedNode(rm.id, rm.parentId, rm.name, SubType.RmClassification));
+    store.insertNode(seedNode(rm.id, rm.parentId, rm.name, rm.type ?? SubType.RmClassification));
     data.rmClassifications[String(rm.id)] = { id: rm.id, rsi: rm.rsi };
   }
   for (const map of seed.workflowMaps) {

@@ -55,6 +55,7 @@ export interface SeedData {
   workspaceTypes: WorkspaceType[];
   workspaces: SeedWorkspace[];
   workflowMaps: SeedWorkflowMap[];
-  rmClassifications: Array<{ id: number; parentId: number; name: string; rsi: string }>;
+  /** RM classifications (subtype 551, the default) and classifications (199) with records management data. */
+  rmClassifications: Array<{ id: number; parentId: number; name: string; rsi: string; type?: 551 | 199 }>;
   holds: Array<{ name: string; type: string; comment: string }>;
 }

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { ENTERPRISE_WORKSPACE, startSim, uniqueName, type TestSim } from "./support";
 
-const RECORDS_MANAGEMENT_VOLUME = 2050;
+const FILE_PLAN = 2061; // the demo seed's classification tree in the Classifications volume
 
 describe("content-server client: records management", function () {
   let sim: TestSim;
@@ -23,8 +23,8 @@ describe("content-server client: records management", function () {
   it("applies, reads and changes an RM classification and updates record details", async () => {
     const client = sim.client();
     const doc = await newDocument(client);
-    const correspondence = await client.nodes.findChildByName(RECORDS_MANAGEMENT_VOLUME, "Customer Correspondence");
-    const claims = await client.nodes.findChildByName(RECORDS_MANAGEMENT_VOLUME, "Claims Correspondence");
+    const correspondence = await client.nodes.findChildByName(FILE_PLAN, "Customer Correspondence");
+    const claims = await client.nodes.findChildByName(FILE_PLAN, "Claims Correspondence");
     assert.ok(correspondence && claims);
     await client.records.applyRmClassification(doc.id, correspondence.id);
     let info = await client.records.getRmClassifications(doc.id);
@@ -59,5 +59,15 @@ describe("content-server client: records management", function () {
     const ensured = await client.records.ensureHold({ name });
     assert.equal(ensured.id, id);
     await client.records.applyHold(doc.id, id);
+  });
+
+  it("creates a hold with date_applied = now in CS's form (YYYY-MM-DDTHH:mm:ss, UTC, as pyxecm) when none is given", async () => {
+    const client = sim.client();
+    const before = new Date().toISOString().slice(0, 19);
+    const id = await client.records.createHold({ name: uniqueName("Hold without date"), type: "Legal" });
+    const after = new Date().toISOString().slice(0, 19);
+    const stored = sim.sim.store.data.holds[String(id)].dateApplied;
+    assert.match(stored, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}$/);
+    assert.ok(stored >= before && stored <= after, `${stored} is not between ${before} and ${after}`);
   });
 });

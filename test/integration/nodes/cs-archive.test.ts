@@ -81,7 +81,7 @@ describe("cs-archive node", function () {
     sim = await startSeededContentServer();
     cs = new ContentServerClient({ baseUrl: sim.url, credentials: DEMO_LOGIN });
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "cs-archive-test-"));
-    helper.settings({ [ALLOWED_ROOTS_SETTING]: [dir] });
+    helper.settings({ [ALLOWED_ROOTS_SETTING]: [dir] } as Record<string, unknown>);
   });
   after(async () => {
     helper.settings({});
@@ -522,6 +522,34 @@ describe("cs-archive node", function () {
       const again = await send(letter({ payload: Buffer.from("rm") }));
       assert.equal(again.out!.cs.outcome, "duplicate", "re-sent: still classified, not re-uploaded");
     });
+
+    it("applies a Classification (subtype 199) of the file plan chosen by name, like an RM Classification (551)", async () => {
+      const folder = await freshFolder();
+      const send = await deploy(
+        { folderId: String(folder), rmClassification: "Supplier Correspondence" },
+        { map: mapRules },
+      );
+      const { out, caught } = await send(letter({ payload: Buffer.from("classified") }));
+      assert.equal(caught, undefined, caught?.error?.message);
+      const rm = await cs.records.getRmClassifications(out!.cs.nodeId);
+      assert.equal(rm.classifications[0].rmclassification_id, 2054);
+      assert.equal(rm.classifications[0].rsi, "SUPP-6Y");
+    });
+
+    for (const [setting, reason] of [
+      [{ rmClassification: "No Such Classification" }, /no RM classification named "No Such Classification"/],
+      [{ hold: "No Such Hold" }, /no hold named "No Such Hold"/],
+    ] as const) {
+      it(`fails permanently on an unknown ${Object.keys(setting)[0]} name before anything is stored`, async () => {
+        const folder = await freshFolder();
+        const send = await deploy({ folderId: String(folder), ...setting });
+        const { out, caught } = await send(letter({ payload: Buffer.from("never stored") }));
+        assert.equal(out, undefined);
+        assert.match(caught?.error?.message ?? "", reason);
+        assert.equal(caught?.failure?.permanent, true);
+        assert.deepEqual(await documents(folder), [], "no unclassified document left behind");
+      });
+    }
 
     it("stores related renditions beside the primary under derived names", async () => {
       const folder = await freshFolder();

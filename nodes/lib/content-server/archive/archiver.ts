@@ -56,6 +56,10 @@ export class Archiver {
   }
 
   private async archiveOnce(request: ArchiveRequest): Promise<ArchiveResult> {
+    // Names of the RM classification and the hold are resolved before anything is stored: a wrong name fails the
+    // message without leaving an unclassified document behind.
+    if (this.options.rmClassification !== undefined) await this.resolveRmClassification();
+    if (this.options.hold !== undefined) await this.resolveHold();
     const state: CategoryState = {
       flat: flattenCategoryValues(request.categories ?? {}),
       metadata: request.metadata,
@@ -312,19 +316,19 @@ export class Archiver {
   }
 }
 
-/** RM classification node (subtype 551) by id or exact name, found through search. */
-const RM_CLASSIFICATION_TYPE = 551;
-
+/** RM classification by id, or by exact name in the Classifications volume (RM Classification or Classification). */
 async function findRmClassification(client: ContentServerClient, ref: string | number): Promise<number> {
   if (typeof ref === "number" || /^\d+$/.test(ref.trim())) return Number(ref);
   const name = ref.trim();
-  const hits = await client.search.search({
-    where: `OTSubType: ${RM_CLASSIFICATION_TYPE} and OTName: "${name.replace(/"/g, "")}"`,
-  });
-  const hit =
-    hits.items.find((h) => h.name === name) ?? hits.items.find((h) => h.name.toLowerCase() === name.toLowerCase());
-  if (!hit) throw new ArchiveError(`no RM classification named "${name}"`, true, "RM_CLASSIFICATION_NOT_FOUND");
-  return hit.id;
+  const found = await client.records.findClassificationByName(name);
+  if (!found) {
+    throw new ArchiveError(
+      `no RM classification named "${name}" in the Classifications volume`,
+      true,
+      "RM_CLASSIFICATION_NOT_FOUND",
+    );
+  }
+  return found.id;
 }
 
 /** A shared lookup that is forgotten when it fails, so the next message tries again. */
