@@ -1,4 +1,4 @@
-import type { DateOrder, MappingRule } from "../lib/mapping";
+import { timeZoneProblem, type DateOrder, type MappingRule } from "../lib/mapping";
 import type { MetadataMapProperties, RuleConfig } from "./types";
 
 const TYPES = new Set(["string", "integer", "real", "date", "boolean"]);
@@ -9,6 +9,9 @@ export function toMappingRules(config: MetadataMapProperties): { rules: MappingR
   const seen = new Set<string>();
   const dateOrder =
     config.dateOrder === "DMY" || config.dateOrder === "MDY" ? (config.dateOrder as DateOrder) : undefined;
+  const timeZone = (config.timeZone ?? "").trim() || undefined;
+  const zoneProblem = timeZoneProblem(timeZone);
+  if (zoneProblem) problems.push(zoneProblem);
   const rules = (Array.isArray(config.rules) ? config.rules : []).map((row: RuleConfig, index) => {
     const attribute = String(row.target ?? "").trim();
     if (!attribute) problems.push(`rule ${index + 1}: no target`);
@@ -33,6 +36,7 @@ export function toMappingRules(config: MetadataMapProperties): { rules: MappingR
       maxLength,
       validValues: validValues.length ? validValues : undefined,
       dateOrder,
+      timeZone,
       truncate: config.truncate === true,
     };
     return rule;

@@ -31,6 +31,8 @@ export interface MetadataMapProperties {
   category?: string;
   rules: RuleConfig[];
   dateOrder?: DateOrder | "";
+  /** IANA zone instants are written in for Content Server (its dates carry no zone); blank = the host's zone. */
+  timeZone?: string;
   truncate?: boolean;
   /** msg property receiving the values by name (category mode) or the driver-data object (driver mode). */
   output?: string;

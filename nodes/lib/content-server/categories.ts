@@ -1,3 +1,4 @@
+import { toContentServerDate } from "../mapping";
 import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, type Json } from "./envelopes";
 import type { FieldValue, FormFields, Transport } from "./http";
@@ -327,8 +328,12 @@ function isValueKey(key: string): boolean {
   return /^\d+_\d+(_\d+_\d+)?$/.test(key);
 }
 
+/** Dates as CS documents them (`YYYY-MM-DDTHH:mm:ss`, no zone): a Date object as its wall-clock time on this host. */
 function normaliseValue(value: unknown): unknown {
-  if (value instanceof Date) return value.toISOString().replace(/\.\d{3}Z$/, "Z");
+  if (value instanceof Date) {
+    const date = toContentServerDate(value);
+    return "value" in date ? date.value : value;
+  }
   if (Array.isArray(value)) return value.map(normaliseValue);
   return value;
 }

@@ -48,14 +48,28 @@ interface DateParts {
   second?: number;
 }
 
+/** How values are read: the day/month order of `03/04/2026`, and the zone instants are written in. */
+export interface DateOptions {
+  order?: DateOrder;
+  /**
+   * IANA zone (`Europe/Berlin`, `UTC`) in which an instant — a Date, epoch milliseconds/seconds, or text with `Z` or
+   * an offset — is written as Content Server's zone-less date-time; default: the Node-RED host's zone.
+   */
+  timeZone?: string;
+}
+
 /**
  * Parses the date notations that turn up in driver data, manifests and workflow forms and writes them the way
- * Content Server stores dates ("2026-11-26T00:00:00"). Values with a UTC offset are converted to UTC; values
- * without one are taken as written. Returns an explanation instead of a value when the input is not a date or is
+ * Content Server stores dates, `YYYY-MM-DDTHH:mm:ss` without a zone (`2026-11-26T00:00:00`). A calendar date or a
+ * local date-time is taken as written, whatever the host's zone, so a date keeps its day. An instant is written as
+ * the wall-clock time in `timeZone`. Returns an explanation instead of a value when the input is not a date or is
  * ambiguous (03/04/2026 without a configured day/month order).
  */
-export function toContentServerDate(input: unknown, order?: DateOrder): { value: string } | { problem: string } {
-  const parts = parse(input, order);
+export function toContentServerDate(
+  input: unknown,
+  options: DateOptions = {},
+): { value: string } | { problem: string } {
+  const parts = parse(input, options);
   if ("problem" in parts) return parts;
   const { year, month, day, hour = 0, minute = 0, second = 0 } = parts;
   const check = new Date(Date.UTC(year, month - 1, day, hour, minute, second));
@@ -72,26 +86,58 @@ export function toContentServerDate(input: unknown, order?: DateOrder): { value:
   return { value: check.toISOString().slice(0, 19) };
 }
 
-function fromDate(date: Date): DateParts {
+/** A problem with the zone name, or undefined when `timeZone` is blank or a zone this runtime knows. */
+export function timeZoneProblem(timeZone: string | undefined): string | undefined {
+  if (!timeZone) return undefined;
+  try {
+    new Intl.DateTimeFormat("en-US", { timeZone });
+    return undefined;
+  } catch {
+    return `unknown time zone "${timeZone}" (use an IANA name such as Europe/Berlin or UTC)`;
+  }
+}
+
+/**
+ * The wall-clock parts of an instant in a zone. JavaScript and JSONata read date-only text ("2026-11-26") as
+ * midnight UTC, so an instant at exactly midnight UTC is taken as that calendar date, not shifted into the zone
+ * (which would move it to the previous day west of UTC).
+ */
+function fromInstant(date: Date, timeZone: string | undefined): DateParts {
+  if (date.getTime() % 86_400_000 === 0) {
+    return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
+  }
+  const fields = new Intl.DateTimeFormat("en-US", {
+    timeZone,
+    hourCycle: "h23",
+    year: "numeric",
+    month: "numeric",
+    day: "numeric",
+    hour: "numeric",
+    minute: "numeric",
+    second: "numeric",
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes) => Number(fields.find((f) => f.type === type)?.value);
   return {
-    year: date.getUTCFullYear(),
-    month: date.getUTCMonth() + 1,
-    day: date.getUTCDate(),
-    hour: date.getUTCHours(),
-    minute: date.getUTCMinutes(),
-    second: date.getUTCSeconds(),
+    year: part("year"),
+    month: part("month"),
+    day: part("day"),
+    hour: part("hour"),
+    minute: part("minute"),
+    second: part("second"),
   };
 }
 
-function parse(input: unknown, order?: DateOrder): DateParts | { problem: string } {
-  if (input instanceof Date)
-    return Number.isNaN(input.getTime()) ? { problem: "invalid Date object" } : fromDate(input);
-  if (typeof input === "number") return fromEpoch(input);
+function parse(input: unknown, options: DateOptions): DateParts | { problem: string } {
+  const { order, timeZone } = options;
+  if (input instanceof Date) {
+    return Number.isNaN(input.getTime()) ? { problem: "invalid Date object" } : fromInstant(input, timeZone);
+  }
+  if (typeof input === "number") return fromEpoch(input, timeZone);
   if (typeof input !== "string") return { problem: `expected a date, got ${typeof input}` };
   const text = input.trim();
   let m: RegExpMatchArray | null;
 
-  if (/^\d{10}$|^\d{13}$/.test(text)) return fromEpoch(Number(text));
+  if (/^\d{10}$|^\d{13}$/.test(text)) return fromEpoch(Number(text), timeZone);
   if ((m = text.match(/^(\d{4})(\d{2})(\d{2})(?:(\d{2})(\d{2})(\d{2}))?$/)))
     return numbers(m[1], m[2], m[3], m[4], m[5], m[6]);
 
@@ -99,7 +145,7 @@ function parse(input: unknown, order?: DateOrder): DateParts | { problem: string
   if (m) {
     if (m[7]) {
       const date = new Date(`${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6] ?? "00"}${normalizeOffset(m[7])}`);
-      return Number.isNaN(date.getTime()) ? { problem: `"${text}" is not a valid date` } : fromDate(date);
+      return Number.isNaN(date.getTime()) ? { problem: `"${text}" is not a valid date` } : fromInstant(date, timeZone);
     }
     return numbers(m[1], m[2], m[3], m[4], m[5], m[6]);
   }
@@ -129,10 +175,10 @@ function parse(input: unknown, order?: DateOrder): DateParts | { problem: string
   return { problem: `"${text}" is not a recognised date` };
 }
 
-function fromEpoch(value: number): DateParts | { problem: string } {
+function fromEpoch(value: number, timeZone: string | undefined): DateParts | { problem: string } {
   if (!Number.isFinite(value)) return { problem: "not a finite number" };
   // Ten digits are seconds since 1970, thirteen are milliseconds.
-  return fromDate(new Date(Math.abs(value) < 1e11 ? value * 1000 : value));
+  return fromInstant(new Date(Math.abs(value) < 1e11 ? value * 1000 : value), timeZone);
 }
 
 function numbers(...fields: Array<string | undefined>): DateParts {

@@ -89,7 +89,7 @@ function convert(value: unknown, rule: MappingRule, definition: AttributeDefinit
 function convertType(value: unknown, type: AttributeValueType, rule: MappingRule): Converted {
   switch (type) {
     case "date":
-      return toContentServerDate(value, rule.dateOrder);
+      return toContentServerDate(value, { order: rule.dateOrder, timeZone: rule.timeZone });
     case "integer": {
       const number = typeof value === "number" ? value : /^\s*[-+]?\d+\s*$/.test(String(value)) ? Number(value) : NaN;
       return Number.isSafeInteger(number) ? { value: number } : { problem: `"${String(value)}" is not an integer` };

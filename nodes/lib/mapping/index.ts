@@ -1,4 +1,4 @@
 export * from "./types";
 export { MappingError, type MappingProblem } from "./errors";
-export { toContentServerDate } from "./dates";
+export { timeZoneProblem, toContentServerDate, type DateOptions } from "./dates";
 export { mapAttributes } from "./engine";

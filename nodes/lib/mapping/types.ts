@@ -26,6 +26,8 @@ export interface MappingRule {
   maxLength?: number;
   validValues?: string[];
   dateOrder?: DateOrder;
+  /** IANA zone instants (Date, epoch, text with an offset) are written in; blank = the host's zone. */
+  timeZone?: string;
   /** Cut over-long strings to the maximum instead of reporting them. */
   truncate?: boolean;
 }

@@ -182,6 +182,29 @@ describe("metadata-map node", function () {
     assert.equal(out.metadata["Delivery Date"], "2026-04-03T00:00:00");
   });
 
+  it("writes an instant ($now(), epoch, text with an offset) as the wall-clock time in the configured time zone", async () => {
+    const send = await deploy({
+      mode: "category",
+      category: "Customer Communication",
+      timeZone: "Asia/Tokyo",
+      rules: [rule("Customer ID", "str", "C-1"), rule("Delivery Date", "msg", "archivedAt")],
+    });
+    const { out, caught } = await send({ archivedAt: "2026-11-25T23:30:00.000Z" });
+    assert.equal(caught, undefined, caught?.error?.message);
+    assert.equal(out!.metadata["Delivery Date"], "2026-11-26T08:30:00", "the Tokyo day, not yesterday in UTC");
+  });
+
+  it("refuses an unknown time zone name at deploy and for every message", async () => {
+    const send = await deploy({
+      mode: "category",
+      category: "Customer Communication",
+      timeZone: "Mars/Olympus_Mons",
+      rules: [rule("Customer ID", "str", "C-1")],
+    });
+    const { caught } = await send({});
+    assert.match(caught?.error?.message ?? "", /unknown time zone "Mars\/Olympus_Mons"/);
+  });
+
   it("refreshes a cached category definition once when a rule names an attribute it does not know yet", async () => {
     const send = await deploy({
       mode: "category",
