@@ -240,7 +240,7 @@ function schemaOf(attr: AttributeDefinition): Record<string, unknown> {
   const scalar: Record<string, unknown> = { type: scalarType };
   if (attr.maxLength !== undefined) scalar.maxLength = attr.maxLength;
   if (attr.validValues?.length) scalar.enum = attr.validValues;
-  if (attr.multiValue) return { ...base, type: "array", maxItems: attr.maxValues ?? 50, items: scalar };
+  if (attr.multiValue) return { ...base, type: "array", items: scalar };
   return { ...base, ...scalar };
 }
 
@@ -274,7 +274,6 @@ export function categoryForm(category: CategoryDefinition, applied?: AppliedCate
       properties[key] = {
         title: attr.name,
         type: "array",
-        maxItems: attr.maxValues,
         items: { type: "object", properties: rowProps },
       };
     } else {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleBrowsePage } from "./browse-page";
 import { emptyCounters, type SimContext } from "./context";
 import type { FaultRule } from "./faults";
+import { searchShape, type SearchResultShape } from "./options";
 import { sendJson } from "./responses";
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -82,6 +83,7 @@ export interface RuntimeSettings {
   ticketInactivityMs?: number;
   missingNodeStatus?: 400 | 404;
   volumesRoute?: boolean;
+  searchResultShape?: SearchResultShape;
 }
 
 function settingsOf(sim: SimContext): RuntimeSettings {
@@ -89,11 +91,12 @@ function settingsOf(sim: SimContext): RuntimeSettings {
     ticketInactivityMs: sim.sessions.inactivityMs,
     missingNodeStatus: sim.options.missingNodeStatus,
     volumesRoute: sim.options.volumesRoute,
+    searchResultShape: sim.options.searchResultShape,
   };
 }
 
 export function applySettings(sim: SimContext, settings: RuntimeSettings | Record<string, unknown>): void {
-  const { ticketInactivityMs, missingNodeStatus, volumesRoute } = settings as RuntimeSettings;
+  const { ticketInactivityMs, missingNodeStatus, volumesRoute, searchResultShape } = settings as RuntimeSettings;
   if (ticketInactivityMs !== undefined) {
     if (!Number.isFinite(ticketInactivityMs) || ticketInactivityMs < 0) throw new Error("invalid ticketInactivityMs");
     sim.sessions.inactivityMs = ticketInactivityMs;
@@ -107,4 +110,5 @@ export function applySettings(sim: SimContext, settings: RuntimeSettings | Recor
     if (typeof volumesRoute !== "boolean") throw new Error("volumesRoute must be true or false");
     sim.options.volumesRoute = volumesRoute;
   }
+  if (searchResultShape !== undefined) sim.options.searchResultShape = searchShape(searchResultShape);
 }

@@ -2,6 +2,7 @@ import type { SimulatorFlags } from "../types";
 import type { FaultRule } from "./faults";
 
 export type SeedName = "demo" | "empty";
+export type SearchResultShape = "schema" | "pyxecm";
 
 export interface SimulatorOptions {
   port: number;
@@ -17,6 +18,11 @@ export interface SimulatorOptions {
   missingNodeStatus: 400 | 404;
   /** GET api/v2/volumes/{type} is served (true); false answers 400 like an installation without the route. */
   volumesRoute: boolean;
+  /**
+   * Search hits as the OpenAPI description types them (`schema`: numeric result_type/source_id, no regions) or as
+   * pyxecm's example shows them (`pyxecm`: strings, and `data.regions` as an object).
+   */
+  searchResultShape: SearchResultShape;
   faults: FaultRule[];
   /** Seed of the fault rules' random choices (`probability`), so a faulted run can be replayed; random when absent. */
   faultSeed?: number;
@@ -37,6 +43,11 @@ function number(flags: SimulatorFlags, name: string, fallback: number): number {
   const parsed = Number(value);
   if (!Number.isFinite(parsed) || parsed < 0) throw new Error(`--${name} must be a non-negative number`);
   return parsed;
+}
+
+export function searchShape(value: unknown): SearchResultShape {
+  if (value !== "schema" && value !== "pyxecm") throw new Error("--search-result-shape must be schema or pyxecm");
+  return value;
 }
 
 function onOff(flags: SimulatorFlags, name: string, fallback: boolean): boolean {
@@ -72,6 +83,7 @@ export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
     bearerLifetimeMs: number(flags, "bearer-lifetime-ms", DEFAULT_BEARER_LIFETIME_MS),
     missingNodeStatus: missing,
     volumesRoute: onOff(flags, "volumes-route", true),
+    searchResultShape: searchShape(text(flags, "search-result-shape") ?? "schema"),
     faults,
     faultSeed: text(flags, "fault-seed") === undefined ? undefined : number(flags, "fault-seed", 0),
     oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,

@@ -26,13 +26,13 @@ export function applyRmClassification(store: Store, node: SimNode, classificatio
   };
 }
 
-function rmView(store: Store, node: SimNode) {
+/** The records details as pyxecm's get_node_records_details example shows them (a subset of its fields). */
+function rmView(node: SimNode) {
   const rm = node.rm;
   const data = rm
     ? [
         {
           rmclassification_id: rm.classificationId,
-          name: store.findNode(rm.classificationId)?.name ?? "",
           file_number: String(rm.classificationId),
           rsi: rm.rsi,
           record_date: rm.recordDate,
@@ -49,7 +49,7 @@ function rmView(store: Store, node: SimNode) {
 
 function getRm(ctx: RequestContext) {
   const node = ctx.sim.store.requireNode(parseId(ctx.params.id));
-  return rmView(ctx.sim.store, node);
+  return rmView(node);
 }
 
 function checkToken(node: SimNode, token: unknown): void {
@@ -73,7 +73,7 @@ function applyRm(ctx: RequestContext) {
     parseId(Array.isArray(input.class_id) ? input.class_id[0] : input.class_id, "class_id"),
   );
   store.changed();
-  return { results: {}, ...rmView(store, node) };
+  return { results: {}, ...rmView(node) };
 }
 
 function updateRm(ctx: RequestContext) {
@@ -94,14 +94,15 @@ function updateRm(ctx: RequestContext) {
   if (input.record_date !== undefined) rm.recordDate = String(input.record_date);
   rm.token = newToken();
   store.changed();
-  return { results: {}, ...rmView(store, node) };
+  return { results: {}, ...rmView(node) };
 }
 
 function holdView(hold: SimHold) {
   return {
     HoldID: hold.id,
     HoldName: hold.name,
-    ActiveHold: hold.active,
+    // pyxecm's get_hold_by_name example: 1 / 0, not a boolean
+    ActiveHold: hold.active ? 1 : 0,
     HoldType: hold.type,
     HoldComment: hold.comment,
     DateApplied: hold.dateApplied,

@@ -271,6 +271,7 @@ function search(ctx: RequestContext) {
     // CS answers an out-of-range page with the last page's results, so clients must stop at page_total.
     ({ slice } = pageOf(hits, String(paging.page_total), limit, DEFAULT_SEARCH_LIMIT));
   }
+  const pyxecmShape = ctx.sim.options.searchResultShape === "pyxecm";
   return {
     links: selfLinks(ctx.req),
     collection: {
@@ -285,16 +286,18 @@ function search(ctx: RequestContext) {
       const latest = latestVersion(node);
       const ancestors = store.ancestorIds(node).map((id) => store.findNode(id)!);
       const parent = store.findNode(node.parentId);
+      const regions = {
+        OTName: node.name,
+        OTMIMEType: latest?.mimeType ?? "",
+        OTLocation: [...ancestors.map((a) => a.id), node.id].join(" "),
+        OTObjectDate: compactDate(node.createDate),
+      };
       return {
         data: {
           properties: nodeProperties(store, node),
-          regions: {
-            OTName: node.name,
-            OTMIMEType: latest?.mimeType ?? "",
-            OTLocation: [...ancestors.map((a) => a.id), node.id].join(" "),
-            OTObjectDate: compactDate(node.createDate),
-            OTSubType: node.type,
-          },
+          // The OpenAPI description types `regions` as a string without saying what it holds: sent only in the
+          // shape pyxecm's example shows (an object).
+          ...(pyxecmShape ? { regions } : {}),
           versions: latest ? versionView(node, latest) : {},
         },
         links: {
@@ -304,8 +307,9 @@ function search(ctx: RequestContext) {
         search_result_metadata: {
           current_version: true,
           object_id: `DataId=${node.id}&Version=${latest?.number ?? 1}`,
-          result_type: "264",
-          source_id: "2056",
+          // numbers in the OpenAPI description (search_searchMetadataResultsData), strings in pyxecm's example
+          result_type: pyxecmShape ? "264" : 264,
+          source_id: pyxecmShape ? "2056" : 2056,
           version_type: null,
         },
       };

@@ -29,7 +29,10 @@ export class SearchApi {
     });
     const items = v2ListResults(response.data).map((result) => {
       const data = asRecord(result.data);
-      return { ...toCsNode(asRecord(data.properties)), regions: asRecord(data.regions) };
+      const regions = data.regions;
+      const hit: SearchHit = toCsNode(asRecord(data.properties));
+      if (regions && typeof regions === "object" && !Array.isArray(regions)) hit.regions = asRecord(regions);
+      return hit;
     });
     return { items, paging: readPaging(response.data, items.length, { page, limit }) };
   }

@@ -198,7 +198,11 @@ export interface SearchRequest {
 }
 
 export interface SearchHit extends CsNode {
-  regions: Record<string, unknown>;
+  /**
+   * `data.regions` when the server sends an object (pyxecm's example); the OpenAPI description types it as a string
+   * of unspecified content, which is not read.
+   */
+  regions?: Record<string, unknown>;
 }
 
 export interface WorkspaceType {

@@ -10,6 +10,23 @@ describe("content-server client: search", function () {
   });
   after(async () => sim.close());
 
+  for (const shape of ["schema", "pyxecm"] as const) {
+    it(`reads hits from their properties whether the server answers in the ${shape} shape`, async () => {
+      sim.sim.configure({ searchResultShape: shape });
+      try {
+        const client = sim.client();
+        const hits = await client.search.search({ where: 'OTName: "Customer Communication" and OTSubType: 131' });
+        assert.deepEqual(
+          hits.items.map((h) => [h.id, h.name, h.type]),
+          [[3000, "Customer Communication", 131]],
+        );
+        assert.equal(hits.items[0].regions?.OTName, shape === "pyxecm" ? "Customer Communication" : undefined);
+      } finally {
+        sim.sim.configure({ searchResultShape: "schema" });
+      }
+    });
+  }
+
   it("finds documents by name, subtype, location and category attribute (LQL), page by page", async () => {
     const client = sim.client();
     const folder = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Search"));

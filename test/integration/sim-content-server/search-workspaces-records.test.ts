@@ -43,8 +43,25 @@ describe("content-server simulator: search, business workspaces, records", () =>
     assert.equal(either.json.results.length, 1);
     const inBody = await cs.post("api/v2/search", bodyForm({ where: "OTLocation: 2302 and OTSubType: 144" }));
     assert.equal(inBody.json.results.length, 1);
-    assert.equal(inBody.json.results[0].data.regions.OTName, "statement 2.pdf");
+    assert.equal(inBody.json.results[0].data.properties.name, "statement 2.pdf");
     assert.equal((await search('OTName: "unclosed')).status, 400);
+  });
+
+  it("answers hits as the OpenAPI description types them, or in pyxecm's example shape behind a setting", async () => {
+    const where = "OTLocation: 2302 and OTSubType: 144";
+    const [schemaHit] = (await cs.post("api/v2/search", form({ where }))).json.results;
+    assert.equal(schemaHit.search_result_metadata.result_type, 264);
+    assert.equal(typeof schemaHit.search_result_metadata.source_id, "number");
+    assert.equal("regions" in schemaHit.data, false, "the schema's regions string has no documented content");
+    sim.configure({ searchResultShape: "pyxecm" });
+    try {
+      const [pyxecmHit] = (await cs.post("api/v2/search", form({ where }))).json.results;
+      assert.equal(pyxecmHit.search_result_metadata.result_type, "264");
+      assert.equal(typeof pyxecmHit.search_result_metadata.source_id, "string");
+      assert.equal(pyxecmHit.data.regions.OTName, pyxecmHit.data.properties.name);
+    } finally {
+      sim.configure({ searchResultShape: "schema" });
+    }
   });
 
   it("lists workspace types and finds workspaces by business object and by type + name", async () => {
