@@ -107,7 +107,11 @@ describe("security: cs-archive reads files only below allowed folders", function
 
   it("refuses a way out with .. and a symlink inside an allowed folder that points out of it", async () => {
     const send = await deploy();
-    await assertRefused(send, { filename: path.join(allowed, "..", path.basename(elsewhere), "secret.txt") }, /outside/);
+    await assertRefused(
+      send,
+      { filename: path.join(allowed, "..", path.basename(elsewhere), "secret.txt") },
+      /outside/,
+    );
     await assertRefused(send, { filename: path.join(allowed, "innocent.pdf") }, /link to a place outside/);
   });
 

@@ -15,7 +15,9 @@ const nodeRoots = new Map<string, string[]>();
  * node closes (redeploy, removal).
  */
 export function registerFileRoots(node: Node, ...folders: Array<string | undefined>): void {
-  const usable = folders.filter((f): f is string => typeof f === "string" && f.trim() !== "").map((f) => path.resolve(f));
+  const usable = folders
+    .filter((f): f is string => typeof f === "string" && f.trim() !== "")
+    .map((f) => path.resolve(f));
   if (!usable.length) return;
   nodeRoots.set(node.id, usable);
   node.on("close", () => {
