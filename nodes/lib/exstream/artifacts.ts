@@ -50,7 +50,11 @@ export async function listOutputFiles(
 export const iterateOutputFiles = (ctx: ExstreamContext, stepId: string, pageSize?: number, domain?: string) =>
   iteratePages<string>((p) => listOutputFiles(ctx, stepId, p, domain), pageSize);
 
-/** One output file by the name `listOutputFiles` gave (sent as one encoded path segment). */
+/**
+ * One output file by the name `listOutputFiles` gave. The name is a path below the step's output folder
+ * (`Queue_1/x.pdf`): its folders stay path segments, each encoded — never one segment with `%2F`, which servers
+ * refuse as an encoded slash.
+ */
 export function downloadArtifact(
   ctx: ExstreamContext,
   stepId: string,
@@ -58,8 +62,13 @@ export function downloadArtifact(
   destPath: string,
   domain?: string,
 ): Promise<DownloadedFile> {
-  const url = `${stepUrl(ctx, stepId, domain)}/artifact/${seg(artifactName)}`;
+  const url = `${stepUrl(ctx, stepId, domain)}/artifact/${artifactPath(artifactName)}`;
   return download(ctx, "download artifact", url, destPath);
+}
+
+/** `a/b c.pdf` → `a/b%20c.pdf`: every segment encoded, the separators kept (a backslash counts as one). */
+export function artifactPath(artifactName: string): string {
+  return artifactName.replace(/\\/g, "/").split("/").filter(Boolean).map(seg).join("/");
 }
 
 /** A zip of every output of one customer. */

@@ -1,6 +1,7 @@
 /** Asynchronous generation: submit to a named HTTP input channel, then follow the job until it ends. */
 import { ExstreamError } from "./errors";
 import { seg, unwrap, type ExstreamContext } from "./context";
+import { withEpochDates } from "./dates";
 import { detectDriverType } from "./ondemand";
 import { getJob } from "./runtime";
 import type { BatchSubmitRequest, FlowInstance, Job, WaitForJobOptions } from "./types";
@@ -10,6 +11,16 @@ const DEFAULT_POLL_INTERVAL_MS = 500;
 const DEFAULT_MAX_POLL_INTERVAL_MS = 5_000;
 const POLL_GROWTH = 1.5;
 const TERMINAL_FAILURES = new Set(["error", "canceled", "deleted"]);
+/** The route seen in real deployments; no specification documents it, so it is configurable. */
+export const DEFAULT_BATCH_INPUT_PATH = "/inputs/batch/{domain}/{channel}";
+
+/** The batch input URL: `{domain}` and `{channel}` of the configured path replaced by encoded segments. */
+export function batchInputUrl(ctx: ExstreamContext, domain: string, channel: string): string {
+  const path = ctx.batchInputPath.replace(/\{(domain|channel)\}/g, (_m, name: string) =>
+    seg(name === "domain" ? domain : channel),
+  );
+  return `${ctx.orchestrationUrl}${path.startsWith("/") ? path : `/${path}`}`;
+}
 
 /** Returns one flow instance per flow model listening on the channel (each carries the `jobId`). */
 export async function submitBatch(ctx: ExstreamContext, req: BatchSubmitRequest): Promise<FlowInstance[]> {
@@ -25,13 +36,14 @@ export async function submitBatch(ctx: ExstreamContext, req: BatchSubmitRequest)
   const res = await ctx.transport.request<unknown>({
     operation: "batch submit",
     method: "POST",
-    url: `${ctx.orchestrationUrl}/inputs/batch/${seg(req.domain ?? ctx.domain)}/${seg(req.channel)}`,
+    url: batchInputUrl(ctx, req.domain ?? ctx.domain, req.channel),
     headers: { ...req.headers, "Content-Type": contentType },
     body,
     idempotent: false, // a repeated submit would start a second job
+    csrf: true,
   });
   const data = unwrap<unknown>(res.data);
-  const instances = (Array.isArray(data) ? data : data ? [data] : []) as FlowInstance[];
+  const instances = (Array.isArray(data) ? data : data ? [data] : []).map(withEpochDates) as FlowInstance[];
   if (instances.length === 0 || !instances[0].jobId) {
     throw new ExstreamError({ operation: "batch submit", status: res.status, serverMessage: "no job was started" });
   }

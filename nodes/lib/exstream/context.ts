@@ -1,4 +1,11 @@
 import type { Transport } from "./http";
+import type { RuntimeFilterStyle } from "./types";
+
+/** Which runtime filter syntax is sent: the configured one, or under "auto" the one the server last accepted. */
+export interface FilterStyleState {
+  configured: RuntimeFilterStyle;
+  active: Exclude<RuntimeFilterStyle, "auto">;
+}
 
 /** What every API area needs: the transport and where the services live. */
 export interface ExstreamContext {
@@ -9,6 +16,9 @@ export interface ExstreamContext {
   designUrl: string;
   /** Default domain. */
   domain: string;
+  filterStyle: FilterStyleState;
+  /** Batch input path below the orchestration URL; `{domain}` and `{channel}` are replaced (encoded). */
+  batchInputPath: string;
 }
 
 /** One path segment, encoded. */

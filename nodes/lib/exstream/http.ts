@@ -20,6 +20,7 @@ import {
   type ProxySettings,
   type TransferLimits,
 } from "../transport";
+import type { CsrfCookie } from "./csrf";
 import { ExstreamError } from "./errors";
 import type { TlsOptions } from "./types";
 
@@ -41,6 +42,8 @@ export interface RequestSpec {
   idempotent?: boolean;
   /** Default true: send `Authorization: Bearer`. */
   auth?: boolean;
+  /** Send the CSRF cookie (HTTP input channels). */
+  csrf?: boolean;
   timeoutMs?: number;
 }
 
@@ -85,6 +88,7 @@ export class Transport {
   private readonly client: HttpClient;
   private readonly http: AxiosInstance;
   private tokens: TokenSource | undefined;
+  private csrf: CsrfCookie | undefined;
   private readonly staticSecrets: string[] = [];
 
   constructor(options: TransportOptions = {}) {
@@ -113,6 +117,10 @@ export class Transport {
 
   useTokens(tokens: TokenSource): void {
     this.tokens = tokens;
+  }
+
+  useCsrf(csrf: CsrfCookie): void {
+    this.csrf = csrf;
   }
 
   /** Sends a request (with retries and the concurrency limit) and returns the parsed 2xx response. */
@@ -147,7 +155,7 @@ export class Transport {
   }
 
   secrets(): string[] {
-    return [...this.staticSecrets, ...(this.tokens?.secrets() ?? [])];
+    return [...this.staticSecrets, ...(this.tokens?.secrets() ?? []), ...(this.csrf?.secrets() ?? [])];
   }
 
   close(): void {
@@ -166,6 +174,12 @@ export class Transport {
             this.tokens?.invalidate(token);
             token = await this.token();
             res = await this.send(spec, token);
+          }
+          if (res.status === 403 && spec.csrf && this.csrf) {
+            // A request the CSRF check refused was not processed: one replay with the new token is safe.
+            const body = await bodyText(res.data);
+            res.data = body;
+            if (this.csrf.rejected(res.headers["set-cookie"], body)) res = await this.send(spec, token);
           }
           if (res.status >= 400) throw await this.toHttpError(spec, res);
           return handle(this.toResult(res));
@@ -197,10 +211,11 @@ export class Transport {
   private async send(spec: RequestSpec, token: string | undefined): Promise<AxiosResponse> {
     const headers: Record<string, string> = { ...spec.headers };
     if (token !== undefined) headers.Authorization = `Bearer ${token}`;
+    if (spec.csrf && this.csrf) Object.assign(headers, this.csrf.headers(headers.Cookie));
     const data = spec.bodyFactory ? await spec.bodyFactory() : spec.body;
     const responseType: ResponseType = spec.responseType === "json" || !spec.responseType ? "json" : spec.responseType;
     try {
-      return await this.http.request({
+      const res = await this.http.request({
         method: spec.method,
         url: spec.url,
         params: spec.params,
@@ -214,6 +229,8 @@ export class Transport {
         uploadBytes: bodySize(data),
         transitional: { clarifyTimeoutError: true, silentJSONParsing: true, forcedJSONParsing: false },
       });
+      this.csrf?.capture(res.headers["set-cookie"]);
+      return res;
     } catch (err) {
       // Never rethrow the axios error: its config holds the Authorization header.
       throw this.toNetworkError(spec.operation, err);

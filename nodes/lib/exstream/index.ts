@@ -2,6 +2,7 @@
 import * as artifacts from "./artifacts";
 import * as batch from "./batch";
 import type { ExstreamContext } from "./context";
+import { CsrfCookie } from "./csrf";
 import * as design from "./design";
 import { Transport } from "./http";
 import * as ondemand from "./ondemand";
@@ -47,7 +48,10 @@ export {
 export type { DownloadedFile } from "./artifacts";
 export type { CompletedJobsOptions } from "./runtime";
 export type { CreateResourceRequest } from "./design";
-export { formatRuntimeFilter } from "./runtime";
+export { formatRuntimeFilter, runtimeFilterParams, matchesFilter } from "./runtime";
+export { toEpochMs } from "./dates";
+export { DEFAULT_BATCH_INPUT_PATH } from "./batch";
+export { DEFAULT_CSRF_COOKIE } from "./csrf";
 export { resolveTokenUrl, DEFAULT_TOKEN_PATH_TEMPLATE, CLOUD_TOKEN_PATH_TEMPLATE } from "./token";
 export * from "./communication-document";
 export { classifyFailure, type FailureInfo } from "./failure";
@@ -89,11 +93,15 @@ export class ExstreamClient {
     this.transport = new Transport(options);
     this.tokens = new OtdsTokenCache(options.auth, base, this.transport);
     this.transport.useTokens(this.tokens);
+    this.transport.useCsrf(new CsrfCookie(options.csrf));
+    const filterStyle = options.runtimeFilterStyle ?? "auto";
     this.ctx = {
       transport: this.transport,
       orchestrationUrl: `${base}${normalisePath(options.orchestrationPath ?? "/orchestration")}/api/v1`,
       designUrl: `${base}${normalisePath(options.designPath ?? "/design")}/api/v1`,
       domain: options.domain,
+      filterStyle: { configured: filterStyle, active: filterStyle === "object" ? "object" : "semicolon" },
+      batchInputPath: options.batchInputPath?.trim() || batch.DEFAULT_BATCH_INPUT_PATH,
     };
   }
 

@@ -1,4 +1,4 @@
-/** Shapes of the Exstream APIs as the client sees them (field names are the product's; dates are epoch ms). */
+/** Shapes of the Exstream APIs as the client sees them (field names are the product's; runtime dates are read into epoch ms). */
 import type { RetryPolicy } from "../reliability/retry";
 import type { ProxySettings, TransferLimits } from "../transport";
 
@@ -56,6 +56,22 @@ export interface ExstreamClientOptions extends Partial<TransferLimits> {
   tls?: TlsOptions;
   /** The connection's own proxy; without one, `HTTP(S)_PROXY` / `NO_PROXY` decide. */
   proxy?: ProxySettings;
+  /** Runtime filter syntax. Default `auto`. */
+  runtimeFilterStyle?: RuntimeFilterStyle;
+  /**
+   * Batch input route below `{orchestration}/api/v1`, with `{domain}` and `{channel}`. Default
+   * `/inputs/batch/{domain}/{channel}` (seen in real deployments; no specification documents it).
+   */
+  batchInputPath?: string;
+  /** The CSRF cookie HTTP input channels require. */
+  csrf?: CsrfOptions;
+}
+
+export interface CsrfOptions {
+  /** Cookie name. Default `csrfToken` (Exstream help, "Initiating orchestration jobs"). */
+  cookieName?: string;
+  /** Also send the value in this header (double-submit servers); blank = cookie only. */
+  headerName?: string;
 }
 
 // ————— envelopes —————
@@ -71,6 +87,8 @@ export interface PageInfo {
 export interface Page<T> {
   items: T[];
   page: PageInfo;
+  /** How many items the server sent (more than `items` when some did not match the filter). */
+  received?: number;
 }
 
 export interface PageRequest {
@@ -178,6 +196,13 @@ export interface FlowStep {
 
 /** Orchestration filter: each key becomes `key:value` (arrays comma-joined), pairs joined with `;`. */
 export type RuntimeFilter = Record<string, string | number | boolean | Array<string | number> | undefined>;
+
+/**
+ * How runtime filters are sent: `semicolon` = `filter=key:v1,v2;key2:v` (the parameter description and example of
+ * the spec), `object` = `filter.key=v1,v2` (the spec's `filterRequest` schema), `auto` = semicolon, switching to
+ * object for good when the server answers 400.
+ */
+export type RuntimeFilterStyle = "auto" | "semicolon" | "object";
 
 export interface BatchSubmitRequest {
   channel: string;
