@@ -1,8 +1,9 @@
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { ServerResponse } from "node:http";
 import type { SimClock } from "./clock";
 import { header, readFormOrJson, sendJson, type Principal, type RequestContext, type Router } from "./http";
 import { SimHttpError } from "./errors";
+import type { ProtocolSettings } from "./options";
 import type { TenantDirectory } from "./store";
 
 interface IssuedToken extends Principal {
@@ -170,4 +171,54 @@ function basicCredentials(auth: string | undefined): { id: string; secret: strin
 
 function oauthError(res: ServerResponse, status: number, error: string, description: string): void {
   sendJson(res, status, { error, error_description: description });
+}
+
+/**
+ * The CSRF cookie HTTP input channels require with the bearer token (Exstream help, "Initiating orchestration jobs").
+ * The help does not say how a client obtains it: the simulator sets it (`Set-Cookie`) on any orchestration response to
+ * a request without a valid one, and a refused request gets a new one with its 403.
+ */
+export class CsrfGuard {
+  private readonly issued = new Set<string>();
+
+  constructor(private readonly settings: ProtocolSettings) {}
+
+  /** Sets a fresh token cookie when the request carries none the simulator issued. */
+  offer(ctx: RequestContext): void {
+    if (this.settings.csrf === "required" && !this.issued.has(this.sent(ctx) ?? "")) this.setCookie(ctx.res);
+  }
+
+  /** 403 naming the cookie when it is required and missing, unknown or expired. */
+  require(ctx: RequestContext): void {
+    if (this.settings.csrf !== "required") return;
+    const name = this.settings.csrfCookie;
+    const sent = this.sent(ctx);
+    if (sent !== undefined && this.issued.has(sent)) return;
+    this.setCookie(ctx.res);
+    throw new SimHttpError(
+      403,
+      sent === undefined
+        ? `Missing CSRF token: HTTP input channels require the "${name}" cookie with the bearer token`
+        : `Invalid CSRF token: the "${name}" cookie is unknown or expired`,
+    );
+  }
+
+  /** Every issued token stops being valid (as after a server restart). */
+  expireAll(): void {
+    this.issued.clear();
+  }
+
+  private sent(ctx: RequestContext): string | undefined {
+    for (const part of (header(ctx, "cookie") ?? "").split(";")) {
+      const eq = part.indexOf("=");
+      if (eq > 0 && part.slice(0, eq).trim() === this.settings.csrfCookie) return part.slice(eq + 1).trim();
+    }
+    return undefined;
+  }
+
+  private setCookie(res: ServerResponse): void {
+    const token = randomUUID();
+    this.issued.add(token);
+    res.setHeader("Set-Cookie", `${this.settings.csrfCookie}=${token}; Path=/; HttpOnly`);
+  }
 }

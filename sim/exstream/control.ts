@@ -3,6 +3,8 @@
  *   GET|POST|DELETE /sim/faults    list / add ({type: http|slow-engine|job-error|fail-rate, …}) / clear faults
  *   POST /sim/clock                {advanceMs} or {offsetMs}: move the simulator clock (token expiry, retention)
  *   POST /sim/tokens/expire        every issued access token expires now
+ *   POST /sim/csrf/expire          every issued CSRF cookie value stops being accepted
+ *   POST /sim/settings             {csrf?, dates?, filterSyntax?}: change the wire readings (see ProtocolSettings)
  *   POST /sim/cleanup              run the retention cleanup now
  *   POST /sim/channels             {domain, name, communicationId, driverDataSource?}: add a batch input channel
  *   POST /sim/reset                back to the seed: design store, jobs, tokens, faults, clock
@@ -49,6 +51,35 @@ export function registerControl(router: Router, sim: ExstreamSimulator): void {
     (ctx) => {
       sim.expireTokens();
       sendJson(ctx.res, 200, { expired: true });
+    },
+    opts,
+  );
+  router.add(
+    "POST",
+    "/sim/csrf/expire",
+    (ctx) => {
+      sim.expireCsrfTokens();
+      sendJson(ctx.res, 200, { expired: true });
+    },
+    opts,
+  );
+  router.add(
+    "POST",
+    "/sim/settings",
+    async (ctx) => {
+      const body = await readJson(ctx.req);
+      const protocol = sim.options.protocol;
+      const allowed = {
+        csrf: ["required", "off"],
+        dates: ["epoch", "iso"],
+        filterSyntax: ["both", "semicolon", "object"],
+      };
+      for (const [key, values] of Object.entries(allowed)) {
+        if (body[key] === undefined) continue;
+        if (!values.includes(String(body[key]))) throw badRequest(`"${key}" must be ${values.join(" or ")}`);
+        Object.assign(protocol, { [key]: body[key] });
+      }
+      sendJson(ctx.res, 200, protocol);
     },
     opts,
   );

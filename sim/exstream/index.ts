@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RunningSimulator, SimulatorFlags } from "../types";
-import { TokenService, type TokenCounters } from "./auth";
+import { CsrfGuard, TokenService, type TokenCounters } from "./auth";
 import { SimClock } from "./clock";
 import { driverDataSources, resolveCommunication } from "./communications";
 import { registerControl } from "./control";
@@ -52,6 +52,8 @@ export interface ExstreamSimulator extends RunningSimulator {
   setTokenLifetime(seconds: number): void;
   /** Every access token issued so far expires now (refresh tokens stay valid). */
   expireTokens(): void;
+  /** Every issued CSRF cookie value stops being accepted. */
+  expireCsrfTokens(): void;
   /** Moves the simulator clock forward (tokens expire, jobs age for retention). */
   advanceClock(ms: number): number;
   /** Adds an HTTP input channel (batch / named on-demand) for a communication, e.g. an imported one. */
@@ -94,7 +96,8 @@ export async function startExstreamSimulator(
     jobDelayMs: options.jobDelayMs,
     retentionMs: options.retentionMs,
   });
-  const orchestration = new Orchestration(store, jobs, engineApi, now);
+  const csrf = new CsrfGuard(options.protocol);
+  const orchestration = new Orchestration(store, jobs, engineApi, now, options.protocol, csrf);
   const packages = new DasPackages(store, now);
   let requests = 0;
 
@@ -103,7 +106,7 @@ export async function startExstreamSimulator(
   new DesignApi(store, () => tokens.tokenLifetimeSeconds).register(router);
   packages.register(router);
   orchestration.register(router);
-  new Runtime(store, jobs, now).register(router);
+  new Runtime(store, jobs, now, options.protocol).register(router);
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
     requests++;
@@ -118,6 +121,7 @@ export async function startExstreamSimulator(
       ctx.params = match.params;
       if (!url.pathname.startsWith("/sim/")) faults.checkRequest(method, url.pathname);
       if (!match.public) ctx.principal = tokens.authenticate(ctx);
+      if (url.pathname.startsWith("/orchestration/")) csrf.offer(ctx);
       await match.handler(ctx);
     } catch (err) {
       if (res.headersSent) {
@@ -174,6 +178,7 @@ export async function startExstreamSimulator(
       tokens.tokenLifetimeSeconds = seconds;
     },
     expireTokens: () => tokens.expireAll(),
+    expireCsrfTokens: () => csrf.expireAll(),
     advanceClock: (ms) => clock.advance(ms),
     addInputChannel(domainId, name, communicationId, driverDataSource) {
       const domain = store.domain(seed.tenant, domainId);
@@ -205,6 +210,7 @@ export async function startExstreamSimulator(
       applySeed(store, seed);
       jobs.reset();
       tokens.reset();
+      csrf.expireAll();
       orchestration.reset();
       packages.importLogs.length = 0;
       faults.clear();

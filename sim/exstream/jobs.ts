@@ -83,7 +83,6 @@ export interface StartJobInput {
   channel: string;
   flowModelId: string;
   flowModelName: string;
-  externalId?: string;
   triggeredBy: string;
   input: Buffer;
   inputContentType: string;
@@ -128,7 +127,8 @@ export class JobStore {
       mode: input.mode,
       status: "started",
       msg: null,
-      externalId: input.externalId ?? null,
+      // No documented request sets a job's externalId, so the simulator records none.
+      externalId: null,
       triggeredBy: input.triggeredBy,
       startDate: now,
       endDate: null,
@@ -320,7 +320,14 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-export function jobDto(job: JobRecord): Record<string, unknown> {
+/** How runtime dates are written: epoch ms (a real server's responses) or ISO date-time (the specs' type). */
+export type DateStyle = "epoch" | "iso";
+
+function date(ms: number | null, style: DateStyle): number | string | null {
+  return ms === null || style === "epoch" ? ms : new Date(ms).toISOString();
+}
+
+export function jobDto(job: JobRecord, dates: DateStyle): Record<string, unknown> {
   return {
     id: job.id,
     domainId: job.domainId,
@@ -332,13 +339,13 @@ export function jobDto(job: JobRecord): Record<string, unknown> {
     externalId: job.externalId,
     triggeredBy: job.triggeredBy,
     aggregatedFMCSnapshotId: null,
-    startDate: job.startDate,
-    endDate: job.endDate,
-    expirationDate: job.expirationDate,
+    startDate: date(job.startDate, dates),
+    endDate: date(job.endDate, dates),
+    expirationDate: date(job.expirationDate, dates),
   };
 }
 
-export function flowInstanceDto(i: FlowInstanceRecord): Record<string, unknown> {
+export function flowInstanceDto(i: FlowInstanceRecord, dates: DateStyle): Record<string, unknown> {
   return {
     id: i.id,
     jobId: i.jobId,
@@ -346,9 +353,9 @@ export function flowInstanceDto(i: FlowInstanceRecord): Record<string, unknown> 
     flowModelSnapshotId: i.flowModelId,
     domainId: i.domainId,
     status: i.status,
-    startDate: i.startDate,
-    endDate: i.endDate,
-    expirationDate: i.expirationDate,
+    startDate: date(i.startDate, dates),
+    endDate: date(i.endDate, dates),
+    expirationDate: date(i.expirationDate, dates),
     msg: i.msg,
     externalId: i.externalId,
     flowModelType: "COMMUNICATION",
@@ -358,7 +365,11 @@ export function flowInstanceDto(i: FlowInstanceRecord): Record<string, unknown> 
   };
 }
 
-export function flowStepDto(s: FlowStepRecord, expirationDate: number | null): Record<string, unknown> {
+export function flowStepDto(
+  s: FlowStepRecord,
+  expirationDate: number | null,
+  dates: DateStyle,
+): Record<string, unknown> {
   return {
     id: s.id,
     previousStepId: s.previousStepId,
@@ -367,11 +378,11 @@ export function flowStepDto(s: FlowStepRecord, expirationDate: number | null): R
     displayName: s.displayName,
     status: s.status,
     stepType: s.stepType,
-    queueDate: s.queueDate,
-    startDate: s.startDate,
-    executeDate: s.executeDate,
-    endDate: s.endDate,
-    expirationDate,
+    queueDate: date(s.queueDate, dates),
+    startDate: date(s.startDate, dates),
+    executeDate: date(s.executeDate, dates),
+    endDate: date(s.endDate, dates),
+    expirationDate: date(expirationDate, dates),
     msg: s.msg,
     externalId: s.externalId,
     deliveryFileRetrievable: s.output !== undefined,

@@ -20,7 +20,23 @@ export interface ExstreamSimOptions {
   retentionMs: number;
   cleanupIntervalMs: number;
   faults: FaultSpec[];
+  /** Wire behaviours where the evidence allows more than one reading; mutable at run time (tests, /sim/settings). */
+  protocol: ProtocolSettings;
 }
+
+/**
+ * csrf: HTTP input channels (batch, named on-demand) require the CSRF cookie the help documents ("required") or not
+ * ("off"); dates: runtime dates as epoch ms (a real server's responses) or ISO date-time (the specs' type);
+ * filterSyntax: runtime filters accepted as `filter=k:v;…` (the spec's description), `filter.k=v` (its schema) or both.
+ */
+export interface ProtocolSettings {
+  csrf: "required" | "off";
+  csrfCookie: string;
+  dates: "epoch" | "iso";
+  filterSyntax: "both" | "semicolon" | "object";
+}
+
+export const DEFAULT_CSRF_COOKIE = "csrfToken";
 
 export const DEFAULT_TOKEN_LIFETIME_SECONDS = 900;
 export const DEFAULT_JOB_DELAY_MS = 500;
@@ -30,6 +46,12 @@ export const DEFAULT_CLEANUP_INTERVAL_MS = 60 * 1000;
 function str(flags: SimulatorFlags, name: string): string | undefined {
   const v = flags[name];
   return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+function oneOf<T extends string>(flags: SimulatorFlags, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = str(flags, name) ?? fallback;
+  if (!(allowed as readonly string[]).includes(raw)) throw new Error(`--${name} must be ${allowed.join(" or ")}`);
+  return raw as T;
 }
 
 function num(flags: SimulatorFlags, name: string, fallback: number): number {
@@ -44,7 +66,8 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
  * Flags: --port (0/missing = ephemeral) --host --output --seed demo|empty --token-lifetime <s> --job-delay-ms
  * --write-mode atomic|slow --chunk-delay-ms --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
- * --job-error <message> [--job-error-times n]. --data is accepted and ignored (state is kept in memory).
+ * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
+ * --dates epoch|iso --filter-syntax both|semicolon|object. --data is accepted and ignored (state is kept in memory).
  */
 export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
   const output = str(flags, "output");
@@ -81,5 +104,11 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     retentionMs: num(flags, "retention-ms", DEFAULT_RETENTION_MS),
     cleanupIntervalMs: num(flags, "cleanup-interval-ms", DEFAULT_CLEANUP_INTERVAL_MS),
     faults,
+    protocol: {
+      csrf: oneOf(flags, "csrf", ["required", "off"], "required"),
+      csrfCookie: str(flags, "csrf-cookie") ?? DEFAULT_CSRF_COOKIE,
+      dates: oneOf(flags, "dates", ["epoch", "iso"], "epoch"),
+      filterSyntax: oneOf(flags, "filter-syntax", ["both", "semicolon", "object"], "both"),
+    },
   };
 }

@@ -4,6 +4,7 @@
  */
 import { randomUUID } from "node:crypto";
 import { checkDriver, EMPOWER_MIME_TYPE, resolveCommunication, type ResolvedCommunication } from "./communications";
+import type { CsrfGuard } from "./auth";
 import type { EngineApi, EngineDocument } from "./engine-port";
 import { badRequest, notFound, SimHttpError } from "./errors";
 import {
@@ -18,6 +19,7 @@ import {
   type Router,
 } from "./http";
 import { flowInstanceDto, type JobStore } from "./jobs";
+import type { ProtocolSettings } from "./options";
 import type { DesignStore, DomainRecord, InputChannel } from "./store";
 
 const BASE = "/orchestration/api/v1";
@@ -48,6 +50,8 @@ export class Orchestration {
     private readonly jobs: JobStore,
     private readonly engine: () => EngineApi,
     private readonly now: () => number,
+    private readonly settings: ProtocolSettings,
+    private readonly csrf: CsrfGuard,
   ) {}
 
   register(router: Router): void {
@@ -87,6 +91,7 @@ export class Orchestration {
   }
 
   private async namedOnDemand(ctx: RequestContext): Promise<void> {
+    this.csrf.require(ctx);
     this.counters.generateCalls++;
     const domain = this.domainOf(ctx);
     const channel = channelOf(domain, ctx.params.channel);
@@ -121,7 +126,6 @@ export class Orchestration {
       channel,
       flowModelId,
       flowModelName,
-      externalId: header(ctx, "externalId"),
       triggeredBy: principal.subject,
       input: body,
       inputContentType: contentType,
@@ -214,7 +218,6 @@ export class Orchestration {
       channel: "fulfill",
       flowModelId: communicationId,
       flowModelName: fulfillment.application.name,
-      externalId: header(ctx, "externalId"),
       triggeredBy: principal.subject,
       input: body,
       inputContentType: "application/json",
@@ -232,6 +235,7 @@ export class Orchestration {
   }
 
   private async batch(ctx: RequestContext): Promise<void> {
+    this.csrf.require(ctx);
     this.counters.batchSubmissions++;
     const domain = this.domainOf(ctx);
     const principal = principalOf(ctx);
@@ -246,7 +250,6 @@ export class Orchestration {
       channel: channel.name,
       flowModelId: channel.flowModelId,
       flowModelName: channel.flowModelName,
-      externalId: header(ctx, "externalId"),
       triggeredBy: principal.subject,
       input: body,
       inputContentType: contentType,
@@ -255,7 +258,7 @@ export class Orchestration {
     this.jobs.schedule(() =>
       this.jobs.run(started, principal.tenant, domain, resolved, () => this.parseDriver(body, contentType)),
     );
-    success(ctx.res, [flowInstanceDto(started.instance)]);
+    success(ctx.res, [flowInstanceDto(started.instance, this.settings.dates)]);
   }
 
   private publishedFlowModels(ctx: RequestContext): void {

@@ -1,7 +1,7 @@
 /*
- * Orchestration runtime (`/orchestration/api/v1/runtime/{domain}/…`): jobs, flow instances, flow steps with the real
- * filter syntax (`filter=statuses:complete,error;externalId:x`, `offset`, `count`) and the output of a communication
- * step streamed from the output tree.
+ * Orchestration runtime (`/orchestration/api/v1/runtime/{domain}/…`): jobs, flow instances, flow steps with the
+ * spec's filter keys in either syntax (`filter=statuses:complete,error;jobId:x` or `filter.statuses=complete,error`),
+ * `offset`, `count`, and the output of a communication step streamed from the output tree.
  */
 import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
@@ -18,6 +18,7 @@ import {
   type JobRecord,
   type JobStore,
 } from "./jobs";
+import type { ProtocolSettings } from "./options";
 import { principalOf } from "./orchestration";
 import type { DesignStore } from "./store";
 
@@ -34,9 +35,6 @@ export function parseFilter(raw: string | null, allowedKeys: readonly string[]):
     if (part.trim() === "") continue;
     const colon = part.indexOf(":");
     if (colon <= 0) throw badRequest(`Malformed filter "${part}": expected key:value`);
-    const key = part.slice(0, colon).trim();
-    if (!allowedKeys.includes(key))
-      throw badRequest(`Unknown filter key "${key}"`, `allowed: ${allowedKeys.join(", ")}`);
     const values = part
       .slice(colon + 1)
       .split(",")
@@ -46,44 +44,116 @@ export function parseFilter(raw: string | null, allowedKeys: readonly string[]):
           .replace(/\/semi\//g, ";")
           .replace(/\/bsol\//g, "\\")
           .trim(),
-      )
-      .filter((v) => v !== "");
-    filter.set(key, [...(filter.get(key) ?? []), ...values]);
+      );
+    addKey(filter, part.slice(0, colon).trim(), values, allowedKeys);
   }
   return filter;
 }
 
-function oneOf(filter: Filter, keys: string[], value: string | null): boolean {
-  for (const key of keys) {
-    const wanted = filter.get(key);
-    if (wanted && wanted.length > 0 && !wanted.some((w) => w.toLowerCase() === (value ?? "").toLowerCase()))
-      return false;
+function addKey(filter: Filter, key: string, values: string[], allowedKeys: readonly string[]): void {
+  if (!allowedKeys.includes(key)) throw badRequest(`Unknown filter key "${key}"`, `allowed: ${allowedKeys.join(", ")}`);
+  filter.set(key, [...(filter.get(key) ?? []), ...values.filter((v) => v !== "")]);
+}
+
+/**
+ * The filter of a list call in the syntaxes the settings accept: `filter=k:v;…` (the spec's parameter description and
+ * example) and/or `filter.k=v1,v2` (the properties of its `filterRequest` schema).
+ */
+function requestFilter(ctx: RequestContext, syntax: ProtocolSettings["filterSyntax"], keys: readonly string[]): Filter {
+  const dotted = [...ctx.query.keys()].filter((k) => k.startsWith("filter."));
+  if (ctx.query.has("filter") && syntax === "object") {
+    throw badRequest("Unsupported filter syntax: send the filter as filter.<key>=<value> parameters");
+  }
+  if (dotted.length > 0 && syntax === "semicolon") {
+    throw badRequest(`Unknown parameter "${dotted[0]}": send the filter as filter=<key>:<value>;…`);
+  }
+  const filter = parseFilter(ctx.query.get("filter"), keys);
+  for (const name of dotted) {
+    for (const value of ctx.query.getAll(name)) addKey(filter, name.slice("filter.".length), value.split(","), keys);
+  }
+  return filter;
+}
+
+/** Whether the record passes every key (lists = any of; case-insensitive); date bounds compare whole UTC days. */
+function passes(filter: Filter, fields: Record<string, string | number | boolean | null | undefined>): boolean {
+  for (const [key, wanted] of filter) {
+    if (wanted.length === 0) continue;
+    const bound = /^(.*)Date(Start|End)$/.exec(key);
+    if (bound) {
+      const value = fields[`${bound[1] === "expiring" ? "expiration" : bound[1]}Date`];
+      if (typeof value !== "number") return false;
+      const limit = dateValue(wanted[0], bound[2] === "End");
+      if (bound[2] === "Start" ? value < limit : value > limit) return false;
+      continue;
+    }
+    const actual = String(fields[FIELD_OF_KEY[key] ?? key] ?? "").toLowerCase();
+    if (!wanted.some((w) => w.toLowerCase() === actual)) return false;
   }
   return true;
 }
 
-/** yyyy-MM-dd (start of that UTC day) or epoch milliseconds. */
+/** Keys that test a field of another name (list keys of the spec name the singular field). */
+const FIELD_OF_KEY: Record<string, string> = {
+  ids: "id",
+  statuses: "status",
+  stepTypes: "stepType",
+  flowModelIds: "flowModelId",
+  flowModelSnapshotIds: "flowModelId",
+  flowModelTypes: "flowModelType",
+  aggregatedFMCSnapshotIds: "aggregatedFMCSnapshotId",
+};
+
+/** yyyy-MM-dd (the spec's filter format; start or end of that UTC day) or an ISO date-time (its schema type). */
 function dateValue(raw: string, endOfDay: boolean): number {
-  if (/^\d+$/.test(raw)) return Number(raw);
   const match = /^(\d{4})-(\d{2})-(\d{2})$/.exec(raw);
-  if (!match) throw badRequest(`Malformed date "${raw}": expected yyyy-MM-dd`);
-  const start = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
-  return endOfDay ? start + 24 * 60 * 60 * 1000 - 1 : start;
+  if (match) {
+    const start = Date.UTC(Number(match[1]), Number(match[2]) - 1, Number(match[3]));
+    return endOfDay ? start + 24 * 60 * 60 * 1000 - 1 : start;
+  }
+  const ms = Date.parse(raw);
+  if (Number.isNaN(ms)) throw badRequest(`Malformed date "${raw}": expected yyyy-MM-dd`);
+  return ms;
 }
 
+const DATE_BOUNDS = (...fields: string[]) => fields.flatMap((f) => [`${f}DateStart`, `${f}DateEnd`]);
+/** The filter keys the spec lists for each entity (JobFilter, FlowInstanceFilter, FlowStepFilter). */
 const JOB_KEYS = [
-  "statuses",
   "ids",
+  "channel",
   "externalId",
-  "externalIds",
-  "channels",
-  "modes",
   "triggeredBy",
-  "fromDate",
-  "toDate",
+  "statuses",
+  "mode",
+  "aggregatedFMCSnapshotIds",
+  "flowModelTypes",
+  "domainId",
+  ...DATE_BOUNDS("start", "end", "expiring"),
 ] as const;
-const INSTANCE_KEYS = ["statuses", "ids", "jobId", "jobIds", "externalId", "flowModelIds"] as const;
-const STEP_KEYS = ["statuses", "ids", "flowInstanceId", "flowInstanceIds", "jobId", "stepTypes"] as const;
+const INSTANCE_KEYS = [
+  "ids",
+  "flowModelId",
+  "flowModelIds",
+  "flowModelSnapshotIds",
+  "jobId",
+  "externalId",
+  "statuses",
+  "flowModelTypes",
+  "executingLongRunningOp",
+  "domainId",
+  ...DATE_BOUNDS("start", "end", "expiring"),
+] as const;
+const STEP_KEYS = [
+  "ids",
+  "stepName",
+  "displayName",
+  "externalId",
+  "previousStepId",
+  "flowInstanceId",
+  "statuses",
+  "stepTypes",
+  "deliveryFileRetrievable",
+  ...DATE_BOUNDS("start", "end", "expiring", "queue", "execute"),
+] as const;
 
 const MIME_BY_EXT: Record<string, string> = {
   ".pdf": "application/pdf",
@@ -103,22 +173,25 @@ export class Runtime {
     private readonly store: DesignStore,
     private readonly jobs: JobStore,
     private readonly now: () => number,
+    private readonly settings: ProtocolSettings,
   ) {}
 
   register(router: Router): void {
     router.add("GET", `${BASE}/jobs`, (ctx) => this.listJobs(ctx));
-    router.add("GET", `${BASE}/jobs/:id`, (ctx) => success(ctx.res, jobDto(this.job(ctx, ctx.params.id))));
+    router.add("GET", `${BASE}/jobs/:id`, (ctx) =>
+      success(ctx.res, jobDto(this.job(ctx, ctx.params.id), this.settings.dates)),
+    );
     router.add("DELETE", `${BASE}/jobs/:id`, (ctx) => this.deleteJob(ctx));
     router.add("POST", `${BASE}/jobs/:id/stop`, (ctx) => this.stopJob(ctx));
     router.add("GET", `${BASE}/flow-instances`, (ctx) => this.listInstances(ctx));
     router.add("GET", `${BASE}/flow-instances/:id`, (ctx) =>
-      success(ctx.res, flowInstanceDto(this.instance(ctx, ctx.params.id))),
+      success(ctx.res, flowInstanceDto(this.instance(ctx, ctx.params.id), this.settings.dates)),
     );
     router.add("GET", `${BASE}/flow-instances/:id/input`, (ctx) => this.instanceInput(ctx));
     router.add("GET", `${BASE}/flow-steps`, (ctx) => this.listSteps(ctx));
     router.add("GET", `${BASE}/flow-steps/:id`, (ctx) => {
       const step = this.step(ctx, ctx.params.id);
-      success(ctx.res, flowStepDto(step, this.jobs.jobs.get(step.jobId)?.expirationDate ?? null));
+      success(ctx.res, flowStepDto(step, this.jobs.jobs.get(step.jobId)?.expirationDate ?? null, this.settings.dates));
     });
     router.add("GET", `${BASE}/flow-steps/:id/delivery-file`, (ctx) => this.deliveryFile(ctx));
     router.add("GET", `${BASE}/flow-steps/:id/delivery-file/output-files`, (ctx) => this.outputFiles(ctx));
@@ -152,22 +225,14 @@ export class Runtime {
   }
 
   private listJobs(ctx: RequestContext): void {
-    const filter = parseFilter(ctx.query.get("filter"), JOB_KEYS);
+    const filter = requestFilter(ctx, this.settings.filterSyntax, JOB_KEYS);
     const fetchDeleted = ctx.query.get("fetchDeleted") === "true";
-    const from = filter.get("fromDate")?.[0];
-    const to = filter.get("toDate")?.[0];
-    const fromMs = from ? dateValue(from, false) : undefined;
-    const toMs = to ? dateValue(to, true) : undefined;
     const jobs = this.domainJobs(ctx)
       .filter((j) => fetchDeleted || j.status !== "deleted" || filter.get("statuses")?.includes("deleted"))
-      .filter((j) => oneOf(filter, ["statuses"], j.status) && oneOf(filter, ["ids"], j.id))
-      .filter(
-        (j) => oneOf(filter, ["externalId", "externalIds"], j.externalId) && oneOf(filter, ["channels"], j.channel),
-      )
-      .filter((j) => oneOf(filter, ["modes"], j.mode) && oneOf(filter, ["triggeredBy"], j.triggeredBy))
-      .filter((j) => (fromMs === undefined || j.startDate >= fromMs) && (toMs === undefined || j.startDate <= toMs))
+      .filter((j) => passes(filter, { ...j, flowModelType: "COMMUNICATION", aggregatedFMCSnapshotId: null }))
       .sort((a, b) => b.startDate - a.startDate || a.id.localeCompare(b.id));
-    sendPage(ctx.res, jobs.map(jobDto), paging(ctx.query, DEFAULT_PAGE_SIZE));
+    const dto = (j: JobRecord) => jobDto(j, this.settings.dates);
+    sendPage(ctx.res, jobs.map(dto), paging(ctx.query, DEFAULT_PAGE_SIZE));
   }
 
   private async deleteJob(ctx: RequestContext): Promise<void> {
@@ -186,15 +251,16 @@ export class Runtime {
   }
 
   private listInstances(ctx: RequestContext): void {
-    const filter = parseFilter(ctx.query.get("filter"), INSTANCE_KEYS);
+    const filter = requestFilter(ctx, this.settings.filterSyntax, INSTANCE_KEYS);
     const jobIds = new Set(this.domainJobs(ctx).map((j) => j.id));
     const instances = [...this.jobs.instances.values()]
       .filter((i) => jobIds.has(i.jobId))
-      .filter((i) => oneOf(filter, ["statuses"], i.status) && oneOf(filter, ["ids"], i.id))
-      .filter((i) => oneOf(filter, ["jobId", "jobIds"], i.jobId) && oneOf(filter, ["externalId"], i.externalId))
-      .filter((i) => oneOf(filter, ["flowModelIds"], i.flowModelId))
+      .filter((i) =>
+        passes(filter, { ...i, input: undefined, flowModelType: "COMMUNICATION", executingLongRunningOp: false }),
+      )
       .sort((a, b) => b.startDate - a.startDate || a.id.localeCompare(b.id));
-    sendPage(ctx.res, instances.map(flowInstanceDto), paging(ctx.query, DEFAULT_PAGE_SIZE));
+    const dto = (i: FlowInstanceRecord) => flowInstanceDto(i, this.settings.dates);
+    sendPage(ctx.res, instances.map(dto), paging(ctx.query, DEFAULT_PAGE_SIZE));
   }
 
   private instanceInput(ctx: RequestContext): void {
@@ -209,20 +275,24 @@ export class Runtime {
   }
 
   private listSteps(ctx: RequestContext): void {
-    const filter = parseFilter(ctx.query.get("filter"), STEP_KEYS);
+    const filter = requestFilter(ctx, this.settings.filterSyntax, STEP_KEYS);
+    filter.delete("caseSensitive");
     const jobs = new Map(this.domainJobs(ctx).map((j) => [j.id, j]));
+    const expiration = (s: FlowStepRecord) => jobs.get(s.jobId)?.expirationDate ?? null;
     const steps = [...this.jobs.steps.values()]
       .filter((s) => jobs.has(s.jobId))
-      .filter((s) => oneOf(filter, ["statuses"], s.status) && oneOf(filter, ["ids"], s.id))
-      .filter(
-        (s) =>
-          oneOf(filter, ["flowInstanceId", "flowInstanceIds"], s.flowInstanceId) && oneOf(filter, ["jobId"], s.jobId),
+      .filter((s) =>
+        passes(filter, {
+          ...s,
+          output: undefined,
+          expirationDate: expiration(s),
+          deliveryFileRetrievable: s.output !== undefined,
+        }),
       )
-      .filter((s) => oneOf(filter, ["stepTypes"], s.stepType))
       .sort((a, b) => a.queueDate - b.queueDate || (a.previousStepId === null ? -1 : 1));
     sendPage(
       ctx.res,
-      steps.map((s) => flowStepDto(s, jobs.get(s.jobId)?.expirationDate ?? null)),
+      steps.map((s) => flowStepDto(s, expiration(s), this.settings.dates)),
       paging(ctx.query, DEFAULT_PAGE_SIZE),
     );
   }
@@ -249,6 +319,10 @@ export class Runtime {
 
   /** `artifact/{name}`: a path relative to output/ (e.g. Queue_1_Print_PDF/x.pdf) or a file name unique in the run. */
   private async artifact(ctx: RequestContext): Promise<void> {
+    // Spring Security's default firewall refuses an encoded slash anywhere in the path.
+    if (/%2f|%5c/i.test(ctx.path)) {
+      throw badRequest('The request was rejected because the URL contained a potentially malicious String "%2F"');
+    }
     const output = this.output(ctx);
     const name = ctx.params.name.replace(/\\/g, "/");
     let relative = output.files.find((f) => f === name);
