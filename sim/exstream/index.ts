@@ -97,6 +97,7 @@ export async function startExstreamSimulator(
     retentionMs: options.retentionMs,
   });
   const csrf = new CsrfGuard(options.protocol);
+  const initialProtocol = { ...options.protocol };
   const orchestration = new Orchestration(store, jobs, engineApi, now, options.protocol, csrf);
   const packages = new DasPackages(store, now);
   let requests = 0;
@@ -211,6 +212,7 @@ export async function startExstreamSimulator(
       jobs.reset();
       tokens.reset();
       csrf.expireAll();
+      Object.assign(options.protocol, initialProtocol);
       orchestration.reset();
       packages.importLogs.length = 0;
       faults.clear();

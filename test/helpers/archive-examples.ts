@@ -59,11 +59,16 @@ export async function runBatch(
   channel: string = EXSTREAM_DEMO.batchChannel,
 ): Promise<string> {
   const token = await env.exstream.token();
+  // HTTP input channels take the CSRF cookie any orchestration response sets.
+  const primer = await fetch(`${env.exstream.url}/orchestration/api/v1/version`, {
+    headers: { Authorization: `Bearer ${token}` },
+  });
+  const cookie = (primer.headers.get("set-cookie") ?? "").split(";")[0];
   const res = await fetch(
     `${env.exstream.url}/orchestration/api/v1/inputs/batch/${EXSTREAM_DEMO.domain}/${encodeURIComponent(channel)}`,
     {
       method: "POST",
-      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+      headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json", Cookie: cookie },
       body: JSON.stringify(customers),
     },
   );

@@ -75,14 +75,12 @@ describe("Exstream simulator: faults, clock and retention", () => {
     assert.equal((await generate()).status, 200, "only one job was to fail");
 
     sim.faults.add({ type: "job-error", message: "batch broke" });
-    const batch = await client.request(
-      "POST",
-      `/orchestration/api/v1/inputs/batch/Demo/${EXSTREAM_DEMO.batchChannel}`,
-      {
-        headers: { "Content-Type": "application/json" },
-        body: JSON.stringify(sim.seed.customers),
-      },
-    );
+    const batch = await (
+      await client.withCsrfCookie()
+    ).request("POST", `/orchestration/api/v1/inputs/batch/Demo/${EXSTREAM_DEMO.batchChannel}`, {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(sim.seed.customers),
+    });
     const job = await sim.waitForJob(batch.json.data[0].jobId);
     assert.equal(job.status, "error");
     assert.equal(job.msg, "batch broke");
@@ -107,9 +105,11 @@ describe("Exstream simulator: faults, clock and retention", () => {
     await sim.close();
     sim = await startTestExstreamSim({ "write-mode": "slow", "chunk-delay-ms": "2" });
     client = new SimClient(sim);
-    assert.equal((await generate({ externalId: "slow" })).status, 200);
-    const job = (await client.get(`${RT}/jobs?filter=externalId:slow`)).json.data[0];
-    const step = (await client.get(`${RT}/flow-steps?filter=jobId:${job.id};stepTypes:communication`)).json.data[0];
+    assert.equal((await generate()).status, 200);
+    const job = (await client.get(`${RT}/jobs?filter=mode:ONDEMAND`)).json.data[0];
+    const instance = (await client.get(`${RT}/flow-instances?filter=jobId:${job.id}`)).json.data[0];
+    const step = (await client.get(`${RT}/flow-steps?filter=flowInstanceId:${instance.id};stepTypes:communication`))
+      .json.data[0];
     const manifest = await client.get(`${RT}/flow-steps/${step.id}/delivery-file`);
     assert.match(manifest.body.toString("utf16le"), /<\/outputList>/);
   });
@@ -118,8 +118,8 @@ describe("Exstream simulator: faults, clock and retention", () => {
     await sim.close();
     sim = await startTestExstreamSim({ "retention-ms": "60000" });
     client = new SimClient(sim);
-    await generate({ externalId: "old" });
-    const job = (await client.get(`${RT}/jobs?filter=externalId:old`)).json.data[0];
+    await generate();
+    const job = (await client.get(`${RT}/jobs?filter=mode:ONDEMAND`)).json.data[0];
     const jobDir = path.join(sim.outputRoot, "demo", "Demo", "jobs", job.id);
     assert.ok(existsSync(jobDir));
     assert.deepEqual(await sim.runCleanup(), [], "not old enough yet");
@@ -136,11 +136,8 @@ describe("Exstream simulator: faults, clock and retention", () => {
     assert.deepEqual(cleaned.deletedJobs, [job.id]);
     assert.equal(existsSync(jobDir), false);
     const fresh = new SimClient(sim);
-    assert.equal((await fresh.get(`${RT}/jobs?filter=externalId:old`)).json.data.length, 0);
-    assert.equal(
-      (await fresh.get(`${RT}/jobs?filter=externalId:old&fetchDeleted=true`)).json.data[0].status,
-      "deleted",
-    );
+    assert.equal((await fresh.get(`${RT}/jobs?filter=ids:${job.id}`)).json.data.length, 0);
+    assert.equal((await fresh.get(`${RT}/jobs?filter=ids:${job.id}&fetchDeleted=true`)).json.data[0].status, "deleted");
   });
 
   it("resets to the seed and reports counters on /sim/state", async () => {
@@ -169,7 +166,9 @@ describe("Exstream simulator: faults, clock and retention", () => {
       }),
     });
     assert.equal(res.status, 201);
-    const batch = await client.request("POST", "/orchestration/api/v1/inputs/batch/Demo/Reminders", {
+    const batch = await (
+      await client.withCsrfCookie()
+    ).request("POST", "/orchestration/api/v1/inputs/batch/Demo/Reminders", {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify(sim.seed.customers[0]),
     });

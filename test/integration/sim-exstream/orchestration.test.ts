@@ -28,6 +28,7 @@ describe("Exstream simulator: Orchestration on-demand and Empower", () => {
       { externalId: "od-1" },
     );
     assert.equal(res.status, 200);
+    assert.equal(res.headers.get("set-cookie")?.startsWith("csrfToken="), true, "offers the CSRF cookie");
     assert.equal(res.json.status, "success");
     assert.deepEqual(
       res.json.data.map(
@@ -48,9 +49,9 @@ describe("Exstream simulator: Orchestration on-demand and Empower", () => {
     assert.match(html, /Initech GmbH/);
     assert.match(html, /Bundesrepublik Deutschland/, "German disclaimer variant for de/DE");
 
-    const jobs = await client.get(`${RT}/jobs?filter=externalId:od-1`);
+    const jobs = await client.get(`${RT}/jobs?filter=mode:ONDEMAND`);
     assert.equal(jobs.json.data.length, 1);
-    assert.equal(jobs.json.data[0].mode, "ONDEMAND");
+    assert.equal(jobs.json.data[0].externalId, null, "no request header sets a job's externalId");
     assert.equal(jobs.json.data[0].status, "complete");
     assert.equal(typeof jobs.json.data[0].startDate, "number");
     const jobDir = path.join(sim.outputRoot, "demo", "Demo", "jobs", jobs.json.data[0].id);
@@ -205,24 +206,14 @@ describe("Exstream simulator: batch input channels and the runtime API", () => {
   });
   afterEach(() => sim.close());
 
-  const submit = (
-    body: string,
-    type = "application/json",
-    channel: string = EXSTREAM_DEMO.batchChannel,
-    externalId?: string,
-  ) =>
-    client.request("POST", `${O}/inputs/batch/Demo/${channel}`, {
-      headers: { "Content-Type": type, ...(externalId ? { externalId } : {}) },
+  const submit = async (body: string, type = "application/json", channel: string = EXSTREAM_DEMO.batchChannel) =>
+    (await client.withCsrfCookie()).request("POST", `${O}/inputs/batch/Demo/${encodeURIComponent(channel)}`, {
+      headers: { "Content-Type": type },
       body,
     });
 
   it("runs a batch job started → complete and writes every customer into the output tree", async () => {
-    const res = await submit(
-      JSON.stringify(sim.seed.customers),
-      "application/json",
-      EXSTREAM_DEMO.batchChannel,
-      "batch-1",
-    );
+    const res = await submit(JSON.stringify(sim.seed.customers));
     assert.equal(res.status, 200);
     const fi = res.json.data[0];
     assert.equal(fi.status, "started");
@@ -269,17 +260,18 @@ describe("Exstream simulator: batch input channels and the runtime API", () => {
     const all = (await client.get(`${RT}/flow-steps/${step.id}/delivery-file/output-files?count=100`)).json
       .data as string[];
     const pdfFile = all.find((f) => f.endsWith(".pdf"))!;
-    const artifact = await client.get(`${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent(pdfFile)}`);
+    assert.match(pdfFile, /\//, "output files are paths below output/");
+    const encodedSlash = await client.get(`${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent(pdfFile)}`);
+    assert.equal(encodedSlash.status, 400, "an encoded slash is refused, as Spring's firewall does");
+    const asPath = pdfFile.split("/").map(encodeURIComponent).join("/");
+    const artifact = await client.get(`${RT}/flow-steps/${step.id}/artifact/${asPath}`);
     assert.equal(artifact.status, 200);
     assert.equal(artifact.headers.get("content-type"), "application/pdf");
     const byName = await client.get(
       `${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent(path.posix.basename(pdfFile))}`,
     );
     assert.deepEqual(byName.body, artifact.body);
-    assert.equal(
-      (await client.get(`${RT}/flow-steps/${step.id}/artifact/${encodeURIComponent("../../../etc/passwd")}`)).status,
-      404,
-    );
+    assert.equal((await client.get(`${RT}/flow-steps/${step.id}/artifact/..%2E/..%2E/etc/passwd`)).status, 404);
     const jobDir = path.join(sim.outputRoot, "demo", "Demo", "jobs", fi.jobId);
     assert.ok(statSync(jobDir).isDirectory());
     assert.equal(readdirSync(jobDir)[0], fi.id);
@@ -293,7 +285,8 @@ describe("Exstream simulator: batch input channels and the runtime API", () => {
     const errored = await client.get(`${RT}/jobs?filter=statuses:error`);
     assert.equal(errored.json.data.length, 1);
     assert.ok(errored.json.data[0].msg.length > 0);
-    const steps = await client.get(`${RT}/flow-steps?filter=jobId:${job.id};stepTypes:communication`);
+    const instance = (await client.get(`${RT}/flow-instances?filter=jobId:${job.id}`)).json.data[0];
+    const steps = await client.get(`${RT}/flow-steps?filter=flowInstanceId:${instance.id};stepTypes:communication`);
     assert.equal(steps.json.data[0].status, "error");
     assert.equal((await client.get(`${RT}/flow-steps/${steps.json.data[0].id}/delivery-file`)).status, 404);
   });
@@ -304,35 +297,131 @@ describe("Exstream simulator: batch input channels and the runtime API", () => {
     assert.equal(res.json.status, 404);
   });
 
-  it("filters and pages jobs with the orchestration filter syntax", async () => {
+  it("filters and pages jobs by the spec's keys in both filter syntaxes", async () => {
+    sim.addInputChannel("Demo", "Batch:2", EXSTREAM_DEMO.communicationId);
     const jobIds: string[] = [];
-    for (let i = 0; i < 3; i++)
-      jobIds.push(
-        (
-          await submit(
-            JSON.stringify(sim.seed.customers[i]),
-            "application/json",
-            EXSTREAM_DEMO.batchChannel,
-            `ext:${i}`,
-          )
-        ).json.data[0].jobId,
-      );
-    jobIds.push((await submit("x", "text/plain", EXSTREAM_DEMO.batchChannel, "bad")).json.data[0].jobId);
+    for (let i = 0; i < 3; i++) jobIds.push((await submit(JSON.stringify(sim.seed.customers[i]))).json.data[0].jobId);
+    jobIds.push((await submit("x", "text/plain")).json.data[0].jobId);
+    jobIds.push(
+      (await submit(JSON.stringify(sim.seed.customers[0]), "application/json", "Batch:2")).json.data[0].jobId,
+    );
     for (const id of jobIds) await sim.waitForJob(id);
     const both = await client.get(
       `${RT}/jobs?filter=${encodeURIComponent("statuses:complete,error")}&offset=0&count=10`,
     );
-    assert.equal(both.json.page.totalElements, 4);
-    const complete = await client.get(`${RT}/jobs?filter=statuses:complete;modes:BATCH&offset=1&count=1`);
-    assert.equal(complete.json.page.totalElements, 3);
+    assert.equal(both.json.page.totalElements, 5);
+    const complete = await client.get(`${RT}/jobs?filter=statuses:complete;mode:BATCH&offset=1&count=1`);
+    assert.equal(complete.json.page.totalElements, 4);
     assert.equal(complete.json.data.length, 1);
-    assert.equal(complete.json.page.totalPages, 3);
-    const escaped = await client.get(`${RT}/jobs?filter=${encodeURIComponent("externalId:ext/colon/1")}`);
-    assert.equal(escaped.json.data.length, 1);
-    assert.equal(escaped.json.data[0].externalId, "ext:1");
-    const channel = await client.get(`${RT}/jobs?filter=channels:${EXSTREAM_DEMO.batchChannel};statuses:error`);
-    assert.equal(channel.json.data.length, 1);
-    assert.equal((await client.get(`${RT}/jobs?filter=colour:red`)).status, 400);
+    assert.equal(complete.json.page.totalPages, 4);
+    const escaped = await client.get(`${RT}/jobs?filter=${encodeURIComponent("channel:Batch/colon/2")}`);
+    assert.deepEqual(
+      escaped.json.data.map((j: { id: string }) => j.id),
+      [jobIds[4]],
+    );
+    const errored = await client.get(`${RT}/jobs?filter=channel:${EXSTREAM_DEMO.batchChannel};statuses:error`);
+    assert.deepEqual(
+      errored.json.data.map((j: { id: string }) => j.id),
+      [jobIds[3]],
+    );
+    const dotted = await client.get(
+      `${RT}/jobs?filter.channel=${EXSTREAM_DEMO.batchChannel}&filter.statuses=complete,error&count=10`,
+    );
+    assert.equal(dotted.json.page.totalElements, 4, "the filterRequest object's properties as filter.<key>");
+    const today = new Date(sim.clock.now()).toISOString().slice(0, 10);
+    assert.equal((await client.get(`${RT}/jobs?filter=endDateStart:${today}`)).json.page.totalElements, 5);
+    assert.equal((await client.get(`${RT}/jobs?filter=startDateEnd:2000-01-01`)).json.page.totalElements, 0);
+    for (const notInSpec of ["colour:red", "modes:BATCH", "channels:x", "fromDate:2020-01-01"]) {
+      assert.equal((await client.get(`${RT}/jobs?filter=${notInSpec}`)).status, 400, notInSpec);
+    }
     assert.equal((await client.get(`${RT}/jobs?filter=statuses`)).status, 400);
+  });
+
+  it("accepts only one filter syntax when told to, with a 400 for the other", async () => {
+    const fi = (await submit(JSON.stringify(sim.seed.customers[0]))).json.data[0];
+    await sim.waitForJob(fi.jobId);
+    sim.options.protocol.filterSyntax = "object";
+    assert.equal((await client.get(`${RT}/flow-instances?filter=jobId:${fi.jobId}`)).status, 400);
+    assert.equal((await client.get(`${RT}/flow-instances?filter.jobId=${fi.jobId}`)).json.data[0].id, fi.id);
+    sim.options.protocol.filterSyntax = "semicolon";
+    assert.equal((await client.get(`${RT}/flow-instances?filter.jobId=${fi.jobId}`)).status, 400);
+    assert.equal((await client.get(`${RT}/flow-instances?filter=jobId:${fi.jobId}`)).json.data[0].id, fi.id);
+  });
+
+  it("writes runtime dates as epoch milliseconds, or as ISO date-time with --dates iso", async () => {
+    const fi = (await submit(JSON.stringify(sim.seed.customers[0]))).json.data[0];
+    assert.equal(typeof fi.startDate, "number");
+    await sim.waitForJob(fi.jobId);
+    await sim.close();
+    sim = await startTestExstreamSim({ dates: "iso" });
+    client = new SimClient(sim);
+    const iso = (await submit(JSON.stringify(sim.seed.customers[0]))).json.data[0];
+    assert.match(iso.startDate, /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/);
+    await sim.waitForJob(iso.jobId);
+    const job = (await client.get(`${RT}/jobs/${iso.jobId}`)).json.data;
+    assert.ok(Date.parse(job.endDate) >= Date.parse(job.startDate));
+    const step = (await client.get(`${RT}/flow-steps?filter=flowInstanceId:${iso.id}`)).json.data[0];
+    assert.equal(typeof step.queueDate, "string");
+  });
+});
+
+describe("Exstream simulator: the CSRF cookie of HTTP input channels", () => {
+  let sim: TestExstreamSim;
+  let client: SimClient;
+  const batchPath = `${O}/inputs/batch/Demo/${EXSTREAM_DEMO.batchChannel}`;
+  const post = (options: { cookies?: boolean } = {}) =>
+    client.request("POST", batchPath, {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(sim.seed.customers[0]),
+      ...options,
+    });
+
+  beforeEach(async () => {
+    sim = await startTestExstreamSim();
+    client = new SimClient(sim);
+  });
+  afterEach(() => sim.close());
+
+  it("refuses a batch submission without the cookie with a 403 naming it, and sets one to use", async () => {
+    const refused = await post();
+    assert.equal(refused.status, 403);
+    assert.match(refused.json.message, /Missing CSRF token.*"csrfToken" cookie/);
+    assert.equal(sim.counters().batchSubmissions, 0, "nothing was submitted");
+    assert.ok(client.cookies.get("csrfToken"), "the 403 carries a new cookie");
+    assert.equal((await post()).status, 200);
+  });
+
+  it("refuses an expired cookie, names the problem, and accepts the new one it sets", async () => {
+    await client.withCsrfCookie();
+    assert.equal((await post()).status, 200);
+    sim.expireCsrfTokens();
+    const refused = await post();
+    assert.equal(refused.status, 403);
+    assert.match(refused.json.message, /"csrfToken" cookie is unknown or expired/);
+    assert.equal((await post()).status, 200);
+  });
+
+  it("requires it on named on-demand channels too, but not on generate and fulfil (OpenText's SDK sends none)", async () => {
+    const named = await client.request("POST", `${O}/inputs/ondemand/Demo/${EXSTREAM_DEMO.batchChannel}`, {
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify(sim.seed.customers[0]),
+    });
+    assert.equal(named.status, 403);
+    const generated = await client.generate(
+      "Demo",
+      EXSTREAM_DEMO.communicationId,
+      EXSTREAM_DEMO.driverDataSource,
+      JSON.stringify(sim.seed.customers[0]),
+    );
+    assert.equal(generated.status, 200);
+  });
+
+  it("accepts input without the cookie when started with --csrf off", async () => {
+    await sim.close();
+    sim = await startTestExstreamSim({ csrf: "off" });
+    client = new SimClient(sim);
+    const res = await post({ cookies: false });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get("set-cookie"), null);
   });
 });
