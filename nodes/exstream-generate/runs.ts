@@ -6,9 +6,11 @@ import { sha256OfBuffer, sha256OfFile } from "../lib/checksum";
 import {
   ExstreamError,
   channelOf,
+  encodeDriver,
   fileNameWithExtension,
   findOnDemandManifest,
   forEachJobCommunication,
+  generateOnce,
   primaryIndex,
   safeJoin,
   toCommunicationDocument,
@@ -40,8 +42,9 @@ export interface OnDemandRun {
 }
 
 /**
- * `generate` with a correlation id, then (option "read manifest keys") the ONDEMAND job it produced and that job's
- * delivery file; renditions above the payload limit (or all, storage "files") are written to the output folder.
+ * `generate` (looked up, never resent blindly, when it ends without an answer), then (option "read manifest keys") the
+ * ONDEMAND job it produced and that job's delivery file; renditions above the payload limit (or all, storage "files")
+ * are written to the output folder.
  */
 export async function runOnDemand(
   client: ExstreamClient,
@@ -49,37 +52,42 @@ export async function runOnDemand(
   driver: DriverData,
   options: GenerateOptions,
 ): Promise<OnDemandRun> {
-  const correlationId = randomUUID();
+  const runName = randomUUID();
   const sentAt = Date.now();
-  const result = await client.generate({
-    communicationId: target.communicationId,
-    driverDataSource: target.driverDataSource,
-    driver,
-    contentType: options.contentType,
-    // Recorded as the job's externalId where the server supports it; lets us find the job without guessing.
-    headers: { externalId: correlationId },
-    timeoutMs: options.timeoutMs,
-  });
+  // Encoded once, so the bytes sent are the bytes a lookup compares with the job's input.
+  const { body, contentType } = encodeDriver(driver, options.contentType);
+  const sent = await generateOnce(
+    client,
+    {
+      communicationId: target.communicationId,
+      driverDataSource: target.driverDataSource,
+      driver: body,
+      contentType,
+      timeoutMs: options.timeoutMs,
+    },
+    { tmpDir: options.outputDir, jobTimeoutMs: options.timeoutMs },
+  );
+  const result = sent.result;
   if (result.outputs.length === 0) {
     throw new ExstreamError({ operation: "generate", serverMessage: "the response contains no output" });
   }
 
-  let manifest: OnDemandManifest | undefined;
+  let manifest: OnDemandManifest | undefined = sent.manifest;
   let keysProblem: string | undefined;
-  if (options.readKeys) {
+  if (options.readKeys && !manifest) {
     try {
       manifest = await findOnDemandManifest(client, result.outputs, {
-        externalId: correlationId,
         sinceMs: sentAt,
+        input: body,
         tmpDir: options.outputDir,
       });
-      if (!manifest) keysProblem = "no ONDEMAND job with these outputs was found";
+      if (!manifest) keysProblem = "no ONDEMAND job with this input or these outputs was found";
     } catch (err) {
       keysProblem = (err as Error).message;
     }
   }
 
-  const runDir = path.join(options.outputDir, manifest?.job.id ?? correlationId);
+  const runDir = path.join(options.outputDir, manifest?.job.id ?? runName);
   const files: RenditionFile[] = [];
   const outputs: OutputEntry[] = [];
   const primaryAt = primaryIndex(

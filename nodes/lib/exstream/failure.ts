@@ -14,6 +14,8 @@ const TRANSIENT_STATUSES = new Set([408, 425, 429]);
 export function classifyFailure(err: unknown): FailureInfo {
   const reason = err instanceof Error ? err.message : String(err);
   if (err instanceof ExstreamError) {
+    // Sending it again could render (and deliver) the communication twice: an operator decides.
+    if (err.code === "EMAYBEPROCESSED") return { reason, permanent: true };
     if (err.status !== undefined) {
       return { reason, permanent: err.status >= 400 && err.status < 500 && !TRANSIENT_STATUSES.has(err.status) };
     }

@@ -50,14 +50,25 @@ export type { CompletedJobsOptions } from "./runtime";
 export type { CreateResourceRequest } from "./design";
 export { formatRuntimeFilter, runtimeFilterParams, matchesFilter } from "./runtime";
 export { toEpochMs } from "./dates";
+export { encodeDriver } from "./ondemand";
 export { DEFAULT_BATCH_INPUT_PATH } from "./batch";
 export { DEFAULT_CSRF_COOKIE } from "./csrf";
 export { resolveTokenUrl, DEFAULT_TOKEN_PATH_TEMPLATE, CLOUD_TOKEN_PATH_TEMPLATE } from "./token";
 export * from "./communication-document";
 export { classifyFailure, type FailureInfo } from "./failure";
 export {
-  forEachJobCommunication,
+  findOnDemandJob,
   findOnDemandManifest,
+  generateOnce,
+  maybeProcessed,
+  MAYBE_PROCESSED,
+  outputsOfOnDemandJob,
+  type OnDemandJob,
+  type OnDemandJobQuery,
+  type OnDemandManifest,
+} from "./ondemand-jobs";
+export {
+  forEachJobCommunication,
   communicationSteps,
   artifactNameOf,
   safeJoin,
@@ -65,8 +76,6 @@ export {
   type LocalCustomerCommunication,
   type LocalCustomerFile,
   type LocalCustomerReportFile,
-  type OnDemandManifest,
-  type OnDemandJobQuery,
 } from "./job-outputs";
 export {
   publishResource,
@@ -177,6 +186,9 @@ export class ExstreamClient {
   }
   getFlowInstance(id: string, domain?: string): Promise<FlowInstance> {
     return runtime.getFlowInstance(this.ctx, id, domain);
+  }
+  getFlowInstanceInput(id: string, domain?: string): Promise<Buffer> {
+    return runtime.getFlowInstanceInput(this.ctx, id, domain);
   }
   listFlowSteps(filter?: RuntimeFilter, page?: PageRequest, domain?: string): Promise<Page<FlowStep>> {
     return runtime.listFlowSteps(this.ctx, filter, page, domain);

@@ -1,7 +1,7 @@
 /**
  * The outputs of a job read through the Orchestration runtime API (reference §1.5): job → flow instances → their
  * communication steps → each step's delivery file (`_STDDELIVERYFILE.xml`) and artifacts (output files), streamed to
- * disk; plus finding the ONDEMAND job an on-demand `generate` call produced, to read its manifest keys.
+ * disk.
  */
 import { promises as fsp } from "node:fs";
 import os from "node:os";
@@ -16,16 +16,11 @@ import {
 } from "./delivery-manifest";
 import { ExstreamError } from "./errors";
 import type { ExstreamClient } from "./index";
-import type { GeneratedOutput, Job } from "./types";
+import type { GeneratedOutput } from "./types";
 
 type RuntimeReader = Pick<
   ExstreamClient,
-  | "iterateFlowInstances"
-  | "iterateFlowSteps"
-  | "iterateOutputFiles"
-  | "downloadDeliveryFile"
-  | "downloadArtifact"
-  | "listJobs"
+  "iterateFlowInstances" | "iterateFlowSteps" | "iterateOutputFiles" | "downloadDeliveryFile" | "downloadArtifact"
 >;
 
 export interface CommunicationStepRef {
@@ -57,8 +52,6 @@ export interface LocalCustomerCommunication extends CommunicationStepRef {
 /** Default: which runtime page size to use when listing instances, steps and output files. */
 const PAGE_SIZE = 100;
 const OUTPUT_FILES_PAGE_SIZE = 500;
-/** Allowance for the Exstream clock being behind ours when on-demand jobs are matched by start date. */
-const CLOCK_SKEW_MS = 60_000;
 /** An on-demand call renders one driver record (or a few): more customers than this is not the run we look for. */
 const MAX_ONDEMAND_CUSTOMERS = 1000;
 
@@ -143,59 +136,6 @@ export async function forEachJobCommunication(
   return { steps: steps.length, customers };
 }
 
-/** The manifest entries of the customers an on-demand call rendered, and the job that recorded them. */
-export interface OnDemandManifest extends CommunicationStepRef {
-  job: Job;
-  customers: CustomerCommunication[];
-}
-
-export interface OnDemandJobQuery {
-  /** The correlation id sent with the generate call (header `externalId`), when the server records it. */
-  externalId?: string;
-  /** When the generate call was sent (epoch ms, our clock). */
-  sinceMs: number;
-  /** How many recent ONDEMAND jobs to inspect when the correlation id finds none. Default 5. */
-  maxCandidates?: number;
-  domain?: string;
-  tmpDir?: string;
-}
-
-/**
- * Finds the ONDEMAND job a generate call produced and reads its delivery file. The envelope carries only
- * `engineOutputContext`, so the job is found (1) by the correlation id, else (2) among the newest complete jobs that
- * started after the call — and accepted only when its manifest lists every rendition of the response (same queue and
- * file name). Undefined when no job matches.
- */
-export async function findOnDemandManifest(
-  client: RuntimeReader,
-  outputs: GeneratedOutput[],
-  query: OnDemandJobQuery,
-): Promise<OnDemandManifest | undefined> {
-  const candidates: Job[] = [];
-  if (query.externalId) {
-    const page = await client.listJobs({ externalId: query.externalId }, { count: 5 }, query.domain);
-    candidates.push(...page.items.filter((j) => j.externalId === query.externalId));
-  }
-  if (candidates.length === 0) {
-    const page = await client.listJobs({ statuses: "complete" }, { count: 50 }, query.domain);
-    candidates.push(
-      ...page.items
-        .filter((j) => (j.mode ?? "ONDEMAND") === "ONDEMAND" && (j.startDate ?? 0) >= query.sinceMs - CLOCK_SKEW_MS)
-        .sort((a, b) => (b.startDate ?? 0) - (a.startDate ?? 0))
-        .slice(0, query.maxCandidates ?? 5),
-    );
-  }
-  for (const job of candidates) {
-    for (const step of await communicationSteps(client, job.id, query.domain)) {
-      const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
-      if (customers && outputs.every((o) => customers.some((c) => c.files.some((f) => sameRendition(o, f))))) {
-        return { ...step, job, customers };
-      }
-    }
-  }
-  return undefined;
-}
-
 /** Whether a manifest file is the rendition of an envelope output: same queue, same file name (extension aside). */
 export function sameRendition(output: GeneratedOutput, file: CustomerFile): boolean {
   if (output.queueName !== undefined && output.queueName !== file.queueName) return false;
@@ -205,7 +145,8 @@ export function sameRendition(output: GeneratedOutput, file: CustomerFile): bool
   return base === wanted || base.replace(/\.[^.]*$/, "") === wanted.replace(/\.[^.]*$/, "");
 }
 
-async function readStepCustomers(
+/** The customers of a step's delivery file; undefined when there are more than an on-demand call renders. */
+export async function readStepCustomers(
   client: RuntimeReader,
   stepId: string,
   domain: string | undefined,

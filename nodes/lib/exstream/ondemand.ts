@@ -54,7 +54,8 @@ async function send(
       headers: { ...headers, Accept: "application/pdf" },
       body,
       responseType: "arraybuffer",
-      idempotent: true, // generation has no effect beyond its result
+      // Not resent after an ambiguous failure: the call may have been processed (a job, maybe a letter sent).
+      idempotent: false,
       timeoutMs,
     });
     const mimeType = (res.headers["content-type"] ?? "application/pdf").split(";")[0].trim();
@@ -68,7 +69,7 @@ async function send(
     headers: { ...headers, Accept: mode === "empower-document" ? "application/json" : "*/*" },
     body,
     responseType: "json",
-    idempotent: true,
+    idempotent: false,
     timeoutMs,
   });
   if (mode === "empower-document") {

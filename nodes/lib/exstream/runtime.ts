@@ -172,6 +172,18 @@ export const iterateFlowSteps = (ctx: ExstreamContext, filter?: RuntimeFilter, p
 export const getFlowStep = (ctx: ExstreamContext, id: string, domain?: string) =>
   getOne<FlowStep>(ctx, "flow-steps", id, domain);
 
+/** The input a flow instance was started with (the bytes posted to the channel or the generate call). */
+export async function getFlowInstanceInput(ctx: ExstreamContext, id: string, domain?: string): Promise<Buffer> {
+  const res = await ctx.transport.request<Buffer>({
+    operation: "get flow instance input",
+    method: "GET",
+    url: `${ctx.orchestrationUrl}/runtime/${seg(domain ?? ctx.domain)}/flow-instances/${seg(id)}/input`,
+    headers: { Accept: "*/*" },
+    responseType: "arraybuffer",
+  });
+  return Buffer.from(res.data);
+}
+
 export interface CompletedJobsOptions {
   statuses?: string[];
   pageSize?: number;

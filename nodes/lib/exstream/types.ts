@@ -174,6 +174,7 @@ export interface FlowInstance {
   externalId?: string | null;
   flowModelType?: string;
   flowModelName?: string | null;
+  inputRetrievable?: boolean;
   executingLongRunningOp?: boolean;
   [extra: string]: unknown;
 }

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { findOnDemandManifest, forEachJobCommunication } from "../../../nodes/lib/exstream";
+import { findOnDemandJob, findOnDemandManifest, forEachJobCommunication } from "../../../nodes/lib/exstream";
 import { EXSTREAM_DEMO, withSimulator } from "./setup";
 
 const ALICE = {
@@ -16,33 +16,43 @@ const ALICE = {
 describe("Exstream job outputs (runtime API)", () => {
   const { client } = withSimulator();
 
-  it("finds the ONDEMAND job of a generate call by its correlation id", async () => {
-    const sentAt = Date.now();
-    const result = await client().generate({
-      communicationId: EXSTREAM_DEMO.communicationId,
-      driverDataSource: EXSTREAM_DEMO.driverDataSource,
-      driver: ALICE,
-      headers: { externalId: "corr-1" },
-    });
-    const found = await findOnDemandManifest(client(), result.outputs, { externalId: "corr-1", sinceMs: sentAt });
-    assert.ok(found);
-    assert.equal(found.job.externalId, "corr-1");
-    assert.equal(found.customers[0].files[0].keys.AccountNumber, "ACC-1001");
-  });
-
-  it("falls back to recent ONDEMAND jobs whose manifest lists exactly the renditions of the response", async () => {
-    const sentAt = Date.now();
-    const generate = (account: string) =>
-      client().generate({
+  const generate = (account: string) => {
+    const driver = Buffer.from(JSON.stringify({ ...ALICE, AccountNumber: account, CustomerId: `C-${account}` }));
+    return client()
+      .generate({
         communicationId: EXSTREAM_DEMO.communicationId,
         driverDataSource: EXSTREAM_DEMO.driverDataSource,
-        driver: { ...ALICE, AccountNumber: account, CustomerId: `C-${account}` },
-      });
+        driver,
+      })
+      .then((result) => ({ result, driver }));
+  };
+
+  it("finds the ONDEMAND job of a generate call by the input its flow instance recorded", async () => {
+    const sentAt = Date.now();
+    const mine = await generate("ACC-1001");
+    await generate("ACC-1002"); // newer, not ours
+    const found = await findOnDemandJob(client(), { sinceMs: sentAt, input: mine.driver });
+    assert.ok(found.match);
+    assert.equal(found.match.matchedBy, "input");
+    assert.equal(found.match.job.mode, "ONDEMAND");
+    const manifest = await findOnDemandManifest(client(), mine.result.outputs, { sinceMs: sentAt, input: mine.driver });
+    assert.ok(manifest);
+    assert.equal(manifest.customers[0].files[0].keys.AccountNumber, "ACC-1001");
+  });
+
+  it("without the input, recognises the job whose manifest lists exactly the renditions of the response", async () => {
+    const sentAt = Date.now();
     const mine = await generate("ACC-7001");
     await generate("ACC-7002"); // newer, not ours
-    const found = await findOnDemandManifest(client(), mine.outputs, { externalId: "not-recorded", sinceMs: sentAt });
-    assert.ok(found, "found without a recorded correlation id");
+    const found = await findOnDemandManifest(client(), mine.result.outputs, { sinceMs: sentAt });
+    assert.ok(found, "found by its renditions");
     assert.equal(found.customers[0].files[0].keys.AccountNumber, "ACC-7001");
+  });
+
+  it("finds no job for a call sent after every job started", async () => {
+    const { driver } = await generate("ACC-8001");
+    const later = Date.now() + 5 * 60_000;
+    assert.deepEqual(await findOnDemandJob(client(), { sinceMs: later, input: driver }), { unchecked: 0 });
   });
 
   it("streams a batch job's outputs and hands out each customer once with its local files", async () => {
