@@ -27,7 +27,8 @@ export interface ExstreamSimOptions {
 /**
  * csrf: HTTP input channels (batch, named on-demand) require the CSRF cookie the help documents ("required") or not
  * ("off"); dates: runtime dates as epoch ms (a real server's responses) or ISO date-time (the specs' type);
- * filterSyntax: runtime filters accepted as `filter=k:v;…` (the spec's description), `filter.k=v` (its schema) or both.
+ * filterSyntax: runtime filters read from `filter=k:v;…` (the spec's description), `filter.k=v` (its schema) or both;
+ * a server of one syntax answers 400 to a `filter=` it cannot read and ignores `filter.k` parameters.
  */
 export interface ProtocolSettings {
   csrf: "required" | "off";

@@ -57,18 +57,16 @@ function addKey(filter: Filter, key: string, values: string[], allowedKeys: read
 
 /**
  * The filter of a list call in the syntaxes the settings accept: `filter=k:v;…` (the spec's parameter description and
- * example) and/or `filter.k=v1,v2` (the properties of its `filterRequest` schema).
+ * example) and/or `filter.k=v1,v2` (the properties of its `filterRequest` schema). A server of one syntax behaves as
+ * Spring would: `filter=…` it cannot convert is a 400, `filter.k` parameters it does not bind are ignored.
  */
 function requestFilter(ctx: RequestContext, syntax: ProtocolSettings["filterSyntax"], keys: readonly string[]): Filter {
-  const dotted = [...ctx.query.keys()].filter((k) => k.startsWith("filter."));
   if (ctx.query.has("filter") && syntax === "object") {
-    throw badRequest("Unsupported filter syntax: send the filter as filter.<key>=<value> parameters");
-  }
-  if (dotted.length > 0 && syntax === "semicolon") {
-    throw badRequest(`Unknown parameter "${dotted[0]}": send the filter as filter=<key>:<value>;…`);
+    throw badRequest("Failed to convert value of type 'java.lang.String' to required type 'FilterRequest'");
   }
   const filter = parseFilter(ctx.query.get("filter"), keys);
-  for (const name of dotted) {
+  if (syntax === "semicolon") return filter;
+  for (const name of [...ctx.query.keys()].filter((k) => k.startsWith("filter."))) {
     for (const value of ctx.query.getAll(name)) addKey(filter, name.slice("filter.".length), value.split(","), keys);
   }
   return filter;
