@@ -65,7 +65,7 @@ export async function runOnDemand(
       contentType,
       timeoutMs: options.timeoutMs,
     },
-    { tmpDir: options.outputDir, jobTimeoutMs: options.timeoutMs },
+    { tmpDir: options.outputDir, jobTimeoutMs: options.jobTimeoutMs },
   );
   const result = sent.result;
   if (result.outputs.length === 0) {

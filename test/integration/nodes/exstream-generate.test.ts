@@ -195,6 +195,32 @@ describe("exstream-generate node", function () {
       assert.ok(Buffer.isBuffer(html.content) && html.content.toString("utf8").includes("Alice"));
     });
 
+    it("finds the ONDEMAND job and its manifest keys when the runtime sends ISO date-time dates", async () => {
+      sim.options.protocol.dates = "iso";
+      const t = await load({});
+      const { out, err } = await t.run({ payload: ALICE });
+      assert.equal(err, undefined, err?.error?.message);
+      assert.ok(out!.exstream.jobId, "the ONDEMAND job was found");
+      assert.equal(out!.document.keys.AccountNumber, "ACC-1001");
+    });
+
+    it("looks a generation that timed out up instead of sending it again, and delivers the job's outputs", async () => {
+      await fault({ type: "slow-engine", delayMs: 2500 });
+      const before = sim.counters().generateCalls;
+      const t = await load({ timeoutS: "1" });
+      const { out, err } = await t.run({ payload: ALICE });
+      assert.equal(err, undefined, err?.error?.message);
+      assert.equal(sim.counters().generateCalls - before, 1, "generated once");
+      assert.equal(out!.payload.subarray(0, 5).toString(), "%PDF-");
+      assert.ok(out!.exstream.jobId);
+      assert.equal(out!.document.keys.AccountNumber, "ACC-1001");
+      assert.deepEqual(out!.exstream.outputs.map((o: Msg) => o.queueName).sort(), [
+        "Email_HTML",
+        "Print_PDF",
+        "SMS_Text",
+      ]);
+    });
+
     it("also takes the communication id and the driver data source from msg", async () => {
       const t = await load({ communication: "" });
       const { out, err } = await t.run({

@@ -103,31 +103,35 @@ describe("exstream-output-watch node (API mode)", function () {
   const acknowledge = (msg: CommunicationMessage) =>
     helper.getNode("watch1").receive({ document: { id: msg.document.id }, cs: { nodeId: 7, outcome: "created" } });
 
-  it("downloads a completed batch job's delivery file and artifacts and emits one message per customer", async () => {
-    const jobId = await runBatch();
-    const h = await deploy();
-    await until(() => h.out.length >= 4, "4 communications");
-    await sleep(300);
-    assert.equal(h.out.length, 4);
-    assert.equal(h.dead.length, 0);
-    const workRoot = path.join(ledgerDir, "work");
-    for (const msg of h.out) {
-      const doc = msg.document;
-      assert.ok(msg.filename.startsWith(workRoot + path.sep), "downloaded under the ledger's working folder");
-      const bytes = await fsp.readFile(msg.filename);
-      assert.equal(bytes.subarray(0, 5).toString("latin1"), "%PDF-");
-      assert.equal(doc.sha256, createHash("sha256").update(bytes).digest("hex"));
-      assert.equal(doc.job.jobId, jobId);
-      assert.equal(doc.job.domain, "Demo");
-      assert.equal(doc.job.tenant, "demo", "tenant read from the engine paths in the manifest");
-      assert.match(doc.id, new RegExp(`^${jobId}/${doc.job.flowInstanceId}/${doc.job.runId}/${doc.customerNumber}/`));
-      assert.deepEqual(doc.related.map((r) => r.channel).sort(), ["email", "sms"]);
-      for (const r of doc.related) assert.ok(existsSync(r.path), `${r.fileName} downloaded`);
-      assert.equal(doc.deliveryLog?.entries.length, 3);
-    }
-    const checkpoint = JSON.parse(await fsp.readFile(path.join(ledgerDir, "checkpoint.json"), "utf8"));
-    assert.equal(checkpoint.sinceEpochMs, (await client.getJob(jobId)).endDate);
-  });
+  // Runtime dates: epoch ms (a real server's responses) and ISO date-time (the specs' type).
+  for (const dates of ["epoch", "iso"] as const) {
+    it(`downloads a completed batch job's delivery file and artifacts and emits one message per customer (${dates} dates)`, async () => {
+      sim.options.protocol.dates = dates;
+      const jobId = await runBatch();
+      const h = await deploy();
+      await until(() => h.out.length >= 4, "4 communications");
+      await sleep(300);
+      assert.equal(h.out.length, 4);
+      assert.equal(h.dead.length, 0);
+      const workRoot = path.join(ledgerDir, "work");
+      for (const msg of h.out) {
+        const doc = msg.document;
+        assert.ok(msg.filename.startsWith(workRoot + path.sep), "downloaded under the ledger's working folder");
+        const bytes = await fsp.readFile(msg.filename);
+        assert.equal(bytes.subarray(0, 5).toString("latin1"), "%PDF-");
+        assert.equal(doc.sha256, createHash("sha256").update(bytes).digest("hex"));
+        assert.equal(doc.job.jobId, jobId);
+        assert.equal(doc.job.domain, "Demo");
+        assert.equal(doc.job.tenant, "demo", "tenant read from the engine paths in the manifest");
+        assert.match(doc.id, new RegExp(`^${jobId}/${doc.job.flowInstanceId}/${doc.job.runId}/${doc.customerNumber}/`));
+        assert.deepEqual(doc.related.map((r) => r.channel).sort(), ["email", "sms"]);
+        for (const r of doc.related) assert.ok(existsSync(r.path), `${r.fileName} downloaded`);
+        assert.equal(doc.deliveryLog?.entries.length, 3);
+      }
+      const checkpoint = JSON.parse(await fsp.readFile(path.join(ledgerDir, "checkpoint.json"), "utf8"));
+      assert.equal(checkpoint.sinceEpochMs, (await client.getJob(jobId)).endDate);
+    });
+  }
 
   it("keeps its checkpoint and ledger across a restart: no duplicates, new jobs still arrive", async () => {
     const first = await runBatch();
