@@ -105,9 +105,9 @@ function report(sizes: Sizes, result: P5WorkerResult, maxRssBytes: number): Benc
   const limits: string[] = [];
   if (keysRatio > TARGET_RATIO) {
     limits.push(
-      `With "read manifest keys" on, each message costs four more requests after the generate call — list the ` +
-        `ONDEMAND job by its externalId, its flow instances, their communication steps, download the step's ` +
-        `delivery manifest — plus writing, parsing and removing that manifest (profiled: the worker is idle most ` +
+      `With "read manifest keys" on, each message costs about six more requests after the generate call — list ` +
+        `the ONDEMAND jobs since the call, their flow instances and recorded input (to recognise the call), the ` +
+        `communication step, download the step's delivery manifest — plus writing, parsing and removing that manifest (profiled: the worker is idle most ` +
         `of the time, waiting for those answers): ${fixed((keysRatio - 1) * 100, 0)} % over the direct call. That is the ` +
         `price of the manifest keys (AccountNumber, CustomerId, … for archiving), which the direct call does not get; ` +
         `switch the option off when msg.document.keys are not needed.`,
