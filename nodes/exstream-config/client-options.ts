@@ -1,4 +1,10 @@
-import type { ClientAuthMethod, ExstreamClientOptions, GrantType, TlsOptions } from "../lib/exstream";
+import type {
+  ClientAuthMethod,
+  ExstreamClientOptions,
+  GrantType,
+  RuntimeFilterStyle,
+  TlsOptions,
+} from "../lib/exstream";
 import {
   connectionFieldReader,
   readRetryPolicy,
@@ -19,10 +25,14 @@ export const EXSTREAM_CONFIG_DEFAULTS = {
   retryAttempts: 4,
   retryBaseDelayMs: 500,
   retryMaxDelayMs: 30_000,
+  batchInputPath: "/inputs/batch/{domain}/{channel}",
+  runtimeFilterStyle: "auto" as RuntimeFilterStyle,
+  csrfCookieName: "csrfToken",
 };
 
 const GRANT_TYPES: GrantType[] = ["client_credentials", "password"];
 const CLIENT_AUTH: ClientAuthMethod[] = ["body", "basic"];
+const FILTER_STYLES: RuntimeFilterStyle[] = ["auto", "semicolon", "object"];
 
 /**
  * exstream-config properties + credentials → client options. Every value goes through `expand` first, so `${ENV}`
@@ -48,9 +58,19 @@ export function buildClientOptions(
   const clientAuth = (fields.text(props.clientAuth) ?? EXSTREAM_CONFIG_DEFAULTS.clientAuth) as ClientAuthMethod;
   if (!CLIENT_AUTH.includes(clientAuth))
     throw new Error(`exstream-config: unknown client authentication "${clientAuth}"`);
+  const runtimeFilterStyle = (fields.text(props.runtimeFilterStyle) ??
+    EXSTREAM_CONFIG_DEFAULTS.runtimeFilterStyle) as RuntimeFilterStyle;
+  if (!FILTER_STYLES.includes(runtimeFilterStyle))
+    throw new Error(`exstream-config: unknown runtime filter style "${runtimeFilterStyle}"`);
   return {
     baseUrl,
     domain,
+    batchInputPath: fields.text(props.batchInputPath) ?? EXSTREAM_CONFIG_DEFAULTS.batchInputPath,
+    runtimeFilterStyle,
+    csrf: {
+      cookieName: fields.text(props.csrfCookieName) ?? EXSTREAM_CONFIG_DEFAULTS.csrfCookieName,
+      headerName: fields.text(props.csrfHeaderName),
+    },
     auth: {
       tokenUrl,
       tenant,

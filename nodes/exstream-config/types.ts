@@ -31,6 +31,12 @@ export interface ExstreamConfigProperties {
   retryAttempts?: string | number;
   retryBaseDelayMs?: string | number;
   retryMaxDelayMs?: string | number;
+  /** Batch input route below /orchestration/api/v1 with {domain} and {channel}. */
+  batchInputPath?: string;
+  runtimeFilterStyle?: "auto" | "semicolon" | "object" | string;
+  /** CSRF cookie of the HTTP input channels, and an optional header carrying the same value. */
+  csrfCookieName?: string;
+  csrfHeaderName?: string;
 }
 
 export type ExstreamConfigDef = NodeDef & ExstreamConfigProperties;

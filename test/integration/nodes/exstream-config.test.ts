@@ -67,6 +67,33 @@ describe("exstream-config node", () => {
       assert.equal(check.domainFound, true);
     });
 
+    it("passes the orchestration settings on: batch path, runtime filter style, CSRF cookie and header", async () => {
+      await helper.load(exstreamConfig, [configNode()], {
+        exs1: { clientId: "${EXS_TEST_CLIENT_ID}", clientSecret: "${EXS_TEST_CLIENT_SECRET}" },
+      });
+      const defaults = (helper.getNode("exs1") as unknown as ExstreamConfigNode).clientOptions();
+      assert.equal(defaults.batchInputPath, "/inputs/batch/{domain}/{channel}");
+      assert.equal(defaults.runtimeFilterStyle, "auto");
+      assert.deepEqual(defaults.csrf, { cookieName: "csrfToken", headerName: undefined });
+      await helper.unload();
+      await helper.load(
+        exstreamConfig,
+        [
+          configNode({
+            batchInputPath: "/in/{domain}/{channel}",
+            runtimeFilterStyle: "object",
+            csrfCookieName: "XSRF-TOKEN",
+            csrfHeaderName: "X-XSRF-TOKEN",
+          }),
+        ],
+        { exs1: { clientId: "${EXS_TEST_CLIENT_ID}", clientSecret: "${EXS_TEST_CLIENT_SECRET}" } },
+      );
+      const set = (helper.getNode("exs1") as unknown as ExstreamConfigNode).clientOptions();
+      assert.equal(set.batchInputPath, "/in/{domain}/{channel}");
+      assert.equal(set.runtimeFilterStyle, "object");
+      assert.deepEqual(set.csrf, { cookieName: "XSRF-TOKEN", headerName: "X-XSRF-TOKEN" });
+    });
+
     it("supports the password grant with HTTP Basic client authentication", async () => {
       await helper.load(exstreamConfig, [configNode({ grantType: "password", clientAuth: "basic" })], {
         exs1: {
