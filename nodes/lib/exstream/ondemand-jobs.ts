@@ -203,9 +203,16 @@ async function candidateJobs(client: RuntimeReader, query: OnDemandJobQuery): Pr
   // The server's date bound takes whole days in its own zone: one day early, the exact bound checked here.
   const filter = { mode: "ONDEMAND", startDateStart: dayOf(from - DAY_MS) };
   const jobs: Array<{ job: Job; start: number }> = [];
+  // The list order is unspecified: only while every job so far came newest first may the scan stop at an older one.
+  let newestFirst = true;
+  let previous = Infinity;
   for await (const job of client.iterateJobs(filter, 100, query.domain)) {
     const start = toEpochMs(job.startDate);
-    if (start !== undefined && start >= from) jobs.push({ job, start });
+    if (start === undefined) continue;
+    newestFirst &&= start <= previous;
+    previous = start;
+    if (start >= from) jobs.push({ job, start });
+    else if (newestFirst) break;
   }
   return jobs
     .sort((a, b) => Math.abs(a.start - query.sinceMs) - Math.abs(b.start - query.sinceMs))

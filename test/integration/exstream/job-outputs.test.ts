@@ -3,6 +3,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { findOnDemandJob, findOnDemandManifest, forEachJobCommunication } from "../../../nodes/lib/exstream";
+import sinon from "sinon";
 import { EXSTREAM_DEMO, withSimulator } from "./setup";
 
 const ALICE = {
@@ -14,7 +15,7 @@ const ALICE = {
 };
 
 describe("Exstream job outputs (runtime API)", () => {
-  const { client } = withSimulator();
+  const { sim, client } = withSimulator();
 
   const generate = (account: string) => {
     const driver = Buffer.from(JSON.stringify({ ...ALICE, AccountNumber: account, CustomerId: `C-${account}` }));
@@ -49,9 +50,31 @@ describe("Exstream job outputs (runtime API)", () => {
     assert.equal(found.customers[0].files[0].keys.AccountNumber, "ACC-7001");
   });
 
+  it("stops reading the job list at the first job older than the call while the server lists newest first", async () => {
+    for (let i = 0; i < 4; i++) await generate(`ACC-OLD-${i}`);
+    sim().advanceClock(10 * 60_000);
+    const sentAt = Date.now() + 10 * 60_000 - 1000;
+    const mine = await generate("ACC-NEW");
+    const iterateJobs = client().iterateJobs.bind(client());
+    let pulled = 0;
+    const spy = sinon.stub(client(), "iterateJobs").callsFake(async function* (...args) {
+      for await (const job of iterateJobs(...args)) {
+        pulled++;
+        yield job;
+      }
+    });
+    try {
+      const found = await findOnDemandJob(client(), { sinceMs: sentAt, input: mine.driver });
+      assert.equal(found.match?.matchedBy, "input");
+      assert.equal(pulled, 2, "the new job, then the first older one ends the scan");
+    } finally {
+      spy.restore();
+    }
+  });
+
   it("finds no job for a call sent after every job started", async () => {
     const { driver } = await generate("ACC-8001");
-    const later = Date.now() + 5 * 60_000;
+    const later = sim().clock.now() + 5 * 60_000;
     assert.deepEqual(await findOnDemandJob(client(), { sinceMs: later, input: driver }), { unchecked: 0 });
   });
 
