@@ -92,6 +92,12 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     const times = str(flags, "job-error-times");
     faults.push({ type: "job-error", message: jobError, times: times ? Number(times) : undefined });
   }
+  const protocol: ProtocolSettings = {
+    csrf: oneOf(flags, "csrf", ["required", "off"], "required"),
+    csrfCookie: str(flags, "csrf-cookie") ?? DEFAULT_CSRF_COOKIE,
+    dates: oneOf(flags, "dates", ["epoch", "iso"], "epoch"),
+    filterSyntax: oneOf(flags, "filter-syntax", ["both", "semicolon", "object"], "both"),
+  };
   return {
     port: num(flags, "port", 0),
     host: str(flags, "host") ?? "127.0.0.1",
@@ -105,11 +111,6 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     retentionMs: num(flags, "retention-ms", DEFAULT_RETENTION_MS),
     cleanupIntervalMs: num(flags, "cleanup-interval-ms", DEFAULT_CLEANUP_INTERVAL_MS),
     faults,
-    protocol: {
-      csrf: oneOf(flags, "csrf", ["required", "off"], "required"),
-      csrfCookie: str(flags, "csrf-cookie") ?? DEFAULT_CSRF_COOKIE,
-      dates: oneOf(flags, "dates", ["epoch", "iso"], "epoch"),
-      filterSyntax: oneOf(flags, "filter-syntax", ["both", "semicolon", "object"], "both"),
-    },
+    protocol,
   };
 }

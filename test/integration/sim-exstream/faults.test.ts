@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { SimClient } from "./sim-client";
+import { optionsFromFlags } from "../../../sim/exstream/options";
 
 const RT = "/orchestration/api/v1/runtime/Demo";
 
@@ -153,6 +154,41 @@ describe("Exstream simulator: faults, clock and retention", () => {
     assert.equal((await fetch(`${sim.url}/sim/reset`, { method: "POST" })).status, 200);
     const fresh = new SimClient(sim);
     assert.equal((await fresh.get("/design/api/v1/resources/Demo?filter.name=Temp")).json.data.length, 0);
+  });
+
+  it("changes the wire readings at run time through /sim/settings and back to the flags on reset", async () => {
+    const settings = (body: unknown) =>
+      fetch(`${sim.url}/sim/settings`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify(body),
+      });
+    const changed = await settings({ dates: "iso", csrf: "off", filterSyntax: "object" });
+    assert.equal(changed.status, 200);
+    assert.deepEqual(await changed.json(), {
+      csrf: "off",
+      csrfCookie: "csrfToken",
+      dates: "iso",
+      filterSyntax: "object",
+    });
+    await generate();
+    const jobs = await client.get(`${RT}/jobs?filter.mode=ONDEMAND`);
+    assert.equal(typeof jobs.json.data[0].startDate, "string");
+    assert.equal((await settings({ dates: "julian" })).status, 400);
+    const csrfExpire = await fetch(`${sim.url}/sim/csrf/expire`, { method: "POST" });
+    assert.equal(csrfExpire.status, 200);
+    await fetch(`${sim.url}/sim/reset`, { method: "POST" });
+    assert.equal(sim.options.protocol.dates, "epoch");
+    assert.equal(sim.options.protocol.csrf, "required");
+  });
+
+  it("refuses an unknown wire reading on the command line, naming the flag and its values", () => {
+    assert.throws(() => optionsFromFlags({ dates: "julian" }), /--dates must be epoch or iso/);
+    assert.throws(() => optionsFromFlags({ csrf: "maybe" }), /--csrf must be required or off/);
+    assert.throws(
+      () => optionsFromFlags({ "filter-syntax": "xml" }),
+      /--filter-syntax must be both or semicolon or object/,
+    );
   });
 
   it("lets a test add a batch channel for any communication", async () => {
