@@ -70,3 +70,48 @@ export function assertNoSecrets(where: string, text: string, secrets: Map<string
     assert.ok(encoded === secret || !text.includes(encoded), `${label} (URL-encoded) found in ${where}`);
   }
 }
+
+export interface RecordedRequest {
+  method: string;
+  url: string;
+  headers: http.IncomingHttpHeaders;
+  body: string;
+}
+
+export interface Listener {
+  origin: string;
+  readonly requests: RecordedRequest[];
+  /** Everything received (request lines, headers, bodies) as one text, for secret scans. */
+  text(): string;
+  close(): Promise<void>;
+}
+
+/** A server of an attacker's choosing: records every request and answers `status` with `body` (JSON). */
+export async function startListener(status = 401, body: unknown = { error: "listener" }): Promise<Listener> {
+  const requests: RecordedRequest[] = [];
+  const server = http.createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (chunk: Buffer) => chunks.push(chunk));
+    req.on("end", () => {
+      requests.push({
+        method: req.method ?? "",
+        url: req.url ?? "",
+        headers: req.headers,
+        body: Buffer.concat(chunks).toString("utf8"),
+      });
+      res.writeHead(status, { "Content-Type": "application/json" });
+      res.end(JSON.stringify(body));
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    requests,
+    text: () => requests.map((r) => `${r.method} ${r.url}\n${JSON.stringify(r.headers)}\n${r.body}`).join("\n"),
+    close: () =>
+      new Promise<void>((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
+  };
+}
