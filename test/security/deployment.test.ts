@@ -6,80 +6,22 @@
  *    admin API and on HTTP-in routes, and admin requests from a page of another origin.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
 import http from "node:http";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { cleanEnv, freePort, startProcess, stopProcess, type StartedProcess } from "./support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const SETTINGS = path.join(ROOT, "flows", "settings.js");
 const GOOD_SECRET = "a-test-credential-secret-of-40-characters";
 const DEMO_SECRET = "demo-only-credential-secret";
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-/** The environment of a headless start: nothing of the caller's CS_*, EXSTREAM_*, NODE_RED_* or DEMO_* settings. */
-function cleanEnv(extra: Record<string, string>): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(env)) if (/^(CS_|EXSTREAM_|NODE_RED_|DEMO_)/.test(name)) delete env[name];
-  delete env.NODE_OPTIONS;
-  return { ...env, ...extra };
-}
-
-interface Started {
-  child: ChildProcess;
-  /** "running" once Node-RED serves HTTP, or the exit code when it stopped before that. */
-  outcome: "running" | number;
-  output: string;
-}
-
-/** Starts Node-RED with flows/settings.js in a fresh user dir; resolves when it serves HTTP or has exited. */
-function startNodeRed(env: Record<string, string>, userDir: string): Promise<Started> {
-  const child = spawn(process.execPath, [require.resolve("node-red/red.js"), "-s", SETTINGS, "-u", userDir], {
-    cwd: userDir,
-    env: cleanEnv(env),
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`Node-RED neither served nor exited:\n${output}`));
-    }, 60_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString("utf8");
-      if (/Server now running at/.test(output)) {
-        clearTimeout(timer);
-        resolve({ child, outcome: "running", output });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ child, outcome: code ?? -1, output });
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 5000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+/** Starts Node-RED with flows/settings.js in `userDir`; resolves when it serves HTTP or has exited. */
+function startNodeRed(env: Record<string, string>, userDir: string): Promise<StartedProcess> {
+  const args = [require.resolve("node-red/red.js"), "-s", SETTINGS, "-u", userDir];
+  return startProcess(args, cleanEnv(env), /Server now running at/, userDir);
 }
 
 /** A GET with the given Host (and Origin) header; fetch() would not let us choose the Host. */
@@ -109,11 +51,11 @@ describe("security: the headless deployment (flows/settings.js) refuses what wou
   });
 
   after(async () => {
-    await Promise.all(running.map(stop));
+    await Promise.all(running.map(stopProcess));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
-  async function start(name: string, env: Record<string, string>): Promise<Started> {
+  async function start(name: string, env: Record<string, string>): Promise<StartedProcess> {
     const userDir = path.join(dir, name);
     fs.mkdirSync(userDir);
     const port = String(await freePort());
@@ -122,8 +64,8 @@ describe("security: the headless deployment (flows/settings.js) refuses what wou
     return started;
   }
 
-  function assertRefused(started: Started, message: RegExp): void {
-    assert.notEqual(started.outcome, "running", `Node-RED started:\n${started.output}`);
+  function assertRefused(started: StartedProcess, message: RegExp): void {
+    assert.notEqual(started.outcome, "ready", `Node-RED started:\n${started.output}`);
     assert.notEqual(started.outcome, 0);
     assert.match(started.output, message);
   }
@@ -139,8 +81,8 @@ describe("security: the headless deployment (flows/settings.js) refuses what wou
       NODE_RED_HOST: "0.0.0.0",
       NODE_RED_ADMIN: "0",
     });
-    assert.equal(started.outcome, "running", started.output);
-    await stop(started.child);
+    assert.equal(started.outcome, "ready", started.output);
+    await stopProcess(started.child);
   });
 
   it("refuses a credential secret shorter than 16 characters", async () => {
@@ -184,7 +126,7 @@ describe("security: the headless deployment (flows/settings.js) refuses what wou
         userDir,
       );
       running.push(started.child);
-      assert.equal(started.outcome, "running", started.output);
+      assert.equal(started.outcome, "ready", started.output);
     });
 
     it("answers the admin API for loopback names and the allowed hosts", async () => {

@@ -5,68 +5,18 @@
  * Runs scripts/start.js directly: `npm start` would rebuild dist/ first.
  */
 import assert from "node:assert/strict";
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { cleanEnv, freePort, startProcess, stopProcess, type StartedProcess } from "./support";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const START = path.join(ROOT, "scripts", "start.js");
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return port;
-}
-
-interface Run {
-  child: ChildProcess;
-  /** The exit code, or "ready" once `ready` appeared in the output. */
-  outcome: number | "ready";
-  output: string;
-}
-
 /** Runs scripts/start.js with only `env` of the caller's CS_*, EXSTREAM_*, NODE_RED_*, DEMO_* settings. */
-function runStart(env: Record<string, string>, ready: RegExp): Promise<Run> {
-  const clean: NodeJS.ProcessEnv = { ...process.env };
-  for (const name of Object.keys(clean)) if (/^(CS_|EXSTREAM_|NODE_RED_|DEMO_)/.test(name)) delete clean[name];
-  delete clean.NODE_OPTIONS;
-  const child = spawn(process.execPath, [START], { cwd: ROOT, env: { ...clean, ...env }, stdio: "pipe" });
-  let output = "";
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      child.kill("SIGKILL");
-      reject(new Error(`start.js neither got ready nor exited:\n${output}`));
-    }, 90_000);
-    const onData = (chunk: Buffer): void => {
-      output += chunk.toString("utf8");
-      if (ready.test(output)) {
-        clearTimeout(timer);
-        resolve({ child, outcome: "ready", output });
-      }
-    };
-    child.stdout!.on("data", onData);
-    child.stderr!.on("data", onData);
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      resolve({ child, outcome: code ?? -1, output });
-    });
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
-    child.once("exit", () => {
-      clearTimeout(timer);
-      resolve();
-    });
-    child.kill("SIGTERM");
-  });
+function runStart(env: Record<string, string>, ready: RegExp): Promise<StartedProcess> {
+  return startProcess([START], cleanEnv(env), ready, ROOT);
 }
 
 describe("security: npm start never mixes a simulator with a real server", function () {
@@ -82,7 +32,7 @@ describe("security: npm start never mixes a simulator with a real server", funct
   });
 
   after(async () => {
-    await Promise.all(children.map(stop));
+    await Promise.all(children.map(stopProcess));
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
@@ -149,6 +99,6 @@ describe("security: npm start never mixes a simulator with a real server", funct
       deployed.some((node) => node.type === "cs-config"),
       "the seven data flows are loaded",
     );
-    await stop(run.child);
+    await stopProcess(run.child);
   });
 });

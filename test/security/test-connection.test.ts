@@ -9,15 +9,13 @@
  *  - a failed test answers with the operation and HTTP status, not with the remote server's text.
  */
 import assert from "node:assert/strict";
-import { randomBytes } from "node:crypto";
 import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../helpers/exstream-sim";
-import { assertNoSecrets, startListener, type Listener } from "./support";
+import { assertNoSecrets, startListener, uniqueSecret as unique, type Listener } from "./support";
 
 type Body = Record<string, unknown>;
 
-const unique = (label: string) => `${label}-${randomBytes(9).toString("base64url")}`;
 const PLACEHOLDER = "__PWRD__";
 const REMOTE_MARKER = unique("remote-body-text");
 
