@@ -68,9 +68,8 @@ interface RemoteFailure {
   message: string;
   /** What the client was doing ("login", "token", …): set by both protocol clients' errors. */
   operation?: string;
+  /** The HTTP status of the server's answer, when one came. */
   status?: number;
-  networkCode?: string;
-  code?: string;
 }
 
 const STATUS_HINTS: Record<number, string> = {
@@ -80,21 +79,18 @@ const STATUS_HINTS: Record<number, string> = {
 };
 
 function failureAnswer(err: unknown, options: AdminEndpointOptions): { status: number; body: object } {
-  const error = err as RemoteFailure;
   if (err instanceof RefusedRequest) {
     return { status: err.httpStatus, body: { error: err.name, message: err.message } };
   }
-  const remote = typeof error.status === "number" && error.status >= 400 && error.status < 600;
-  if (options.summariseRemoteErrors && typeof error.operation === "string") {
-    const what = typeof error.status === "number" ? `HTTP ${error.status}` : (error.networkCode ?? error.code);
-    const hint = typeof error.status === "number" ? STATUS_HINTS[error.status] : undefined;
-    return {
-      status: 502,
-      body: {
-        error: error.name ?? "Error",
-        message: [`${error.operation}: ${what ?? "failed"}`, hint].filter(Boolean).join(" — "),
-      },
-    };
+  const error = err as RemoteFailure;
+  const name = error.name ?? "Error";
+  if (typeof error.status !== "number") return { status: 500, body: { error: name, message: error.message } };
+  if (options.summariseRemoteErrors) {
+    // The server answered: say what we asked and what status came back, nothing of what it said.
+    const what = `${error.operation ?? "request"}: HTTP ${error.status}`;
+    const hint = STATUS_HINTS[error.status];
+    return { status: 502, body: { error: name, message: hint ? `${what} — ${hint}` : what } };
   }
-  return { status: remote ? 502 : 500, body: { error: error.name ?? "Error", message: error.message } };
+  const remote = error.status >= 400 && error.status < 600;
+  return { status: remote ? 502 : 500, body: { error: name, message: error.message } };
 }
