@@ -166,6 +166,10 @@ describe("security: test connection sends stored secrets nowhere but the deploye
       assertNothingSent(label);
     }
     assertNoSecrets("what the listener received", listener.text(), secrets());
+    // A dialog that brings the password itself may test any URL: the caller already knows it.
+    const own = await post("cs-config", csDialog({ baseUrl: `${listener.origin}/cs/cs`, password: CS_PASSWORD }));
+    assert.equal(own.status, 502, own.text);
+    assert.equal(listener.requests.length, 1, "the typed password went to the URL the dialog names");
   });
 
   it("refuses to send the stored Exstream client secret to a base, token or OTDS URL the request chose", async () => {

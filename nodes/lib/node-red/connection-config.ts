@@ -226,8 +226,10 @@ export function dialogConnection<P extends object, C extends object>(
     const stored = deployed?.credentials[name] as string | undefined;
     const isSecret = request.secretNames.includes(name);
     const useStored = given === undefined || (isSecret && given === STORED_PASSWORD_PLACEHOLDER);
-    // Retyping a stored `${NAME}` is using the stored secret as well.
-    const fromDeployment = useStored || (deployed !== undefined && asText(given) === asText(stored));
+    // Retyping a stored `${NAME}` reads the stored secret as well (retyping the secret itself reveals nothing).
+    const retypedPlaceholder =
+      deployed !== undefined && asText(given) === asText(stored) && asText(stored).includes("${");
+    const fromDeployment = useStored || retypedPlaceholder;
     if (isSecret && fromDeployment && stored) storedSecrets.push(String(name));
     (credentials as Record<string, string | undefined>)[name as string] = useStored
       ? deployed?.expand(stored)
