@@ -153,6 +153,7 @@ describe("security: test connection sends stored secrets nowhere but the deploye
       ["another base URL", csDialog({ baseUrl: `${listener.origin}/cs/cs` })],
       ["another base URL, password left out", csDialog({ baseUrl: `${listener.origin}/cs/cs`, password: undefined })],
       ["another OTDS URL", csDialog({ authMode: "otds", otdsUrl: listener.origin })],
+      ["another proxy (it would see the password of an http URL)", csDialog({ proxy: "someone-elses-proxy" })],
       [
         "the stored ${NAME} of the password retyped",
         csDialog({ id: "cs-env", baseUrl: listener.origin, password: "${SEC_TC_CS_PASSWORD}" }),
@@ -161,7 +162,7 @@ describe("security: test connection sends stored secrets nowhere but the deploye
     for (const [label, body] of attempts) {
       const answer = await post("cs-config", body);
       assert.equal(answer.status, 400, `${label}: ${answer.text}`);
-      assert.match(String(answer.body.message), /baseUrl|otdsUrl/, label);
+      assert.match(String(answer.body.message), /baseUrl|otdsUrl|proxy/, label);
       assert.match(String(answer.body.message), /password/, `${label}: says which secret to enter`);
       assertNothingSent(label);
     }
