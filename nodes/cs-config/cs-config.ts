@@ -82,16 +82,11 @@ export = function (RED: NodeAPI): void {
       RED,
       CONNECTION_FIELDS,
       (req.body ?? {}) as Record<string, unknown>,
-      (props, credentials) =>
-        buildClientOptions(
-          props,
-          credentials,
-          (value) => value,
-          tlsOf(props.tls),
-          undefined,
-          // The proxy node is deployed: its own URL and credentials are expanded as deployed values.
-          proxySettingsOf(RED, props.proxy, "cs-config", (value) => expandEnvPlaceholders(value, RED)),
-        ),
+      (props, credentials) => {
+        // The proxy node is deployed: its URL and credentials are expanded as its deployed values.
+        const proxy = proxyOf(props.proxy, (value) => expandEnvPlaceholders(value, RED));
+        return buildClientOptions(props, credentials, (value) => value, tlsOf(props.tls), undefined, proxy);
+      },
     );
     const client = new ContentServerClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

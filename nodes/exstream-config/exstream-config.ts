@@ -95,15 +95,11 @@ export = function (RED: NodeAPI): void {
       RED,
       CONNECTION_FIELDS,
       (req.body ?? {}) as Record<string, unknown>,
-      (props, credentials) =>
-        buildClientOptions(
-          props,
-          credentials,
-          (value) => value,
-          tlsOf(props.tls),
-          // The proxy node is deployed: its own URL and credentials are expanded as deployed values.
-          proxySettingsOf(RED, props.proxy, "exstream-config", (value) => expandEnvPlaceholders(value, RED)),
-        ),
+      (props, credentials) => {
+        // The proxy node is deployed: its URL and credentials are expanded as its deployed values.
+        const proxy = proxyOf(props.proxy, (value) => expandEnvPlaceholders(value, RED));
+        return buildClientOptions(props, credentials, (value) => value, tlsOf(props.tls), proxy);
+      },
     );
     const client = new ExstreamClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {
