@@ -2,9 +2,11 @@
 "use strict";
 /*
  * `npm start`: Node-RED with the seven data flows (flows/), editor on http://127.0.0.1:1880.
- * When CS_URL / EXSTREAM_URL are not set, both simulators start first (seeded, persisted under .data/) and the
- * flows are pointed at them; otherwise the flows talk to the configured servers.
- * With both simulators ours, demo traffic keeps every data flow busy (scripts/demo-traffic.js): a round every
+ * With neither CS_URL nor EXSTREAM_URL set (or with DEMO_SIMULATORS=1), both simulators start first (seeded, persisted
+ * under .data/) with demo credentials and the demo credential secret, and the flows are pointed at them. With both
+ * set, the flows talk to the configured servers. One set without the other is an error: a half-configured start
+ * would mix a simulator with a real server (simulated letters archived into the real Content Server).
+ * With the simulators, demo traffic keeps every data flow busy (scripts/demo-traffic.js): a round every
  * DEMO_INTERVAL_MS (default 30000); DEMO_TRAFFIC=0 switches it off. Each completed item is logged by the flows' own
  * "done" debug nodes (console output), e.g. "[info] [debug:letter done] DF2 C-1001: … sent on".
  */
@@ -19,43 +21,63 @@ const { setTimeout: sleep } = require("node:timers/promises");
 const root = path.resolve(__dirname, "..");
 const dataDir = path.resolve(process.env.DEMO_DATA_DIR || path.join(root, ".data"));
 
+const isOff = (value) => /^(0|false|no|off)$/i.test(value || "");
+const isOn = (value) => value !== undefined && value !== "" && !isOff(value);
+/** Must equal DEMO_CREDENTIAL_SECRET in flows/settings.js, which accepts it only with the simulators. */
+const DEMO_CREDENTIAL_SECRET = "demo-only-credential-secret";
+
+/**
+ * "demo" (both simulators) or "servers" (both URLs given); throws naming the missing variable for a half
+ * configuration.
+ */
+function chooseMode(env) {
+  if (isOn(env.DEMO_SIMULATORS)) return "demo";
+  const missing = ["CS_URL", "EXSTREAM_URL"].filter((name) => !env[name]);
+  if (missing.length === 2) return "demo";
+  if (missing.length === 1) {
+    const given = missing[0] === "CS_URL" ? "EXSTREAM_URL" : "CS_URL";
+    throw new Error(
+      `${missing[0]} is not set but ${given} is: set both for real servers, or neither (or DEMO_SIMULATORS=1) ` +
+        "for the simulators — nothing was started",
+    );
+  }
+  if (!env.NODE_RED_CREDENTIAL_SECRET) {
+    throw new Error("NODE_RED_CREDENTIAL_SECRET is not set: real servers need a secret of your own (16+ characters)");
+  }
+  return "servers";
+}
+
 async function startSimulators(env) {
-  const running = [];
-  if (!env.CS_URL) {
-    const { startContentServerSimulator } = require("../dist/sim/content-server");
-    const sim = await startContentServerSimulator({
-      port: env.CS_SIM_PORT || "8181",
-      data: path.join(dataDir, "content-server"),
-      seed: "demo",
-    });
-    running.push(Object.assign(sim, { kind: "Content Server", page: `${sim.url}/__sim/browse` }));
-    Object.assign(env, {
-      CS_URL: sim.url,
-      CS_AUTH_MODE: "cs",
-      CS_USERNAME: "otintegration",
-      CS_PASSWORD: "integration",
-    });
-    console.log(`content-server simulator on ${sim.url} — browse page: ${sim.url}/__sim/browse`);
-  }
-  if (!env.EXSTREAM_URL) {
-    const { startExstreamSimulator } = require("../dist/sim/exstream");
-    const sim = await startExstreamSimulator({
-      port: env.EXSTREAM_SIM_PORT || "8282",
-      output: path.join(dataDir, "exstream-output"),
-      seed: "demo",
-    });
-    running.push(Object.assign(sim, { kind: "Exstream", page: `${sim.url}/sim/jobs` }));
-    Object.assign(env, {
-      EXSTREAM_URL: sim.url,
-      EXSTREAM_TENANT: "demo",
-      EXSTREAM_DOMAIN: "Demo",
-      EXSTREAM_CLIENT_ID: "exstream-sim",
-      EXSTREAM_CLIENT_SECRET: "exstream-sim-secret",
-      EXSTREAM_OUTPUT_ROOT: sim.outputRoot,
-    });
-    console.log(`exstream simulator on ${sim.url} — jobs page: ${sim.url}/sim/jobs`);
-  }
-  return running;
+  const { startContentServerSimulator } = require("../dist/sim/content-server");
+  const { startExstreamSimulator } = require("../dist/sim/exstream");
+  const cs = await startContentServerSimulator({
+    port: env.CS_SIM_PORT || "8181",
+    data: path.join(dataDir, "content-server"),
+    seed: "demo",
+  });
+  const exstream = await startExstreamSimulator({
+    port: env.EXSTREAM_SIM_PORT || "8282",
+    output: path.join(dataDir, "exstream-output"),
+    seed: "demo",
+  });
+  // The demo identities of the simulators' seeds; every connection variable is the simulators' in demo mode.
+  Object.assign(env, {
+    CS_URL: cs.url,
+    CS_AUTH_MODE: "cs",
+    CS_USERNAME: "otintegration",
+    CS_PASSWORD: "integration",
+    EXSTREAM_URL: exstream.url,
+    EXSTREAM_TENANT: "demo",
+    EXSTREAM_DOMAIN: "Demo",
+    EXSTREAM_CLIENT_ID: "exstream-sim",
+    EXSTREAM_CLIENT_SECRET: "exstream-sim-secret",
+    EXSTREAM_OUTPUT_ROOT: exstream.outputRoot,
+    DEMO_SIMULATORS: "1",
+  });
+  return [
+    Object.assign(cs, { kind: "Content Server", page: `${cs.url}/__sim/browse` }),
+    Object.assign(exstream, { kind: "Exstream", page: `${exstream.url}/sim/jobs` }),
+  ];
 }
 
 /**
@@ -105,7 +127,7 @@ function startDemoTraffic(env, nodeRedUrl, intervalMs) {
     csUrl: env.CS_URL,
     exstreamUrl: env.EXSTREAM_URL,
     // DF7's inject button through the admin API; refused (and skipped) when adminAuth is on or the admin API is off
-    nodeRedUrl: env.NODE_RED_ADMIN_USER || /^(0|false|no|off)$/i.test(env.NODE_RED_ADMIN || "") ? "" : nodeRedUrl,
+    nodeRedUrl: env.NODE_RED_ADMIN_USER || isOff(env.NODE_RED_ADMIN) ? "" : nodeRedUrl,
     log: (line) => /failed/.test(line) && console.log(`demo traffic: ${line.replace(/^traffic: /, "")}`),
   });
   let timer;
@@ -131,13 +153,19 @@ function startDemoTraffic(env, nodeRedUrl, intervalMs) {
 
 async function main() {
   const env = { ...process.env };
-  const simulators = await startSimulators(env);
+  const demo = chooseMode(env) === "demo";
+  const why = isOn(process.env.DEMO_SIMULATORS) ? "DEMO_SIMULATORS=1" : "CS_URL and EXSTREAM_URL not set";
+  const simulators = demo ? await startSimulators(env) : [];
+  if (demo) {
+    const ownSecret = Boolean(env.NODE_RED_CREDENTIAL_SECRET);
+    env.NODE_RED_CREDENTIAL_SECRET ||= DEMO_CREDENTIAL_SECRET;
+    console.log(
+      `demo mode (${why}): both simulators with demo credentials${ownSecret ? "" : " and the demo credential secret"}` +
+        ` (${simulators.map((sim) => `${sim.kind} ${sim.url}`).join(", ")}) — set both URLs for real servers`,
+    );
+  }
   env.EXSTREAM_WORK_DIR ||= path.join(dataDir, "exstream-work");
   env.NODE_RED_NODES_DIR ||= root;
-  if (!env.NODE_RED_CREDENTIAL_SECRET) {
-    env.NODE_RED_CREDENTIAL_SECRET = "demo-only-credential-secret";
-    console.log("NODE_RED_CREDENTIAL_SECRET not set: using the demo secret (set your own for real servers)");
-  }
   const userDir = prepareUserDir();
   const nodeRed = spawn(
     process.execPath,
@@ -161,13 +189,13 @@ async function main() {
   process.once("SIGTERM", () => stop(0));
 
   if (!(await waitForHttp(nodeRedUrl, 60_000))) return;
-  console.log(`Node-RED on ${nodeRedUrl}${/^(0|false|no|off)$/i.test(env.NODE_RED_EDITOR || "") ? "" : " (editor)"}`);
-  const trafficOn = !/^(0|false|no|off)$/i.test(env.DEMO_TRAFFIC || "");
-  if (simulators.length === 2 && trafficOn && !stopping) {
+  console.log(`Node-RED on ${nodeRedUrl}${isOff(env.NODE_RED_EDITOR) ? "" : " (editor)"}`);
+  const trafficOn = !isOff(env.DEMO_TRAFFIC);
+  if (demo && trafficOn && !stopping) {
     const intervalMs = Math.max(1000, Number(env.DEMO_INTERVAL_MS || 30_000));
     await sleep(2000); // the flows start right after the HTTP server
     stopTraffic = startDemoTraffic(env, nodeRedUrl, intervalMs);
-  } else if (simulators.length === 2) {
+  } else if (demo) {
     console.log("demo traffic off (DEMO_TRAFFIC=0)");
   }
   for (const sim of simulators) console.log(`${sim.kind} simulator: ${sim.page}`);

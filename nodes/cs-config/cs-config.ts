@@ -1,16 +1,16 @@
 import type { NodeAPI } from "node-red";
 import { ContentServerClient, type TlsOptions } from "../lib/content-server";
-import { registerAdminEndpoint } from "../lib/node-red/admin";
-import { dialogValues, proxySettingsOf, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
+import { registerTestConnectionEndpoint } from "../lib/node-red/admin";
+import {
+  proxySettingsOf,
+  sharedClient,
+  testConnectionOptions,
+  tlsOptionsOf,
+  type ConnectionFields,
+} from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
-import type {
-  CsConfigCredentials,
-  CsConfigDef,
-  CsConfigNode,
-  CsConfigProperties,
-  TestConnectionRequest,
-} from "./types";
+import type { CsConfigCredentials, CsConfigDef, CsConfigNode, CsConfigProperties } from "./types";
 
 const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
   "baseUrl",
@@ -31,6 +31,17 @@ const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
 
 const CREDENTIAL_NAMES: Array<keyof CsConfigCredentials> = ["username", "password", "clientId", "clientSecret"];
 const SECRET_NAMES: Array<keyof CsConfigCredentials> = ["password", "clientSecret"];
+/**
+ * "Test connection": stored secrets go only where the deployed node sends them (Content Server, OTDS; over its TLS
+ * and proxy).
+ */
+const CONNECTION_FIELDS: ConnectionFields<CsConfigProperties, CsConfigCredentials> = {
+  owner: "cs-config",
+  propertyNames: PROPERTY_NAMES,
+  credentialNames: CREDENTIAL_NAMES,
+  secretNames: SECRET_NAMES,
+  destinationNames: ["baseUrl", "otdsUrl", "tls", "proxy"],
+};
 
 export = function (RED: NodeAPI): void {
   const tlsOf = (id: string | undefined) => tlsOptionsOf<TlsOptions>(RED, id, "cs-config");
@@ -63,33 +74,20 @@ export = function (RED: NodeAPI): void {
 
   /**
    * "Test connection" from the edit dialog: logs in with the dialog's values (or a deployed node's) and answers the
-   * server version and user name. Stored secrets are used where the dialog shows the placeholder.
+   * server version and user name. Stored secrets are used where the dialog shows the placeholder, only
+   * with the deployed node's own URLs (dialogConnection).
    */
-  registerAdminEndpoint(RED, "post", "/cs-config/test-connection", "cs-config.write", async (req) => {
-    const body = (req.body ?? {}) as TestConnectionRequest;
-    const deployed = body.id ? (RED.nodes.getNode(body.id) as CsConfigNode | null) : null;
-    const stored = (body.id ? (RED.nodes.getCredentials(body.id) as CsConfigCredentials | undefined) : undefined) ?? {};
-    let options;
-    if (body.baseUrl === undefined && deployed) {
-      options = deployed.clientOptions();
-    } else {
-      const { props, credentials } = dialogValues<CsConfigProperties, CsConfigCredentials>(
-        body as Record<string, unknown>,
-        PROPERTY_NAMES,
-        CREDENTIAL_NAMES,
-        SECRET_NAMES,
-        stored,
-      );
-      const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
-      options = buildClientOptions(
-        props,
-        credentials,
-        expand,
-        tlsOf(expand(props.tls)),
-        undefined,
-        proxyOf(props.proxy, expand),
-      );
-    }
+  registerTestConnectionEndpoint(RED, "cs-config", async (req) => {
+    const options = testConnectionOptions(
+      RED,
+      CONNECTION_FIELDS,
+      (req.body ?? {}) as Record<string, unknown>,
+      (props, credentials) => {
+        // The proxy node is deployed: its URL and credentials are expanded as its deployed values.
+        const proxy = proxyOf(props.proxy, (value) => expandEnvPlaceholders(value, RED));
+        return buildClientOptions(props, credentials, (value) => value, tlsOf(props.tls), undefined, proxy);
+      },
+    );
     const client = new ContentServerClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {
       const check = await client.testConnection();

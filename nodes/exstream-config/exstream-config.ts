@@ -1,7 +1,13 @@
 import type { NodeAPI } from "node-red";
-import { ExstreamClient, type ExstreamClientOptions, type TlsOptions } from "../lib/exstream";
-import { registerAdminEndpoint } from "../lib/node-red/admin";
-import { dialogValues, proxySettingsOf, sharedClient, tlsOptionsOf } from "../lib/node-red/connection-config";
+import { ExstreamClient, type TlsOptions } from "../lib/exstream";
+import { registerTestConnectionEndpoint } from "../lib/node-red/admin";
+import {
+  proxySettingsOf,
+  sharedClient,
+  testConnectionOptions,
+  tlsOptionsOf,
+  type ConnectionFields,
+} from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
 import { buildClientOptions } from "./client-options";
 import type {
@@ -9,7 +15,6 @@ import type {
   ExstreamConfigDef,
   ExstreamConfigNode,
   ExstreamConfigProperties,
-  TestConnectionRequest,
 } from "./types";
 
 const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
@@ -36,6 +41,17 @@ const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
 
 const CREDENTIAL_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientId", "clientSecret", "username", "password"];
 const SECRET_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientSecret", "password"];
+/**
+ * "Test connection": stored secrets go only where the deployed node sends them (its token URL, built from these
+ * fields; over its TLS and proxy).
+ */
+const CONNECTION_FIELDS: ConnectionFields<ExstreamConfigProperties, ExstreamConfigCredentials> = {
+  owner: "exstream-config",
+  propertyNames: PROPERTY_NAMES,
+  credentialNames: CREDENTIAL_NAMES,
+  secretNames: SECRET_NAMES,
+  destinationNames: ["baseUrl", "tokenUrl", "otdsUrl", "tokenPath", "tenant", "tls", "proxy"],
+};
 
 export = function (RED: NodeAPI): void {
   const tlsOf = (id: string | undefined) => tlsOptionsOf<TlsOptions>(RED, id, "exstream-config");
@@ -71,27 +87,20 @@ export = function (RED: NodeAPI): void {
 
   /**
    * "Test connection" from the edit dialog: obtains a token with the dialog's values (or a deployed node's) and reads
-   * the Design API version and domains. Stored secrets are used where the dialog shows the placeholder.
+   * the Design API version and domains. Stored secrets are used where the dialog shows the placeholder, only
+   * with the deployed node's own URLs (dialogConnection).
    */
-  registerAdminEndpoint(RED, "post", "/exstream-config/test-connection", "exstream-config.write", async (req) => {
-    const body = (req.body ?? {}) as TestConnectionRequest;
-    const deployed = body.id ? (RED.nodes.getNode(body.id) as ExstreamConfigNode | null) : null;
-    const stored =
-      (body.id ? (RED.nodes.getCredentials(body.id) as ExstreamConfigCredentials | undefined) : undefined) ?? {};
-    let options: ExstreamClientOptions;
-    if (body.baseUrl === undefined && deployed) {
-      options = deployed.clientOptions();
-    } else {
-      const { props, credentials } = dialogValues<ExstreamConfigProperties, ExstreamConfigCredentials>(
-        body as Record<string, unknown>,
-        PROPERTY_NAMES,
-        CREDENTIAL_NAMES,
-        SECRET_NAMES,
-        stored,
-      );
-      const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, deployed ?? undefined);
-      options = buildClientOptions(props, credentials, expand, tlsOf(expand(props.tls)), proxyOf(props.proxy, expand));
-    }
+  registerTestConnectionEndpoint(RED, "exstream-config", async (req) => {
+    const options = testConnectionOptions(
+      RED,
+      CONNECTION_FIELDS,
+      (req.body ?? {}) as Record<string, unknown>,
+      (props, credentials) => {
+        // The proxy node is deployed: its URL and credentials are expanded as its deployed values.
+        const proxy = proxyOf(props.proxy, (value) => expandEnvPlaceholders(value, RED));
+        return buildClientOptions(props, credentials, (value) => value, tlsOf(props.tls), proxy);
+      },
+    );
     const client = new ExstreamClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {
       const check = await client.testConnection();

@@ -1,5 +1,7 @@
 import type { Node, NodeAPI } from "node-red";
 import { DEFAULT_TRANSFER_LIMITS, MIB, type ProxySettings, type TransferLimits } from "../transport";
+import { RefusedRequest } from "./admin";
+import { expandEnvPlaceholders } from "./env";
 
 /** What the editor shows in a password field that holds a stored (never sent) value. */
 export const STORED_PASSWORD_PLACEHOLDER = "__PWRD__";
@@ -125,29 +127,124 @@ export function readTransferLimits(
   };
 }
 
+/** What a "test connection" request may use of a deployed config node: its values as stored, and their expansion. */
+export interface DeployedConnection<P, C> {
+  properties: Partial<P>;
+  credentials: Partial<C>;
+  expand: Expand;
+}
+
+/** The fields of a connection config node, as "test connection" treats them. */
+export interface ConnectionFields<P, C> {
+  /** The config node's type, e.g. "cs-config". */
+  owner: string;
+  propertyNames: Array<keyof P>;
+  credentialNames: Array<keyof C>;
+  secretNames: Array<keyof C>;
+  /** The fields that decide where the credentials are sent (URLs, tenant, TLS). */
+  destinationNames: Array<keyof P>;
+}
+
+export interface DialogConnection<P, C> extends ConnectionFields<P, C> {
+  /** The request body: the dialog's current (unsaved) values. */
+  body: Record<string, unknown>;
+  /** The deployed node the dialog edits, when there is one (of the same type). */
+  deployed?: DeployedConnection<P, C>;
+}
+
 /**
- * The values a "test connection" request carries from an edit dialog, merged with what is stored: fields the dialog
- * sent win; a secret the dialog shows only as the placeholder (or did not send) is taken from the stored credentials.
+ * The client options a "test connection" request is answered with: the deployed node's own when the request names
+ * only its id, else the dialog's values (see dialogConnection) turned into options by `build`.
  */
-export function dialogValues<P extends object, C extends { [K in keyof C]?: string }>(
+export function testConnectionOptions<P extends object, C extends object, O>(
+  RED: NodeAPI,
+  fields: ConnectionFields<P, C>,
   body: Record<string, unknown>,
-  propertyNames: Array<keyof P>,
-  credentialNames: Array<keyof C>,
-  secretNames: Array<keyof C>,
-  stored: Partial<C>,
+  build: (props: Partial<P>, credentials: C) => O,
+): O {
+  const deployed = deployedConnection<P, C, Node & { clientOptions(): O }>(RED, fields.owner, body.id);
+  if (body.baseUrl === undefined && deployed) return deployed.node.clientOptions();
+  const { props, credentials } = dialogConnection<P, C>({ ...fields, body, deployed: deployed?.connection });
+  return build(props, credentials);
+}
+
+/**
+ * The deployed config node `id` of `type` (none for an unknown id or a node of another type), as a test may use it:
+ * its properties as deployed, before Node-RED expanded `${NAME}` in them (what the edit dialog shows).
+ */
+export function deployedConnection<P, C, N extends Node>(
+  RED: NodeAPI,
+  type: string,
+  id: unknown,
+): { node: N; connection: DeployedConnection<P, C> } | undefined {
+  const node = typeof id === "string" && id ? (RED.nodes.getNode(id) as N | null) : null;
+  if (!node || node.type !== type) return undefined;
+  let properties: Partial<P> = {};
+  RED.nodes.eachNode((config) => {
+    if (config.id === node.id) properties = config as unknown as Partial<P>;
+  });
+  const credentials = (RED.nodes.getCredentials(node.id) ?? {}) as Partial<C>;
+  const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, node);
+  return { node, connection: { properties, credentials, expand } };
+}
+
+const asText = (value: unknown): string => (value === undefined || value === null ? "" : String(value).trim());
+
+/**
+ * The values to test a dialog's connection with, expanded, so that stored secrets cannot be lured elsewhere:
+ * - a value the dialog left as deployed is the deployed value, expanded in the deployed node's context;
+ * - a value the dialog changed is taken literally: `${NAME}` in it is refused, never expanded (it would read any
+ *   environment variable, the credential secret included, and send it wherever the dialog points);
+ * - a secret the dialog shows as the placeholder (or does not send) is the stored one, allowed only while every
+ *   destination field still holds the deployed node's value. A dialog pointing elsewhere brings its own secrets.
+ * Throws RefusedRequest naming the field.
+ */
+export function dialogConnection<P extends object, C extends object>(
+  request: DialogConnection<P, C>,
 ): { props: Partial<P>; credentials: C } {
+  const { owner, body, deployed } = request;
+  const take = (name: string, given: unknown, stored: unknown): string | undefined => {
+    if (deployed && asText(given) === asText(stored)) return deployed.expand(stored as string | undefined);
+    if (given === undefined || given === null) return undefined;
+    const value = String(given);
+    if (value.includes("${")) {
+      throw new RefusedRequest(
+        `${owner}: test connection does not expand \${…} in a value the dialog changed (${name}): deploy, then test`,
+      );
+    }
+    return value;
+  };
   const props: Partial<P> = {};
-  for (const name of propertyNames) {
-    const value = body[name as string];
-    if (value !== undefined && value !== null) (props as Record<string, unknown>)[name as string] = value;
+  for (const name of request.propertyNames) {
+    const value = take(String(name), body[name as string], deployed?.properties[name]);
+    if (value !== undefined) (props as Record<string, unknown>)[name as string] = value;
   }
   const credentials = {} as C;
-  for (const name of credentialNames) {
-    const given = body[name as string] as string | undefined;
-    const useStored = given === undefined || (secretNames.includes(name) && given === STORED_PASSWORD_PLACEHOLDER);
+  const storedSecrets: string[] = [];
+  for (const name of request.credentialNames) {
+    const given = body[name as string];
+    const stored = deployed?.credentials[name] as string | undefined;
+    const isSecret = request.secretNames.includes(name);
+    const useStored = given === undefined || (isSecret && given === STORED_PASSWORD_PLACEHOLDER);
+    // Retyping a stored `${NAME}` reads the stored secret as well (retyping the secret itself reveals nothing).
+    const retypedPlaceholder =
+      deployed !== undefined && asText(given) === asText(stored) && asText(stored).includes("${");
+    const fromDeployment = useStored || retypedPlaceholder;
+    if (isSecret && fromDeployment && stored) storedSecrets.push(String(name));
     (credentials as Record<string, string | undefined>)[name as string] = useStored
-      ? (stored[name] as string | undefined)
-      : given;
+      ? deployed?.expand(stored)
+      : take(String(name), given, stored);
+  }
+  if (storedSecrets.length && deployed) {
+    const moved = request.destinationNames.find(
+      (name) => asText(props[name]) !== asText(deployed.expand(deployed.properties[name] as string | undefined)),
+    );
+    if (moved) {
+      throw new RefusedRequest(
+        `${owner}: the dialog changed ${String(moved)}: enter ${storedSecrets.join(" and ")} again to test that ` +
+          "connection (stored secrets are sent only to the deployed node's own servers)",
+      );
+    }
   }
   return { props, credentials };
 }

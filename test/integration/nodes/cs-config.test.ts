@@ -106,12 +106,7 @@ describe("cs-config node", function () {
       const fromDialog = await helper
         .request()
         .post("/cs-config/test-connection")
-        .send({
-          baseUrl: "${CS_CONFIG_TEST_URL}",
-          authMode: "cs",
-          username: DEMO_LOGIN.username,
-          password: DEMO_LOGIN.password,
-        })
+        .send({ baseUrl: sim.url, authMode: "cs", username: DEMO_LOGIN.username, password: DEMO_LOGIN.password })
         .expect(200);
       assert.equal(fromDialog.body.ok, true);
       assert.equal(fromDialog.body.userName, DEMO_LOGIN.username);
@@ -135,6 +130,14 @@ describe("cs-config node", function () {
       assert.equal(wrong.body.error, "ContentServerError");
       assert.match(wrong.body.message, /401/);
       assert.ok(!JSON.stringify(wrong.body).includes("not-the-password"));
+
+      // ${ENV} in a value the dialog changed is not expanded: deploy first, then test the deployed node.
+      const placeholder = await helper
+        .request()
+        .post("/cs-config/test-connection")
+        .send({ baseUrl: "${CS_CONFIG_TEST_URL}", authMode: "cs", username: DEMO_LOGIN.username, password: "x" })
+        .expect(400);
+      assert.match(placeholder.body.message, /does not expand .*\(baseUrl\): deploy, then test/);
     });
   });
 
@@ -179,6 +182,21 @@ describe("cs-config node", function () {
       assert.equal(res.status, 200);
       const body = (await res.json()) as { ok: boolean; userName: string; serverVersion: string };
       assert.equal(body.ok, true);
+      assert.equal(body.userName, DEMO_LOGIN.username);
+    });
+
+    it("tests the dialog of the deployed node as the editor shows it: ${ENV} values as deployed, password hidden", async () => {
+      const res = await testConnection(await nr.token("admin", "admin-pw"), {
+        id: "cfg9",
+        baseUrl: "${CS_CONFIG_TEST_URL}",
+        authMode: "cs",
+        otdsUrl: "",
+        tls: "",
+        username: "${CS_CONFIG_TEST_USER}",
+        password: "__PWRD__",
+      });
+      const body = (await res.json()) as { userName?: string; message?: string };
+      assert.equal(res.status, 200, body.message);
       assert.equal(body.userName, DEMO_LOGIN.username);
     });
 
