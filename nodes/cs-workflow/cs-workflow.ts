@@ -15,7 +15,6 @@ type Msg = NodeMessageInFlow & {
   failure?: WorkflowFailure;
 };
 
-
 export = function (RED: NodeAPI): void {
   function CsWorkflow(this: CsWorkflowNode, def: CsWorkflowDef): void {
     RED.nodes.createNode(this, def);

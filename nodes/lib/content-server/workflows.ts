@@ -527,11 +527,7 @@ export async function readWorkflowTask(
  * The attachments folder's items. A shortcut (subtype 1, `original_id`) stands for its original: the original is
  * what the flow reads, publishes and records onto, when this user can read it.
  */
-async function listAttachments(
-  client: WorkflowClient,
-  folderId: number,
-  limit: number,
-): Promise<WorkflowAttachment[]> {
+async function listAttachments(client: WorkflowClient, folderId: number, limit: number): Promise<WorkflowAttachment[]> {
   const attachments: WorkflowAttachment[] = [];
   for await (const child of client.nodes.iterateChildren(folderId, { limit: 100 })) {
     if (attachments.length >= limit) break;

@@ -24,8 +24,7 @@ export interface CallbackCredentials {
 }
 
 export type CallbackVerdict =
-  | { ok: true; nonce?: string }
-  | { ok: false; reason: "unauthorized" | "stale" | "unsigned" };
+  { ok: true; nonce?: string } | { ok: false; reason: "unauthorized" | "stale" | "unsigned" };
 
 const SHA256_BYTES = 32;
 const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
@@ -80,7 +79,10 @@ export function signCallback(
   call: { timestamp: string; nonce: string; body: Buffer | string },
   encoding: "hex" | "base64" = "hex",
 ): string {
-  return crypto.createHmac("sha256", secret).update(signedPayload(call.timestamp, call.nonce, call.body)).digest(encoding);
+  return crypto
+    .createHmac("sha256", secret)
+    .update(signedPayload(call.timestamp, call.nonce, call.body))
+    .digest(encoding);
 }
 
 /** The headers of a signed callback made now: signature, timestamp and a fresh nonce. */
