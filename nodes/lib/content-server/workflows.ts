@@ -119,6 +119,7 @@ export class WorkflowsApi {
     return {
       processId,
       name: toStringValue(details.wf_name),
+      dateInitiated: toStringValue(details.date_initiated) || undefined,
       status: toStringValue(details.status),
       attachmentFolderId: toNumber(asRecord(results.attachments).attachment_folder_id),
       current: asArray(steps.current).map(asRecord).map(toStep),
@@ -465,6 +466,8 @@ export interface ReadTaskOptions {
   mapName?: string;
   /** The instance title (process status `wf_name`), when the form does not carry it. */
   title?: string;
+  /** When the instance started (status `date_initiated`): a shortcut's original is read in its version of then. */
+  startedAt?: string;
   dueDate?: string;
   /** Folder to stream each attachment's content into; none = ids and names only. */
   downloadDir?: string;
@@ -492,7 +495,10 @@ export async function readWorkflowTask(
   const attachments =
     form.attachmentFolderId === undefined
       ? []
-      : await listAttachments(client, form.attachmentFolderId, options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS);
+      : await listAttachments(client, form.attachmentFolderId, {
+          limit: options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS,
+          startedAt: options.startedAt,
+        });
   if (options.downloadDir) {
     const dir = path.join(options.downloadDir, `${processId}-${subprocessId}-${taskId}`);
     await fs.promises.mkdir(dir, { recursive: true });
@@ -525,21 +531,47 @@ export async function readWorkflowTask(
 
 /**
  * The attachments folder's items. A shortcut (subtype 1, `original_id`) stands for its original: the original is
- * what the flow reads, publishes and records onto, when this user can read it.
+ * what the flow reads, publishes and records onto, when this user can read it — in the version that was current
+ * when the workflow started (what the approvers were asked to decide on), not one added during the approval.
  */
-async function listAttachments(client: WorkflowClient, folderId: number, limit: number): Promise<WorkflowAttachment[]> {
+async function listAttachments(
+  client: WorkflowClient,
+  folderId: number,
+  options: { limit: number; startedAt?: string },
+): Promise<WorkflowAttachment[]> {
   const attachments: WorkflowAttachment[] = [];
   for await (const child of client.nodes.iterateChildren(folderId, { limit: 100 })) {
-    if (attachments.length >= limit) break;
+    if (attachments.length >= options.limit) break;
     const originalId = child.type === SHORTCUT_TYPE ? toNumber(child.properties.original_id) : undefined;
     attachments.push(originalId ? await throughShortcut(client, child, originalId) : attachmentOf(child, false));
   }
-  // v2 children carry no version number: read it for documents (the identity governed-content flows record).
   for (const attachment of attachments) {
-    if (attachment.version !== undefined || attachment.type !== DOCUMENT_TYPE) continue;
-    attachment.version = (await client.documents.getLatestVersion(attachment.nodeId)).versionNumber;
+    if (attachment.type !== DOCUMENT_TYPE) continue;
+    if (attachment.original && options.startedAt) {
+      attachment.version = await versionAt(client, attachment.nodeId, options.startedAt);
+    }
+    // v2 children carry no version number: read it for documents (the identity governed-content flows record).
+    attachment.version ??= (await client.documents.getLatestVersion(attachment.nodeId)).versionNumber;
   }
   return attachments;
+}
+
+/**
+ * The newest version created at or before `when` (CS server times, compared without zone designators: both come
+ * from the same server clock); undefined when none is (or the dates are missing).
+ */
+async function versionAt(client: WorkflowClient, nodeId: number, when: string): Promise<number | undefined> {
+  const limit = withoutZone(when);
+  let chosen: number | undefined;
+  for (const version of await client.documents.listVersions(nodeId)) {
+    if (!version.createDate || withoutZone(version.createDate) > limit) continue;
+    if (chosen === undefined || version.versionNumber > chosen) chosen = version.versionNumber;
+  }
+  return chosen;
+}
+
+function withoutZone(date: string): string {
+  return date.replace(/(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i, "");
 }
 
 async function throughShortcut(client: WorkflowClient, shortcut: CsNode, originalId: number) {

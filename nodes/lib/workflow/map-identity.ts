@@ -1,5 +1,5 @@
 import type { WorkflowClient } from "../content-server/workflows";
-import type { WorkflowMapDefinition } from "../content-server/types";
+import type { WorkflowMapDefinition, WorkflowStatus } from "../content-server/types";
 import type { WorkflowMapResolver } from "./maps";
 
 /**
@@ -21,6 +21,8 @@ export interface MapIdentity {
   mapId?: number;
   mapName?: string;
   title?: string;
+  /** Status `date_initiated`. */
+  startedAt?: string;
 }
 
 interface StepRef {
@@ -29,11 +31,11 @@ interface StepRef {
   stepName: string;
 }
 
-/** Bound of the per-process title memory (titles are asked once per process). */
-const TITLE_MEMORY_LIMIT = 10_000;
+/** Bound of the per-process status memory. */
+const STATUS_MEMORY_LIMIT = 10_000;
 
 export class MapIdentifier {
-  private readonly titles = new Map<number, Promise<string | undefined>>();
+  private readonly statuses = new Map<number, Promise<Pick<WorkflowStatus, "name" | "dateInitiated">>>();
   private definitions = new Map<number, Promise<WorkflowMapDefinition | undefined>>();
 
   constructor(
@@ -48,7 +50,10 @@ export class MapIdentifier {
 
   /** Decides a task against the wanted maps (id → name). */
   async match(task: StepRef, wanted: Map<number, string | undefined>): Promise<MapMatch> {
-    const title = await this.titleOf(task.processId).catch(() => undefined);
+    const title = await this.statusOf(task.processId).then(
+      (s) => s.name,
+      () => undefined,
+    );
     const named = title === undefined ? undefined : [...wanted].find(([, name]) => sameName(name, title));
     if (named) return { verdict: "wanted", mapId: named[0], title };
     for (const mapId of wanted.keys()) {
@@ -63,21 +68,25 @@ export class MapIdentifier {
 
   /** The task's map as far as it can be told (known id, else a map named like the instance) and its title. */
   async identify(processId: number, knownMapId?: number): Promise<MapIdentity> {
-    const title = await this.titleOf(processId).catch(() => undefined);
+    const status = await this.statusOf(processId).catch(() => undefined);
+    const known = { title: status?.name, startedAt: status?.dateInitiated };
     if (knownMapId !== undefined) {
-      return { mapId: knownMapId, mapName: await this.resolver.nameOf(knownMapId).catch(() => undefined), title };
+      return { ...known, mapId: knownMapId, mapName: await this.resolver.nameOf(knownMapId).catch(() => undefined) };
     }
-    const map = title ? await this.resolver.findByName(title).catch(() => undefined) : undefined;
-    return { mapId: map?.id, mapName: map?.name, title };
+    const map = known.title ? await this.resolver.findByName(known.title).catch(() => undefined) : undefined;
+    return { ...known, mapId: map?.id, mapName: map?.name };
   }
 
-  private titleOf(processId: number): Promise<string | undefined> {
-    let pending = this.titles.get(processId);
+  /** Title and start of an instance; asked once per process (neither changes while the flow handles it). */
+  private statusOf(processId: number): Promise<Pick<WorkflowStatus, "name" | "dateInitiated">> {
+    let pending = this.statuses.get(processId);
     if (!pending) {
-      if (this.titles.size >= TITLE_MEMORY_LIMIT) this.titles.clear();
-      pending = this.client.workflows.getProcessStatus(processId).then((status) => status.name);
-      this.titles.set(processId, pending);
-      pending.catch(() => this.titles.delete(processId));
+      if (this.statuses.size >= STATUS_MEMORY_LIMIT) this.statuses.clear();
+      pending = this.client.workflows
+        .getProcessStatus(processId)
+        .then(({ name, dateInitiated }) => ({ name, dateInitiated }));
+      this.statuses.set(processId, pending);
+      pending.catch(() => this.statuses.delete(processId));
     }
     return pending;
   }

@@ -103,6 +103,7 @@ export class WorkflowTaskPoller {
       mapId: identity.mapId,
       mapName: identity.mapName,
       title: identity.title,
+      startedAt: identity.startedAt,
       dueDate: task.dueDate,
       downloadDir: this.options.downloadDir,
     });
