@@ -1,0 +1,169 @@
+/*
+ * Workflow callbacks (cs-workflow-trigger, callback mode) as an attacker sees them: a captured callback replayed
+ * later or after a restart, a stale or re-stamped one, a repeated one; and the route removal, which must leave a
+ * user's own HTTP In route on the same path alone.
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import type { ContentServerClient } from "../../nodes/lib/content-server";
+import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
+import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
+import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../helpers/embedded-node-red";
+import { csClient, csConfigNode, sleep, startByName, until } from "../helpers/workflow-kit";
+
+const SECRET = "callback-secret-for-security-tests";
+const CALLBACK_PATH = "/hooks/wf";
+
+describe("security: workflow callbacks", function () {
+  this.timeout(30_000);
+  let sim: ContentServerSimulator;
+  let admin: ContentServerClient;
+  let userDir: string;
+  let nr: EmbeddedNodeRed | undefined;
+  let received: Array<Record<string, any>>;
+
+  beforeEach(async () => {
+    sim = await startSeededContentServer();
+    admin = csClient(sim, "admin");
+    userDir = fs.mkdtempSync(path.join(os.tmpdir(), "wf-callback-security-"));
+  });
+  afterEach(async () => {
+    if (nr) await stop();
+    await admin.close();
+    await sim.close();
+    fs.rmSync(userDir, { recursive: true, force: true });
+  });
+
+  function triggerFlow(extra: unknown[] = []) {
+    return [
+      { id: "tab1", type: "tab", label: "wf" },
+      { ...csConfigNode("csc1", sim), credentials: { username: "otintegration", password: "integration" } },
+      {
+        id: "trig1",
+        z: "tab1",
+        type: "cs-workflow-trigger",
+        server: "csc1",
+        mode: "callback",
+        callbackPath: CALLBACK_PATH,
+        callbackAuth: "hmac",
+        credentials: { callbackSecret: SECRET },
+        x: 100,
+        y: 100,
+        wires: [["sink"]],
+      },
+      { id: "sink", z: "tab1", type: "junction", x: 300, y: 100, wires: [] },
+      ...extra,
+    ];
+  }
+
+  /** Starts Node-RED on the shared user dir (ledgers survive a restart) and deploys the trigger flow. */
+  async function start(extra: unknown[] = []): Promise<EmbeddedNodeRed> {
+    nr = await startEmbeddedNodeRed({
+      nodeTypes: ["cs-config", "cs-workflow-trigger"],
+      userDir,
+    });
+    received = [];
+    nr.RED.hooks.add("onReceive.wfsecurity", (event: { destination: { id: string }; msg: Record<string, any> }) => {
+      if (event.destination.id === "sink") received.push(event.msg);
+    });
+    await nr.deploy(triggerFlow(extra));
+    await until(() => Boolean(nr!.RED.nodes.getNode("trig1")), 3000, "the deployed trigger");
+    return nr;
+  }
+
+  async function stop(): Promise<void> {
+    nr!.RED.hooks.remove("*.wfsecurity");
+    await nr!.stop();
+    nr = undefined;
+  }
+
+  const post = (body: string, headers: Record<string, string>) =>
+    fetch(`${nr!.url}/api${CALLBACK_PATH}`, {
+      method: "POST",
+      body,
+      headers: { "content-type": "application/json", ...headers },
+    });
+
+  it("refuses a captured callback replayed after a restart, and emits nothing", async () => {
+    const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-9101" });
+    const body = JSON.stringify({ processId, taskId: 10 });
+    const captured = signedCallbackHeaders(SECRET, body);
+    await start();
+    assert.equal((await post(body, captured)).status, 202);
+    await until(() => received.length === 1, 5000, "the task");
+    await stop();
+
+    await start();
+    const replay = await post(body, captured);
+    assert.equal(replay.status, 401, "the replayed callback is refused");
+    assert.deepEqual(await replay.json(), { error: "replayed" });
+    await sleep(300);
+    assert.equal(received.length, 0, "nothing emitted after the restart");
+  });
+
+  it("refuses a callback signed more than five minutes ago or ahead, and one whose nonce was swapped", async () => {
+    const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-9102" });
+    const body = JSON.stringify({ processId, taskId: 10 });
+    await start();
+    for (const offsetMs of [-6 * 60_000, 6 * 60_000]) {
+      const res = await post(body, signedCallbackHeaders(SECRET, body, { nowMs: Date.now() + offsetMs }));
+      assert.equal(res.status, 401, `timestamp ${offsetMs / 60_000} min away`);
+      assert.deepEqual(await res.json(), { error: "stale" });
+    }
+    const signed = signedCallbackHeaders(SECRET, body);
+    const swapped = { ...signed, "x-callback-nonce": "a-fresh-nonce-the-attacker-made" };
+    assert.equal((await post(body, swapped)).status, 401, "the nonce is covered by the signature");
+    const unstamped = { "x-signature": signed["x-signature"] };
+    assert.equal((await post(body, unstamped)).status, 401, "timestamp and nonce are required");
+    await sleep(300);
+    assert.equal(received.length, 0);
+  });
+
+  it("records callback tasks durably: a repeat is no second message; after a restart the task counts on", async () => {
+    const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-9103" });
+    const body = JSON.stringify({ processId, taskId: 10 });
+    await start();
+    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+    await until(() => received.length === 1, 5000, "the task");
+    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+    await sleep(300);
+    assert.equal(received.length, 1, "a repeated callback is no second message");
+    await stop();
+
+    // As for polled tasks: the message in flight was lost with the runtime, so the task goes out once more — as
+    // attempt 2 of the same recorded occurrence — and a further callback is again no new message.
+    await start();
+    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+    await until(() => received.length === 1, 5000, "the task after the restart");
+    assert.equal(received[0].workflow.attempt, 2, "the durable task record counts the emissions");
+    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+    await sleep(300);
+    assert.equal(received.length, 1);
+  });
+
+  it("removing the callback route leaves a user's own HTTP In route on the same path in place", async () => {
+    const userRoute = [
+      { id: "in1", z: "tab1", type: "http in", url: CALLBACK_PATH, method: "post", x: 100, y: 200, wires: [["res1"]] },
+      { id: "res1", z: "tab1", type: "http response", statusCode: "", headers: {}, x: 300, y: 200, wires: [] },
+    ];
+    await start(userRoute);
+    // The trigger goes (a "modified nodes" deploy: the user's nodes keep running untouched).
+    const withoutTrigger = triggerFlow(userRoute).filter((n: any) => n.id !== "trig1");
+    const res = await fetch(`${nr!.adminUrl}/flows`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json", "Node-RED-Deployment-Type": "nodes" },
+      body: JSON.stringify(withoutTrigger),
+    });
+    assert.ok(res.ok, `deploy: HTTP ${res.status}`);
+    await until(() => !nr!.RED.nodes.getNode("trig1"), 3000, "the trigger removed");
+    const answer = await fetch(`${nr!.url}/api${CALLBACK_PATH}`, {
+      method: "POST",
+      body: "mine",
+      headers: { "content-type": "text/plain" },
+    });
+    assert.equal(answer.status, 200, "the user's route still answers");
+    assert.equal(await answer.text(), "mine", "answered by the user's flow (it echoes the body)");
+  });
+});
