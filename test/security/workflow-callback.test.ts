@@ -11,7 +11,7 @@ import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
 import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../helpers/embedded-node-red";
-import { csClient, csConfigNode, sleep, startByName, until } from "../helpers/workflow-kit";
+import { callbackTriggerFlow, csClient, sleep, startByName, until } from "../helpers/workflow-kit";
 
 const SECRET = "callback-secret-for-security-tests";
 const CALLBACK_PATH = "/hooks/wf";
@@ -38,21 +38,7 @@ describe("security: workflow callbacks", function () {
 
   function triggerFlow(extra: unknown[] = []) {
     return [
-      { id: "tab1", type: "tab", label: "wf" },
-      { ...csConfigNode("csc1", sim), credentials: { username: "otintegration", password: "integration" } },
-      {
-        id: "trig1",
-        z: "tab1",
-        type: "cs-workflow-trigger",
-        server: "csc1",
-        mode: "callback",
-        callbackPath: CALLBACK_PATH,
-        callbackAuth: "hmac",
-        credentials: { callbackSecret: SECRET },
-        x: 100,
-        y: 100,
-        wires: [["sink"]],
-      },
+      ...callbackTriggerFlow(sim, CALLBACK_PATH, SECRET, "sink"),
       { id: "sink", z: "tab1", type: "junction", x: 300, y: 100, wires: [] },
       ...extra,
     ];

@@ -15,7 +15,16 @@ import type { ContentServerClient } from "../../../nodes/lib/content-server";
 import { signCallback, signedCallbackHeaders } from "../../../nodes/lib/workflow/callback-auth";
 import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
 import { startEmbeddedNodeRed } from "../../helpers/embedded-node-red";
-import { Collector, csClient, csConfigNode, sleep, startByName, until, uploadText } from "../../helpers/workflow-kit";
+import {
+  Collector,
+  callbackTriggerFlow,
+  csClient,
+  csConfigNode,
+  sleep,
+  startByName,
+  until,
+  uploadText,
+} from "../../helpers/workflow-kit";
 
 helper.init(require.resolve("node-red"));
 
@@ -402,21 +411,7 @@ describe("cs-workflow-trigger node", function () {
           ),
         );
         await nr.deploy([
-          { id: "tab1", type: "tab", label: "wf" },
-          { ...csConfigNode("csc1", sim), credentials: { username: "otintegration", password: "integration" } },
-          {
-            id: "trig1",
-            z: "tab1",
-            type: "cs-workflow-trigger",
-            server: "csc1",
-            mode: "callback",
-            callbackPath: "/hooks/wf",
-            callbackAuth: "hmac",
-            credentials: { callbackSecret: SECRET },
-            x: 100,
-            y: 100,
-            wires: [["dbg1"]],
-          },
+          ...callbackTriggerFlow(sim, "/hooks/wf", SECRET, "dbg1"),
           {
             id: "dbg1",
             z: "tab1",
