@@ -5,16 +5,81 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
+import helper from "node-red-node-test-helper";
+import type { NodeAPI } from "node-red";
+import csConfig from "../../nodes/cs-config/cs-config";
+import csWorkflowTrigger from "../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
 import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../helpers/embedded-node-red";
-import { callbackTriggerFlow, csClient, sleep, startByName, until } from "../helpers/workflow-kit";
+import { USERS, callbackTriggerFlow, csClient, sleep, startByName, until } from "../helpers/workflow-kit";
 
 const SECRET = "callback-secret-for-security-tests";
 const CALLBACK_PATH = "/hooks/wf";
+
+helper.init(require.resolve("node-red"));
+const httpIn = require("@node-red/nodes/core/network/21-httpin.js");
+
+describe("security: removing the workflow callback route", function () {
+  let sim: ContentServerSimulator;
+  let server: http.Server | undefined;
+
+  /** A node module that only captures the runtime API, to serve RED.httpNode over real HTTP. */
+  function serveHttpNode(RED: NodeAPI): void {
+    const app = RED.httpNode as unknown as http.RequestListener;
+    server = http.createServer((req, res) => app(req, res));
+  }
+
+  before((done) => {
+    helper.startServer(done);
+  });
+  after((done) => {
+    helper.stopServer(done);
+  });
+  beforeEach(async () => {
+    sim = await startSeededContentServer();
+    helper.settings({ userDir: fs.mkdtempSync(path.join(os.tmpdir(), "wf-route-security-")) });
+  });
+  afterEach(async () => {
+    await helper.unload();
+    await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
+    server = undefined;
+    await sim.close();
+  });
+
+  it("leaves a user's own HTTP In route on the same path in place when the trigger closes", async () => {
+    const flow = [
+      ...callbackTriggerFlow(sim, CALLBACK_PATH, SECRET, "out1").map(({ credentials: _c, ...n }) => n),
+      { id: "out1", z: "tab1", type: "helper", x: 300, y: 100 },
+      { id: "in1", z: "tab1", type: "http in", url: CALLBACK_PATH, method: "post", x: 100, y: 200, wires: [["res1"]] },
+      { id: "res1", z: "tab1", type: "http response", statusCode: "", headers: {}, x: 300, y: 200, wires: [] },
+    ];
+    await helper.load([csConfig, csWorkflowTrigger, httpIn, serveHttpNode as never], flow, {
+      csc1: { ...USERS.integration },
+      trig1: { callbackSecret: SECRET },
+    });
+    await new Promise<void>((resolve) => server!.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server!.address() as AddressInfo).port}${CALLBACK_PATH}`;
+    const call = () => fetch(url, { method: "POST", body: "mine", headers: { "content-type": "text/plain" } });
+    assert.equal((await call()).status, 401, "the trigger's route answers first");
+
+    // The trigger goes (removed or redeployed); the user's nodes keep running.
+    await new Promise<void>((resolve) =>
+      helper
+        .getNode("trig1")
+        .close(true)
+        .then(() => resolve()),
+    );
+    const answer = await call();
+    assert.equal(answer.status, 200, "the user's route still answers");
+    assert.equal(await answer.text(), "mine", "answered by the user's flow (it echoes the body)");
+  });
+});
 
 describe("security: workflow callbacks", function () {
   this.timeout(30_000);
@@ -127,29 +192,5 @@ describe("security: workflow callbacks", function () {
     assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
     await sleep(300);
     assert.equal(received.length, 1);
-  });
-
-  it("removing the callback route leaves a user's own HTTP In route on the same path in place", async () => {
-    const userRoute = [
-      { id: "in1", z: "tab1", type: "http in", url: CALLBACK_PATH, method: "post", x: 100, y: 200, wires: [["res1"]] },
-      { id: "res1", z: "tab1", type: "http response", statusCode: "", headers: {}, x: 300, y: 200, wires: [] },
-    ];
-    await start(userRoute);
-    // The trigger goes (a "modified nodes" deploy: the user's nodes keep running untouched).
-    const withoutTrigger = triggerFlow(userRoute).filter((n: any) => n.id !== "trig1");
-    const res = await fetch(`${nr!.adminUrl}/flows`, {
-      method: "POST",
-      headers: { "Content-Type": "application/json", "Node-RED-Deployment-Type": "nodes" },
-      body: JSON.stringify(withoutTrigger),
-    });
-    assert.ok(res.ok, `deploy: HTTP ${res.status}`);
-    await until(() => !nr!.RED.nodes.getNode("trig1"), 3000, "the trigger removed");
-    const answer = await fetch(`${nr!.url}/api${CALLBACK_PATH}`, {
-      method: "POST",
-      body: "mine",
-      headers: { "content-type": "text/plain" },
-    });
-    assert.equal(answer.status, 200, "the user's route still answers");
-    assert.equal(await answer.text(), "mine", "answered by the user's flow (it echoes the body)");
   });
 });
