@@ -141,7 +141,8 @@ export class WorkflowsApi {
       for (const [key, value] of Object.entries(asRecord(asRecord(pkg.data).definitions))) {
         const attr = asRecord(value);
         const name = toStringValue(attr.name);
-        if (name) attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
+        // the "Assoc" entry is the attribute set itself, not an attribute (pyxecm get_workflow_attributes skips it)
+        if (name && attr.type_name !== "Assoc") attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
       }
     }
     return {

@@ -1,12 +1,19 @@
+import { formAttributesByName } from "../content-server/workflows";
 import type { WorkflowClient } from "../content-server/workflows";
-import type { WorkflowMapDefinition, WorkflowStatus } from "../content-server/types";
+import type { TaskRef, WorkflowMapDefinition, WorkflowStatus } from "../content-server/types";
 import type { WorkflowMapResolver } from "./maps";
 
 /**
  * Which map a task belongs to. No response names it: assignments carry process, subprocess and task ids, the
  * process status `wf_details.wf_name` — the instance title, which CS sets to the map's name unless the initiator
- * changed it. So the title identifies the map; when it names none of the wanted maps, the wanted maps' definitions
- * (their steps: task id and title) tell whether the task can belong to one of them at all.
+ * changed it. So:
+ *  1. a title equal to a wanted map's name identifies that map;
+ *  2. otherwise the wanted maps' definitions (steps: task id and title) tell whether the task can belong to one of
+ *     them at all — no wanted map has the step: another map;
+ *  3. a wanted map has the step: the task form's workflow attributes (names) are compared with that map's attribute
+ *     definitions — a wanted map with the step and the same attributes identifies it (a renamed instance);
+ *  4. anything else cannot be decided ("unknown").
+ * A process keeps its map, so the answer is remembered per process.
  */
 export type MapVerdict = "wanted" | "other" | "unknown";
 
@@ -25,17 +32,16 @@ export interface MapIdentity {
   startedAt?: string;
 }
 
-interface StepRef {
-  processId: number;
-  taskId: number;
+interface StepRef extends TaskRef {
   stepName: string;
 }
 
-/** Bound of the per-process status memory. */
-const STATUS_MEMORY_LIMIT = 10_000;
+/** Bound of the per-process memories. */
+const PROCESS_MEMORY_LIMIT = 10_000;
 
 export class MapIdentifier {
   private readonly statuses = new Map<number, Promise<Pick<WorkflowStatus, "name" | "dateInitiated">>>();
+  private readonly verdicts = new Map<number, MapMatch>();
   private definitions = new Map<number, Promise<WorkflowMapDefinition | undefined>>();
 
   constructor(
@@ -48,22 +54,14 @@ export class MapIdentifier {
     this.definitions = new Map();
   }
 
-  /** Decides a task against the wanted maps (id → name). */
+  /** Decides a task against the wanted maps (id → name); decided answers are remembered per process. */
   async match(task: StepRef, wanted: Map<number, string | undefined>): Promise<MapMatch> {
-    const title = await this.statusOf(task.processId).then(
-      (s) => s.name,
-      () => undefined,
-    );
-    const named = title === undefined ? undefined : [...wanted].find(([, name]) => sameName(name, title));
-    if (named) return { verdict: "wanted", mapId: named[0], title };
-    for (const mapId of wanted.keys()) {
-      const definition = await this.definitionOf(mapId);
-      if (!definition) return { verdict: "unknown", title };
-      if (definition.steps.some((s) => s.id === task.taskId && sameName(s.name, task.stepName))) {
-        return { verdict: "unknown", title };
-      }
-    }
-    return { verdict: "other", title };
+    const known = this.verdicts.get(task.processId);
+    if (known && known.verdict !== "unknown") return known;
+    const match = await this.decide(task, wanted);
+    if (this.verdicts.size >= PROCESS_MEMORY_LIMIT) this.verdicts.clear();
+    this.verdicts.set(task.processId, match);
+    return match;
   }
 
   /** The task's map as far as it can be told (known id, else a map named like the instance) and its title. */
@@ -77,11 +75,44 @@ export class MapIdentifier {
     return { ...known, mapId: map?.id, mapName: map?.name };
   }
 
+  private async decide(task: StepRef, wanted: Map<number, string | undefined>): Promise<MapMatch> {
+    const title = await this.statusOf(task.processId).then(
+      (s) => s.name,
+      () => undefined,
+    );
+    const named = title === undefined ? undefined : [...wanted].find(([, name]) => sameName(name, title));
+    if (named) return { verdict: "wanted", mapId: named[0], title };
+    const candidates: WorkflowMapDefinition[] = [];
+    for (const mapId of wanted.keys()) {
+      const definition = await this.definitionOf(mapId);
+      if (!definition) return { verdict: "unknown", title };
+      if (definition.steps.some((s) => s.id === task.taskId && sameName(s.name, task.stepName))) {
+        candidates.push(definition);
+      }
+    }
+    if (!candidates.length) return { verdict: "other", title };
+    const attributes = await this.client.workflows.getTaskForm(task).then(
+      (form) => Object.keys(formAttributesByName(form)),
+      () => undefined,
+    );
+    const same = attributes
+      ? candidates.filter((d) =>
+          sameNames(
+            d.attributes.map((a) => a.name),
+            attributes,
+          ),
+        )
+      : [];
+    if (!same.length) return { verdict: "unknown", title };
+    // several wanted maps alike: the task is wanted either way, only its map id stays open
+    return { verdict: "wanted", mapId: same.length === 1 ? same[0].mapId : undefined, title };
+  }
+
   /** Title and start of an instance; asked once per process (neither changes while the flow handles it). */
   private statusOf(processId: number): Promise<Pick<WorkflowStatus, "name" | "dateInitiated">> {
     let pending = this.statuses.get(processId);
     if (!pending) {
-      if (this.statuses.size >= STATUS_MEMORY_LIMIT) this.statuses.clear();
+      if (this.statuses.size >= PROCESS_MEMORY_LIMIT) this.statuses.clear();
       pending = this.client.workflows
         .getProcessStatus(processId)
         .then(({ name, dateInitiated }) => ({ name, dateInitiated }));
@@ -103,4 +134,9 @@ export class MapIdentifier {
 
 function sameName(a: string | undefined, b: string): boolean {
   return a !== undefined && a.trim().toLowerCase() === b.trim().toLowerCase();
+}
+
+function sameNames(a: string[], b: string[]): boolean {
+  const normalize = (names: string[]) => [...new Set(names.map((n) => n.trim().toLowerCase()))].sort().join("\n");
+  return normalize(a) === normalize(b);
 }

@@ -245,8 +245,30 @@ describe("cs-workflow-trigger node", function () {
           assert.deepEqual(warnings, [], "a task of another map is no warning");
         });
 
+        /** A second map with the same steps as "Case Correspondence" but other workflow attributes. */
+        function lookalikeMap(): string {
+          const source = sim.store.data.workflowMaps["2502"];
+          const node = sim.store.createNode({ parentId: 2500, name: "Claims (EU)", type: 128, userId: 1000 });
+          sim.store.data.workflowMaps[String(node.id)] = {
+            ...structuredClone(source),
+            id: node.id,
+            title: "Claims (EU)",
+            attributes: source.attributes.slice(0, 2),
+          };
+          return "Claims (EU)";
+        }
+
+        it("identifies a renamed instance of a wanted map by its step and its workflow attributes", async () => {
+          const renamed = await startTitled("Case Correspondence", "Claim CLM-4 letters", { "Claim Number": "CLM-4" });
+          const out = await load({ maps: "Case Correspondence" });
+          const [msg] = await out.count(1);
+          assert.equal(msg.workflow.processId, renamed);
+          assert.equal(msg.workflow.mapId, 2502);
+          assert.equal(msg.workflow.title, "Claim CLM-4 letters");
+        });
+
         it("holds a task whose map it cannot identify: warning status and one log line per poll, never silent", async () => {
-          const renamed = await startTitled("Case Correspondence", "Claim CLM-2 letters", { "Claim Number": "CLM-2" });
+          const renamed = await startTitled(lookalikeMap(), "Claim CLM-2 letters", { "Claim Number": "CLM-2" });
           const out = await load({ maps: "Case Correspondence", pollIntervalMs: "40" });
           const trigger = helper.getNode("trig1") as unknown as EventEmitter;
           const warnings: string[] = [];
@@ -268,7 +290,7 @@ describe("cs-workflow-trigger node", function () {
         });
 
         it("emits such a task when configured to, without a map id", async () => {
-          const renamed = await startTitled("Case Correspondence", "Claim CLM-3 letters", { "Claim Number": "CLM-3" });
+          const renamed = await startTitled(lookalikeMap(), "Claim CLM-3 letters", { "Claim Number": "CLM-3" });
           const out = await load({ maps: "Case Correspondence", unidentifiedMaps: "emit" });
           const [msg] = await out.count(1);
           assert.equal(msg.workflow.processId, renamed);
