@@ -5,7 +5,7 @@ import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
-import { isNotAssigned } from "../lib/content-server/workflows";
+import { isNotAssigned, type TaskCompletion } from "../lib/content-server/workflows";
 import { WorkflowMapResolver } from "../lib/workflow/maps";
 import type { CsWorkflowDef, CsWorkflowNode, WorkflowFailure } from "./types";
 
@@ -92,7 +92,7 @@ export = function (RED: NodeAPI): void {
       const values = await typed(msg, "attributes", () => wf.values);
       if (values !== undefined && !isRecord(values)) throw invalid(RED._("cs-workflow.errors.attributes"));
       const chosen = customAction !== undefined ? { customAction } : { action: action ?? "SendOn" };
-      let completion;
+      let completion: TaskCompletion;
       try {
         completion = await client.workflows.completeTask(
           { processId, subprocessId, taskId },
