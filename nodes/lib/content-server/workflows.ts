@@ -142,7 +142,8 @@ export class WorkflowsApi {
         const attr = asRecord(value);
         const name = toStringValue(attr.name);
         // the "Assoc" entry is the attribute set itself, not an attribute (pyxecm get_workflow_attributes skips it)
-        if (name && attr.type_name !== "Assoc") attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
+        if (name && attr.type_name !== "Assoc")
+          attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
       }
     }
     return {
