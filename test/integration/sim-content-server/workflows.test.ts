@@ -198,6 +198,16 @@ describe("content-server simulator: workflows", () => {
     }
   });
 
+  it("takes the attachment behaviour from --workflow-attachments and refuses other values", async () => {
+    const shortcut = await startSeededContentServer({ "workflow-attachments": "shortcut" });
+    try {
+      assert.equal(shortcut.options.workflowAttachments, "shortcut");
+    } finally {
+      await shortcut.close();
+    }
+    await assert.rejects(startSeededContentServer({ "workflow-attachments": "link" }), /copy or shortcut/);
+  });
+
   it("an after-processing fault stores the change, then drops the answer or answers 502", async () => {
     for (const fault of [{ reset: true }, { status: 502 }]) {
       const started = await admin.post(
