@@ -3,13 +3,19 @@ import path from "node:path";
 import type { NodeAPI, NodeMessageInFlow } from "node-red";
 import type { Request, Response } from "express";
 import type { CsConfigNode } from "../cs-config/types";
-import type { WorkflowTask } from "../lib/content-server/workflows";
+import { isNotAssigned, type WorkflowTask } from "../lib/content-server/workflows";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { registerFileRoots } from "../lib/node-red/file-roots";
-import { parseCallbackIds, readRawBody, verifyCallback } from "../lib/workflow/callback-auth";
+import {
+  CALLBACK_NONCE_HEADER,
+  CALLBACK_TIMESTAMP_HEADER,
+  parseCallbackIds,
+  readRawBody,
+  verifyCallback,
+} from "../lib/workflow/callback-auth";
 import { splitList, WorkflowMapResolver } from "../lib/workflow/maps";
-import { WorkflowTaskPoller } from "../lib/workflow/poller";
+import { WorkflowTaskPoller, type UnidentifiedTask } from "../lib/workflow/poller";
 import { taskKey, WorkflowTaskTracker } from "../lib/workflow/task-tracker";
 import type {
   CsWorkflowTriggerCredentials,
@@ -28,8 +34,8 @@ const DEFAULTS = {
   secretHeader: "x-callback-secret",
 };
 const MAX_CALLBACK_BODY_BYTES = 64 * 1024;
-/** Bound of the memory of recent callbacks (a repeated callback within the re-emit timeout is not emitted twice). */
-const CALLBACK_DEDUP_LIMIT = 10_000;
+/** Tasks named in the once-per-poll warning about unidentified maps. */
+const UNIDENTIFIED_LISTED = 5;
 
 export = function (RED: NodeAPI): void {
   function CsWorkflowTrigger(this: CsWorkflowTriggerNode, def: CsWorkflowTriggerDef): void {
@@ -61,16 +67,21 @@ export = function (RED: NodeAPI): void {
     });
     let lastWarning = "";
     let taskFailed = false;
+    let unidentified = 0;
     const poller = new WorkflowTaskPoller({
       client,
       resolver,
       tracker,
-      filter: { maps: options.maps, steps: options.steps },
+      filter: { maps: options.maps, steps: options.steps, emitUnidentified: options.unidentifiedMaps === "emit" },
       downloadDir: options.downloadDir,
       emit: ({ task, attempt }) => node.send(toMessage(task, attempt)),
       onTaskError: (err, task) => {
         taskFailed = true;
         warnOnce(`${taskKey(task)}: ${(err as Error).message}`);
+      },
+      onUnidentified: (tasks) => {
+        unidentified = tasks.length;
+        if (tasks.length) node.warn(unidentifiedWarning(tasks));
       },
     });
     let stopped = false;
@@ -86,6 +97,8 @@ export = function (RED: NodeAPI): void {
       if (error) {
         const code = (error as { code?: string }).code ?? (error as Error).name ?? "Error";
         status.error(RED._("cs-workflow-trigger.status.error", { code }));
+      } else if (unidentified > 0) {
+        status.warn(RED._("cs-workflow-trigger.status.unidentified", { count: unidentified }));
       } else if (tracker.inFlight > 0) {
         status.working(RED._("cs-workflow-trigger.status.inFlight", { count: tracker.inFlight }));
       } else {
@@ -112,18 +125,28 @@ export = function (RED: NodeAPI): void {
       }, delayMs);
     }
 
-    /** Callback mode: a recent-callback memory so a step calling twice does not produce two messages. */
-    const recentCallbacks = new Map<string, number>();
+    /**
+     * Callback mode: a signed, fresh callback with a nonce never seen before (the nonces are kept durably beside the
+     * task record, so a replay is refused after a restart too) names a task; the task is read as the assignee and
+     * recorded like a polled one, so a repeated callback does not emit it twice.
+     */
     async function handleCallback(req: Request, res: Response): Promise<void> {
       const raw = await readRawBody(req, MAX_CALLBACK_BODY_BYTES);
       if (raw === undefined) {
         res.status(413).json({ error: "payload too large" });
         return;
       }
-      const secret = node.credentials?.callbackSecret ?? "";
-      const header = req.get(options.callbackHeader);
-      if (!verifyCallback({ mode: options.callbackAuth, secret }, header, raw)) {
-        res.status(401).json({ error: "unauthorized" });
+      const verdict = verifyCallback(
+        { mode: options.callbackAuth, secret: node.credentials?.callbackSecret ?? "" },
+        {
+          signature: req.get(options.callbackHeader),
+          timestamp: req.get(CALLBACK_TIMESTAMP_HEADER),
+          nonce: req.get(CALLBACK_NONCE_HEADER),
+        },
+        raw,
+      );
+      if (!verdict.ok) {
+        res.status(401).json({ error: verdict.reason });
         return;
       }
       const ids = parseCallbackIds(raw, req.get("content-type"));
@@ -131,42 +154,52 @@ export = function (RED: NodeAPI): void {
         res.status(400).json({ error: "processId and taskId are required" });
         return;
       }
-      const key = taskKey(ids);
-      const seen = recentCallbacks.get(key);
-      res.status(202).json({ accepted: true, processId: ids.processId, taskId: ids.taskId });
-      if (seen !== undefined && Date.now() - seen < options.reemitAfterMs) return;
-      if (recentCallbacks.size >= CALLBACK_DEDUP_LIMIT) recentCallbacks.clear();
-      recentCallbacks.set(key, Date.now());
-      try {
-        const task = await poller.read({ ...ids, stepName: "" });
-        const wanted = await poller.wantedMapIds();
-        if (stopped || !poller.matches(task, wanted)) return;
-        node.send(toMessage(task, 1));
-        showState();
-      } catch (err) {
-        recentCallbacks.delete(key);
-        warnOnce(`${key}: ${(err as Error).message}`);
-        showState(err);
+      if (verdict.nonce !== undefined && !tracker.acceptNonce(verdict.nonce)) {
+        res.status(401).json({ error: "replayed" });
+        return;
       }
+      res.status(202).json({ accepted: true, processId: ids.processId, taskId: ids.taskId });
+      let task: WorkflowTask;
+      try {
+        task = await poller.read({ ...ids, stepName: "" });
+      } catch (err) {
+        if (isNotAssigned(err)) tracker.finished(ids);
+        warnOnce(`${taskKey(ids)}: ${(err as Error).message}`);
+        showState(err);
+        return;
+      }
+      const match = await poller.match(task);
+      if (stopped || match?.verdict === "other") return;
+      if (match?.verdict === "unknown") {
+        node.warn(unidentifiedWarning([{ ref: ids, stepName: task.stepName, title: match.title }]));
+        if (options.unidentifiedMaps !== "emit") return;
+      }
+      const due = tracker.callback({ ...ids, stepName: task.stepName, mapId: match?.mapId ?? task.mapId });
+      if (!due) return;
+      node.send(toMessage(task, tracker.emitted(due.id)));
+      showState();
     }
+
+    /** The route handler of this node, so that closing removes exactly it (not a user's route on the same path). */
+    const callbackRoute = (req: Request, res: Response) => {
+      handleCallback(req, res).catch((err: Error) => {
+        if (!res.headersSent) res.status(500).json({ error: "callback failed" });
+        warnOnce(err.message);
+      });
+    };
 
     if (options.mode === "poll") {
       status.idle(RED._("cs-workflow-trigger.status.starting"));
       schedule(0);
     } else {
-      RED.httpNode.post(options.callbackPath, (req: Request, res: Response) => {
-        handleCallback(req, res).catch((err: Error) => {
-          if (!res.headersSent) res.status(500).json({ error: "callback failed" });
-          warnOnce(err.message);
-        });
-      });
+      RED.httpNode.post(options.callbackPath, callbackRoute);
       showState();
     }
 
     node.on("close", (_removed: boolean, done: () => void) => {
       stopped = true;
       if (timer) clearTimeout(timer);
-      if (options.mode === "callback") removeRoute(options.callbackPath);
+      if (options.mode === "callback") removeRoute(options.callbackPath, callbackRoute);
       running.finally(() => {
         tracker.close();
         status.clear();
@@ -183,13 +216,18 @@ export = function (RED: NodeAPI): void {
     } as unknown as NodeMessageInFlow;
   }
 
-  /** Express keeps routes in its router stack; Node-RED's own HTTP In node removes them the same way. */
-  function removeRoute(routePath: string): void {
+  /**
+   * Express keeps routes in its router stack. Only the route holding this node's own handler goes: a user's HTTP In
+   * node on the same path and method stays.
+   */
+  function removeRoute(routePath: string, handler: unknown): void {
     const router = (RED.httpNode as unknown as { _router?: { stack: RouteLayer[] } })._router;
     if (!router) return;
     for (let i = router.stack.length - 1; i >= 0; i--) {
       const route = router.stack[i].route;
-      if (route && route.path === routePath && route.methods.post) router.stack.splice(i, 1);
+      if (route?.path === routePath && route.stack.some((layer) => layer.handle === handler)) {
+        router.stack.splice(i, 1);
+      }
     }
   }
 
@@ -204,7 +242,20 @@ export = function (RED: NodeAPI): void {
 };
 
 interface RouteLayer {
-  route?: { path: string; methods: Record<string, boolean> };
+  route?: { path: string; stack: Array<{ handle: unknown }> };
+}
+
+/** One line for the tasks a map filter could not decide on: which, and why. */
+function unidentifiedWarning(tasks: UnidentifiedTask[]): string {
+  const listed = tasks
+    .slice(0, UNIDENTIFIED_LISTED)
+    .map((t) => `${taskKey(t.ref)} "${t.stepName}"${t.title ? ` of "${t.title}"` : ""}`)
+    .join(", ");
+  const more = tasks.length > UNIDENTIFIED_LISTED ? ` and ${tasks.length - UNIDENTIFIED_LISTED} more` : "";
+  return (
+    `map filter: the workflow map of ${tasks.length} task(s) cannot be identified (${listed}${more}): ` +
+    "the instance title names none of the configured maps, but the step exists in one of them"
+  );
 }
 
 function parseOptions(def: CsWorkflowTriggerDef, userDir: string): TriggerOptions {
@@ -233,6 +284,7 @@ function parseOptions(def: CsWorkflowTriggerDef, userDir: string): TriggerOption
       : undefined,
     callbackPath,
     callbackAuth,
+    unidentifiedMaps: def.unidentifiedMaps === "emit" ? "emit" : "hold",
     callbackHeader:
       (def.callbackHeader ?? "").trim() || (callbackAuth === "hmac" ? DEFAULTS.hmacHeader : DEFAULTS.secretHeader),
   };

@@ -12,6 +12,8 @@ export interface CsWorkflowTriggerProperties {
   steps?: string;
   /** Folder holding the maps: names are looked up there instead of through search. */
   mapFolderId?: string;
+  /** A task whose map the filter cannot identify: held with a warning (default) or emitted. */
+  unidentifiedMaps?: "hold" | "emit" | string;
   pollIntervalMs?: string | number;
   /** A task still assigned this long after it was emitted is emitted again. */
   reemitAfterMs?: string | number;
@@ -40,6 +42,7 @@ export interface TriggerOptions {
   maps: string[];
   steps: string[];
   mapFolderId?: number;
+  unidentifiedMaps: "hold" | "emit";
   pollIntervalMs: number;
   reemitAfterMs: number;
   maxInFlight: number;

@@ -5,6 +5,7 @@ import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
+import { isNotAssigned, type TaskCompletion } from "../lib/content-server/workflows";
 import { WorkflowMapResolver } from "../lib/workflow/maps";
 import type { CsWorkflowDef, CsWorkflowNode, WorkflowFailure } from "./types";
 
@@ -13,8 +14,6 @@ type Msg = NodeMessageInFlow & {
   cs?: { nodeId?: unknown };
   failure?: WorkflowFailure;
 };
-
-const NOT_ASSIGNED = /could not get a workflow/i;
 
 export = function (RED: NodeAPI): void {
   function CsWorkflow(this: CsWorkflowNode, def: CsWorkflowDef): void {
@@ -93,15 +92,22 @@ export = function (RED: NodeAPI): void {
       const values = await typed(msg, "attributes", () => wf.values);
       if (values !== undefined && !isRecord(values)) throw invalid(RED._("cs-workflow.errors.attributes"));
       const chosen = customAction !== undefined ? { customAction } : { action: action ?? "SendOn" };
+      let completion: TaskCompletion;
       try {
-        await client.workflows.completeTask(
+        completion = await client.workflows.completeTask(
           { processId, subprocessId, taskId },
           { ...chosen, comment, values: values as Record<string, unknown> | undefined },
         );
       } catch (err) {
         throw explain(err, processId, subprocessId, taskId);
       }
-      msg.workflow = { ...wf, processId, subprocessId, taskId, completed: { ...chosen, comment, values } };
+      msg.workflow = {
+        ...wf,
+        processId,
+        subprocessId,
+        taskId,
+        completed: { ...chosen, comment, values, outcome: completion.outcome },
+      };
     }
 
     node.on("input", (msg, send, done) => {
@@ -143,7 +149,7 @@ function invalid(message: string): ContentServerError {
 
 /** CS says "Could not get a workflow for p,s,t" when the step is not (or no longer) this user's: say so. */
 function explain(err: unknown, processId: number, subprocessId: number, taskId: number): unknown {
-  if (!(err instanceof ContentServerError) || !NOT_ASSIGNED.test(err.csMessage ?? "")) return err;
+  if (!(err instanceof ContentServerError) || !isNotAssigned(err)) return err;
   return new ContentServerError({
     operation: err.operation,
     code: err.code,

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleBrowsePage } from "./browse-page";
 import { emptyCounters, type SimContext } from "./context";
 import type { FaultRule } from "./faults";
-import { searchShape, type SearchResultShape } from "./options";
+import { searchShape, workflowAttachmentMode, type SearchResultShape, type WorkflowAttachmentMode } from "./options";
 import { sendJson } from "./responses";
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -84,6 +84,7 @@ export interface RuntimeSettings {
   missingNodeStatus?: 400 | 404;
   volumesRoute?: boolean;
   searchResultShape?: SearchResultShape;
+  workflowAttachments?: WorkflowAttachmentMode;
 }
 
 function settingsOf(sim: SimContext): RuntimeSettings {
@@ -92,11 +93,13 @@ function settingsOf(sim: SimContext): RuntimeSettings {
     missingNodeStatus: sim.options.missingNodeStatus,
     volumesRoute: sim.options.volumesRoute,
     searchResultShape: sim.options.searchResultShape,
+    workflowAttachments: sim.options.workflowAttachments,
   };
 }
 
 export function applySettings(sim: SimContext, settings: RuntimeSettings | Record<string, unknown>): void {
-  const { ticketInactivityMs, missingNodeStatus, volumesRoute, searchResultShape } = settings as RuntimeSettings;
+  const { ticketInactivityMs, missingNodeStatus, volumesRoute, searchResultShape, workflowAttachments } =
+    settings as RuntimeSettings;
   if (ticketInactivityMs !== undefined) {
     if (!Number.isFinite(ticketInactivityMs) || ticketInactivityMs < 0) throw new Error("invalid ticketInactivityMs");
     sim.sessions.inactivityMs = ticketInactivityMs;
@@ -111,4 +114,5 @@ export function applySettings(sim: SimContext, settings: RuntimeSettings | Recor
     sim.options.volumesRoute = volumesRoute;
   }
   if (searchResultShape !== undefined) sim.options.searchResultShape = searchShape(searchResultShape);
+  if (workflowAttachments !== undefined) sim.options.workflowAttachments = workflowAttachmentMode(workflowAttachments);
 }

@@ -22,6 +22,18 @@ export interface FaultRule {
   every?: number;
   /** How many more times the rule may fire; unlimited when absent. */
   times?: number;
+  /**
+   * Run the call first (its change is stored), then drop the connection (`reset`) or answer `status` instead of the
+   * result: a change that was applied although the caller saw a failure.
+   */
+  after?: boolean;
+}
+
+/** What happens to a call's answer after it ran. */
+export interface AfterFault {
+  reset: boolean;
+  status?: number;
+  error?: string;
 }
 
 export interface FaultDecision {
@@ -30,6 +42,7 @@ export interface FaultDecision {
   expireTickets: boolean;
   status?: number;
   error?: string;
+  after?: AfterFault;
 }
 
 interface CompiledRule {
@@ -93,6 +106,15 @@ export class Faults {
       }
       decision ??= { latencyMs: 0, reset: false, expireTickets: false };
       decision.latencyMs += rule.latencyMs ?? 0;
+      if (rule.after) {
+        decision.after ??= { reset: false };
+        decision.after.reset ||= rule.reset === true;
+        if (rule.status !== undefined && decision.after.status === undefined) {
+          decision.after.status = rule.status;
+          decision.after.error = rule.error;
+        }
+        continue;
+      }
       decision.reset ||= rule.reset === true;
       decision.expireTickets ||= rule.expireTickets === true;
       if (rule.status !== undefined && decision.status === undefined) {
@@ -100,7 +122,9 @@ export class Faults {
         decision.error = rule.error;
       }
     }
-    if (decision && (decision.reset || decision.status !== undefined || decision.expireTickets)) this.injected++;
+    if (decision && (decision.reset || decision.status !== undefined || decision.expireTickets || decision.after)) {
+      this.injected++;
+    }
     return decision;
   }
 }

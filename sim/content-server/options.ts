@@ -3,6 +3,12 @@ import type { FaultRule } from "./faults";
 
 export type SeedName = "demo" | "empty";
 export type SearchResultShape = "schema" | "pyxecm";
+export type WorkflowAttachmentMode = "copy" | "shortcut";
+
+export function workflowAttachmentMode(value: unknown): WorkflowAttachmentMode {
+  if (value !== "copy" && value !== "shortcut") throw new Error("workflow attachments must be copy or shortcut");
+  return value;
+}
 
 export interface SimulatorOptions {
   port: number;
@@ -23,6 +29,11 @@ export interface SimulatorOptions {
    * pyxecm's example shows them (`pyxecm`: strings, and `data.regions` as an object).
    */
   searchResultShape: SearchResultShape;
+  /**
+   * What `doc_ids` of a new workflow put into its attachments folder: a copy of each document, or a shortcut
+   * (subtype 1, `original_id`) to it. The public evidence shows neither, installations differ: both are offered.
+   */
+  workflowAttachments: WorkflowAttachmentMode;
   faults: FaultRule[];
   /** Seed of the fault rules' random choices (`probability`), so a faulted run can be replayed; random when absent. */
   faultSeed?: number;
@@ -84,6 +95,7 @@ export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
     missingNodeStatus: missing,
     volumesRoute: onOff(flags, "volumes-route", true),
     searchResultShape: searchShape(text(flags, "search-result-shape") ?? "schema"),
+    workflowAttachments: workflowAttachmentMode(text(flags, "workflow-attachments") ?? "copy"),
     faults,
     faultSeed: text(flags, "fault-seed") === undefined ? undefined : number(flags, "fault-seed", 0),
     oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,

@@ -4,6 +4,7 @@ import { authenticate, type Authenticated } from "./auth";
 import type { SimContext } from "./context";
 import { handleControl } from "./control";
 import { CsError } from "./errors";
+import type { AfterFault } from "./faults";
 import { FormInput, isJsonBody, readForm } from "./forms";
 import { handleOtds } from "./otds";
 import { sendJson } from "./responses";
@@ -65,7 +66,7 @@ async function handle(sim: SimContext, router: Router, req: IncomingMessage, res
     }
     return;
   }
-  await handleApi(sim, router, req, res, method, relative!, url.searchParams);
+  await handleApi(sim, router, req, res, method, relative!, url.searchParams, decision?.after);
 }
 
 async function handleApi(
@@ -76,6 +77,7 @@ async function handleApi(
   method: string,
   relative: string,
   query: URLSearchParams,
+  after?: AfterFault,
 ): Promise<void> {
   sim.counters.requests++;
   let suppress = query.has("suppress_response_codes");
@@ -116,6 +118,15 @@ async function handleApi(
       user: auth?.user ?? { id: 0, name: "", password: "", firstName: "", lastName: "", email: "", groupId: 0 },
       sim,
     });
+    if (after?.reset) {
+      req.socket.destroy();
+      return;
+    }
+    if (after?.status !== undefined) {
+      res.removeHeader("OTCSTicket");
+      sendJson(res, after.status, { error: after.error ?? `Simulated failure (HTTP ${after.status}).` });
+      return;
+    }
     if (!res.headersSent) sendJson(res, 200, result ?? {}, suppress);
   } catch (err) {
     const status = err instanceof CsError ? err.status : 500;

@@ -19,6 +19,8 @@ import { parseId } from "./views";
 const DAY_MS = 24 * 60 * 60 * 1000;
 const STEP_DUE_DAYS = 3;
 const FORM_PREFIX = "WorkflowForm_";
+/** Assignment type of a workflow step (Smart View opens type 153 assignments as workflow tasks). */
+const WORKFLOW_STEP_ASSIGNMENT = 153;
 
 function findMap(store: Store, id: number): WorkflowMap {
   const node = store.findNode(id);
@@ -78,7 +80,7 @@ async function createDraft(ctx: RequestContext, mapId: number, docIds: number[])
     type: SubType.Folder,
     userId: ctx.user.id,
   });
-  for (const doc of docs) await copyTree(ctx, doc, folder.id, doc.name);
+  for (const doc of docs) await attach(ctx, doc, folder.id);
   const process: SimProcess = {
     id,
     mapId: map.id,
@@ -94,6 +96,21 @@ async function createDraft(ctx: RequestContext, mapId: number, docIds: number[])
   };
   store.data.processes[String(id)] = process;
   return process;
+}
+
+/** `doc_ids` land in the attachments folder as copies or as shortcuts to the originals (simulator flag). */
+async function attach(ctx: RequestContext, doc: SimNode, folderId: number): Promise<void> {
+  if (ctx.sim.options.workflowAttachments === "copy") {
+    await copyTree(ctx, doc, folderId, doc.name);
+    return;
+  }
+  const shortcut = ctx.sim.store.createNode({
+    parentId: folderId,
+    name: doc.name,
+    type: SubType.Shortcut,
+    userId: ctx.user.id,
+  });
+  shortcut.originalId = doc.id;
 }
 
 function normalizeAttribute(map: WorkflowMap, key: string, raw: unknown): [string, AttributeValue] {
@@ -316,8 +333,6 @@ function stepView(store: Store, process: SimProcess, map: WorkflowMap, step: Pro
     task_due_date: step.dueDate,
     task_start_date: step.startDate,
     task_status: step.completedDate ? "completed" : "ontime",
-    task_completed_date: step.completedDate ?? null,
-    task_disposition: step.action ?? null,
     task_assignees: { assignee: [assignee], assigneeCount: 1, currentAssignee: assignee.loginName },
   };
 }
@@ -334,13 +349,15 @@ function processStatus(ctx: RequestContext) {
     links: selfLinks(ctx.req),
     results: {
       attachments: { attachment_folder_id: process.attachmentFolderId },
+      // pyxecm's example: attachments (folder id) and comments (the process id); the attributes package's
+      // USERDATA is not shown there, so it is left out.
       data_packages: [
-        { TYPE: 1, SUBTYPE: 1, USERDATA: process.attachmentFolderId, DESCRIPTION: "Attachments" },
-        { TYPE: 1, SUBTYPE: 2, USERDATA: process.mapId, DESCRIPTION: "Attributes" },
+        { TYPE: 1, SUBTYPE: 1, USERDATA: process.attachmentFolderId, DESCRIPTION: "" },
+        { TYPE: 1, SUBTYPE: 2, USERDATA: process.id, DESCRIPTION: "" },
       ],
       permissions: {
         Archive: false,
-        ChangeAttributes: true,
+        ChangeAttr: true,
         ChangeRoute: false,
         Delete: true,
         ManagerPerms: true,
@@ -360,7 +377,6 @@ function processStatus(ctx: RequestContext) {
         status: process.status,
         wf_name: process.title,
         work_workID: process.id,
-        map_id: process.mapId,
       },
     },
   };
@@ -399,9 +415,8 @@ function workflowList(ctx: RequestContext) {
             date_initiated: p.dateInitiated,
             due_date: p.dueDate ?? step?.dueDate ?? null,
             assignee: step ? [userSummary(store, step.assignee)] : [],
-            parallel_steps: p.current
-              .slice(1)
-              .map((s) => ({ task_id: s.stepId, step_name: findStep(map, s.stepId).name })),
+            parallel_steps: p.current.map((s) => stepView(store, p, map, s)),
+            steps_count: p.current.length,
           },
         },
       };
@@ -421,23 +436,19 @@ function assignments(ctx: RequestContext) {
           const step = findStep(map, s.stepId);
           return {
             data: {
+              // members_V2PropertiesAssignments: nothing names the map; `id`, `location_id` and `type_name` of a
+              // workflow step are not shown by any evidence and are left out.
               assignments: {
-                id: p.id,
                 name: step.name,
-                type: 153,
-                type_name: "Workflow Step",
+                type: WORKFLOW_STEP_ASSIGNMENT,
                 date_due: s.dueDate,
                 priority: 0,
                 status: 0,
                 from_user_id: p.initiatorId,
-                location_id: p.attachmentFolderId,
                 instructions: step.instructions,
-                map_id: p.mapId,
                 workflow_id: p.id,
                 workflow_subworkflow_id: p.id,
                 workflow_subworkflow_task_id: s.stepId,
-                workflow_name: p.title,
-                date_started: s.startDate,
               },
             },
           };
@@ -475,7 +486,6 @@ function taskForm(ctx: RequestContext) {
       subprocess_id: process.id,
       task_id: tid,
       title: step.name,
-      workflow_title: process.title,
       comments_on: true,
       authentication: false,
       member_accept: false,
@@ -566,15 +576,17 @@ function mapDefinition(ctx: RequestContext) {
     results: {
       definition: {
         workflow_id: map.id,
+        // forms_WorkflowDataPackageInfo: attachments = 1, comments = 2, attributes = 3 (pyxecm's example likewise).
         data_packages: [
           { type: 1, sub_type: 1, data: {} },
-          { type: 1, sub_type: 2, data: { definitions } },
+          { type: 1, sub_type: 2, data: {} },
+          { type: 1, sub_type: 3, data: { definitions } },
         ],
         tasks: map.steps.map((s) => ({
-          id: s.id,
+          task_id: s.id,
           title: s.name,
           instructions: s.instructions,
-          performer_id: s.assignee.userId ?? s.assignee.groupId,
+          // Not evidenced (the OpenAPI task has no dispositions): feeds only the editor's disposition suggestions.
           custom_actions: s.dispositions.map((d) => ({ key: d.key, label: d.label })),
         })),
         workflow_roles: [],

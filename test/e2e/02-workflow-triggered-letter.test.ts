@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
-import { signCallback } from "../../nodes/lib/workflow/callback-auth";
+import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 import {
@@ -247,24 +247,20 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
       const processId = await startWorkflow(user, MAP, ACME);
       const url = `${nr.url}/api/cs-workflow/df02`;
       const body = JSON.stringify({ processId, subprocessId: processId, taskId: 10 });
-      const post = (signature: string) =>
-        fetch(url, {
-          method: "POST",
-          body,
-          headers: { "content-type": "application/json", "x-signature": signature },
-        });
+      const post = (signed: Record<string, string>) =>
+        fetch(url, { method: "POST", body, headers: { "content-type": "application/json", ...signed } });
 
       // The endpoint exists once the flow has started (an unsigned call is answered, not 404).
-      await env.waitUntil("the callback endpoint", async () => (await post("")).status !== 404, 5000);
+      await env.waitUntil("the callback endpoint", async () => (await post({})).status !== 404, 5000);
 
-      const refused = await post(`sha256=${signCallback("not-the-secret", body)}`);
+      const refused = await post(signedCallbackHeaders("not-the-secret", body));
       assert.equal(refused.status, 401);
       await sleep(1000);
       assert.equal(generated.length, 0, "nothing generated");
       assert.equal((await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence")).length, 0);
       assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"]);
 
-      const accepted = await post(`sha256=${signCallback(SECRET, body)}`);
+      const accepted = await post(signedCallbackHeaders(SECRET, body));
       assert.equal(accepted.status, 202);
       await env.waitUntil("the letter", () => done.length >= 1);
       const docs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");

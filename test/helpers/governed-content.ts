@@ -89,6 +89,19 @@ export async function decideApproval(
   await approver.workflows.completeTask(task, { customAction, comment });
 }
 
+/**
+ * The steps an instance completed with the decision taken on each. The REST status carries no decisions (the
+ * evidence shows none), so this reads the simulator's state.
+ */
+export function decisionsOf(env: DemoEnvironment, processId: number): Array<[string, string | undefined]> {
+  const process = env.cs.store.data.processes[String(processId)];
+  const map = env.cs.store.data.workflowMaps[String(process.mapId)];
+  return process.completed.map((s) => [map.steps.find((step) => step.id === s.stepId)!.name, s.action]);
+}
+
+/** What `doc_ids` put into a workflow's attachments (simulator flag): both occur on real installations. */
+export const ATTACHMENT_MODES = ["shortcut", "copy"] as const;
+
 export async function childByName(client: ContentServerClient, parentId: number, name: string) {
   return client.nodes.findChildByName(parentId, name);
 }

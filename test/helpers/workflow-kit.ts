@@ -25,6 +25,30 @@ export function csConfigNode(id: string, sim: ContentServerSimulator) {
   return { id, type: "cs-config", name: "CS", baseUrl: sim.url, authMode: "cs", timeoutMs: "5000", retryAttempts: "1" };
 }
 
+/**
+ * The start of a deployable flow: tab `tab1`, connection `csc1` as the integration user (credentials inline, as the
+ * editor deploys them) and trigger `trig1` in HMAC callback mode on `path`, wired to `target`.
+ */
+export function callbackTriggerFlow(sim: ContentServerSimulator, path: string, secret: string, target: string) {
+  return [
+    { id: "tab1", type: "tab", label: "wf" },
+    { ...csConfigNode("csc1", sim), credentials: { ...USERS.integration } },
+    {
+      id: "trig1",
+      z: "tab1",
+      type: "cs-workflow-trigger",
+      server: "csc1",
+      mode: "callback",
+      callbackPath: path,
+      callbackAuth: "hmac",
+      credentials: { callbackSecret: secret },
+      x: 100,
+      y: 100,
+      wires: [[target]],
+    },
+  ];
+}
+
 export async function mapIdByName(client: ContentServerClient, name: string): Promise<number> {
   const map = await findWorkflowMapByName(client, name);
   if (!map) throw new Error(`no map ${name}`);

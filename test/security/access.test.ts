@@ -304,25 +304,28 @@ describe("security: admin permissions, TLS verification, callback signatures", f
     const compare = sinon.spy(crypto, "timingSafeEqual");
     const url = `${nr.url}/api/security-callback`;
     const body = JSON.stringify({ processId: 424242, taskId: 10 });
+    const stamp = { timestamp: String(Math.floor(Date.now() / 1000)), nonce: "security-test-nonce-0001" };
     const post = (signature?: string) =>
       fetch(url, {
         method: "POST",
         headers: {
           "Content-Type": "application/json",
+          "x-callback-timestamp": stamp.timestamp,
+          "x-callback-nonce": stamp.nonce,
           ...(signature !== undefined ? { "x-signature": signature } : {}),
         },
         body,
       });
-    const good = signCallback(CALLBACK_SECRET, body);
+    const good = signCallback(CALLBACK_SECRET, { ...stamp, body });
     const cases: Array<[string, string | undefined]> = [
       ["missing", undefined],
       ["empty", ""],
-      ["wrong secret, same length", signCallback("not-the-secret", body)],
+      ["wrong secret, same length", signCallback("not-the-secret", { ...stamp, body })],
       ["one hex digit changed", (good[0] === "a" ? "b" : "a") + good.slice(1)],
       ["too short", good.slice(0, 10)],
       ["too long", good + "00"],
       ["not hex at all", "z".repeat(64)],
-      ["signature of another body", signCallback(CALLBACK_SECRET, body + " ")],
+      ["signature of another body", signCallback(CALLBACK_SECRET, { ...stamp, body: body + " " })],
     ];
     for (const [label, signature] of cases) {
       const res = await post(signature);

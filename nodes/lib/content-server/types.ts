@@ -344,6 +344,8 @@ export interface WorkflowMapDefinition {
 export interface WorkflowStatus {
   processId: number;
   name?: string;
+  /** `wf_details.date_initiated` as CS gives it (server time, e.g. "2024-10-03T15:21:23"). */
+  dateInitiated?: string;
   status?: string;
   attachmentFolderId?: number;
   current: WorkflowStep[];

@@ -38,7 +38,8 @@ export class WorkflowsApi {
       path: "api/v2/draftprocesses",
       form: bodyField({
         workflow_id: positiveId(mapId, "createDraftProcess"),
-        ...(docIds.length ? { doc_ids: docIds.join(",") } : {}),
+        // pyxecm sends AttachDocuments with doc_ids (create_draft_process)
+        ...(docIds.length ? { doc_ids: docIds.join(","), AttachDocuments: "true" } : {}),
       }),
     });
     const id = toNumber(asRecord(asRecord(response.data).results).draftprocess_id);
@@ -118,6 +119,7 @@ export class WorkflowsApi {
     return {
       processId,
       name: toStringValue(details.wf_name),
+      dateInitiated: toStringValue(details.date_initiated) || undefined,
       status: toStringValue(details.status),
       attachmentFolderId: toNumber(asRecord(results.attachments).attachment_folder_id),
       current: asArray(steps.current).map(asRecord).map(toStep),
@@ -139,7 +141,9 @@ export class WorkflowsApi {
       for (const [key, value] of Object.entries(asRecord(asRecord(pkg.data).definitions))) {
         const attr = asRecord(value);
         const name = toStringValue(attr.name);
-        if (name) attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
+        // the "Assoc" entry is the attribute set itself, not an attribute (pyxecm get_workflow_attributes skips it)
+        if (name && attr.type_name !== "Assoc")
+          attributes.push({ key, name, type: toStringValue(attr.type_name), required: attr.required === true });
       }
     }
     return {
@@ -147,7 +151,7 @@ export class WorkflowsApi {
       steps: asArray(definition.tasks)
         .map(asRecord)
         .map((task) => ({
-          id: toNumber(task.id) ?? 0,
+          id: toNumber(task.task_id) ?? 0,
           name: toStringValue(task.title) ?? toStringValue(task.name) ?? "",
           customActions: asArray(task.custom_actions)
             .map(asRecord)
@@ -196,9 +200,10 @@ export class WorkflowsApi {
 
   /**
    * Completes / sends on a step: optional `formUpdate` with values first, then `action` XOR `custom_action` with a
-   * comment. The final call is never repeated blindly.
+   * comment. The final call is never repeated blindly: when it fails in a way that may have been carried out (no
+   * answer, 502, 504), the task is read at once — still this user's → sent once more; gone → settled (`settled`).
    */
-  async completeTask(task: TaskRef, request: CompleteTaskRequest): Promise<void> {
+  async completeTask(task: TaskRef, request: CompleteTaskRequest): Promise<TaskCompletion> {
     const operation = "completeTask";
     if ((request.action === undefined) === (request.customAction === undefined)) {
       throw new ContentServerError({
@@ -219,18 +224,57 @@ export class WorkflowsApi {
         form: bodyField({ action: "formUpdate", values }),
       });
     }
-    await this.transport.json({
-      operation,
-      method: "PUT",
-      path,
-      form: bodyField({
-        ...(request.action !== undefined ? { action: request.action } : { custom_action: request.customAction }),
-        ...(request.comment ? { comment: request.comment } : {}),
-        ...(request.assignee !== undefined ? { assignee: String(request.assignee) } : {}),
-      }),
-      idempotent: false,
-    });
+    const decide = () =>
+      this.transport.json({
+        operation,
+        method: "PUT",
+        path,
+        form: bodyField({
+          ...(request.action !== undefined ? { action: request.action } : { custom_action: request.customAction }),
+          ...(request.comment ? { comment: request.comment } : {}),
+          ...(request.assignee !== undefined ? { assignee: String(request.assignee) } : {}),
+        }),
+        idempotent: false,
+      });
+    try {
+      await decide();
+      return { outcome: "completed" };
+    } catch (err) {
+      if (!mayHaveBeenApplied(err)) throw err;
+      if (!(await this.isStillAssigned(task, err))) return { outcome: "settled" };
+      await decide();
+      return { outcome: "completed", repeated: true };
+    }
   }
+
+  /** Whether CS still offers the task to this user (its form answers); the original error when that is unclear. */
+  private async isStillAssigned(task: TaskRef, original: unknown): Promise<boolean> {
+    try {
+      await this.getTaskForm(task);
+      return true;
+    } catch (err) {
+      if (isNotAssigned(err)) return false;
+      throw original;
+    }
+  }
+}
+
+/** How a completion ended: carried out, or found done after a failure that may have been carried out. */
+export interface TaskCompletion {
+  outcome: "completed" | "settled";
+  /** The call was sent a second time after an ambiguous failure (the task was still assigned). */
+  repeated?: boolean;
+}
+
+/** CS's answer when a task is not (or no longer) this user's current step ("Could not get a workflow for p,s,t"). */
+export function isNotAssigned(err: unknown): boolean {
+  return err instanceof ContentServerError && /could not get a workflow/i.test(err.csMessage ?? "");
+}
+
+/** A failure after which the request may have been carried out: no answer, or a gateway's 502/504. */
+function mayHaveBeenApplied(err: unknown): boolean {
+  if (!(err instanceof ContentServerError)) return false;
+  return err.mayHaveBeenProcessed || err.code === "TIMEOUT" || err.status === 502 || err.status === 504;
 }
 
 function taskIds(task: TaskRef, operation: string): { processId: number; subprocessId: number; taskId: number } {
@@ -365,16 +409,6 @@ export async function findWorkflowMapByName(
   return caseInsensitive;
 }
 
-/** The map an assignment belongs to, where CS tells it (`map_id`, `workflow_map_id`); undefined otherwise. */
-export function assignmentMapId(assignment: WorkflowAssignment): number | undefined {
-  return toNumber(assignment.raw.map_id) ?? toNumber(assignment.raw.workflow_map_id);
-}
-
-/** The map id from an instance's status (`wf_details.map_id`), where CS tells it. */
-export function statusMapId(status: WorkflowStatus): number | undefined {
-  return toNumber(asRecord(status.raw.wf_details).map_id);
-}
-
 /** The form's workflow attributes keyed by their names (titles); title and due date of the instance left out. */
 export function formAttributesByName(form: WorkflowForm): Record<string, unknown> {
   const attributes: Record<string, unknown> = {};
@@ -386,13 +420,25 @@ export function formAttributesByName(form: WorkflowForm): Record<string, unknown
 }
 
 export interface WorkflowAttachment {
+  /** The item the flow works with: for a shortcut, its original. */
   nodeId: number;
   name: string;
+  /** Subtype of that item (144 document, 0 folder, …). */
+  type: number;
   version?: number;
   mimeType?: string;
   size?: number;
   /** Absolute path of the downloaded content (only when content was requested). */
   filename?: string;
+  /**
+   * True when `nodeId` is the document itself, outside the workflow (the attachments folder holds a shortcut to
+   * it); false for an item stored in the attachments folder (e.g. the copy CS made of an attached document).
+   */
+  original: boolean;
+  /** The shortcut in the attachments folder that led to the original. */
+  shortcutId?: number;
+  /** Why a shortcut's original could not be read (no permission, deleted); `nodeId` is then the shortcut's. */
+  unreachable?: string;
 }
 
 /** One workflow task as a flow sees it (`msg.workflow`). */
@@ -420,6 +466,10 @@ export interface ReadTaskOptions {
   stepName?: string;
   mapId?: number;
   mapName?: string;
+  /** The instance title (process status `wf_name`), when the form does not carry it. */
+  title?: string;
+  /** When the instance started (status `date_initiated`): a shortcut's original is read in its version of then. */
+  startedAt?: string;
   dueDate?: string;
   /** Folder to stream each attachment's content into; none = ids and names only. */
   downloadDir?: string;
@@ -428,6 +478,8 @@ export interface ReadTaskOptions {
 }
 
 const DEFAULT_MAX_ATTACHMENTS = 500;
+const SHORTCUT_TYPE = 1;
+const HTTP_FORBIDDEN = 403;
 
 /**
  * Reads a task the way a flow needs it: the task form (as the assignee), the workflow attributes by name and the
@@ -442,35 +494,21 @@ export async function readWorkflowTask(
   const processId = form.processId;
   const subprocessId = form.subprocessId ?? ref.subprocessId ?? processId;
   const taskId = form.taskId ?? ref.taskId;
-  const attachments: WorkflowAttachment[] = [];
-  const documentIds = new Set<number>();
-  if (form.attachmentFolderId !== undefined) {
-    const limit = options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS;
-    for await (const child of client.nodes.iterateChildren(form.attachmentFolderId, { limit: 100 })) {
-      if (attachments.length >= limit) break;
-      if (child.type === DOCUMENT_TYPE) documentIds.add(child.id);
-      attachments.push({
-        nodeId: child.id,
-        name: child.name,
-        version:
-          toNumber(child.properties.version_number) ?? toNumber(asRecord(child.properties.versions).version_number),
-        mimeType: child.mimeType,
-        size: child.size,
-      });
-    }
-    // v2 children carry no version number: read it for documents (the identity governed-content flows record).
-    for (const attachment of attachments) {
-      if (attachment.version !== undefined || !documentIds.has(attachment.nodeId)) continue;
-      attachment.version = (await client.documents.getLatestVersion(attachment.nodeId)).versionNumber;
-    }
-  }
+  const attachments =
+    form.attachmentFolderId === undefined
+      ? []
+      : await listAttachments(client, form.attachmentFolderId, {
+          limit: options.maxAttachments ?? DEFAULT_MAX_ATTACHMENTS,
+          startedAt: options.startedAt,
+        });
   if (options.downloadDir) {
     const dir = path.join(options.downloadDir, `${processId}-${subprocessId}-${taskId}`);
     await fs.promises.mkdir(dir, { recursive: true });
     for (const attachment of attachments) {
-      if (!documentIds.has(attachment.nodeId)) continue;
+      if (attachment.type !== DOCUMENT_TYPE) continue;
       const filename = path.join(dir, `${attachment.nodeId}-${safeFileName(attachment.name)}`);
-      await client.documents.downloadToFile(attachment.nodeId, filename);
+      // exactly the version recorded in msg.workflow, even when a newer one was added meanwhile
+      await client.documents.downloadToFile(attachment.nodeId, filename, { version: attachment.version });
       attachment.filename = filename;
     }
   }
@@ -482,7 +520,7 @@ export async function readWorkflowTask(
     mapId: options.mapId,
     mapName: options.mapName,
     stepName: options.stepName ?? form.title ?? "",
-    title: toStringValue(form.values[TITLE_KEY]) ?? toStringValue(asRecord(form.raw.data).workflow_title),
+    title: toStringValue(form.values[TITLE_KEY]) ?? options.title,
     instructions: form.instructions,
     dueDate: options.dueDate,
     attributes: formAttributesByName(form),
@@ -490,6 +528,76 @@ export async function readWorkflowTask(
     attachments,
     actions: form.actions.map((a) => a.key),
     ...(dispositions.length ? { dispositions } : {}),
+  };
+}
+
+/**
+ * The attachments folder's items. A shortcut (subtype 1, `original_id`) stands for its original: the original is
+ * what the flow reads, publishes and records onto, when this user can read it — in the version that was current
+ * when the workflow started (what the approvers were asked to decide on), not one added during the approval.
+ */
+async function listAttachments(
+  client: WorkflowClient,
+  folderId: number,
+  options: { limit: number; startedAt?: string },
+): Promise<WorkflowAttachment[]> {
+  const attachments: WorkflowAttachment[] = [];
+  for await (const child of client.nodes.iterateChildren(folderId, { limit: 100 })) {
+    if (attachments.length >= options.limit) break;
+    const originalId = child.type === SHORTCUT_TYPE ? toNumber(child.properties.original_id) : undefined;
+    attachments.push(originalId ? await throughShortcut(client, child, originalId) : attachmentOf(child, false));
+  }
+  for (const attachment of attachments) {
+    if (attachment.type !== DOCUMENT_TYPE) continue;
+    if (attachment.original && options.startedAt) {
+      attachment.version = await versionAt(client, attachment.nodeId, options.startedAt);
+    }
+    // v2 children carry no version number: read it for documents (the identity governed-content flows record).
+    attachment.version ??= (await client.documents.getLatestVersion(attachment.nodeId)).versionNumber;
+  }
+  return attachments;
+}
+
+/**
+ * The newest version created at or before `when` (CS server times, compared without zone designators: both come
+ * from the same server clock); undefined when none is (or the dates are missing).
+ */
+async function versionAt(client: WorkflowClient, nodeId: number, when: string): Promise<number | undefined> {
+  const limit = withoutZone(when);
+  let chosen: number | undefined;
+  for (const version of await client.documents.listVersions(nodeId)) {
+    if (!version.createDate || withoutZone(version.createDate) > limit) continue;
+    if (chosen === undefined || version.versionNumber > chosen) chosen = version.versionNumber;
+  }
+  return chosen;
+}
+
+function withoutZone(date: string): string {
+  return date.replace(/(\.\d+)?(Z|[+-]\d{2}:?\d{2})$/i, "");
+}
+
+async function throughShortcut(client: WorkflowClient, shortcut: CsNode, originalId: number) {
+  let unreachable: string;
+  try {
+    const original = await client.nodes.findNode(originalId);
+    if (original) return { ...attachmentOf(original, true), shortcutId: shortcut.id };
+    unreachable = `original ${originalId} not found`;
+  } catch (err) {
+    if (!(err instanceof ContentServerError) || err.status !== HTTP_FORBIDDEN) throw err;
+    unreachable = `original ${originalId} not readable by this user`;
+  }
+  return { ...attachmentOf(shortcut, false), unreachable };
+}
+
+function attachmentOf(node: CsNode, original: boolean): WorkflowAttachment {
+  return {
+    nodeId: node.id,
+    name: node.name,
+    type: node.type,
+    version: toNumber(node.properties.version_number) ?? toNumber(asRecord(node.properties.versions).version_number),
+    mimeType: node.mimeType,
+    size: node.size,
+    original,
   };
 }
 

@@ -5,36 +5,99 @@ export type CallbackAuthMode = "secret" | "hmac";
 export interface CallbackAuthOptions {
   mode: CallbackAuthMode;
   secret: string;
+  /** Accepted distance of the signed timestamp from now (both directions). */
+  windowMs?: number;
+  now?: () => number;
 }
 
+/** Headers of a callback beside the signature (or secret) header. */
+export const CALLBACK_TIMESTAMP_HEADER = "x-callback-timestamp";
+export const CALLBACK_NONCE_HEADER = "x-callback-nonce";
+export const CALLBACK_WINDOW_MS = 5 * 60 * 1000;
+
+export interface CallbackCredentials {
+  /** The signature (hmac) or the secret itself (secret). */
+  signature?: string;
+  /** Seconds since the epoch. */
+  timestamp?: string;
+  nonce?: string;
+}
+
+export type CallbackVerdict =
+  { ok: true; nonce?: string } | { ok: false; reason: "unauthorized" | "stale" | "unsigned" };
+
 const SHA256_BYTES = 32;
+const NONCE = /^[A-Za-z0-9_-]{16,128}$/;
+const TIMESTAMP = /^\d{1,12}$/;
 
 /**
- * Checks a workflow callback: `secret` = the header carries the shared secret itself; `hmac` = the header carries
- * HMAC-SHA256(secret, raw body), hex or base64, optionally prefixed `sha256=`. Both compare in constant time
- * (`crypto.timingSafeEqual` on equal-length digests), so the answer time says nothing about the secret.
- * An empty configured secret never authenticates.
+ * Checks a workflow callback. `hmac`: the signature header carries HMAC-SHA256(secret, "<timestamp>.<nonce>.<raw
+ * body>"), hex or base64, optionally prefixed `sha256=`; timestamp (seconds) and nonce are required, the timestamp
+ * must lie within the window, so a captured request cannot be replayed later (the caller refuses a nonce seen
+ * before). `secret`: the header carries the shared secret itself; timestamp and nonce are checked when sent.
+ * Comparisons run in constant time (`crypto.timingSafeEqual` on equal-length digests). An empty secret never
+ * authenticates.
  */
 export function verifyCallback(
   options: CallbackAuthOptions,
-  headerValue: string | undefined,
+  given: CallbackCredentials,
   rawBody: Buffer,
-): boolean {
-  if (!options.secret || headerValue === undefined || headerValue === "") return false;
-  const given = headerValue.trim();
+): CallbackVerdict {
+  const signature = given.signature?.trim();
+  if (!options.secret || !signature) return { ok: false, reason: "unauthorized" };
+  const { timestamp, nonce } = given;
+  const stamped = timestamp !== undefined || nonce !== undefined || options.mode === "hmac";
+  if (stamped && (!timestamp || !TIMESTAMP.test(timestamp) || !nonce || !NONCE.test(nonce))) {
+    return { ok: false, reason: "unsigned" };
+  }
   if (options.mode === "secret") {
     // Digests of both sides: equal length whatever was sent, so the comparison itself leaks no length either.
-    return crypto.timingSafeEqual(sha256(Buffer.from(given, "utf8")), sha256(Buffer.from(options.secret, "utf8")));
+    const same = crypto.timingSafeEqual(sha256(Buffer.from(signature, "utf8")), sha256(Buffer.from(options.secret)));
+    if (!same) return { ok: false, reason: "unauthorized" };
+  } else {
+    const expected = crypto.createHmac("sha256", options.secret).update(signedPayload(timestamp!, nonce!, rawBody));
+    const provided = decodeSignature(signature.replace(/^sha256=/i, ""));
+    if (!provided || provided.length !== SHA256_BYTES || !crypto.timingSafeEqual(provided, expected.digest())) {
+      return { ok: false, reason: "unauthorized" };
+    }
   }
-  const expected = crypto.createHmac("sha256", options.secret).update(rawBody).digest();
-  const provided = decodeSignature(given.replace(/^sha256=/i, ""));
-  if (!provided || provided.length !== SHA256_BYTES) return false;
-  return crypto.timingSafeEqual(provided, expected);
+  if (stamped) {
+    const skewMs = Math.abs((options.now ?? Date.now)() - Number(timestamp) * 1000);
+    if (skewMs > (options.windowMs ?? CALLBACK_WINDOW_MS)) return { ok: false, reason: "stale" };
+  }
+  return { ok: true, nonce };
 }
 
-/** The signature a caller sends for `rawBody` (hex), for documentation and tests. */
-export function signCallback(secret: string, rawBody: Buffer | string, encoding: "hex" | "base64" = "hex"): string {
-  return crypto.createHmac("sha256", secret).update(rawBody).digest(encoding);
+/** What the HMAC covers: timestamp, nonce and the raw body. */
+export function signedPayload(timestamp: string, nonce: string, rawBody: Buffer | string): Buffer {
+  return Buffer.concat([Buffer.from(`${timestamp}.${nonce}.`, "utf8"), Buffer.from(rawBody)]);
+}
+
+/** The signature a caller sends (hex or base64), for documentation and tests. */
+export function signCallback(
+  secret: string,
+  call: { timestamp: string; nonce: string; body: Buffer | string },
+  encoding: "hex" | "base64" = "hex",
+): string {
+  return crypto
+    .createHmac("sha256", secret)
+    .update(signedPayload(call.timestamp, call.nonce, call.body))
+    .digest(encoding);
+}
+
+/** The headers of a signed callback made now: signature, timestamp and a fresh nonce. */
+export function signedCallbackHeaders(
+  secret: string,
+  body: Buffer | string,
+  options: { header?: string; nowMs?: number; nonce?: string } = {},
+): Record<string, string> {
+  const timestamp = String(Math.floor((options.nowMs ?? Date.now()) / 1000));
+  const nonce = options.nonce ?? crypto.randomBytes(16).toString("hex");
+  return {
+    [options.header ?? "x-signature"]: `sha256=${signCallback(secret, { timestamp, nonce, body })}`,
+    [CALLBACK_TIMESTAMP_HEADER]: timestamp,
+    [CALLBACK_NONCE_HEADER]: nonce,
+  };
 }
 
 function decodeSignature(text: string): Buffer | undefined {

@@ -24,6 +24,12 @@ export class WorkflowMapResolver {
     const text = String(ref).trim();
     if (/^\d+$/.test(text) && Number(text) > 0)
       return { id: Number(text), name: await this.nameOf(Number(text)).catch(() => undefined) };
+    return this.findByName(text);
+  }
+
+  /** The map of exactly this name (case-insensitive as a fallback), also when the name is all digits. */
+  async findByName(name: string): Promise<WorkflowMapRef> {
+    const text = name.trim();
     if (!text) throw notFound("(empty)");
     const key = text.toLowerCase();
     let pending = this.byName.get(key);

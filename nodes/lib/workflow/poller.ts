@@ -1,6 +1,7 @@
-import { assignmentMapId, readWorkflowTask, statusMapId } from "../content-server/workflows";
+import { readWorkflowTask } from "../content-server/workflows";
 import type { WorkflowClient, WorkflowTask } from "../content-server/workflows";
-import type { WorkflowAssignment } from "../content-server/types";
+import type { TaskRef } from "../content-server/types";
+import { MapIdentifier, type MapMatch } from "./map-identity";
 import type { WorkflowMapResolver } from "./maps";
 import type { TrackedTask, WorkflowTaskTracker } from "./task-tracker";
 
@@ -8,12 +9,21 @@ import type { TrackedTask, WorkflowTaskTracker } from "./task-tracker";
 export interface TaskFilter {
   maps: string[];
   steps: string[];
+  /** A task whose map cannot be identified is emitted (true) or held with a warning (false, default). */
+  emitUnidentified?: boolean;
 }
 
 export interface EmittedTask {
   task: WorkflowTask;
   /** 1 first time, 2+ when emitted again (timeout or restart). */
   attempt: number;
+}
+
+/** A task the map filter could not decide on (held, or emitted when so configured). */
+export interface UnidentifiedTask {
+  ref: Required<TaskRef>;
+  stepName: string;
+  title?: string;
 }
 
 export interface PollerOptions {
@@ -26,35 +36,46 @@ export interface PollerOptions {
   emit: (emitted: EmittedTask) => void;
   /** A task that could not be read; it stays recorded and is tried again on the next poll. */
   onTaskError?: (err: unknown, task: TrackedTask) => void;
+  /** Once per poll: the tasks whose map could not be identified (empty when all could). */
+  onUnidentified?: (tasks: UnidentifiedTask[]) => void;
 }
 
 /** One poll of the integration user's assignments: filter, reconcile with the durable record, read and emit. */
 export class WorkflowTaskPoller {
-  /** process id → map id, for assignments that do not name their map (asked once per process). */
-  private readonly processMaps = new Map<number, number | undefined>();
+  private readonly maps: MapIdentifier;
 
-  constructor(private readonly options: PollerOptions) {}
+  constructor(private readonly options: PollerOptions) {
+    this.maps = new MapIdentifier(options.client, options.resolver);
+  }
 
   /** Runs one poll; returns how many tasks were emitted. Rejects (recording nothing) when CS cannot be read. */
   async poll(isStopped: () => boolean = () => false): Promise<number> {
     const { client, tracker } = this.options;
-    const wantedMaps = await this.wantedMapIds();
+    const wanted = await this.wantedMaps();
     const assignments = await client.workflows.listMyAssignments();
     const assigned: TrackedTask[] = [];
+    const unidentified: UnidentifiedTask[] = [];
+    this.maps.startCycle();
     for (const assignment of assignments) {
       if (!this.stepMatches(assignment.name)) continue;
-      const mapId = await this.mapIdOf(assignment, wantedMaps !== undefined);
-      if (wantedMaps && (mapId === undefined || !wantedMaps.has(mapId))) continue;
+      const ref = { ...assignment, stepName: assignment.name };
+      const match = wanted ? await this.maps.match(ref, wanted) : undefined;
+      if (match?.verdict === "other") continue;
+      if (match?.verdict === "unknown") {
+        unidentified.push({ ref: refOf(assignment), stepName: assignment.name, title: match.title });
+        if (!this.options.filter.emitUnidentified) continue;
+      }
       assigned.push({
         processId: assignment.processId,
         subprocessId: assignment.subprocessId,
         taskId: assignment.taskId,
         stepName: assignment.name,
-        mapId,
+        mapId: match?.mapId,
         dueDate: assignment.dueDate,
       });
     }
     if (isStopped()) return 0;
+    this.options.onUnidentified?.(unidentified);
     tracker.reconcile(assigned);
     let emitted = 0;
     for (const due of tracker.due()) {
@@ -76,47 +97,40 @@ export class WorkflowTaskPoller {
 
   /** Reads a task's details (form, attributes by name, attachments, optional content) like a poll does. */
   async read(task: TrackedTask): Promise<WorkflowTask> {
-    const { client, resolver } = this.options;
-    const mapId = task.mapId ?? (await this.mapIdOfProcess(task.processId));
-    const mapName = mapId !== undefined ? await resolver.nameOf(mapId).catch(() => undefined) : undefined;
-    return readWorkflowTask(client, task, {
+    const identity = await this.maps.identify(task.processId, task.mapId);
+    return readWorkflowTask(this.options.client, task, {
       stepName: task.stepName || undefined,
-      mapId,
-      mapName,
+      mapId: identity.mapId,
+      mapName: identity.mapName,
+      title: identity.title,
+      startedAt: identity.startedAt,
       dueDate: task.dueDate,
       downloadDir: this.options.downloadDir,
     });
   }
 
-  /** Whether a task read from a callback passes the filter. */
-  matches(task: WorkflowTask, wantedMaps: Set<number> | undefined): boolean {
-    if (!this.stepMatches(task.stepName)) return false;
-    return !wantedMaps || (task.mapId !== undefined && wantedMaps.has(task.mapId));
+  /** Whether a task read outside a poll (a callback) passes the filter, and what its map is. */
+  async match(task: WorkflowTask): Promise<MapMatch | undefined> {
+    if (!this.stepMatches(task.stepName)) return { verdict: "other", title: task.title };
+    const wanted = await this.wantedMaps();
+    if (!wanted) return undefined;
+    this.maps.startCycle();
+    return this.maps.match({ ...task, stepName: task.stepName }, wanted);
   }
 
-  /** The filter's maps as ids (undefined = no map filter); a name that cannot be resolved rejects. */
-  async wantedMapIds(): Promise<Set<number> | undefined> {
+  /** The filter's maps by id with their names (undefined = no map filter); a name that cannot be resolved rejects. */
+  async wantedMaps(): Promise<Map<number, string | undefined> | undefined> {
     if (!this.options.filter.maps.length) return undefined;
     const refs = await Promise.all(this.options.filter.maps.map((m) => this.options.resolver.resolve(m)));
-    return new Set(refs.map((r) => r.id));
+    return new Map(refs.map((r) => [r.id, r.name]));
   }
 
   private stepMatches(name: string): boolean {
     const steps = this.options.filter.steps;
     return !steps.length || steps.some((s) => s.toLowerCase() === name.trim().toLowerCase());
   }
+}
 
-  private async mapIdOf(assignment: WorkflowAssignment, needed: boolean): Promise<number | undefined> {
-    const direct = assignmentMapId(assignment);
-    if (direct !== undefined || !needed) return direct;
-    return this.mapIdOfProcess(assignment.processId);
-  }
-
-  private async mapIdOfProcess(processId: number): Promise<number | undefined> {
-    if (this.processMaps.has(processId)) return this.processMaps.get(processId);
-    const mapId = statusMapId(await this.options.client.workflows.getProcessStatus(processId));
-    if (this.processMaps.size > 10_000) this.processMaps.clear();
-    this.processMaps.set(processId, mapId);
-    return mapId;
-  }
+function refOf(task: TaskRef): Required<TaskRef> {
+  return { processId: task.processId, subprocessId: task.subprocessId ?? task.processId, taskId: task.taskId };
 }

@@ -21,6 +21,8 @@ export interface TaskTrackerOptions {
   maxEmissions?: number;
   /** Forget completed tasks after this long (journal compaction). */
   retainFinishedMs?: number;
+  /** How long accepted callback nonces are remembered (at least twice the signature window). */
+  nonceRetentionMs?: number;
   now?: () => number;
 }
 
@@ -32,6 +34,7 @@ export interface TaskDue {
 }
 
 const DEFAULT_RETAIN_FINISHED_MS = 7 * 24 * 60 * 60 * 1000;
+const DEFAULT_NONCE_RETENTION_MS = 30 * 60 * 1000;
 
 /** The identity of a task occurrence: process, subprocess and step (a step entered again is a new occurrence). */
 export function taskKey(task: Pick<TrackedTask, "processId" | "subprocessId" | "taskId">): string {
@@ -47,6 +50,8 @@ export class WorkflowTaskTracker {
   private readonly ledger: DurableLedger<TrackedTask & { key: string; occurrence: number }>;
   /** Latest occurrence per task key. */
   private readonly latest = new Map<string, { id: string; occurrence: number }>();
+  /** Nonces of accepted callbacks, beside the task journal (`<file>.callbacks`). */
+  private readonly nonces: DurableLedger<Record<string, never>>;
 
   constructor(private readonly options: TaskTrackerOptions) {
     this.ledger = new DurableLedger({
@@ -57,6 +62,56 @@ export class WorkflowTaskTracker {
       now: options.now,
     });
     for (const entry of this.ledger.list()) this.remember(entry);
+    this.nonces = new DurableLedger({
+      file: `${options.file}.callbacks`,
+      maxAttempts: 1,
+      retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
+      compactAfterRecords: 1000,
+      now: options.now,
+    });
+  }
+
+  /** Records a callback's nonce; false when it was accepted before (a replay), also before a restart. */
+  acceptNonce(nonce: string): boolean {
+    const id = `nonce:${nonce}`;
+    if (!this.nonces.add(id, {})) return false;
+    this.nonces.acknowledge(id);
+    return true;
+  }
+
+  /**
+   * A callback names this task (read and found assigned): it is recorded like a polled task. Returns the occurrence
+   * to emit now — a new one, or a recorded one not yet emitted or emitted longer than the re-emit timeout ago —
+   * or undefined when it is in flight (a repeated callback) or dead-lettered.
+   */
+  callback(task: TrackedTask): TaskDue | undefined {
+    const key = taskKey(task);
+    const known = this.latest.get(key);
+    const entry = known ? this.ledger.get(known.id) : undefined;
+    if (entry?.state === "dead") return undefined;
+    if (entry?.state === "pending") return toDue(entry);
+    if (entry?.state === "in-flight") {
+      const now = (this.options.now ?? Date.now)();
+      if (now - entry.updatedAt < this.options.reemitAfterMs) return undefined;
+      const max = this.options.maxEmissions ?? 0;
+      if (max > 0 && entry.attempts >= max) {
+        this.ledger.fail(entry.id, `still assigned after ${entry.attempts} emissions`);
+        return undefined;
+      }
+      return toDue(entry);
+    }
+    const occurrence = (known?.occurrence ?? 0) + 1;
+    const id = `${key}#${occurrence}`;
+    this.ledger.add(id, { ...task, key, occurrence });
+    this.latest.set(key, { id, occurrence });
+    return toDue(this.ledger.get(id)!);
+  }
+
+  /** The task is no longer this user's (completed by anyone): its recorded occurrence is done. */
+  finished(task: Pick<TrackedTask, "processId" | "subprocessId" | "taskId">): void {
+    const known = this.latest.get(taskKey(task));
+    const state = known ? this.ledger.get(known.id)?.state : undefined;
+    if (known && state && state !== "done") this.ledger.acknowledge(known.id, "no longer assigned");
   }
 
   /**
@@ -138,6 +193,7 @@ export class WorkflowTaskTracker {
 
   close(): void {
     this.ledger.close();
+    this.nonces.close();
   }
 
   private remember(entry: LedgerEntry<TrackedTask & { key: string; occurrence: number }>): void {

@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import { ContentServerError } from "../../../nodes/lib/content-server";
-import { ENTERPRISE_WORKSPACE, INTEGRATION_USER, startSim, uniqueName, type TestSim } from "./support";
+import { readWorkflowTask } from "../../../nodes/lib/content-server/workflows";
+import { ENTERPRISE_WORKSPACE, INTEGRATION_USER, startProxy, startSim, uniqueName, type TestSim } from "./support";
 
 const WORKFLOW_MAP_TYPE = 128;
 
@@ -87,6 +88,71 @@ describe("content-server client: workflows", function () {
     assert.ok(processId > 0);
     const status = await client.workflows.getProcessStatus(processId);
     assert.equal(status.current[0]?.taskName, "Approve Template");
+  });
+
+  it("reads a shortcut attachment as its original in the version of the workflow's start; a deleted one as unreachable", async () => {
+    sim.sim.configure({ workflowAttachments: "shortcut" });
+    try {
+      const admin = sim.client();
+      const integration = sim.client({ credentials: { ...INTEGRATION_USER } });
+      const folder = await admin.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("WF"));
+      const upload = (name: string) =>
+        admin.documents.uploadDocument({
+          parentId: folder.id,
+          name,
+          content: { buffer: Buffer.from(`${name} v1`), fileName: name },
+        });
+      const kept = await upload("kept.txt");
+      const gone = await upload("gone.txt");
+      const started = await admin.workflows.startWorkflow({
+        mapId: await mapId(admin, "Letter Generation"),
+        docIds: [kept.id, gone.id],
+        attributes: { "Customer ID": "C-1002" },
+      });
+      // a version added after the start (CS dates have second resolution: one second later)
+      await new Promise((resolve) => setTimeout(resolve, 1000 - (Date.now() % 1000) + 5));
+      await admin.documents.addVersion(kept.id, { content: { buffer: Buffer.from("later"), fileName: "kept.txt" } });
+      await admin.nodes.deleteNode(gone.id);
+
+      const task = await readWorkflowTask(
+        integration,
+        { processId: started.processId, taskId: 10 },
+        { startedAt: (await integration.workflows.getProcessStatus(started.processId)).dateInitiated },
+      );
+      const [original, unreachable] = [...task.attachments].sort((a, b) => a.name.localeCompare(b.name)).reverse();
+      assert.equal(original.nodeId, kept.id);
+      assert.equal(original.original, true);
+      assert.equal(original.version, 1, "the version current at the start, not the one added later");
+      assert.equal(original.type, 144);
+      assert.ok(original.shortcutId && original.shortcutId !== kept.id);
+      assert.equal(unreachable.original, false);
+      assert.equal(unreachable.type, 1);
+      assert.match(unreachable.unreachable ?? "", new RegExp(`original ${gone.id} not found`));
+    } finally {
+      sim.sim.configure({ workflowAttachments: "copy" });
+    }
+  });
+
+  it("sends AttachDocuments with doc_ids when creating a draft process (as pyxecm does)", async () => {
+    const proxy = await startProxy(sim.url);
+    try {
+      let body = "";
+      proxy.intercept = (req, res) => {
+        if (req.method !== "POST" || !/draftprocesses$/.test(req.url ?? "")) return false;
+        req.on("data", (chunk: Buffer) => (body += chunk.toString("utf8")));
+        req.on("end", () => {
+          res.writeHead(200, { "Content-Type": "application/json" });
+          res.end(JSON.stringify({ results: { draftprocess_id: 4242, workflow_type: "1_1" } }));
+        });
+        return true;
+      };
+      const client = sim.client({ baseUrl: proxy.url });
+      assert.equal(await client.workflows.createDraftProcess(2501, [2301, 2302]), 4242);
+      const sent = JSON.parse(new URLSearchParams(body).get("body") ?? "{}") as Record<string, unknown>;
+      assert.deepEqual(sent, { workflow_id: 2501, doc_ids: "2301,2302", AttachDocuments: "true" });
+    } finally {
+      await proxy.close();
+    }
   });
 
   it("refuses action and custom action together, and unknown form fields, before sending", async () => {

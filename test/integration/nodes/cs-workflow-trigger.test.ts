@@ -12,10 +12,19 @@ import sinon from "sinon";
 import csConfig from "../../../nodes/cs-config/cs-config";
 import csWorkflowTrigger from "../../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import type { ContentServerClient } from "../../../nodes/lib/content-server";
-import { signCallback } from "../../../nodes/lib/workflow/callback-auth";
+import { signCallback, signedCallbackHeaders } from "../../../nodes/lib/workflow/callback-auth";
 import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
 import { startEmbeddedNodeRed } from "../../helpers/embedded-node-red";
-import { Collector, csClient, csConfigNode, sleep, startByName, until, uploadText } from "../../helpers/workflow-kit";
+import {
+  Collector,
+  callbackTriggerFlow,
+  csClient,
+  csConfigNode,
+  sleep,
+  startByName,
+  until,
+  uploadText,
+} from "../../helpers/workflow-kit";
 
 helper.init(require.resolve("node-red"));
 
@@ -209,6 +218,87 @@ describe("cs-workflow-trigger node", function () {
         );
       });
 
+      describe("map filter on responses that do not name the map", function () {
+        /** Starts a workflow whose instance title is not the map's name (the initiator may change it). */
+        async function startTitled(map: string, title: string, attributes: Record<string, unknown>) {
+          const started = await admin.workflows.startWorkflow({
+            mapId: (await admin.nodes.findChildByName(2500, map))!.id,
+            title,
+            attributes,
+          });
+          return started.processId;
+        }
+
+        it("identifies the map by the instance title and skips, silently, tasks whose step no wanted map has", async () => {
+          const claim = await startByName(admin, "Case Correspondence", { "Claim Number": "CLM-1" });
+          await startTitled("Letter Generation", "Policy change for C-5002", { "Customer ID": "C-5002" });
+          const out = await load({ maps: "Case Correspondence" });
+          const trigger = helper.getNode("trig1") as unknown as EventEmitter;
+          const warnings: string[] = [];
+          trigger.on("call:warn", (call: { args: string[] }) => warnings.push(call.args[0]));
+          const [msg] = await out.count(1);
+          assert.equal(msg.workflow.processId, claim);
+          assert.equal(msg.workflow.mapName, "Case Correspondence");
+          assert.equal(msg.workflow.mapId, 2502);
+          await sleep(150);
+          assert.equal(out.messages.length, 1);
+          assert.deepEqual(warnings, [], "a task of another map is no warning");
+        });
+
+        /** A second map with the same steps as "Case Correspondence" but other workflow attributes. */
+        function lookalikeMap(): string {
+          const source = sim.store.data.workflowMaps["2502"];
+          const node = sim.store.createNode({ parentId: 2500, name: "Claims (EU)", type: 128, userId: 1000 });
+          sim.store.data.workflowMaps[String(node.id)] = {
+            ...structuredClone(source),
+            id: node.id,
+            title: "Claims (EU)",
+            attributes: source.attributes.slice(0, 2),
+          };
+          return "Claims (EU)";
+        }
+
+        it("identifies a renamed instance of a wanted map by its step and its workflow attributes", async () => {
+          const renamed = await startTitled("Case Correspondence", "Claim CLM-4 letters", { "Claim Number": "CLM-4" });
+          const out = await load({ maps: "Case Correspondence" });
+          const [msg] = await out.count(1);
+          assert.equal(msg.workflow.processId, renamed);
+          assert.equal(msg.workflow.mapId, 2502);
+          assert.equal(msg.workflow.title, "Claim CLM-4 letters");
+        });
+
+        it("holds a task whose map it cannot identify: warning status and one log line per poll, never silent", async () => {
+          const renamed = await startTitled(lookalikeMap(), "Claim CLM-2 letters", { "Claim Number": "CLM-2" });
+          const out = await load({ maps: "Case Correspondence", pollIntervalMs: "40" });
+          const trigger = helper.getNode("trig1") as unknown as EventEmitter;
+          const warnings: string[] = [];
+          const statuses: string[] = [];
+          trigger.on("call:warn", (call: { args: string[] }) => warnings.push(call.args[0]));
+          trigger.on("call:status", (call: { args: Array<Record<string, string>> }) =>
+            statuses.push(call.args[0].text),
+          );
+          await until(() => warnings.length >= 2, 3000, "warnings on two polls");
+          assert.match(
+            warnings[0],
+            new RegExp(`${renamed}/${renamed}/10 "Generate Case Letter" of "Claim CLM-2 letters"`),
+          );
+          assert.match(warnings[0], /cannot be identified/);
+          assert.ok(statuses.includes("cs-workflow-trigger.status.unidentified"), statuses.join());
+          const polls = statuses.filter((s) => s.startsWith("cs-workflow-trigger.status.")).length;
+          assert.ok(warnings.length <= polls, `${warnings.length} warnings for ${polls} polls`);
+          assert.equal(out.messages.length, 0, "held, not emitted");
+        });
+
+        it("emits such a task when configured to, without a map id", async () => {
+          const renamed = await startTitled(lookalikeMap(), "Claim CLM-3 letters", { "Claim Number": "CLM-3" });
+          const out = await load({ maps: "Case Correspondence", unidentifiedMaps: "emit" });
+          const [msg] = await out.count(1);
+          assert.equal(msg.workflow.processId, renamed);
+          assert.equal(msg.workflow.title, "Claim CLM-3 letters");
+          assert.equal(msg.workflow.mapId, undefined);
+        });
+      });
+
       it("shows polling, tasks in flight and the last error in its status", async () => {
         const out = await load();
         const trigger = helper.getNode("trig1") as unknown as EventEmitter;
@@ -265,7 +355,7 @@ describe("cs-workflow-trigger node", function () {
         const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-7001" });
         const out = await loadCallback();
         const body = JSON.stringify({ processId, subprocessId: processId, taskId: 10 });
-        const res = await post(body, { "x-signature": `sha256=${signCallback(SECRET, body)}` });
+        const res = await post(body, signedCallbackHeaders(SECRET, body));
         assert.equal(res.status, 202);
         const [msg] = await out.count(1);
         assert.equal(msg.workflow.processId, processId);
@@ -278,12 +368,15 @@ describe("cs-workflow-trigger node", function () {
         const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-7002" });
         const out = await loadCallback();
         const body = `process_id=${processId}&task_id=10`;
+        const signed = signedCallbackHeaders(SECRET, body);
+        const call = { timestamp: signed["x-callback-timestamp"], nonce: signed["x-callback-nonce"], body };
         const res = await fetch(url, {
           method: "POST",
           body,
           headers: {
+            ...signed,
             "content-type": "application/x-www-form-urlencoded",
-            "x-signature": signCallback(SECRET, body, "base64"),
+            "x-signature": signCallback(SECRET, call, "base64"),
           },
         });
         assert.equal(res.status, 202);
@@ -295,14 +388,14 @@ describe("cs-workflow-trigger node", function () {
         const out = await loadCallback();
         const spy = sinon.spy(crypto, "timingSafeEqual");
         const body = JSON.stringify({ processId, taskId: 10 });
-        const wrong = signCallback("some-other-secret", body);
-        assert.equal((await post(body, { "x-signature": wrong })).status, 401);
+        const wrong = signedCallbackHeaders("some-other-secret", body);
+        assert.equal((await post(body, wrong)).status, 401);
         assert.ok(spy.called, "the signature is compared with crypto.timingSafeEqual");
         const [a, b] = spy.firstCall.args as unknown as [Buffer, Buffer];
         assert.equal(a.length, b.length);
         assert.equal((await post(body, {})).status, 401);
         const tampered = JSON.stringify({ processId, taskId: 20 });
-        assert.equal((await post(tampered, { "x-signature": signCallback(SECRET, body) })).status, 401);
+        assert.equal((await post(tampered, signedCallbackHeaders(SECRET, body))).status, 401);
         await sleep(100);
         assert.equal(out.messages.length, 0);
       });
@@ -340,21 +433,7 @@ describe("cs-workflow-trigger node", function () {
           ),
         );
         await nr.deploy([
-          { id: "tab1", type: "tab", label: "wf" },
-          { ...csConfigNode("csc1", sim), credentials: { username: "otintegration", password: "integration" } },
-          {
-            id: "trig1",
-            z: "tab1",
-            type: "cs-workflow-trigger",
-            server: "csc1",
-            mode: "callback",
-            callbackPath: "/hooks/wf",
-            callbackAuth: "hmac",
-            credentials: { callbackSecret: SECRET },
-            x: 100,
-            y: 100,
-            wires: [["dbg1"]],
-          },
+          ...callbackTriggerFlow(sim, "/hooks/wf", SECRET, "dbg1"),
           {
             id: "dbg1",
             z: "tab1",
@@ -372,7 +451,7 @@ describe("cs-workflow-trigger node", function () {
         const endpoint = `${nr.url}/api/hooks/wf`;
         const headers = { "content-type": "application/json" };
         assert.equal((await fetch(endpoint, { method: "POST", body, headers })).status, 401);
-        const signed = { ...headers, "x-signature": signCallback(SECRET, body) };
+        const signed = { ...headers, ...signedCallbackHeaders(SECRET, body) };
         assert.equal((await fetch(endpoint, { method: "POST", body, headers: signed })).status, 202);
         const msg = await received;
         assert.equal(msg.workflow.processId, processId);

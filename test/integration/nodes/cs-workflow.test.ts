@@ -150,6 +150,7 @@ describe("cs-workflow node", function () {
         action: "SendOn",
         comment: "letter generated",
         values: { "Generated Document ID": 4711 },
+        outcome: "completed",
       });
       assert.deepEqual(await assignedTo(integration, processId), []);
       assert.deepEqual(await assignedTo(approver, processId), ["Review Letter"]);
@@ -208,6 +209,54 @@ describe("cs-workflow node", function () {
       assert.match(err.error.message, /Could not get a workflow for .*not assigned to this user/);
       assert.equal(err.failure.permanent, true);
       assert.deepEqual(await assignedTo(integration, processId), ["Generate Letter"]);
+    });
+
+    describe("when the send-on was applied but its answer was lost", function () {
+      const taskPath = "api/v2/processes/*/subprocesses/*/tasks/*";
+      for (const [label, fault] of [
+        ["a reset connection", { reset: true }],
+        ["a 502 from a gateway", { status: 502, error: "Bad Gateway" }],
+        ["a 504 from a gateway", { status: 504, error: "Gateway Timeout" }],
+      ] as const) {
+        it(`settles at once after ${label}: the step moved on exactly once, the message goes on`, async () => {
+          const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-8101" });
+          const { node, out, caught } = await load({ operation: "complete", comment: "done", commentType: "str" });
+          sim.addFault({ method: "PUT", path: taskPath, after: true, times: 1, ...fault });
+          node.receive({ workflow: { processId, taskId: 10 } });
+          const [msg] = await out.count(1);
+          assert.equal(msg.workflow.completed.outcome, "settled");
+          assert.deepEqual(caught.messages, []);
+          assert.deepEqual(await assignedTo(approver, processId), ["Review Letter"]);
+          const process = sim.store.data.processes[String(processId)];
+          assert.deepEqual(
+            process.completed.map((s) => s.stepId),
+            [10],
+            "the step was completed once",
+          );
+          assert.equal(process.comments.filter((c) => c.text === "done").length, 1, "one comment");
+        });
+      }
+
+      it("sends once more at once when the failed call was not applied (the task is still assigned)", async () => {
+        const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-8102" });
+        const { node, out } = await load({ operation: "complete" });
+        sim.addFault({ method: "PUT", path: taskPath, status: 502, error: "Bad Gateway", times: 1 });
+        node.receive({ workflow: { processId, taskId: 10 } });
+        const [msg] = await out.count(1);
+        assert.equal(msg.workflow.completed.outcome, "completed");
+        assert.deepEqual(await assignedTo(approver, processId), ["Review Letter"]);
+      });
+
+      it("keeps the original failure when the task state cannot be read either", async () => {
+        const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-8103" });
+        const { node, caught } = await load({ operation: "complete" });
+        sim.addFault({ method: "PUT", path: taskPath, status: 504, error: "Gateway Timeout", times: 1 });
+        sim.addFault({ method: "GET", path: "api/v1/forms/processes/tasks/update", status: 503, error: "down" });
+        node.receive({ workflow: { processId, taskId: 10 } });
+        const [err] = await caught.count(1);
+        assert.match(err.error.message, /HTTP 504/);
+        assert.equal(err.failure.permanent, false);
+      });
     });
 
     it("asks for the task ids when msg.workflow does not carry them", async () => {

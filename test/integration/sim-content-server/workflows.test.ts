@@ -131,6 +131,107 @@ describe("content-server simulator: workflows", () => {
     assert.ok(list.json.results.some((r: any) => r.data.wfstatus.process_id === pid));
   });
 
+  it("answers assignments and process status with the fields the evidence shows, none naming the map", async () => {
+    const started = await admin.post(
+      "api/v2/draftprocesses/startwf",
+      bodyForm({ workflow_id: 2501, values: { WorkflowForm_2: "C-1" } }),
+    );
+    const pid = started.json.results.process_id;
+    const mine = (await integration.get("api/v2/members/assignments")).json.results.map((r: any) => r.data.assignments);
+    const task = mine.find((a: any) => a.workflow_id === pid);
+    // members_V2PropertiesAssignments (cs-rest schema.ts)
+    const evidenced = new Set(
+      "container container_size date_due description favorite followup_id from_user_id id instructions location_id name priority priority_name smartViewAttachmentsView status status_name type type_name workflow_id workflow_open_in_smart_ui workflow_subworkflow_id workflow_subworkflow_task_id maptask_subtype".split(
+        " ",
+      ),
+    );
+    assert.deepEqual(
+      Object.keys(task).filter((k) => !evidenced.has(k)),
+      [],
+    );
+    const status = (await integration.get(`api/v2/workflows/status/processes/${pid}`)).json.results;
+    // workFlow_Details and workFlow_Process_TaskInfo (schema.ts), pyxecm get_workflow_status
+    assert.deepEqual(Object.keys(status.wf_details).sort(), [
+      "date_initiated",
+      "due_date",
+      "initiator",
+      "status",
+      "wf_name",
+      "work_workID",
+    ]);
+    assert.equal(status.wf_details.wf_name, "Letter Generation", "the instance title: the map's name by default");
+    const stepFields =
+      "process_id subprocess_id task_id task_name task_due_date task_start_date task_status task_assignees";
+    assert.deepEqual(Object.keys(status.step_list.current[0]).sort(), stepFields.split(" ").sort());
+    assert.deepEqual(
+      status.data_packages.map((p: any) => [p.SUBTYPE, p.USERDATA]),
+      [
+        [1, status.attachments.attachment_folder_id],
+        [2, pid],
+      ],
+    );
+    assert.ok("ChangeAttr" in status.permissions);
+  });
+
+  it("puts doc_ids into the attachments folder as copies, or as shortcuts to the originals (flag)", async () => {
+    const folderOf = async () => {
+      const res = await admin.post(
+        "api/v2/draftprocesses",
+        bodyForm({ workflow_id: 2503, doc_ids: String(doc), AttachDocuments: "true" }),
+      );
+      const id = res.json.results.draftprocess_id;
+      const draftForm = await admin.get(`api/v1/forms/draftprocesses/update?draftprocess_id=${id}`);
+      const folder = draftForm.json.data.data_packages[0].data.attachment_folder_id;
+      return (await admin.get(`api/v2/nodes/${folder}/nodes`)).json.results.map((r: any) => r.data.properties);
+    };
+    const [copy] = await folderOf();
+    assert.equal(copy.type, 144);
+    assert.notEqual(copy.id, doc);
+    sim.configure({ workflowAttachments: "shortcut" });
+    try {
+      const [shortcut] = await folderOf();
+      assert.equal(shortcut.type, 1);
+      assert.equal(shortcut.original_id, doc);
+      assert.equal(shortcut.name, "template.docx");
+    } finally {
+      sim.configure({ workflowAttachments: "copy" });
+    }
+  });
+
+  it("takes the attachment behaviour from --workflow-attachments and refuses other values", async () => {
+    const shortcut = await startSeededContentServer({ "workflow-attachments": "shortcut" });
+    try {
+      assert.equal(shortcut.options.workflowAttachments, "shortcut");
+    } finally {
+      await shortcut.close();
+    }
+    await assert.rejects(startSeededContentServer({ "workflow-attachments": "link" }), /copy or shortcut/);
+  });
+
+  it("an after-processing fault stores the change, then drops the answer or answers 502", async () => {
+    for (const fault of [{ reset: true }, { status: 502 }]) {
+      const started = await admin.post(
+        "api/v2/draftprocesses/startwf",
+        bodyForm({ workflow_id: 2501, values: { WorkflowForm_2: "C-1" } }),
+      );
+      const pid = started.json.results.process_id;
+      sim.addFault({
+        method: "PUT",
+        path: "api/v2/processes/*/subprocesses/*/tasks/*",
+        after: true,
+        times: 1,
+        ...fault,
+      });
+      const answer = await integration
+        .put(`api/v2/processes/${pid}/subprocesses/${pid}/tasks/10`, bodyForm({ action: "SendOn" }))
+        .then((r) => r.status)
+        .catch(() => "reset");
+      assert.equal(answer, fault.reset ? "reset" : 502);
+      const status = (await admin.get(`api/v2/workflows/status/processes/${pid}`)).json.results;
+      assert.equal(status.step_list.current[0].task_name, "Review Letter", "the change was stored");
+    }
+  });
+
   it("refuses unknown maps", async () => {
     const res = await admin.post("api/v2/draftprocesses", bodyForm({ workflow_id: 2301 }));
     assert.equal(res.status, 400);
