@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { sha256OfBuffer, sha256OfFile } from "../lib/checksum";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../lib/reliability/private-files";
 import {
   ExstreamError,
   channelOf,
@@ -165,9 +166,9 @@ async function writeOutput(
     relative = path.posix.join(path.posix.dirname(relative), `${n}-${fileName}`);
   usedNames.add(relative);
   const target = safeJoin(runDir, relative);
-  await fsp.mkdir(path.dirname(target), { recursive: true });
+  await makePrivateDir(path.dirname(target));
   const part = `${target}.part`;
-  await fsp.writeFile(part, content);
+  await fsp.writeFile(part, content, { mode: PRIVATE_FILE_MODE });
   await fsp.rename(part, target);
   return target;
 }
