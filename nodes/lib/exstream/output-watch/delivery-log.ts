@@ -76,18 +76,20 @@ export async function splitDeliveryLog(file: string, dir: string): Promise<Deliv
   const pending: Array<{ number: string; xml: string }> = [];
   let header = "";
   let footer = "";
-  const flush = async () => {
-    for (const { number, xml } of pending.splice(0)) {
-      const target = extractPathOf(dir, number);
-      if (!written.has(number)) {
-        await writePrivateFile(target, `<?xml version="1.0" encoding="UTF-8"?>\n${header}\n${xml}${footer}\n`);
-        written.add(number);
-        continue;
-      }
-      const before = await fsp.readFile(target, "utf8");
-      const end = before.lastIndexOf(footer);
-      await writePrivateFile(target, `${before.slice(0, end)}${xml}${footer}\n`);
+  const writeExtract = async (number: string, xml: string) => {
+    const target = extractPathOf(dir, number);
+    if (!written.has(number)) {
+      written.add(number);
+      return writePrivateFile(target, `<?xml version="1.0" encoding="UTF-8"?>\n${header}\n${xml}${footer}\n`);
     }
+    const before = await fsp.readFile(target, "utf8");
+    await writePrivateFile(target, `${before.slice(0, before.lastIndexOf(footer))}${xml}${footer}\n`);
+  };
+  // The customers of one read chunk (a bounded number) are written side by side; one listed twice is merged first.
+  const flush = async () => {
+    const batch = new Map<string, string>();
+    for (const { number, xml } of pending.splice(0)) batch.set(number, (batch.get(number) ?? "") + xml);
+    await Promise.all([...batch].map(([number, xml]) => writeExtract(number, xml)));
   };
   await parseDeliveryLog(file, {
     root: (name, attributes) => {
