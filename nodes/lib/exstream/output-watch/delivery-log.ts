@@ -103,6 +103,30 @@ export async function splitDeliveryLog(file: string, dir: string): Promise<Deliv
   return { dir, customers: written.size };
 }
 
+/**
+ * Splits each log once (by local path) and gives a customer its own extract and entries; without an extract (the log
+ * does not name the customer, or cannot be read) there is no path, so nothing of the run's log is handed on.
+ */
+export class CustomerLogExtracts {
+  private readonly splits = new Map<string, Promise<DeliveryLogSplit | undefined>>();
+
+  /** `dir`: a private folder; each log's extracts go into a sub-folder of it. */
+  constructor(private readonly dir: string) {}
+
+  async extractOf(logFile: string, customerNumber: string): Promise<{ path?: string; entries: DeliveryLogEntry[] }> {
+    let split = this.splits.get(logFile);
+    if (!split) {
+      split = splitDeliveryLog(logFile, path.join(this.dir, `log-${this.splits.size + 1}`)).catch(() => undefined);
+      this.splits.set(logFile, split);
+    }
+    const done = await split;
+    if (!done) return { entries: [] };
+    const extract = extractPathOf(done.dir, customerNumber);
+    const entries = (await readDeliveryLog(extract)).get(customerNumber);
+    return entries ? { path: extract, entries } : { entries: [] };
+  }
+}
+
 interface LogHandlers {
   root?: (name: string, attributes: Record<string, string>) => void;
   customer: (number: string, entries: DeliveryLogEntry[], xml: string) => void;

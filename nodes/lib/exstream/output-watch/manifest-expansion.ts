@@ -15,13 +15,7 @@ import {
   type CommunicationPlan,
   type GroupingOptions,
 } from "./communication-grouping";
-import {
-  deliveryOutcomeOf,
-  extractPathOf,
-  readDeliveryLog,
-  splitDeliveryLog,
-  type DeliveryLogSplit,
-} from "./delivery-log";
+import { CustomerLogExtracts, deliveryOutcomeOf } from "./delivery-log";
 import { outputRelativeSegments, PathRefusedError, resolveOutputFile } from "./path-safety";
 import { digestFile } from "./stability";
 import type { CommunicationDocument, DeliveryLogExcerpt, RenditionFile, RunIdentity } from "./types";
@@ -60,7 +54,7 @@ export async function expandManifest(
 ): Promise<ExpansionResult> {
   const manifest = await openDeliveryManifest(manifestPath, { tmpDir: ctx.tmpDir });
   const outputDir = path.dirname(manifestPath);
-  const logs: DeliveryLogs = new Map();
+  const logs = new CustomerLogExtracts(ctx.workDir);
   let identity: RunIdentity | undefined = typeof ctx.identity === "function" ? undefined : ctx.identity;
   const result = { outcome: "expanded" as const, customers: 0, communications: 0, refused: 0, deferred: [] as string[] };
   try {
@@ -106,7 +100,7 @@ async function buildDocument(
   manifestPath: string,
   outputDir: string,
   ctx: ExpansionContext,
-  logs: DeliveryLogs,
+  logs: CustomerLogExtracts,
 ): Promise<Built> {
   const primaryName = baseName(plan.primary.fileName);
   const idBase = [job.jobId, job.flowInstanceId, job.runId, plan.customerNumber, primaryName].join("/");
@@ -164,35 +158,17 @@ async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionCo
   };
 }
 
-/** Split folder of each log of this manifest (by local path), or undefined when the log could not be split. */
-type DeliveryLogs = Map<string, Promise<DeliveryLogSplit | undefined>>;
-
-/** The customer's own entries and extract; without an extract (not in the log, or a log we cannot read) no path. */
+/** The customer's own part of the run's delivery log. */
 async function deliveryLogExcerpt(
   report: CustomerReportFile,
   customerNumber: string,
   outputDir: string,
   ctx: ExpansionContext,
-  logs: DeliveryLogs,
+  logs: CustomerLogExtracts,
 ): Promise<DeliveryLogExcerpt> {
   const local = await resolveOutputFile(report.fileName, outputDir, ctx.root);
-  let split = logs.get(local);
-  if (!split) {
-    const dir = path.join(ctx.workDir, `log-${logs.size + 1}`);
-    split = splitDeliveryLog(local, dir).catch(() => undefined);
-    logs.set(local, split);
-  }
-  const excerpt: DeliveryLogExcerpt = {
-    fileName: baseName(report.fileName),
-    mimeType: report.mimeType,
-    entries: [],
-  };
-  const done = await split;
-  if (!done) return excerpt;
-  const extract = extractPathOf(done.dir, customerNumber);
-  const entries = (await readDeliveryLog(extract)).get(customerNumber);
-  if (!entries) return excerpt;
-  return { ...excerpt, path: extract, entries };
+  const extract = await logs.extractOf(local, customerNumber);
+  return { ...extract, fileName: baseName(report.fileName), mimeType: report.mimeType };
 }
 
 /**
