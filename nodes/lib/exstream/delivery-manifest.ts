@@ -232,7 +232,8 @@ class FileSpill implements Spill {
     const dir = await fsp.mkdtemp(path.join(tmpDir ?? os.tmpdir(), "exstream-manifest-"));
     const handles: fsp.FileHandle[] = [];
     try {
-      for (let i = 0; i < bucketCount; i++) handles.push(await fsp.open(path.join(dir, `bucket-${i}.jsonl`), "w+", PRIVATE_FILE_MODE));
+      for (let i = 0; i < bucketCount; i++)
+        handles.push(await fsp.open(path.join(dir, `bucket-${i}.jsonl`), "w+", PRIVATE_FILE_MODE));
     } catch (err) {
       await Promise.all(handles.map((h) => h.close()));
       await fsp.rm(dir, { recursive: true, force: true });
@@ -344,7 +345,9 @@ class ManifestIndexer {
   private onOpen(tag: sax.Tag): void {
     const parent = this.stack[this.stack.length - 1];
     if (this.stack.length >= MAX_MANIFEST_DEPTH) {
-      this.fail(new ManifestError(`delivery manifest nests deeper than ${MAX_MANIFEST_DEPTH} elements: refused`, "unsafe"));
+      this.fail(
+        new ManifestError(`delivery manifest nests deeper than ${MAX_MANIFEST_DEPTH} elements: refused`, "unsafe"),
+      );
     }
     this.stack.push(tag.name);
     const a = tag.attributes;

@@ -56,7 +56,13 @@ export async function expandManifest(
   const outputDir = path.dirname(manifestPath);
   const logs = new CustomerLogExtracts(ctx.workDir);
   let identity: RunIdentity | undefined = typeof ctx.identity === "function" ? undefined : ctx.identity;
-  const result = { outcome: "expanded" as const, customers: 0, communications: 0, refused: 0, deferred: [] as string[] };
+  const result = {
+    outcome: "expanded" as const,
+    customers: 0,
+    communications: 0,
+    refused: 0,
+    deferred: [] as string[],
+  };
   try {
     for await (const customer of manifest.customers()) {
       if (ctx.shouldStop()) return { outcome: "stopped" };

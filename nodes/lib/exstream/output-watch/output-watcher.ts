@@ -462,7 +462,8 @@ export class OutputWatcher {
         continue;
       }
       for (const folder of folders) {
-        if (!needed.has(folder) && !this.closed) await fsp.rm(path.join(root, folder), { recursive: true, force: true });
+        if (!needed.has(folder) && !this.closed)
+          await fsp.rm(path.join(root, folder), { recursive: true, force: true });
       }
     }
   }
