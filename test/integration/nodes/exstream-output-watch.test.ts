@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { EventEmitter } from "node:events";
@@ -288,6 +288,32 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.equal(h.out.length, 0, "not emitted after a restart");
       const journal = await fsp.readFile(path.join(ledgerDir, "communications.journal"), "utf8");
       assert.match(journal, /"state":"done"/, "recorded as acknowledged (compacted on restart)");
+    });
+
+    it("keeps a customer's delivery-log extract until its communication is finished, then removes it", async () => {
+      const report = {
+        name: "delivery_log.xml",
+        dataFile: "Delivery_Log",
+        content:
+          '<deliveryLog><customer number="1"><queue name="Print_PDF" status="sent"/></customer>' +
+          '<customer number="2"><queue name="Print_PDF" status="sent"/></customer></deliveryLog>',
+        customers: ["1", "2"],
+      };
+      await writeHandMadeRun({ ...simpleRun("job-log", "1"), report });
+      await writeHandMadeRun({ ...simpleRun("job-log2", "2"), report });
+      let h = await deploy();
+      await until(() => h.out.length >= 2, "2 communications");
+      const extracts = h.out.map((m) => m.document.deliveryLog?.path ?? "");
+      assert.ok(
+        extracts.every((file) => file.startsWith(path.join(ledgerDir, "delivery-logs"))),
+        String(extracts),
+      );
+      acknowledge(h.out[0]);
+      h = await restart(); // the sweep runs at start, then every minute
+      await until(() => !existsSync(extracts[0]), "the finished communication's extract removed");
+      assert.ok(existsSync(extracts[1]), "the unfinished one's kept");
+      await until(() => h.out.length >= 1, "the unfinished communication re-emitted");
+      assert.equal(h.out[0].document.deliveryLog?.path, extracts[1]);
     });
 
     it("re-emits an unacknowledged communication after the ack timeout, at most maxAttempts times, then dead-letters it", async () => {

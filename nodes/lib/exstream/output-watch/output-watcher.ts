@@ -444,7 +444,9 @@ export class OutputWatcher {
   private async sweepWorkFolders(): Promise<void> {
     const workRoot = path.join(this.setup.ledgerDir, "work");
     const logRoot = path.join(this.setup.ledgerDir, "delivery-logs");
-    const needed = new Set([...this.expanding].map((dir) => path.basename(dir)));
+    // Manifests being expanded, or waiting for late files, may still hand their extracts out.
+    const inUse = () => [...this.expanding, ...[...this.awaited.keys()].map((key) => this.workDirOf(key))];
+    const needed = new Set(inUse().map((dir) => path.basename(dir)));
     for (const document of this.ledger.unfinishedDocuments()) {
       const places: Array<[string, string | undefined]> = [
         [workRoot, document.path],
@@ -462,8 +464,8 @@ export class OutputWatcher {
         continue;
       }
       for (const folder of folders) {
-        if (!needed.has(folder) && !this.closed)
-          await fsp.rm(path.join(root, folder), { recursive: true, force: true });
+        if (needed.has(folder) || this.closed || inUse().some((dir) => path.basename(dir) === folder)) continue;
+        await fsp.rm(path.join(root, folder), { recursive: true, force: true });
       }
     }
   }
