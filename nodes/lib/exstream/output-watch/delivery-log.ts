@@ -21,14 +21,18 @@ export type DeliveryLogIndex = Map<string, DeliveryLogEntry[]>;
 const MAX_LOG_DEPTH = 32;
 const READ_CHUNK_BYTES = 64 * 1024;
 
-/** What a status word says, whatever the engine or the designer called it; the word itself is kept as it is. */
+/**
+ * What a status word says, whatever the engine or the designer called it; the word itself is kept as it is. The words
+ * include those of Exstream's delivery events (help: "Event JSON": `Exstream-Generated`, `Exstream-Email-Submit`,
+ * `Exstream-<channel>-Failed`, `Exstream-Email-POST|OPEN|NDLV`, job status `success`).
+ */
 export type DeliveryOutcome = "delivered" | "sent" | "pending" | "failed" | "unknown";
 
 const OUTCOME_WORDS: Array<[DeliveryOutcome, RegExp]> = [
   ["failed", /fail|error|undeliver|undelivered|bounce|reject|refus|ndlv|invalid|suppress|cancel|abort/],
-  ["pending", /queue|pending|wait|schedul|defer|retry|hold|progress/],
-  ["sent", /sent|submit|accept|dispatch|handed|transmit|post/],
-  ["delivered", /deliver|success|succeed|^ok$|done|complete|print|written|generated|archiv|open/],
+  ["pending", /queue|pending|wait|schedul|defer|retry|hold|progress|generated/],
+  ["sent", /sent|submit|accept|dispatch|handed|transmit/],
+  ["delivered", /deliver|success|succeed|^ok$|done|complete|print|written|archiv|post|open/],
 ];
 
 export function deliveryOutcomeOf(status: string | undefined): DeliveryOutcome {
