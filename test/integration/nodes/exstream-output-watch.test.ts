@@ -274,22 +274,7 @@ describe("exstream-output-watch node (folder mode)", function () {
     });
   });
 
-  describe("acknowledgements and the durable ledger", () => {
-    it("never emits an acknowledged communication again, even after a restart", async () => {
-      await writeHandMadeRun(simpleRun("job-a", "1"));
-      await writeHandMadeRun(simpleRun("job-b", "2"));
-      let h = await deploy({ ackTimeoutMs: "150" });
-      await until(() => h.out.length >= 2, "2 communications");
-      h.out.forEach(acknowledge);
-      await sleep(400);
-      assert.equal(h.out.length, 2, "not re-emitted after the ack timeout");
-      h = await restart({ ackTimeoutMs: "150" });
-      await sleep(500);
-      assert.equal(h.out.length, 0, "not emitted after a restart");
-      const journal = await fsp.readFile(path.join(ledgerDir, "communications.journal"), "utf8");
-      assert.match(journal, /"state":"done"/, "recorded as acknowledged (compacted on restart)");
-    });
-
+  describe("delivery-log extracts", () => {
     it("keeps a customer's delivery-log extract until its communication is finished, then removes it", async () => {
       const report = {
         name: "delivery_log.xml",
@@ -314,6 +299,48 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.ok(existsSync(extracts[1]), "the unfinished one's kept");
       await until(() => h.out.length >= 1, "the unfinished communication re-emitted");
       assert.equal(h.out[0].document.deliveryLog?.path, extracts[1]);
+    });
+
+    it("hands on no log at all when the run's log does not name the customer or cannot be read; channels then come from the files", async () => {
+      const other = { name: "delivery_log.xml", dataFile: "Delivery_Log", customers: ["1"] };
+      await writeHandMadeRun({
+        ...simpleRun("job-unnamed", "1"),
+        report: {
+          ...other,
+          content: '<deliveryLog><customer number="2"><queue name="x" status="sent"/></customer></deliveryLog>',
+        },
+      });
+      await writeHandMadeRun({
+        ...simpleRun("job-broken", "1"),
+        report: { ...other, content: "<deliveryLog><customer" },
+      });
+      await writeHandMadeRun(simpleRun("job-none", "1"));
+      const h = await deploy();
+      await until(() => h.out.length >= 3, "3 communications");
+      for (const msg of h.out) {
+        const doc = msg.document;
+        if (doc.job.jobId === "job-none") assert.equal(doc.deliveryLog, undefined, "a run without a log");
+        else assert.deepEqual(doc.deliveryLog, { fileName: "delivery_log.xml", mimeType: "text/xml", entries: [] });
+        assert.deepEqual(doc.channels, ["print", "email"], `${doc.job.jobId}: the channels of its own files`);
+      }
+      assert.equal(h.dead.length, 0);
+    });
+  });
+
+  describe("acknowledgements and the durable ledger", () => {
+    it("never emits an acknowledged communication again, even after a restart", async () => {
+      await writeHandMadeRun(simpleRun("job-a", "1"));
+      await writeHandMadeRun(simpleRun("job-b", "2"));
+      let h = await deploy({ ackTimeoutMs: "150" });
+      await until(() => h.out.length >= 2, "2 communications");
+      h.out.forEach(acknowledge);
+      await sleep(400);
+      assert.equal(h.out.length, 2, "not re-emitted after the ack timeout");
+      h = await restart({ ackTimeoutMs: "150" });
+      await sleep(500);
+      assert.equal(h.out.length, 0, "not emitted after a restart");
+      const journal = await fsp.readFile(path.join(ledgerDir, "communications.journal"), "utf8");
+      assert.match(journal, /"state":"done"/, "recorded as acknowledged (compacted on restart)");
     });
 
     it("re-emits an unacknowledged communication after the ack timeout, at most maxAttempts times, then dead-letters it", async () => {
