@@ -61,7 +61,7 @@ describe("delivery log: one extract per customer", () => {
     out.write("<deliveryLog>\n");
     for (let n = 1; n <= 5000; n++) out.write(customerXml(n) + "\n");
     out.end("</deliveryLog>\n");
-    await new Promise((resolve) => out.on("finish", resolve));
+    await new Promise<void>((resolve) => out.on("finish", () => resolve()));
     const split = await splitDeliveryLog(file, path.join(tmp, "big"));
     assert.equal(split.customers, 5000);
     assert.equal(fs.readdirSync(split.dir).length, 5000);
