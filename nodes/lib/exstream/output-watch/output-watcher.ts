@@ -8,6 +8,7 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { ExstreamClient } from "../index";
+import { toEpochMs } from "../dates";
 import { ManifestError } from "../errors";
 import { crashPoint } from "../../reliability/crash-points";
 import { ConcurrencyLimiter } from "../../reliability/limiter";
@@ -406,8 +407,8 @@ export class OutputWatcher {
     const record: ManifestRecord = { path: fetched.manifestPath, size: snapshot.size, mtimeMs: snapshot.mtimeMs };
     // The download's time is ours, not the run's: the runtime's dates come first.
     const runDate = [fetched.job.endDate, fetched.step.endDate, fetched.job.startDate]
-      .map(isoDateOf)
-      .find((d) => d !== undefined);
+      .map(toEpochMs)
+      .find((ms) => ms !== undefined && ms > 0);
     const identity = (engineName: string | undefined): RunIdentity => {
       const fromPath = engineName ? runIdentityFromEnginePath(engineName) : undefined;
       return {
@@ -416,7 +417,7 @@ export class OutputWatcher {
         runId: fromPath?.runId ?? fetched.step.id,
         domain: fromPath?.domain ?? fetched.job.domainId ?? this.setup.client?.domain,
         ...(fromPath?.tenant ? { tenant: fromPath.tenant } : {}),
-        runDate: runDate ?? new Date(snapshot.mtimeMs).toISOString(),
+        runDate: new Date(runDate ?? snapshot.mtimeMs).toISOString(),
       };
     };
     // Downloaded files are all there or the step is fetched again: a missing one is refused at once.
@@ -469,12 +470,6 @@ export class OutputWatcher {
       }
     }
   }
-}
-
-/** A runtime date (epoch ms, or an ISO string where a server follows the specification) as ISO 8601, UTC. */
-function isoDateOf(value: unknown): string | undefined {
-  const ms = typeof value === "number" ? value : typeof value === "string" ? Date.parse(value) : NaN;
-  return Number.isFinite(ms) && ms > 0 ? new Date(ms).toISOString() : undefined;
 }
 
 async function exists(file: string): Promise<boolean> {
