@@ -3,6 +3,7 @@ import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { sha256OfBuffer, sha256OfFile } from "../lib/checksum";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../lib/reliability/private-files";
 import {
   ExstreamError,
   channelOf,
@@ -23,7 +24,7 @@ import {
   type OnDemandManifest,
 } from "../lib/exstream";
 import { sameRendition } from "../lib/exstream/job-outputs";
-import { readDeliveryLog, type DeliveryLogIndex } from "../lib/exstream/output-watch/delivery-log";
+import { CustomerLogExtracts } from "../lib/exstream/output-watch/delivery-log";
 import type { GenerateOptions, OutputEntry } from "./types";
 
 export interface OnDemandTarget {
@@ -165,9 +166,9 @@ async function writeOutput(
     relative = path.posix.join(path.posix.dirname(relative), `${n}-${fileName}`);
   usedNames.add(relative);
   const target = safeJoin(runDir, relative);
-  await fsp.mkdir(path.dirname(target), { recursive: true });
+  await makePrivateDir(path.dirname(target));
   const part = `${target}.part`;
-  await fsp.writeFile(part, content);
+  await fsp.writeFile(part, content, { mode: PRIVATE_FILE_MODE });
   await fsp.rename(part, target);
   return target;
 }
@@ -199,7 +200,8 @@ export async function runBatch(
   for (const jobId of jobIds) {
     await client.waitForJob(jobId, { timeoutMs: options.jobTimeoutMs, pollIntervalMs: options.pollIntervalMs });
     const hashes = new Map<string, string>();
-    const logs = new Map<string, DeliveryLogIndex>();
+    // Each customer gets its own extract of the run's log, never the log that names every other customer.
+    const logs = new CustomerLogExtracts(path.join(options.outputDir, jobId, "delivery-logs"));
     const sha = async (file: string) => {
       let value = hashes.get(file);
       if (!value) hashes.set(file, (value = (await sha256OfFile(file)).sha256));
@@ -224,13 +226,10 @@ export async function runBatch(
       const report = c.reports.find((r) => /deliver/i.test(r.dataFile) || /deliver/i.test(r.queueName));
       let deliveryLog: DeliveryLogExcerpt | undefined;
       if (report) {
-        let index = logs.get(report.localPath);
-        if (!index) logs.set(report.localPath, (index = await readDeliveryLog(report.localPath)));
         deliveryLog = {
-          path: report.localPath,
+          ...(await logs.extractOf(report.localPath, c.customerNumber)),
           fileName: path.basename(report.fileName.replace(/\\/g, "/")),
           mimeType: report.mimeType,
-          entries: index.get(c.customerNumber) ?? [],
         };
       }
       const document = toCommunicationDocument(

@@ -11,7 +11,9 @@ export interface OutputWatchProperties {
   rootType?: string;
   watchMethod?: string;
   scanIntervalMs?: string;
+  fullRescanIntervalMs?: string;
   stabilityWindowMs?: string;
+  missingFileGraceMs?: string;
   manifestName?: string;
   manifestAttempts?: string;
   maxConcurrentManifests?: string;

@@ -4,7 +4,16 @@
  */
 import type * as EngineModule from "./engine";
 
-export type { EngineBlock, EngineCommunication, EngineDocument, EngineQueue, EngineRun } from "./engine";
+export type {
+  ContentVersionsSeparator,
+  DeliveryStatusStyle,
+  EngineBlock,
+  EngineCommunication,
+  EngineDocument,
+  EngineOutputStyle,
+  EngineQueue,
+  EngineRun,
+} from "./engine";
 
 export type EngineApi = Pick<typeof EngineModule, "renderCustomer" | "writeOutputTree" | "parseDriverData">;
 

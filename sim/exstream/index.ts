@@ -93,6 +93,7 @@ export async function startExstreamSimulator(
     outputRoot: options.outputRoot,
     writeMode: options.writeMode,
     chunkDelayMs: options.chunkDelayMs,
+    style: { contentVersionsSeparator: options.contentVersionsSeparator, deliveryStatuses: options.deliveryStatuses },
     jobDelayMs: options.jobDelayMs,
     retentionMs: options.retentionMs,
   });

@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { rm } from "node:fs/promises";
 import path from "node:path";
 import { approvedBlocks, toEngineCommunication, type ResolvedCommunication } from "./communications";
-import type { EngineApi, EngineDocument } from "./engine-port";
+import type { EngineApi, EngineDocument, EngineOutputStyle } from "./engine-port";
 import type { FaultInjector } from "./faults";
 import type { DesignStore, DomainRecord } from "./store";
 
@@ -72,6 +72,7 @@ export interface JobSettings {
   outputRoot: string;
   writeMode: "atomic" | "slow";
   chunkDelayMs?: number;
+  style: EngineOutputStyle;
   jobDelayMs: number;
   retentionMs: number;
 }
@@ -217,7 +218,7 @@ export class JobStore {
       const documents: EngineDocument[] = [];
       for (let i = 0; i < records.length; i++) {
         if (comm.queues.length === 0) break;
-        documents.push(...(await engine.renderCustomer(comm, blocks, records[i], i + 1)));
+        documents.push(...(await engine.renderCustomer(comm, blocks, records[i], i + 1, this.settings.style)));
       }
       const tree = await engine.writeOutputTree(
         {
@@ -229,6 +230,7 @@ export class JobStore {
           runId: randomUUID(),
           writeMode: this.settings.writeMode,
           chunkDelayMs: this.settings.chunkDelayMs,
+          deliveryStatuses: this.settings.style.deliveryStatuses,
         },
         comm,
         documents,

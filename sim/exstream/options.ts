@@ -2,6 +2,7 @@ import { mkdtempSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { SimulatorFlags } from "../types";
+import type { ContentVersionsSeparator, DeliveryStatusStyle } from "./engine-port";
 import type { FaultSpec } from "./faults";
 
 /** Everything the simulator can be told on the command line (`--name value`) or programmatically. */
@@ -17,6 +18,10 @@ export interface ExstreamSimOptions {
   jobDelayMs: number;
   writeMode: "atomic" | "slow";
   chunkDelayMs?: number;
+  /** Separator of the ContentVersions key's items (designer-defined in a real installation). */
+  contentVersionsSeparator: ContentVersionsSeparator;
+  /** Words of the delivery log: final outcomes, or what a log written at hand-off says (queued, sent, failed). */
+  deliveryStatuses: DeliveryStatusStyle;
   retentionMs: number;
   cleanupIntervalMs: number;
   faults: FaultSpec[];
@@ -65,7 +70,8 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
 
 /**
  * Flags: --port (0/missing = ephemeral) --host --output --seed demo|empty --token-lifetime <s> --job-delay-ms
- * --write-mode atomic|slow --chunk-delay-ms --retention-ms --cleanup-interval-ms, and faults:
+ * --write-mode atomic|slow --chunk-delay-ms --content-versions-separator semicolon|comma
+ * --delivery-statuses final|transmission --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
  * --dates epoch|iso --filter-syntax both|semicolon|object. --data is accepted and ignored (state is kept in memory).
@@ -74,6 +80,13 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
   const output = str(flags, "output");
   const writeMode = str(flags, "write-mode") ?? "atomic";
   if (writeMode !== "atomic" && writeMode !== "slow") throw new Error(`--write-mode must be atomic or slow`);
+  const separator = str(flags, "content-versions-separator") ?? "semicolon";
+  const separators: Record<string, ContentVersionsSeparator> = { semicolon: ";", ";": ";", comma: ",", ",": "," };
+  if (!separators[separator]) throw new Error(`--content-versions-separator must be semicolon or comma`);
+  const deliveryStatuses = str(flags, "delivery-statuses") ?? "final";
+  if (deliveryStatuses !== "final" && deliveryStatuses !== "transmission") {
+    throw new Error(`--delivery-statuses must be final or transmission`);
+  }
   const faults: FaultSpec[] = [];
   const faultStatus = str(flags, "fault-status");
   if (faultStatus) {
@@ -108,6 +121,8 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     jobDelayMs: num(flags, "job-delay-ms", DEFAULT_JOB_DELAY_MS),
     writeMode,
     chunkDelayMs: str(flags, "chunk-delay-ms") ? num(flags, "chunk-delay-ms", 25) : undefined,
+    contentVersionsSeparator: separators[separator],
+    deliveryStatuses,
     retentionMs: num(flags, "retention-ms", DEFAULT_RETENTION_MS),
     cleanupIntervalMs: num(flags, "cleanup-interval-ms", DEFAULT_CLEANUP_INTERVAL_MS),
     faults,

@@ -295,9 +295,13 @@ const CASES: WatchCase[] = [
   },
   {
     id: "p-missing",
-    title: "a file the manifest lists but that is not there",
+    title: "a file the manifest lists but that is not there (after the grace period), named by its local path",
     write: withFileName((id) => `${id}.pdf`, undefined),
-    expect: { dead: "communication", reason: /does not exist/, by: "exstream-output-watch" },
+    expect: {
+      dead: "communication",
+      reason: /p-missing\.pdf" \(looked for at \/.*\/p-missing\.pdf\) does not exist/,
+      by: "exstream-output-watch",
+    },
   },
   {
     id: "p-zero-byte",
@@ -457,6 +461,8 @@ describe("bad-input corpus: Exstream output → metadata-map → cs-archive (rea
         ledgerDir,
         stabilityWindowMs: "40",
         scanIntervalMs: "100",
+        // A missing file is looked for again this long (a network share may show it late), then dead-lettered.
+        missingFileGraceMs: "300",
         ackTimeoutMs: "30000",
         retryDelayMs: "0",
         manifestAttempts: "2",

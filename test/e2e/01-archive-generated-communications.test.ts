@@ -5,11 +5,13 @@
  * also when the Content Server simulator fails uploads and Node-RED is restarted in the middle of the batch.
  */
 import assert from "node:assert/strict";
+import fs from "node:fs";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import {
   categoryValues,
   csClient,
   documentsBelow,
+  manifestsOf,
   readWatchLedger,
   runBatch,
   sourceFilesOf,
@@ -64,12 +66,17 @@ describe("example 01 · archive generated communications (DF1)", function () {
     assert.equal(res.status, 200, `fault ${id} removed`);
   }
 
-  /** Exactly one document per customer, with the source PDF's SHA-256 and the manifest keys as categories. */
+  /**
+   * Exactly one document per customer, with the source PDF's SHA-256 and the manifest keys as categories, filed by the
+   * day the run ended (its manifest's time), whenever it was archived.
+   */
   async function assertArchivedOnce(jobId: string): Promise<FoundDocument[]> {
     const customers = statementCustomers(N);
     const sources = sourceFilesOf(env.outputRoot, jobId);
     const docs = await documentsBelow(cs, ARCHIVE);
-    const year = new Date().toISOString().slice(0, 4);
+    const [manifest] = manifestsOf(env.outputRoot, jobId);
+    const runDay = new Date(fs.statSync(manifest).mtimeMs).toISOString().slice(0, 10);
+    const year = runDay.slice(0, 4);
     assert.equal(docs.length, N, `exactly ${N} documents below ${ARCHIVE}: ${docs.map((d) => d.name).join(", ")}`);
     assert.equal(new Set(docs.map((d) => d.name)).size, N, "no name twice");
     const seenCustomers = new Set<string>();
@@ -96,7 +103,7 @@ describe("example 01 · archive generated communications (DF1)", function () {
       assert.equal(values.Product, customer.Product);
       assert.equal(values["Communication ID"], "c0000000-0000-4000-8000-000000000001");
       assert.equal(values["Job ID"], jobId);
-      assert.match(String(values["Delivery Date"]), new RegExp(`^${year}-\\d{2}-\\d{2}`));
+      assert.match(String(values["Delivery Date"]), new RegExp(`^${runDay}`), "the day the run ended");
       assert.ok(Array.isArray(values["Content Versions"]) && (values["Content Versions"] as string[]).length >= 5);
       assert.equal((await cs.documents.listVersions(doc.id)).length, 1, `${doc.name}: one version`);
     }
@@ -131,6 +138,27 @@ describe("example 01 · archive generated communications (DF1)", function () {
       assert.equal(entry.attempts, 1);
       assert.equal(entry.outcome.outcome, "created");
     }
+  });
+
+  it(`files a backlog by the day its run ended, not the day it is archived`, async () => {
+    // A run from last year, found only now (the watch was down, or the share was mounted late).
+    const jobId = await runBatch(env, statementCustomers(N));
+    const ended = new Date("2025-05-31T12:00:00Z");
+    for (const manifest of manifestsOf(env.outputRoot, jobId)) fs.utimesSync(manifest, ended, ended);
+    nr = await env.startNodeRed();
+    const done = env.collect(nr, "df01-done");
+    const errors = env.collect(nr, "df01-errors");
+    await nr.deploy(example());
+    await env.waitUntil(`${N} log lines`, () => done.length >= N || errors.length > 0, 40_000);
+    assert.deepEqual(
+      errors.map((m) => m.payload),
+      [],
+    );
+    const docs = await assertArchivedOnce(jobId);
+    assert.ok(
+      docs.every((d) => d.folder === "Statement/2025"),
+      "filed under the run's year",
+    );
   });
 
   it(`archives each of ${N} statements once when two independent copies of the flow watch the same folder`, async () => {

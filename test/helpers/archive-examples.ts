@@ -104,6 +104,28 @@ export function sourceFilesOf(outputRoot: string, jobId: string): Map<string, So
   return files;
 }
 
+/** The delivery manifest(s) the engine wrote for a job (one per flow instance and run). */
+export function manifestsOf(outputRoot: string, jobId: string): string[] {
+  const found: string[] = [];
+  const walk = (dir: string, inJob: boolean): void => {
+    for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
+      const full = path.join(dir, entry.name);
+      if (entry.isDirectory()) walk(full, inJob || entry.name === jobId);
+      else if (inJob && entry.name === "_STDDELIVERYFILE.xml") found.push(full);
+    }
+  };
+  walk(outputRoot, false);
+  return found;
+}
+
+/** The whole content of a document's latest version, as text. */
+export async function documentText(cs: ContentServerClient, nodeId: number): Promise<string> {
+  const { stream } = await cs.documents.downloadContent(nodeId);
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
 export function csClient(env: DemoEnvironment, user = { username: "Admin", password: "livelink" }) {
   return new ContentServerClient({ baseUrl: env.cs.url, authMode: "cs", credentials: user, retry: { maxAttempts: 1 } });
 }

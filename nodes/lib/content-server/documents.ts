@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { PRIVATE_FILE_MODE } from "../reliability/private-files";
 import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, v2Results, type Json } from "./envelopes";
 import type { MultipartPart, Transport } from "./http";
@@ -144,7 +145,7 @@ export class DocumentsApi {
       let bytes = 0;
       response.stream.on("data", (chunk: Buffer) => (bytes += chunk.length));
       try {
-        await pipeline(response.stream, fs.createWriteStream(partial));
+        await pipeline(response.stream, fs.createWriteStream(partial, { mode: PRIVATE_FILE_MODE }));
         assertComplete(bytes, response.contentLength, request.operation);
         await fs.promises.rename(partial, filePath);
       } catch (err) {

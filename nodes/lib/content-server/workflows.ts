@@ -1,5 +1,5 @@
-import fs from "node:fs";
 import path from "node:path";
+import { makePrivateDir } from "../reliability/private-files";
 import type { DocumentsApi } from "./documents";
 import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, v2Results, type Json } from "./envelopes";
@@ -503,7 +503,7 @@ export async function readWorkflowTask(
         });
   if (options.downloadDir) {
     const dir = path.join(options.downloadDir, `${processId}-${subprocessId}-${taskId}`);
-    await fs.promises.mkdir(dir, { recursive: true });
+    await makePrivateDir(dir);
     for (const attachment of attachments) {
       if (attachment.type !== DOCUMENT_TYPE) continue;
       const filename = path.join(dir, `${attachment.nodeId}-${safeFileName(attachment.name)}`);

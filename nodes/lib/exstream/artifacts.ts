@@ -6,6 +6,7 @@ import { createWriteStream, promises as fsp } from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../reliability/private-files";
 import { seg, type ExstreamContext } from "./context";
 import { iteratePages, toPage } from "./runtime";
 import type { Page, PageRequest } from "./types";
@@ -103,13 +104,13 @@ export async function download(
   destPath: string,
   params?: Record<string, string | number | boolean>,
 ): Promise<DownloadedFile> {
-  await fsp.mkdir(path.dirname(destPath), { recursive: true });
+  await makePrivateDir(path.dirname(destPath));
   const partPath = `${destPath}.part`;
   try {
     return await ctx.transport.stream(
       { operation, method: "GET", url, params, headers: { Accept: "*/*" } },
       async (body: Readable, res) => {
-        await pipeline(body, createWriteStream(partPath));
+        await pipeline(body, createWriteStream(partPath, { mode: PRIVATE_FILE_MODE }));
         const { size } = await fsp.stat(partPath);
         await fsp.rename(partPath, destPath);
         return { path: destPath, bytes: size, contentType: res.headers["content-type"] };

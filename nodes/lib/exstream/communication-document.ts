@@ -43,10 +43,17 @@ export interface DocumentJob {
   domain: string;
 }
 
+/**
+ * One customer's part of a run's delivery log. `path` is that customer's own extract (never the run's whole log, which
+ * names every other customer); absent when the log does not name the customer or cannot be read.
+ */
 export interface DeliveryLogExcerpt {
-  path: string;
+  path?: string;
+  /** The log's file name in the run (the extract is archived under it). */
   fileName: string;
   mimeType: string;
+  /** The customer's entries: their attributes as written, `channel` filled from the queue where the log omits it,
+   * and `outcome` = delivered | sent | pending | failed | unknown, read from `status`. */
   entries: Array<Record<string, string>>;
 }
 

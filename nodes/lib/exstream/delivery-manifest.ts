@@ -24,6 +24,7 @@ import { Readable } from "node:stream";
 import os from "node:os";
 import path from "node:path";
 import sax from "sax";
+import { PRIVATE_FILE_MODE } from "../reliability/private-files";
 import { ManifestError } from "./errors";
 
 export type ManifestEncoding = "utf-8" | "utf-16le" | "utf-16be";
@@ -107,6 +108,11 @@ const SPILL_FLUSH_CHARS = 32 * 1024;
 const MAX_REPORT_SUMMARIES = 1000;
 /** A single key value or number longer than this is not a manifest we understand. */
 const MAX_TEXT_CHARS = 64 * 1024;
+/**
+ * The manifest is five levels deep (outputList › queue › file › customer › key); anything far deeper is not a manifest
+ * but an attempt to make the parser's element stack grow without bound.
+ */
+export const MAX_MANIFEST_DEPTH = 32;
 /** Roughly how many spill bytes one manifest byte becomes (JSON lines are denser than XML). */
 const SPILL_RATIO: Record<ManifestEncoding, number> = { "utf-8": 0.8, "utf-16le": 0.4, "utf-16be": 0.4 };
 
@@ -226,7 +232,8 @@ class FileSpill implements Spill {
     const dir = await fsp.mkdtemp(path.join(tmpDir ?? os.tmpdir(), "exstream-manifest-"));
     const handles: fsp.FileHandle[] = [];
     try {
-      for (let i = 0; i < bucketCount; i++) handles.push(await fsp.open(path.join(dir, `bucket-${i}.jsonl`), "w+"));
+      for (let i = 0; i < bucketCount; i++)
+        handles.push(await fsp.open(path.join(dir, `bucket-${i}.jsonl`), "w+", PRIVATE_FILE_MODE));
     } catch (err) {
       await Promise.all(handles.map((h) => h.close()));
       await fsp.rm(dir, { recursive: true, force: true });
@@ -337,6 +344,11 @@ class ManifestIndexer {
 
   private onOpen(tag: sax.Tag): void {
     const parent = this.stack[this.stack.length - 1];
+    if (this.stack.length >= MAX_MANIFEST_DEPTH) {
+      this.fail(
+        new ManifestError(`delivery manifest nests deeper than ${MAX_MANIFEST_DEPTH} elements: refused`, "unsafe"),
+      );
+    }
     this.stack.push(tag.name);
     const a = tag.attributes;
     this.text = "";

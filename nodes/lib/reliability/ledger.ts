@@ -1,6 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { crashPoint } from "./crash-points";
+import { makePrivateDirSync, openPrivateSync } from "./private-files";
 
 /**
  * A durable record of work items for at-least-once delivery: every item is handed out until it is acknowledged, at
@@ -54,9 +55,9 @@ export class DurableLedger<T = unknown> {
 
   constructor(private readonly options: LedgerOptions<T>) {
     this.now = options.now ?? Date.now;
-    fs.mkdirSync(path.dirname(options.file), { recursive: true });
+    makePrivateDirSync(path.dirname(options.file));
     this.replay();
-    this.fd = fs.openSync(options.file, "a");
+    this.fd = openPrivateSync(options.file, "a");
   }
 
   /** Records a new item as pending; returns false (and changes nothing) when the id is already known. */
@@ -145,7 +146,7 @@ export class DurableLedger<T = unknown> {
     }
     const temp = `${this.options.file}.compact`;
     const lines = [...this.entries.values()].map((entry) => JSON.stringify({ op: "snapshot", entry }) + "\n");
-    const fd = fs.openSync(temp, "w");
+    const fd = openPrivateSync(temp, "w");
     try {
       fs.writeSync(fd, lines.join(""));
       fs.fsyncSync(fd);
@@ -156,7 +157,7 @@ export class DurableLedger<T = unknown> {
     if (this.fd >= 0) fs.closeSync(this.fd);
     fs.renameSync(temp, this.options.file);
     syncDirectory(path.dirname(this.options.file));
-    this.fd = fs.openSync(this.options.file, "a");
+    this.fd = openPrivateSync(this.options.file, "a");
     this.records = this.entries.size;
   }
 

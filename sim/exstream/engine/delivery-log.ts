@@ -4,8 +4,10 @@
  *   <deliveryLog communicationId communicationVersion jobId runId>
  *     <customer number accountNumber customerId>
  *       <queue name channel file status [reason]/>
+ * Status words depend on when the log is written (EngineOutputStyle.deliveryStatuses).
  */
 import { KEY } from "./document-keys";
+import type { DeliveryStatusStyle } from "./model";
 import { escapeXml } from "./xml-text";
 
 export const DELIVERY_LOG_FILE_NAME = "delivery_log.xml";
@@ -19,17 +21,25 @@ export interface DeliveryEntry {
 }
 
 export interface DeliveryOutcome {
-  status: "delivered" | "undeliverable";
+  status: "delivered" | "undeliverable" | "queued" | "sent" | "failed";
   reason?: string;
 }
 
 /** Print always goes out; e-mail and SMS need the address they are sent to. */
-export function deliveryOutcome(channel: string, keys: Record<string, string>): DeliveryOutcome {
-  if (channel === "email" && !keys[KEY.emailAddress])
-    return { status: "undeliverable", reason: `missing ${KEY.emailAddress}` };
-  if (channel === "sms" && !keys[KEY.phoneNumber])
-    return { status: "undeliverable", reason: `missing ${KEY.phoneNumber}` };
-  return { status: "delivered" };
+export function deliveryOutcome(
+  channel: string,
+  keys: Record<string, string>,
+  style: DeliveryStatusStyle = "final",
+): DeliveryOutcome {
+  const missing =
+    channel === "email" && !keys[KEY.emailAddress]
+      ? KEY.emailAddress
+      : channel === "sms" && !keys[KEY.phoneNumber]
+        ? KEY.phoneNumber
+        : undefined;
+  if (missing) return { status: style === "final" ? "undeliverable" : "failed", reason: `missing ${missing}` };
+  if (style === "final") return { status: "delivered" };
+  return { status: channel === "print" ? "queued" : "sent" };
 }
 
 export interface DeliveryLogHeader {
@@ -42,6 +52,7 @@ export interface DeliveryLogHeader {
 export function* deliveryLogChunks(
   header: DeliveryLogHeader,
   customers: Map<number, DeliveryEntry[]>,
+  style: DeliveryStatusStyle = "final",
 ): Generator<string> {
   yield (
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
@@ -52,7 +63,7 @@ export function* deliveryLogChunks(
     const keys = entries[0]?.keys ?? {};
     let xml = `  <customer number="${number}" accountNumber="${escapeXml(keys[KEY.accountNumber] ?? "")}" customerId="${escapeXml(keys[KEY.customerId] ?? "")}">\n`;
     for (const e of entries) {
-      const outcome = deliveryOutcome(e.channel, e.keys);
+      const outcome = deliveryOutcome(e.channel, e.keys, style);
       const reason = outcome.reason ? ` reason="${escapeXml(outcome.reason)}"` : "";
       xml += `    <queue name="${escapeXml(e.queueName)}" channel="${escapeXml(e.channel)}" file="${escapeXml(e.file)}" status="${outcome.status}"${reason}/>\n`;
     }

@@ -4,12 +4,13 @@
  *   AccountNumber, CustomerId, DocumentType, Channel, Language, Jurisdiction, Segment, Product, Variant,
  *   CommunicationId, CommunicationVersion, ContentVersions, EmailAddress, PhoneNumber,
  *   QueuesToCustomer, StartPageCustomer, TotalPagesInDocument
- * Content-version evidence is ONE key, ContentVersions = "blockId@version;blockId@version" for every content block
+ * Content-version evidence is ONE key, ContentVersions = "blockId@version;blockId@version" (or with "," — a designer's
+ * choice, so EngineOutputStyle picks it) for every content block
  * placed in this document, in template order (letterhead last) — one key keeps the manifest schema fixed however
  * many blocks a template uses. Per-block detail (name, rules, matched dimensions) is on EngineDocument.variant.
  * Real Exstream emits only designer-defined keys; these are the project's include-in-manifest metadata.
  */
-import type { EngineChannel, EngineCommunication, VariantSelection } from "./model";
+import type { ContentVersionsSeparator, EngineChannel, EngineCommunication, VariantSelection } from "./model";
 import { formatValue, lookupField } from "./template";
 
 export const KEY = {
@@ -50,6 +51,7 @@ export interface KeyInput {
   variant: VariantSelection;
   queueCount: number;
   pageCount: number;
+  contentVersionsSeparator?: ContentVersionsSeparator;
 }
 
 export function documentKeys({
@@ -59,6 +61,7 @@ export function documentKeys({
   variant,
   queueCount,
   pageCount,
+  contentVersionsSeparator = ";",
 }: KeyInput): Record<string, string> {
   const keys: Record<string, string> = {
     [KEY.accountNumber]: customerField(customer, ["AccountNumber"]),
@@ -73,7 +76,7 @@ export function documentKeys({
   keys[KEY.variant] = variant.id;
   keys[KEY.communicationId] = comm.id;
   keys[KEY.communicationVersion] = String(comm.version);
-  keys[KEY.contentVersions] = variant.blocks.map((b) => `${b.id}@${b.version}`).join(";");
+  keys[KEY.contentVersions] = variant.blocks.map((b) => `${b.id}@${b.version}`).join(contentVersionsSeparator);
   const email = customerField(customer, EMAIL_FIELDS);
   if (email) keys[KEY.emailAddress] = email;
   const phone = customerField(customer, PHONE_FIELDS);

@@ -84,6 +84,24 @@ export interface EngineDocument {
   variant?: VariantSelection;
 }
 
+/**
+ * How this engine writes what designers decide in a real installation (the evidence fixes neither):
+ * the separator between the ContentVersions key's `blockId@version` items, and the words of its delivery log.
+ */
+export interface EngineOutputStyle {
+  /** Default ";". */
+  contentVersionsSeparator?: ContentVersionsSeparator;
+  /**
+   * `final` (default): print/e-mail/SMS `delivered`, or `undeliverable` without an address. `transmission`: what a
+   * log written at hand-off says: print `queued` (waiting for the print shop), e-mail/SMS `sent`, `failed` without
+   * an address.
+   */
+  deliveryStatuses?: DeliveryStatusStyle;
+}
+
+export type ContentVersionsSeparator = ";" | ",";
+export type DeliveryStatusStyle = "final" | "transmission";
+
 export interface EngineRun {
   outputRoot: string;
   tenant: string;
@@ -97,6 +115,7 @@ export interface EngineRun {
   chunkDelayMs?: number;
   /** Largest chunk in slow mode (default 16 KiB); every file is written in at least SLOW_MIN_CHUNKS chunks. */
   chunkBytes?: number;
+  deliveryStatuses?: DeliveryStatusStyle;
 }
 
 export interface OutputTree {

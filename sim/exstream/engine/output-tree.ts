@@ -120,7 +120,10 @@ export async function writeOutputTree(
     const absolute = path.join(outputDir, folder, DELIVERY_LOG_FILE_NAME);
     await fs.mkdir(path.dirname(absolute), { recursive: true });
     const header = { communicationId: comm.id, communicationVersion: comm.version, jobId: run.jobId, runId: run.runId };
-    await writer.write(absolute, Buffer.from([...deliveryLogChunks(header, delivery)].join(""), "utf8"));
+    await writer.write(
+      absolute,
+      Buffer.from([...deliveryLogChunks(header, delivery, run.deliveryStatuses)].join(""), "utf8"),
+    );
     await writer.drain();
     files.push(`${folder}/${DELIVERY_LOG_FILE_NAME}`);
     manifest.reports.push({

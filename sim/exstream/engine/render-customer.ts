@@ -4,7 +4,14 @@
  */
 import { BlockChooser, composeDocument, type ComposedDocument } from "./compose";
 import { customerField, documentKeys, KEY } from "./document-keys";
-import type { EngineBlock, EngineChannel, EngineCommunication, EngineDocument, EngineQueue } from "./model";
+import type {
+  EngineBlock,
+  EngineChannel,
+  EngineCommunication,
+  EngineDocument,
+  EngineOutputStyle,
+  EngineQueue,
+} from "./model";
 import { renderHtml } from "./render-html";
 import { renderPdf } from "./render-pdf";
 import { renderSms } from "./render-sms";
@@ -28,6 +35,7 @@ export async function renderCustomer(
   blocks: EngineBlock[],
   customer: Record<string, unknown>,
   customerNumber: number,
+  style: EngineOutputStyle = {},
 ): Promise<EngineDocument[]> {
   const chooser = new BlockChooser(blocks, customerProfile(customer));
   const documents: EngineDocument[] = [];
@@ -41,6 +49,7 @@ export async function renderCustomer(
       variant: composed.variant,
       queueCount: comm.queues.length,
       pageCount,
+      contentVersionsSeparator: style.contentVersionsSeparator,
     });
     const { mimeType, extension } = outputTypeOf(queue.channel);
     documents.push({

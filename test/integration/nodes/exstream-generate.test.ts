@@ -353,6 +353,9 @@ describe("exstream-generate node", function () {
         assert.equal(m.document.path, m.filename);
         assert.ok(fs.existsSync(m.document.manifest));
         assert.ok(m.document.deliveryLog.entries.length > 0, "delivery-log entries of this customer");
+        const log = fs.readFileSync(m.document.deliveryLog.path, "utf8");
+        assert.equal((log.match(/<customer /g) ?? []).length, 1, "the customer's own extract, not the run's log");
+        assert.ok(log.includes(m.document.keys.AccountNumber));
         for (const r of m.document.related) {
           assert.ok(fs.existsSync(r.path), r.path);
           assert.equal(r.sha256, sha256(fs.readFileSync(r.path)));

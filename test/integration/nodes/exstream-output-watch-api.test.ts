@@ -114,6 +114,7 @@ describe("exstream-output-watch node (API mode)", function () {
       assert.equal(h.out.length, 4);
       assert.equal(h.dead.length, 0);
       const workRoot = path.join(ledgerDir, "work");
+      const job = await client.getJob(jobId);
       for (const msg of h.out) {
         const doc = msg.document;
         assert.ok(msg.filename.startsWith(workRoot + path.sep), "downloaded under the ledger's working folder");
@@ -127,9 +128,11 @@ describe("exstream-output-watch node (API mode)", function () {
         assert.deepEqual(doc.related.map((r) => r.channel).sort(), ["email", "sms"]);
         for (const r of doc.related) assert.ok(existsSync(r.path), `${r.fileName} downloaded`);
         assert.equal(doc.deliveryLog?.entries.length, 3);
+        assert.ok(doc.deliveryLog?.path?.startsWith(path.join(ledgerDir, "delivery-logs")), "the customer's extract");
+        assert.equal(doc.job.runDate, new Date(Number(job.endDate)).toISOString(), "the job's end, not the download's");
       }
       const checkpoint = JSON.parse(await fsp.readFile(path.join(ledgerDir, "checkpoint.json"), "utf8"));
-      assert.equal(checkpoint.sinceEpochMs, (await client.getJob(jobId)).endDate);
+      assert.equal(checkpoint.sinceEpochMs, job.endDate);
     });
   }
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import type { EventEmitter } from "node:events";
@@ -161,7 +161,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       driver = await driverSample(client, "Monthly Statement");
     }
 
-    it("emits exactly one message per customer, grouping every channel file, its keys and delivery-log entries", async () => {
+    it("emits exactly one message per customer, grouping every channel file, its keys and its own delivery-log extract", async () => {
       await startSim();
       const h = await deploy();
       const jobId = await runBatch();
@@ -210,16 +210,25 @@ describe("exstream-output-watch node (folder mode)", function () {
           assert.match(r.fileName, new RegExp(`ACC-100${doc.customerNumber}_`));
         }
         assert.ok(doc.deliveryLog, "delivery log attached");
-        assert.equal(path.basename(doc.deliveryLog.path), "delivery_log.xml");
+        assert.equal(doc.deliveryLog.fileName, "delivery_log.xml", "archived under the log's own name");
+        assert.ok(doc.deliveryLog.path?.startsWith(ledgerDir), "the customer's extract, kept beside the ledger");
+        const extract = await fsp.readFile(doc.deliveryLog.path!, "utf8");
+        for (const other of ["1", "2", "3", "4"].filter((n) => n !== doc.customerNumber)) {
+          assert.doesNotMatch(extract, new RegExp(`ACC-100${other}|number="${other}"`), "no other customer in it");
+        }
+        assert.match(extract, new RegExp(`<customer number="${doc.customerNumber}" accountNumber="ACC-100`));
         assert.deepEqual(
-          doc.deliveryLog.entries.map((e) => e.channel),
-          ["print", "email", "sms"],
+          doc.deliveryLog.entries.map((e) => [e.channel, e.outcome]),
+          [
+            ["print", "delivered"],
+            ["email", "delivered"],
+            ["sms", "delivered"],
+          ],
           "the delivery-log lines of that customer only",
         );
-        assert.ok(
-          doc.deliveryLog.entries.every((e) => e.status === "delivered"),
-          "statuses",
-        );
+        assert.deepEqual(doc.channels, ["print", "email", "sms"]);
+        const manifest = await fsp.stat(doc.manifest);
+        assert.equal(doc.job.runDate, new Date(manifest.mtimeMs).toISOString(), "the run's date: its manifest's");
       }
     });
 
@@ -262,6 +271,59 @@ describe("exstream-output-watch node (folder mode)", function () {
         "channel from mime type / PDL",
       );
       assert.equal(new Set(h.out.map((m) => m.document.id)).size, 12);
+    });
+  });
+
+  describe("delivery-log extracts", () => {
+    it("keeps a customer's delivery-log extract until its communication is finished, then removes it", async () => {
+      const report = {
+        name: "delivery_log.xml",
+        dataFile: "Delivery_Log",
+        content:
+          '<deliveryLog><customer number="1"><queue name="Print_PDF" status="sent"/></customer>' +
+          '<customer number="2"><queue name="Print_PDF" status="sent"/></customer></deliveryLog>',
+        customers: ["1", "2"],
+      };
+      await writeHandMadeRun({ ...simpleRun("job-log", "1"), report });
+      await writeHandMadeRun({ ...simpleRun("job-log2", "2"), report });
+      let h = await deploy();
+      await until(() => h.out.length >= 2, "2 communications");
+      const extracts = h.out.map((m) => m.document.deliveryLog?.path ?? "");
+      assert.ok(
+        extracts.every((file) => file.startsWith(path.join(ledgerDir, "delivery-logs"))),
+        String(extracts),
+      );
+      acknowledge(h.out[0]);
+      h = await restart(); // the sweep runs at start, then every minute
+      await until(() => !existsSync(extracts[0]), "the finished communication's extract removed");
+      assert.ok(existsSync(extracts[1]), "the unfinished one's kept");
+      await until(() => h.out.length >= 1, "the unfinished communication re-emitted");
+      assert.equal(h.out[0].document.deliveryLog?.path, extracts[1]);
+    });
+
+    it("hands on no log at all when the run's log does not name the customer or cannot be read; channels then come from the files", async () => {
+      const other = { name: "delivery_log.xml", dataFile: "Delivery_Log", customers: ["1"] };
+      await writeHandMadeRun({
+        ...simpleRun("job-unnamed", "1"),
+        report: {
+          ...other,
+          content: '<deliveryLog><customer number="2"><queue name="x" status="sent"/></customer></deliveryLog>',
+        },
+      });
+      await writeHandMadeRun({
+        ...simpleRun("job-broken", "1"),
+        report: { ...other, content: "<deliveryLog><customer" },
+      });
+      await writeHandMadeRun(simpleRun("job-none", "1"));
+      const h = await deploy();
+      await until(() => h.out.length >= 3, "3 communications");
+      for (const msg of h.out) {
+        const doc = msg.document;
+        if (doc.job.jobId === "job-none") assert.equal(doc.deliveryLog, undefined, "a run without a log");
+        else assert.deepEqual(doc.deliveryLog, { fileName: "delivery_log.xml", mimeType: "text/xml", entries: [] });
+        assert.deepEqual(doc.channels, ["print", "email"], `${doc.job.jobId}: the channels of its own files`);
+      }
+      assert.equal(h.dead.length, 0);
     });
   });
 
@@ -404,7 +466,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       };
       await writeHandMadeRun(run);
       await fsp.symlink(path.join(outside, "secret.pdf"), path.join(outputDirOf(run), "Queue_1_Print_PDF", "link.pdf"));
-      const h = await deploy();
+      const h = await deploy({ missingFileGraceMs: "0" });
       await until(() => h.dead.length >= 4 && h.out.length >= 1, "1 communication and 4 dead letters");
       await sleep(200);
       assert.equal(h.out.length, 1);
@@ -414,11 +476,53 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.match(reasons.get("3")!, /not inside an output\/ folder/);
       assert.match(reasons.get("4")!, /link to a place outside the watched root/);
       assert.match(reasons.get("5")!, /does not exist/);
+      const local = path.join(outputDirOf(run), "Queue_1_Print_PDF", "missing.pdf");
+      assert.ok(reasons.get("5")!.includes(`looked for at ${local}`), "names the local path tried");
       assert.ok(
         h.dead.every((d) => d.deadLetter.attempts === 0 && d.document?.sha256 === ""),
         "never emitted",
       );
       await until(() => h.caught.length >= 4, "Catch node sees every dead letter");
+    });
+
+    it("waits for a file the share shows late (grace period), then emits its communication once", async () => {
+      const run: HandMadeRun = {
+        root,
+        jobId: "job-late",
+        files: [pdf("early.pdf", "1", "%PDF early"), pdf("late.pdf", "2")],
+      };
+      await writeHandMadeRun(run);
+      const h = await deploy({ missingFileGraceMs: "20000" });
+      await until(() => h.out.length >= 1, "the communication whose file is there");
+      assert.equal(h.out[0].document.customerNumber, "1");
+      await sleep(300); // several looks at the manifest meanwhile
+      assert.equal(h.dead.length, 0, "a missing file is awaited, not dead-lettered");
+      await fsp.writeFile(path.join(outputDirOf(run), "Queue_1_Print_PDF", "late.pdf"), "%PDF late");
+      await until(() => h.out.length >= 2, "the late file's communication");
+      await sleep(300);
+      assert.deepEqual(
+        h.out.map((m) => m.document.customerNumber),
+        ["1", "2"],
+        "each once",
+      );
+      assert.equal(h.dead.length, 0);
+    });
+
+    it("dead-letters a communication whose file is still missing when the grace period ends, naming the local path", async () => {
+      const run: HandMadeRun = {
+        root,
+        jobId: "job-never",
+        files: [pdf("here.pdf", "1", "%PDF"), pdf("never.pdf", "2")],
+      };
+      await writeHandMadeRun(run);
+      const h = await deploy({ missingFileGraceMs: "300" });
+      await until(() => h.dead.length >= 1 && h.out.length >= 1, "1 communication and 1 dead letter");
+      const reason = h.dead[0].deadLetter.reason;
+      assert.match(reason, /^"\/mnt\/nfs\/t1\/Demo\/jobs\/job-never\/.*never\.pdf" \(looked for at /);
+      assert.ok(reason.includes(path.join(outputDirOf(run), "Queue_1_Print_PDF", "never.pdf")), reason);
+      assert.equal(h.dead[0].document?.customerNumber, "2");
+      await sleep(300);
+      assert.equal(h.out.length, 1, "the other customer emitted once");
     });
 
     it("maps engine paths of another mount point onto the watched root", async () => {

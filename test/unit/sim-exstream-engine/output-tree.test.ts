@@ -201,6 +201,26 @@ describe("sim/exstream engine — output tree and delivery manifest", function (
     );
   });
 
+  it("with transmission statuses, logs print as queued, e-mail and SMS as sent, and a missing address as failed", async () => {
+    const tree = await writeOutputTree(run(root, { deliveryStatuses: "transmission" }), STATEMENT, docs);
+    const log = fs.readFileSync(path.join(tree.outputDir, "Report_4_Delivery_Log", "delivery_log.xml"), "utf8");
+    assert.match(log, /<queue name="Print_PDF" channel="print" file="[^"]+ACC001_STMT_1.pdf" status="queued"\/>/);
+    assert.match(log, /<queue name="Email_HTML" channel="email" file="[^"]+ACC001_STMT_1.html" status="sent"\/>/);
+    assert.match(
+      log,
+      /<queue name="SMS_Text" channel="sms" file="[^"]+ACC002_STMT_2.txt" status="failed" reason="missing PhoneNumber"\/>/,
+    );
+    assert.doesNotMatch(log, /status="(delivered|undeliverable)"/);
+  });
+
+  it("joins the ContentVersions key's items with the separator it is told (semicolon by default, or comma)", async () => {
+    const [semicolon] = await renderCustomer(STATEMENT, BLOCKS, CUSTOMERS[0], 1);
+    const [comma] = await renderCustomer(STATEMENT, BLOCKS, CUSTOMERS[0], 1, { contentVersionsSeparator: "," });
+    const items = semicolon.keys.ContentVersions.split(";");
+    assert.ok(items.length >= 2 && items.every((item) => /^[^,;]+@\d+$/.test(item)), semicolon.keys.ContentVersions);
+    assert.equal(comma.keys.ContentVersions, items.join(","));
+  });
+
   it("escapes every value in the manifest and drops characters XML forbids", async () => {
     const nasty = { ...CUSTOMERS[0], AccountNumber: `A<&>"'\u0001Z`, CustomerId: "x]]>y" };
     const comm: EngineCommunication = {

@@ -2,6 +2,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { crashPoint } from "../../reliability/crash-points";
+import { makePrivateDirSync, openPrivateSync } from "../../reliability/private-files";
 
 export class DurableCheckpoint {
   constructor(private readonly file: string) {}
@@ -16,9 +17,9 @@ export class DurableCheckpoint {
   }
 
   write(sinceEpochMs: number): void {
-    fs.mkdirSync(path.dirname(this.file), { recursive: true });
+    makePrivateDirSync(path.dirname(this.file));
     const temp = `${this.file}.tmp`;
-    const fd = fs.openSync(temp, "w");
+    const fd = openPrivateSync(temp, "w");
     try {
       fs.writeSync(fd, JSON.stringify({ sinceEpochMs, updatedAt: new Date().toISOString() }) + "\n");
       fs.fsyncSync(fd);

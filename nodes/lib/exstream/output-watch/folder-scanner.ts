@@ -1,8 +1,14 @@
 /**
  * Finds delivery manifests below an output root: native change events (fs.watch, recursive) as a fast hint, and a
- * periodic full rescan as the guarantee (events are lost on network shares, on overflow and while the process is
- * down). The walk stops at every `output/` folder — the manifest sits directly in it — so a rescan costs one look per
- * engine run, not one per output file. Symlinked folders are not followed.
+ * periodic rescan as the guarantee (events are lost on network shares, on overflow and while the process is down).
+ *
+ * A rescan must stay cheap on trees of millions of files:
+ *  - an `output/` folder is never listed (it may hold every file of a run): its manifest is looked at by name;
+ *  - any other folder is listed only when its modification time changed since it was last listed (adding, removing
+ *    or renaming an entry changes it), otherwise its remembered sub-folders are used;
+ *  - a manifest already settled (expanded or dead-lettered in that size + mtime) is not reported again.
+ * A folder whose mtime was still recent when it was listed is listed again (coarse timestamps on network shares), and
+ * every `fullRescanIntervalMs` a rescan trusts no remembered listing at all. Symlinked folders are not followed.
  */
 import fs, { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -13,8 +19,13 @@ export interface FolderScannerOptions {
   manifestName: string;
   method: WatchMethod;
   scanIntervalMs: number;
+  /** Every this often a rescan lists every folder again. */
+  fullRescanIntervalMs: number;
   /** A manifest path was seen (possibly again); the caller de-duplicates. */
   onManifest: (manifestPath: string) => void;
+  /** Whether this version of a manifest needs no more looks (not reported then). */
+  isSettled?: (manifestPath: string, snapshot: { size: number; mtimeMs: number }) => boolean;
+  now?: () => number;
   /** The root became reachable (true) or unreachable (false). */
   onRootState?: (reachable: boolean) => void;
   onWarning?: (message: string) => void;
@@ -22,6 +33,19 @@ export interface FolderScannerOptions {
 
 /** Coalesces a burst of change events into one rescan. */
 const EVENT_RESCAN_DEBOUNCE_MS = 100;
+/**
+ * A folder listed less than this after its last change is listed again next time: an entry added within the same
+ * timestamp tick (a second on some network shares) would not change the mtime we remembered.
+ */
+const MTIME_SETTLE_MS = 3_000;
+
+/** What the last listing of a folder showed. */
+interface Listing {
+  mtimeMs: number;
+  listedAt: number;
+  subdirs: string[];
+  hasManifest: boolean;
+}
 
 export class OutputFolderScanner {
   private watcher: fs.FSWatcher | undefined;
@@ -31,8 +55,13 @@ export class OutputFolderScanner {
   private rescanRequested = false;
   private rootReachable: boolean | undefined;
   private closed = false;
+  private readonly listings = new Map<string, Listing>();
+  private lastFullRescanAt = Number.NEGATIVE_INFINITY;
+  private readonly now: () => number;
 
-  constructor(private readonly options: FolderScannerOptions) {}
+  constructor(private readonly options: FolderScannerOptions) {
+    this.now = options.now ?? Date.now;
+  }
 
   start(): void {
     this.interval = setInterval(() => void this.rescan(), this.options.scanIntervalMs);
@@ -81,27 +110,65 @@ export class OutputFolderScanner {
       return;
     }
     this.ensureWatcher();
+    if (this.now() - this.lastFullRescanAt >= this.options.fullRescanIntervalMs) {
+      this.lastFullRescanAt = this.now();
+      this.listings.clear();
+    }
     const stack = [root];
     while (stack.length > 0 && !this.closed) {
       const dir = stack.pop()!;
-      let entries: fs.Dirent[];
-      try {
-        entries = await fsp.readdir(dir, { withFileTypes: true });
-      } catch (err) {
-        const code = (err as NodeJS.ErrnoException).code;
-        // Exstream's cleanup deletes whole job trees while we walk them: not an error.
-        if (code !== "ENOENT" && code !== "ENOTDIR") this.options.onWarning?.(`cannot read ${dir}: ${code}`);
+      if (path.basename(dir) === "output") {
+        await this.lookAtManifest(path.join(dir, this.options.manifestName));
         continue;
       }
-      const isOutput = path.basename(dir) === "output";
-      for (const entry of entries) {
-        if (entry.isFile() && entry.name === this.options.manifestName) {
-          this.options.onManifest(path.join(dir, entry.name));
-        } else if (entry.isDirectory() && !isOutput) {
-          stack.push(path.join(dir, entry.name));
-        }
-      }
+      const listing = await this.listingOf(dir);
+      if (!listing) continue;
+      if (listing.hasManifest) await this.lookAtManifest(path.join(dir, this.options.manifestName));
+      for (const name of listing.subdirs) stack.push(path.join(dir, name));
     }
+  }
+
+  /** The folder's remembered listing while its mtime says nothing changed; a fresh listing otherwise. */
+  private async listingOf(dir: string): Promise<Listing | undefined> {
+    try {
+      const { mtimeMs } = await fsp.stat(dir);
+      const known = this.listings.get(dir);
+      if (known && known.mtimeMs === mtimeMs && known.listedAt - mtimeMs >= MTIME_SETTLE_MS) return known;
+      const listedAt = this.now();
+      const entries = await fsp.readdir(dir, { withFileTypes: true });
+      const listing: Listing = {
+        mtimeMs,
+        listedAt,
+        subdirs: entries.filter((e) => e.isDirectory()).map((e) => e.name),
+        hasManifest: entries.some((e) => e.isFile() && e.name === this.options.manifestName),
+      };
+      this.listings.set(dir, listing);
+      return listing;
+    } catch (err) {
+      this.forget(dir);
+      const code = (err as NodeJS.ErrnoException).code;
+      // Exstream's cleanup deletes whole job trees while we walk them: not an error.
+      if (code !== "ENOENT" && code !== "ENOTDIR") this.options.onWarning?.(`cannot read ${dir}: ${code}`);
+      return undefined;
+    }
+  }
+
+  private forget(dir: string): void {
+    const known = this.listings.get(dir);
+    this.listings.delete(dir);
+    for (const name of known?.subdirs ?? []) this.forget(path.join(dir, name));
+  }
+
+  private async lookAtManifest(file: string): Promise<void> {
+    let stat: fs.Stats;
+    try {
+      stat = await fsp.stat(file);
+    } catch {
+      return; // not there (yet), or gone: nothing to report
+    }
+    if (!stat.isFile() || this.closed) return;
+    if (this.options.isSettled?.(file, { size: stat.size, mtimeMs: stat.mtimeMs })) return;
+    this.options.onManifest(file);
   }
 
   private ensureWatcher(): void {
@@ -123,6 +190,8 @@ export class OutputFolderScanner {
 
   private onEvent(filename: string | undefined): void {
     if (this.closed) return;
+    // The event names what changed: its folder is listed again even if its mtime did not move.
+    if (filename) this.listings.delete(path.dirname(path.join(this.options.root, filename)));
     if (filename && path.basename(filename) === this.options.manifestName) {
       this.options.onManifest(path.join(this.options.root, filename));
       return;

@@ -1,7 +1,9 @@
 /**
  * One stable manifest → its communications: parse (streaming), group per customer, locate every file inside the
  * root, hash it (streamed, never held in memory), and hand each communication to the sink — or, when one of its
- * files is refused or missing, hand it over as refused with the reason. Nothing is read outside the root.
+ * files is refused or missing, hand it over as refused with the reason (or, while missing files are still awaited,
+ * report the customer as deferred). Nothing is read outside the root. A customer gets its own delivery-log extract,
+ * never the run's whole log.
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
@@ -13,7 +15,7 @@ import {
   type CommunicationPlan,
   type GroupingOptions,
 } from "./communication-grouping";
-import { readDeliveryLog, type DeliveryLogIndex } from "./delivery-log";
+import { CustomerLogExtracts, deliveryOutcomeOf } from "./delivery-log";
 import { outputRelativeSegments, PathRefusedError, resolveOutputFile } from "./path-safety";
 import { digestFile } from "./stability";
 import type { CommunicationDocument, DeliveryLogExcerpt, RenditionFile, RunIdentity } from "./types";
@@ -25,6 +27,12 @@ export interface ExpansionContext {
   /** The run, or how to tell it from the first engine path of the manifest (API mode). */
   identity: RunIdentity | ((engineName: string | undefined) => RunIdentity);
   tmpDir?: string;
+  /** This manifest's private working folder: the customers' delivery-log extracts are written below it. */
+  workDir: string;
+  /** A missing file defers its customer (reported in the result) instead of refusing it: the share may lag. */
+  deferMissing?: boolean;
+  /** Expand only these customers (a retry of deferred ones). */
+  onlyCustomers?: ReadonlySet<string>;
   /** Checked between customers: the node is closing. */
   shouldStop: () => boolean;
 }
@@ -35,7 +43,7 @@ export interface ExpansionSink {
 }
 
 export type ExpansionResult =
-  | { outcome: "expanded"; customers: number; communications: number; refused: number }
+  | { outcome: "expanded"; customers: number; communications: number; refused: number; deferred: string[] }
   | { outcome: "vanished" }
   | { outcome: "stopped" };
 
@@ -46,24 +54,40 @@ export async function expandManifest(
 ): Promise<ExpansionResult> {
   const manifest = await openDeliveryManifest(manifestPath, { tmpDir: ctx.tmpDir });
   const outputDir = path.dirname(manifestPath);
-  const logs = new Map<string, Promise<DeliveryLogIndex>>();
+  const logs = new CustomerLogExtracts(ctx.workDir);
   let identity: RunIdentity | undefined = typeof ctx.identity === "function" ? undefined : ctx.identity;
-  const result = { outcome: "expanded" as const, customers: 0, communications: 0, refused: 0 };
+  const result = {
+    outcome: "expanded" as const,
+    customers: 0,
+    communications: 0,
+    refused: 0,
+    deferred: [] as string[],
+  };
   try {
     for await (const customer of manifest.customers()) {
       if (ctx.shouldStop()) return { outcome: "stopped" };
       result.customers++;
       identity ??= (ctx.identity as (name: string | undefined) => RunIdentity)(customer.files[0]?.fileName);
+      if (ctx.onlyCustomers && !ctx.onlyCustomers.has(customer.customerNumber)) continue;
+      const built: Built[] = [];
       for (const plan of groupCommunication(customer, ctx.grouping)) {
-        const built = await buildDocument(plan, identity, manifestPath, outputDir, ctx, logs);
-        if (built.ok) {
+        built.push(await buildDocument(plan, identity, manifestPath, outputDir, ctx, logs));
+      }
+      const missing = built.some((b) => !b.ok && b.error.kind === "missing");
+      if (missing && !(await exists(manifestPath))) return { outcome: "vanished" };
+      // All of a customer's communications wait together, so a retry never sees half of them known already.
+      if (missing && ctx.deferMissing) {
+        result.deferred.push(customer.customerNumber);
+        continue;
+      }
+      for (const b of built) {
+        if (b.ok) {
           result.communications++;
-          sink.communication(built.document);
-          continue;
+          sink.communication(b.document);
+        } else {
+          result.refused++;
+          sink.refused(b.document, b.error.message);
         }
-        if (built.error.kind === "missing" && !(await exists(manifestPath))) return { outcome: "vanished" };
-        result.refused++;
-        sink.refused(built.document, built.error.message);
       }
     }
   } finally {
@@ -82,7 +106,7 @@ async function buildDocument(
   manifestPath: string,
   outputDir: string,
   ctx: ExpansionContext,
-  logs: Map<string, Promise<DeliveryLogIndex>>,
+  logs: CustomerLogExtracts,
 ): Promise<Built> {
   const primaryName = baseName(plan.primary.fileName);
   const idBase = [job.jobId, job.flowInstanceId, job.runId, plan.customerNumber, primaryName].join("/");
@@ -100,6 +124,7 @@ async function buildDocument(
     variant: variantOf(plan.keys),
     job,
     related: [],
+    channels: [],
     manifest: manifestPath,
   };
   if (plan.primary.pageCount !== undefined) document.pageCount = plan.primary.pageCount;
@@ -111,6 +136,7 @@ async function buildDocument(
     if (plan.deliveryLog) {
       document.deliveryLog = await deliveryLogExcerpt(plan.deliveryLog, plan.customerNumber, outputDir, ctx, logs);
     }
+    document.channels = attemptedChannels(document, ctx.grouping.channelMap);
     return { ok: true, document };
   } catch (err) {
     if (err instanceof PathRefusedError) return { ok: false, document, error: err };
@@ -138,25 +164,34 @@ async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionCo
   };
 }
 
+/** The customer's own part of the run's delivery log. */
 async function deliveryLogExcerpt(
   report: CustomerReportFile,
   customerNumber: string,
   outputDir: string,
   ctx: ExpansionContext,
-  logs: Map<string, Promise<DeliveryLogIndex>>,
+  logs: CustomerLogExtracts,
 ): Promise<DeliveryLogExcerpt> {
   const local = await resolveOutputFile(report.fileName, outputDir, ctx.root);
-  let index = logs.get(local);
-  if (!index) {
-    index = readDeliveryLog(local);
-    logs.set(local, index);
+  const extract = await logs.extractOf(local, customerNumber);
+  return { ...extract, fileName: baseName(report.fileName), mimeType: report.mimeType };
+}
+
+/**
+ * The channels tried for this communication: those its delivery-log entries name (an entry without a channel is
+ * placed by its queue), else the channels of its own files. Never empty: the primary file has a channel.
+ */
+function attemptedChannels(document: CommunicationDocument, channelMap: Record<string, string>): string[] {
+  const byQueue = new Map([document, ...document.related].map((f) => [f.queue, f.channel]));
+  const channels: string[] = [];
+  for (const entry of document.deliveryLog?.entries ?? []) {
+    const queue = entry.queue ?? entry.name ?? "";
+    entry.channel ||= byQueue.get(queue) ?? channelMap[queue] ?? queue;
+    entry.outcome ??= deliveryOutcomeOf(entry.status);
+    if (entry.channel && !channels.includes(entry.channel)) channels.push(entry.channel);
   }
-  return {
-    path: local,
-    fileName: baseName(report.fileName),
-    mimeType: report.mimeType,
-    entries: (await index).get(customerNumber) ?? [],
-  };
+  if (channels.length > 0) return channels;
+  return [...new Set([document.channel, ...document.related.map((f) => f.channel)])];
 }
 
 function baseName(engineName: string): string {

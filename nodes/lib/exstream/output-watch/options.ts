@@ -14,11 +14,21 @@ export interface OutputWatchOptions {
   /** Folder mode: the Exstream output root (…/<tenant>/<domain>/jobs/… lies below it). */
   root: string;
   watchMethod: WatchMethod;
-  /** Full rescan interval in folder mode (also catches what fs.watch missed). */
+  /**
+   * Rescan interval in folder mode (also catches what fs.watch missed). A rescan reads only folders whose modification
+   * time changed; see {@link OutputWatchOptions.fullRescanIntervalMs}.
+   */
   scanIntervalMs: number;
+  /** Every this often a rescan reads every folder again, trusting no modification time (coarse or skewed clocks). */
+  fullRescanIntervalMs: number;
   /** A manifest (and a file) is read only after its size and mtime stayed unchanged this long. */
   stabilityWindowMs: number;
   manifestName: string;
+  /**
+   * A file the manifest names but the share does not show (yet) is looked for again this long before its communication
+   * is dead-lettered (network shares make files visible late). 0 = dead-letter at once.
+   */
+  missingFileGraceMs: number;
   /** Parse attempts of a stable manifest before it is dead-lettered as a whole. */
   manifestAttempts: number;
   maxConcurrentManifests: number;
@@ -52,7 +62,9 @@ export const DEFAULT_OUTPUT_WATCH_OPTIONS: OutputWatchOptions = {
   root: "",
   watchMethod: "events",
   scanIntervalMs: 5_000,
+  fullRescanIntervalMs: 15 * 60_000,
   stabilityWindowMs: 2_000,
+  missingFileGraceMs: 2 * 60_000,
   manifestName: "_STDDELIVERYFILE.xml",
   manifestAttempts: 3,
   maxConcurrentManifests: 2,
@@ -82,7 +94,9 @@ export class OutputWatchOptionsError extends Error {
 
 const INTEGER_LIMITS: Partial<Record<keyof OutputWatchOptions, [number, number]>> = {
   scanIntervalMs: [10, 24 * 3_600_000],
+  fullRescanIntervalMs: [10, 7 * 24 * 3_600_000],
   stabilityWindowMs: [0, 3_600_000],
+  missingFileGraceMs: [0, 24 * 3_600_000],
   manifestAttempts: [1, 1000],
   maxConcurrentManifests: [1, 64],
   maxInFlight: [1, 100_000],

@@ -4,9 +4,11 @@
  * unacknowledged at a time, again after an ack timeout or a transient failure, never after an acknowledgement, and
  * to the dead-letter path once their attempts are used up or a failure is permanent. Knows nothing of Node-RED.
  */
+import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { ExstreamClient } from "../index";
+import { toEpochMs } from "../dates";
 import { ManifestError } from "../errors";
 import { crashPoint } from "../../reliability/crash-points";
 import { ConcurrencyLimiter } from "../../reliability/limiter";
@@ -43,6 +45,17 @@ export interface OutputWatcherSetup {
 
 /** Longest wait for a manifest being expanded when the watcher closes (the node must close within seconds). */
 const CLOSE_GRACE_MS = 3_000;
+/** How often working folders of finished communications (downloads, delivery-log extracts) are removed. */
+const SWEEP_INTERVAL_MS = 60_000;
+/** Longest wait between two looks for files a manifest names but the share does not show yet. */
+const MAX_MISSING_RETRY_MS = 60_000;
+
+/** Customers of a manifest waiting for files the manifest names but the share does not show (yet). */
+interface AwaitedFiles {
+  customers: Set<string>;
+  since: number;
+  retries: number;
+}
 
 export class OutputWatcher {
   private readonly options: OutputWatchOptions;
@@ -53,7 +66,12 @@ export class OutputWatcher {
   /** Manifests being waited on, expanded, or waiting for a retry: a rescan must not start them twice. */
   private readonly busy = new Set<string>();
   private readonly parseFailures = new Map<string, number>();
+  private readonly awaited = new Map<string, AwaitedFiles>();
+  /** Working folders of manifests being expanded right now: the sweep must leave them alone. */
+  private readonly expanding = new Set<string>();
   private readonly timers = new Set<NodeJS.Timeout>();
+  private readonly now: () => number;
+  private lastSweepAt = 0;
   private gate: StabilityGate | undefined;
   private scanner: OutputFolderScanner | undefined;
   private api: ApiJobSource | undefined;
@@ -66,6 +84,7 @@ export class OutputWatcher {
   constructor(private readonly setup: OutputWatcherSetup) {
     this.options = setup.options;
     this.events = setup.events;
+    this.now = setup.now ?? Date.now;
     this.ledger = new OutputWatchLedger({
       dir: setup.ledgerDir,
       maxAttempts: this.options.maxAttempts,
@@ -162,6 +181,10 @@ export class OutputWatcher {
     } catch (err) {
       this.events.warn(`ledger: ${(err as Error).message}`);
     }
+    if (this.now() - this.lastSweepAt >= SWEEP_INTERVAL_MS) {
+      this.lastSweepAt = this.now();
+      this.track(this.sweepWorkFolders());
+    }
     this.reportStatus();
   }
 
@@ -187,7 +210,9 @@ export class OutputWatcher {
       manifestName: options.manifestName,
       method: options.watchMethod,
       scanIntervalMs: options.scanIntervalMs,
+      fullRescanIntervalMs: options.fullRescanIntervalMs,
       onManifest: (file) => void this.onManifestSeen(file),
+      isSettled: (file, snapshot) => this.ledger.isSettled(manifestKey(file, snapshot.size, snapshot.mtimeMs)),
       onRootState: (reachable) => {
         this.phase = reachable ? "watching" : "root-missing";
         this.reportStatus();
@@ -222,29 +247,54 @@ export class OutputWatcher {
     const context: ExpansionContext = {
       root: this.options.root,
       grouping: this.options,
-      identity: runIdentityFromFolder(path.dirname(file), this.options.root),
+      // The engine writes the manifest last: its time is the run's, however late the watch reads it.
+      identity: {
+        ...runIdentityFromFolder(path.dirname(file), this.options.root),
+        runDate: new Date(snapshot.mtimeMs).toISOString(),
+      },
+      workDir: this.workDirOf(key),
+      ...this.missingFilePolicy(key),
       shouldStop: () => this.closed,
     };
     this.track(
       this.limiter.run(async () => {
         if (this.closed) return;
         const outcome = await this.expand(file, key, record, context);
-        if (outcome === "retry") this.retryLater(file);
-        else this.busy.delete(file);
+        if (outcome === "done") this.busy.delete(file);
+        else this.retryLater(file, outcome === "await-files" ? this.missingRetryDelay(key) : undefined);
       }),
     );
   }
 
-  private retryLater(file: string): void {
-    const timer = setTimeout(
-      () => {
-        this.timers.delete(timer);
-        this.busy.delete(file);
-        void this.onManifestSeen(file);
-      },
-      Math.max(this.options.stabilityWindowMs, 10),
-    );
+  private retryLater(file: string, delayMs = Math.max(this.options.stabilityWindowMs, 10)): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      this.busy.delete(file);
+      void this.onManifestSeen(file);
+    }, delayMs);
     this.timers.add(timer);
+  }
+
+  /** While the grace period lasts, customers with missing files wait; afterwards they are refused. */
+  private missingFilePolicy(key: string): Pick<ExpansionContext, "deferMissing" | "onlyCustomers"> {
+    const awaited = this.awaited.get(key);
+    const deferMissing = !awaited || this.now() - awaited.since < this.options.missingFileGraceMs;
+    return { deferMissing, ...(awaited ? { onlyCustomers: awaited.customers } : {}) };
+  }
+
+  /** Doubling waits (from the stability window) that end with the grace period. */
+  private missingRetryDelay(key: string): number {
+    const awaited = this.awaited.get(key)!;
+    const first = Math.max(this.options.stabilityWindowMs, 10);
+    const doubling = Math.min(MAX_MISSING_RETRY_MS, first * 2 ** Math.min(awaited.retries++, 16));
+    const left = awaited.since + this.options.missingFileGraceMs - this.now();
+    return Math.max(10, Math.min(doubling, left));
+  }
+
+  /** Private folder of one manifest version (its customers' delivery-log extracts). */
+  private workDirOf(key: string): string {
+    const name = createHash("sha256").update(key).digest("hex").slice(0, 24);
+    return path.join(this.setup.ledgerDir, "delivery-logs", name);
   }
 
   /** Expands one manifest into the ledger; "retry" when it should be looked at again later. */
@@ -253,8 +303,9 @@ export class OutputWatcher {
     key: string,
     record: ManifestRecord,
     context: ExpansionContext,
-  ): Promise<"done" | "retry"> {
+  ): Promise<"done" | "retry" | "await-files"> {
     this.manifestsActive++;
+    this.expanding.add(context.workDir);
     this.reportStatus();
     try {
       const result = await expandManifest(file, context, {
@@ -268,10 +319,17 @@ export class OutputWatcher {
           if (entry) this.reportDead(document, reason, entry.attempts);
         },
       });
+      if (result.outcome === "expanded" && !this.closed && result.deferred.length > 0) {
+        const awaited = this.awaited.get(key);
+        if (awaited) awaited.customers = new Set(result.deferred);
+        else this.awaited.set(key, { customers: new Set(result.deferred), since: this.now(), retries: 0 });
+        return "await-files";
+      }
       if (result.outcome === "expanded" && !this.closed) {
         this.ledger.settle(key, { ...record, customers: result.customers });
         this.parseFailures.delete(key);
       }
+      this.awaited.delete(key);
       return "done";
     } catch (err) {
       if (this.closed) return "done";
@@ -288,6 +346,7 @@ export class OutputWatcher {
       return "done";
     } finally {
       this.manifestsActive--;
+      this.expanding.delete(context.workDir);
       this.reportStatus();
     }
   }
@@ -334,7 +393,7 @@ export class OutputWatcher {
     try {
       await this.api!.poll((fetched) => this.expandFetched(fetched, workRoot));
       if (this.phase === "api-error") this.phase = "watching";
-      await this.sweepWorkRoot(workRoot);
+      await this.sweepWorkFolders();
     } catch (err) {
       if (this.closed) return;
       this.phase = "api-error";
@@ -346,6 +405,10 @@ export class OutputWatcher {
   private async expandFetched(fetched: FetchedStep, workRoot: string): Promise<void> {
     const snapshot = await snapshotOf(fetched.manifestPath);
     const record: ManifestRecord = { path: fetched.manifestPath, size: snapshot.size, mtimeMs: snapshot.mtimeMs };
+    // The download's time is ours, not the run's: the runtime's dates come first.
+    const runDate = [fetched.job.endDate, fetched.step.endDate, fetched.job.startDate]
+      .map(toEpochMs)
+      .find((ms) => ms !== undefined && ms > 0);
     const identity = (engineName: string | undefined): RunIdentity => {
       const fromPath = engineName ? runIdentityFromEnginePath(engineName) : undefined;
       return {
@@ -354,12 +417,16 @@ export class OutputWatcher {
         runId: fromPath?.runId ?? fetched.step.id,
         domain: fromPath?.domain ?? fetched.job.domainId ?? this.setup.client?.domain,
         ...(fromPath?.tenant ? { tenant: fromPath.tenant } : {}),
+        runDate: new Date(runDate ?? snapshot.mtimeMs).toISOString(),
       };
     };
+    // Downloaded files are all there or the step is fetched again: a missing one is refused at once.
     const context: ExpansionContext = {
       root: workRoot,
       grouping: this.options,
       identity,
+      workDir: this.workDirOf(fetched.key),
+      deferMissing: false,
       shouldStop: () => this.closed,
     };
     // A downloaded manifest is complete: a parse failure is permanent, so one attempt settles it.
@@ -371,20 +438,36 @@ export class OutputWatcher {
     if (!this.ledger.isSettled(key)) throw new Error(`flow step ${fetched.step.id} was not expanded`);
   }
 
-  /** Removes working folders of jobs whose communications are all finished (acknowledged or dead). */
-  private async sweepWorkRoot(workRoot: string): Promise<void> {
-    let jobs: string[];
-    try {
-      jobs = await fsp.readdir(workRoot);
-    } catch {
-      return;
+  /**
+   * Removes working folders no unfinished communication needs any more: API-mode job downloads and delivery-log
+   * extracts of communications that are all acknowledged or dead.
+   */
+  private async sweepWorkFolders(): Promise<void> {
+    const workRoot = path.join(this.setup.ledgerDir, "work");
+    const logRoot = path.join(this.setup.ledgerDir, "delivery-logs");
+    // Manifests being expanded, or waiting for late files, may still hand their extracts out.
+    const inUse = () => [...this.expanding, ...[...this.awaited.keys()].map((key) => this.workDirOf(key))];
+    const needed = new Set(inUse().map((dir) => path.basename(dir)));
+    for (const document of this.ledger.unfinishedDocuments()) {
+      const places: Array<[string, string | undefined]> = [
+        [workRoot, document.path],
+        [logRoot, document.deliveryLog?.path],
+      ];
+      for (const [root, file] of places) {
+        if (file && isInside(file, root)) needed.add(path.relative(root, file).split(path.sep)[0]);
+      }
     }
-    const needed = new Set<string>();
-    for (const entry of this.ledger.unfinishedDocuments()) {
-      if (isInside(entry.path, workRoot)) needed.add(path.relative(workRoot, entry.path).split(path.sep)[0]);
-    }
-    for (const job of jobs) {
-      if (!needed.has(job) && !this.closed) await fsp.rm(path.join(workRoot, job), { recursive: true, force: true });
+    for (const root of [workRoot, logRoot]) {
+      let folders: string[];
+      try {
+        folders = await fsp.readdir(root);
+      } catch {
+        continue;
+      }
+      for (const folder of folders) {
+        if (needed.has(folder) || this.closed || inUse().some((dir) => path.basename(dir) === folder)) continue;
+        await fsp.rm(path.join(root, folder), { recursive: true, force: true });
+      }
     }
   }
 }

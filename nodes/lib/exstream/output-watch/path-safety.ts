@@ -46,7 +46,8 @@ export async function resolveOutputFile(engineName: string, outputDir: string, r
   if (!isInside(candidate, path.resolve(root)) && !isInside(candidate, realRoot)) {
     throw new PathRefusedError(`"${engineName}" resolves outside the watched root`, "escape");
   }
-  const real = await realpathOrThrow(candidate, `"${engineName}"`);
+  // Name the local place too: the engine's path (`/mnt/nfs/…`) alone does not tell an operator where we looked.
+  const real = await realpathOrThrow(candidate, `"${engineName}" (looked for at ${candidate})`);
   if (!isInside(real, realRoot)) {
     throw new PathRefusedError(`"${engineName}" is a link to a place outside the watched root`, "escape");
   }

@@ -11,6 +11,11 @@ export interface RunIdentity {
   runId: string;
   domain?: string;
   tenant?: string;
+  /**
+   * When the run ended (ISO 8601, UTC): the job's end date (API mode), else the manifest file's modification time —
+   * the engine writes the manifest last. Independent of when the watch reads it (a backlog, a restart).
+   */
+  runDate?: string;
 }
 
 /** One channel rendition of a customer's communication, resolved to a local path. */
@@ -45,6 +50,8 @@ export interface CommunicationDocument {
   variant: CommunicationVariant;
   job: RunIdentity;
   related: RenditionFile[];
+  /** Channels tried for this communication: those its delivery-log entries name, else those of its files. */
+  channels: string[];
   deliveryLog?: DeliveryLogExcerpt;
   /** The manifest the document came from (local path). */
   manifest: string;
