@@ -20,6 +20,7 @@ export const EXSTREAM_CONFIG_DEFAULTS = {
   grantType: "client_credentials" as GrantType,
   clientAuth: "body" as ClientAuthMethod,
   tokenPath: "/otdsws/otdstenant/{tenant}/oauth2/token",
+  scope: "otds:groups",
   ...TRANSFER_LIMIT_DEFAULTS,
   maxConcurrent: 4,
   retryAttempts: 4,
@@ -31,6 +32,8 @@ export const EXSTREAM_CONFIG_DEFAULTS = {
 };
 
 const GRANT_TYPES: GrantType[] = ["client_credentials", "password"];
+/** Scope field value that sends no scope at all (blank means the default). */
+const NO_SCOPE = "none";
 const CLIENT_AUTH: ClientAuthMethod[] = ["body", "basic"];
 const FILTER_STYLES: RuntimeFilterStyle[] = ["auto", "semicolon", "object"];
 
@@ -52,7 +55,10 @@ export function buildClientOptions(
   if (!domain) throw new Error("exstream-config: the domain is missing");
   const tokenUrl = fields.text(props.tokenUrl);
   const tenant = fields.text(props.tenant);
-  if (!tokenUrl && !tenant) throw new Error("exstream-config: set a token URL or a tenant");
+  const tokenPath = fields.text(props.tokenPath) ?? EXSTREAM_CONFIG_DEFAULTS.tokenPath;
+  if (!tokenUrl && !tenant && tokenPath.includes("{tenant}"))
+    throw new Error("exstream-config: set a token URL or a tenant");
+  const scope = fields.text(props.scope) ?? EXSTREAM_CONFIG_DEFAULTS.scope;
   const grantType = (fields.text(props.grantType) ?? EXSTREAM_CONFIG_DEFAULTS.grantType) as GrantType;
   if (!GRANT_TYPES.includes(grantType)) throw new Error(`exstream-config: unknown grant type "${grantType}"`);
   const clientAuth = (fields.text(props.clientAuth) ?? EXSTREAM_CONFIG_DEFAULTS.clientAuth) as ClientAuthMethod;
@@ -75,10 +81,10 @@ export function buildClientOptions(
       tokenUrl,
       tenant,
       otdsUrl: fields.text(props.otdsUrl),
-      tokenPathTemplate: fields.text(props.tokenPath) ?? EXSTREAM_CONFIG_DEFAULTS.tokenPath,
+      tokenPathTemplate: tokenPath,
       grantType,
       clientAuth,
-      scope: fields.text(props.scope),
+      scope: scope.toLowerCase() === NO_SCOPE ? "" : scope,
       clientId: fields.text(credentials.clientId) ?? "",
       clientSecret: fields.secret(credentials.clientSecret),
       username: fields.text(credentials.username),

@@ -20,6 +20,24 @@ export interface TokenCounters {
   unauthorized: number;
 }
 
+/** What a client asked the token endpoint for (no secrets): tests check the grant, path and scope sent. */
+export interface TokenRequestRecord {
+  path: string;
+  tenant: string;
+  grantType?: string;
+  clientId?: string;
+  /** The `scope` parameter as sent; undefined when the request had none. */
+  scope?: string;
+}
+
+/** Token paths with real-world evidence only (no specification documents them). */
+export const TOKEN_PATHS = [
+  "/otdsws/otdstenant/{tenant}/oauth2/token", // self-hosted OTDS, OpenText's SDK (OtdsUriBuilder)
+  "/otdstenant/{tenant}/oauth2/token", // OpenText's SDK in OT2 mode (OtdsUriBuilder without otdsws)
+  "/tenants/{tenant}/oauth2/token", // OpenText cloud, OpenText's Postman collection
+];
+const MAX_TOKEN_LOG = 100;
+
 const REFRESH_TOKEN_LIFETIME_MS = 8 * 60 * 60 * 1000;
 
 /** OTDS as far as Exstream clients see it: OAuth2 token endpoint + bearer validation. */
@@ -27,17 +45,26 @@ export class TokenService {
   private readonly tokens = new Map<string, IssuedToken>();
   private readonly refreshTokens = new Map<string, RefreshGrant>();
   readonly counters: TokenCounters = { tokensIssued: 0, tokensRefreshed: 0, unauthorized: 0 };
+  /** The latest token requests, oldest first (at most 100). */
+  readonly requests: TokenRequestRecord[] = [];
 
+  /**
+   * @param extraPaths further token path templates (`--token-path`); `{tenant}` marks the tenant, a path without it
+   *   serves `defaultTenant`.
+   */
   constructor(
     private readonly clock: SimClock,
     private readonly directory: TenantDirectory,
     public tokenLifetimeSeconds: number,
+    private readonly extraPaths: string[] = [],
+    private readonly defaultTenant = "",
   ) {}
 
   register(router: Router): void {
     const handler = (ctx: RequestContext) => this.handleTokenRequest(ctx);
-    router.add("POST", "/otdsws/otdstenant/:tenant/oauth2/token", handler, { public: true });
-    router.add("POST", "/tenants/:tenant/oauth2/token", handler, { public: true });
+    for (const template of [...TOKEN_PATHS, ...this.extraPaths]) {
+      router.add("POST", template.replace(/\{tenant\}/g, ":tenant"), handler, { public: true });
+    }
     router.add("GET", "/tenants/:tenant/.well-known/openid-configuration", (ctx) => this.openIdConfiguration(ctx), {
       public: true,
     });
@@ -69,17 +96,20 @@ export class TokenService {
   reset(): void {
     this.tokens.clear();
     this.refreshTokens.clear();
+    this.requests.length = 0;
     Object.assign(this.counters, { tokensIssued: 0, tokensRefreshed: 0, unauthorized: 0 });
   }
 
   private async handleTokenRequest(ctx: RequestContext): Promise<void> {
-    const tenantName = ctx.params.tenant;
+    const tenantName = ctx.params.tenant ?? this.defaultTenant;
     const tenant = this.directory.tenant(tenantName);
     if (!tenant) return oauthError(ctx.res, 404, "invalid_request", `unknown tenant "${tenantName}"`);
     const body = await readFormOrJson(ctx.req);
     const basic = basicCredentials(header(ctx, "authorization"));
     const clientId = basic?.id ?? body.client_id;
     const clientSecret = basic ? basic.secret : body.client_secret;
+    this.requests.push({ path: ctx.path, tenant: tenantName, grantType: body.grant_type, clientId, scope: body.scope });
+    if (this.requests.length > MAX_TOKEN_LOG) this.requests.shift();
 
     if (clientId) {
       const client = tenant.clients.get(clientId);
@@ -126,10 +156,11 @@ export class TokenService {
       default:
         return oauthError(ctx.res, 400, "unsupported_grant_type", `grant_type "${grant ?? ""}" is not supported`);
     }
-    sendJson(ctx.res, 200, this.issue(principal, withRefresh, body.scope), { "Cache-Control": "no-store" });
+    sendJson(ctx.res, 200, this.issue(principal, withRefresh), { "Cache-Control": "no-store" });
   }
 
-  private issue(principal: Principal, withRefresh: boolean, scope: string | undefined): Record<string, unknown> {
+  /** The fields of OpenText's `OtdsTokenResponse`: access_token, token_type, expires_in, refresh_token. */
+  private issue(principal: Principal, withRefresh: boolean): Record<string, unknown> {
     const accessToken = randomBytes(24).toString("base64url");
     this.tokens.set(accessToken, { ...principal, expiresAt: this.clock.now() + this.tokenLifetimeSeconds * 1000 });
     this.counters.tokensIssued++;
@@ -138,7 +169,6 @@ export class TokenService {
       token_type: "Bearer",
       expires_in: this.tokenLifetimeSeconds,
     };
-    if (scope) response.scope = scope;
     if (withRefresh) {
       const refreshToken = randomBytes(24).toString("base64url");
       this.refreshTokens.set(refreshToken, { ...principal, expiresAt: this.clock.now() + REFRESH_TOKEN_LIFETIME_MS });

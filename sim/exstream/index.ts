@@ -7,7 +7,7 @@ import { rmSync } from "node:fs";
 import http, { type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { RunningSimulator, SimulatorFlags } from "../types";
-import { CsrfGuard, TokenService, type TokenCounters } from "./auth";
+import { CsrfGuard, TokenService, type TokenCounters, type TokenRequestRecord } from "./auth";
 import { SimClock } from "./clock";
 import { driverDataSources, resolveCommunication } from "./communications";
 import { registerControl } from "./control";
@@ -48,6 +48,8 @@ export interface ExstreamSimulator extends RunningSimulator {
   readonly packages: DasPackages;
   readonly seed: SeedData;
   counters(): SimCounters;
+  /** The latest token requests (path, tenant, grant, client id, scope; never a secret). */
+  tokenRequests(): TokenRequestRecord[];
   /** Lifetime (seconds) of tokens issued from now on. */
   setTokenLifetime(seconds: number): void;
   /** Every access token issued so far expires now (refresh tokens stay valid). */
@@ -88,7 +90,7 @@ export async function startExstreamSimulator(
   applySeed(store, seed);
   const faults = new FaultInjector();
   for (const f of options.faults) faults.add(f);
-  const tokens = new TokenService(clock, store, options.tokenLifetimeSeconds);
+  const tokens = new TokenService(clock, store, options.tokenLifetimeSeconds, options.tokenPaths, seed.tenant);
   const jobs = new JobStore(store, engineApi, faults, now, {
     outputRoot: options.outputRoot,
     writeMode: options.writeMode,
@@ -176,6 +178,7 @@ export async function startExstreamSimulator(
     packages,
     seed,
     counters: () => ({ ...tokens.counters, ...orchestration.counters, requests }),
+    tokenRequests: () => tokens.requests.map((r) => ({ ...r })),
     setTokenLifetime(seconds) {
       tokens.tokenLifetimeSeconds = seconds;
     },

@@ -15,6 +15,8 @@ export interface ExstreamSimOptions {
   outputRootIsTemp: boolean;
   seed: string;
   tokenLifetimeSeconds: number;
+  /** Further OTDS token path templates (`--token-path`, comma-separated), e.g. `/otds/otdsws/otdstenant/{tenant}/oauth2/token`. */
+  tokenPaths: string[];
   jobDelayMs: number;
   writeMode: "atomic" | "slow";
   chunkDelayMs?: number;
@@ -69,8 +71,8 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
 }
 
 /**
- * Flags: --port (0/missing = ephemeral) --host --output --seed demo|empty --token-lifetime <s> --job-delay-ms
- * --write-mode atomic|slow --chunk-delay-ms --content-versions-separator semicolon|comma
+ * Flags: --port (0/missing = ephemeral) --host --output --seed demo|empty --token-lifetime <s> --token-path <templates>
+ * --job-delay-ms  * --write-mode atomic|slow --chunk-delay-ms --content-versions-separator semicolon|comma
  * --delivery-statuses final|transmission --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
@@ -118,6 +120,7 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     outputRootIsTemp: !output,
     seed: str(flags, "seed") ?? "demo",
     tokenLifetimeSeconds: num(flags, "token-lifetime", DEFAULT_TOKEN_LIFETIME_SECONDS),
+    tokenPaths: tokenPaths(str(flags, "token-path")),
     jobDelayMs: num(flags, "job-delay-ms", DEFAULT_JOB_DELAY_MS),
     writeMode,
     chunkDelayMs: str(flags, "chunk-delay-ms") ? num(flags, "chunk-delay-ms", 25) : undefined,
@@ -128,4 +131,13 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     faults,
     protocol,
   };
+}
+
+function tokenPaths(raw: string | undefined): string[] {
+  const paths = (raw ?? "")
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
+  for (const p of paths) if (!p.startsWith("/")) throw new Error(`--token-path must start with "/", got "${p}"`);
+  return paths;
 }

@@ -53,7 +53,7 @@ export { toEpochMs } from "./dates";
 export { encodeDriver } from "./ondemand";
 export { DEFAULT_BATCH_INPUT_PATH } from "./batch";
 export { DEFAULT_CSRF_COOKIE } from "./csrf";
-export { resolveTokenUrl, DEFAULT_TOKEN_PATH_TEMPLATE, CLOUD_TOKEN_PATH_TEMPLATE } from "./token";
+export { resolveTokenUrl, DEFAULT_TOKEN_PATH_TEMPLATE, CLOUD_TOKEN_PATH_TEMPLATE, DEFAULT_SCOPE } from "./token";
 export * from "./communication-document";
 export { classifyFailure, type FailureInfo } from "./failure";
 export {

@@ -7,9 +7,14 @@ import { ExstreamError } from "./errors";
 import type { TokenSource, Transport } from "./http";
 import type { TokenOptions } from "./types";
 
-/** The self-hosted CE path (OT-SDK); the OpenText cloud uses `/tenants/{tenant}/oauth2/token`. */
+/**
+ * No specification documents the token path (real-world evidence only): the self-hosted CE path is the one OpenText's
+ * SDK builds, the cloud path the one of OpenText's Postman collection. Any other path is configurable.
+ */
 export const DEFAULT_TOKEN_PATH_TEMPLATE = "/otdsws/otdstenant/{tenant}/oauth2/token";
 export const CLOUD_TOKEN_PATH_TEMPLATE = "/tenants/{tenant}/oauth2/token";
+/** The scope OpenText's SDK asks for on a self-hosted OTDS (`OtdsService.LOCAL_OTDS_SCOPE`). */
+export const DEFAULT_SCOPE = "otds:groups";
 const DEFAULT_REFRESH_MARGIN_MS = 60_000;
 const DEFAULT_LIFETIME_MS = 900_000;
 
@@ -123,18 +128,23 @@ export class OtdsTokenCache implements TokenSource {
       form.set("client_id", o.clientId);
       if (o.clientSecret) form.set("client_secret", o.clientSecret);
     }
-    if (o.scope) form.set("scope", o.scope);
+    const scope = o.scope ?? DEFAULT_SCOPE;
+    if (scope) form.set("scope", scope);
     return { headers, body: form.toString() };
   }
 }
 
-/** Explicit token URL, else OTDS base (or the client's base URL) + the path template with the tenant filled in. */
+/**
+ * Explicit token URL, else OTDS base (or the client's base URL) + the path template with the tenant filled in. A
+ * template without `{tenant}` (e.g. OTDS's non-tenant `/otdsws/oauth2/token`) needs no tenant.
+ */
 export function resolveTokenUrl(options: TokenOptions, baseUrl: string): string {
   if (options.tokenUrl) return options.tokenUrl;
-  if (!options.tenant) throw new Error("Exstream token: set a token URL or a tenant");
   const template = options.tokenPathTemplate || DEFAULT_TOKEN_PATH_TEMPLATE;
+  const needsTenant = template.includes("{tenant}");
+  if (needsTenant && !options.tenant) throw new Error("Exstream token: set a token URL or a tenant");
   const root = (options.otdsUrl || baseUrl).replace(/\/+$/, "");
-  const pathPart = template.replace(/\{tenant\}/g, encodeURIComponent(options.tenant));
+  const pathPart = template.replace(/\{tenant\}/g, encodeURIComponent(options.tenant ?? ""));
   return root + (pathPart.startsWith("/") ? pathPart : `/${pathPart}`);
 }
 

@@ -12,13 +12,17 @@ export interface TokenOptions {
   /** OTDS base URL; defaults to the client's base URL. */
   otdsUrl?: string;
   tenant?: string;
-  /** Path appended to `otdsUrl`; `{tenant}` is replaced. Default `/otdsws/otdstenant/{tenant}/oauth2/token`. */
+  /**
+   * Path appended to `otdsUrl`; `{tenant}` is replaced. Default `/otdsws/otdstenant/{tenant}/oauth2/token`. No
+   * specification documents it (real-world evidence only), so any path works.
+   */
   tokenPathTemplate?: string;
   grantType: GrantType;
   clientId: string;
   clientSecret?: string;
   username?: string;
   password?: string;
+  /** OAuth scope. Default `otds:groups` (what OpenText's SDK asks for); an empty string sends no scope. */
   scope?: string;
   clientAuth?: ClientAuthMethod;
   /** Fetch a new token this long before the old one expires. Default 60 000 ms (capped to a third of its life). */

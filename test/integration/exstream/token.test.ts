@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { ExstreamError } from "../../../nodes/lib/exstream";
-import { CLOUD_TOKEN_PATH_TEMPLATE } from "../../../nodes/lib/exstream/token";
+import { CLOUD_TOKEN_PATH_TEMPLATE, DEFAULT_SCOPE } from "../../../nodes/lib/exstream/token";
 import { clientFor, EXSTREAM_DEMO, withSimulator } from "./setup";
 
 describe("Exstream client: OTDS token", () => {
@@ -37,6 +37,43 @@ describe("Exstream client: OTDS token", () => {
       }
     });
   }
+
+  it("asks for the scope otds:groups by default, as OpenText's SDK does", async () => {
+    assert.equal(DEFAULT_SCOPE, "otds:groups");
+    const client = clientFor(sim());
+    try {
+      await client.getToken();
+      assert.equal(sim().tokenRequests().at(-1)?.scope, "otds:groups");
+    } finally {
+      client.close();
+    }
+  });
+
+  it("sends a configured scope instead, and no scope parameter when the scope is empty", async () => {
+    const cloud = clientFor(sim(), { scope: "search otds:groups subscription:letters" });
+    const none = clientFor(sim(), { scope: "" });
+    try {
+      await cloud.getToken();
+      assert.equal(sim().tokenRequests().at(-1)?.scope, "search otds:groups subscription:letters");
+      await none.getToken();
+      const last = sim().tokenRequests().at(-1);
+      assert.equal(last?.grantType, "client_credentials");
+      assert.equal(last?.scope, undefined);
+    } finally {
+      cloud.close();
+      none.close();
+    }
+  });
+
+  it("obtains a token on OpenText's OT2 SDK path when the token path template is set to it", async () => {
+    const client = clientFor(sim(), { tokenPathTemplate: "/otdstenant/{tenant}/oauth2/token" });
+    try {
+      assert.equal((await client.testConnection()).domainFound, true);
+      assert.equal(sim().tokenRequests().at(-1)?.path, "/otdstenant/demo/oauth2/token");
+    } finally {
+      client.close();
+    }
+  });
 
   it("reuses one token for many calls", async () => {
     const client = clientFor(sim());
@@ -97,5 +134,50 @@ describe("Exstream client: OTDS token", () => {
     } finally {
       client.close();
     }
+  });
+});
+
+describe("Exstream client: OTDS token on an installation-specific path", () => {
+  const CUSTOM_TEMPLATE = "/otds/otdsws/otdstenant/{tenant}/oauth2/token";
+  const NO_TENANT_PATH = "/auth/oauth2/token";
+  const { sim } = withSimulator({ "token-path": `${CUSTOM_TEMPLATE},${NO_TENANT_PATH}` });
+
+  it("uses a custom token path template, and no default path at all", async () => {
+    const client = clientFor(sim(), { tokenPathTemplate: CUSTOM_TEMPLATE });
+    try {
+      assert.equal(client.tokenUrl, `${sim().url}/otds/otdsws/otdstenant/demo/oauth2/token`);
+      assert.equal((await client.testConnection()).domainFound, true);
+      assert.deepEqual(
+        sim()
+          .tokenRequests()
+          .map((r) => r.path),
+        ["/otds/otdsws/otdstenant/demo/oauth2/token"],
+      );
+    } finally {
+      client.close();
+    }
+  });
+
+  it("takes a full custom token URL as given, and a template without {tenant} needs no tenant", async () => {
+    const full = clientFor(sim(), { tokenUrl: `${sim().url}${NO_TENANT_PATH}`, tenant: undefined });
+    const template = clientFor(sim(), { tokenPathTemplate: NO_TENANT_PATH, tenant: undefined });
+    try {
+      assert.equal(template.tokenUrl, `${sim().url}${NO_TENANT_PATH}`);
+      for (const client of [full, template]) assert.equal((await client.testConnection()).domainFound, true);
+      assert.deepEqual(
+        sim()
+          .tokenRequests()
+          .slice(-2)
+          .map((r) => r.path),
+        [NO_TENANT_PATH, NO_TENANT_PATH],
+      );
+    } finally {
+      full.close();
+      template.close();
+    }
+  });
+
+  it("refuses a template with {tenant} when no tenant is configured", () => {
+    assert.throws(() => clientFor(sim(), { tokenPathTemplate: CUSTOM_TEMPLATE, tenant: undefined }), /tenant/);
   });
 });

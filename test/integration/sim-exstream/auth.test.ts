@@ -31,6 +31,58 @@ describe("Exstream simulator: OTDS OAuth2", () => {
     assert.equal(body.refresh_token, undefined);
   });
 
+  it("answers only the fields of OpenText's token response and records the request without secrets", async () => {
+    const res = await token(
+      "/otdsws/otdstenant/demo/oauth2/token",
+      form({
+        grant_type: "client_credentials",
+        client_id: "exstream-sim",
+        client_secret: "exstream-sim-secret",
+        scope: "otds:groups",
+      }),
+      FORM,
+    );
+    assert.deepEqual(Object.keys((await res.json()) as object).sort(), ["access_token", "expires_in", "token_type"]);
+    assert.deepEqual(sim.tokenRequests(), [
+      {
+        path: "/otdsws/otdstenant/demo/oauth2/token",
+        tenant: "demo",
+        grantType: "client_credentials",
+        clientId: "exstream-sim",
+        scope: "otds:groups",
+      },
+    ]);
+    assert.ok(!JSON.stringify(sim.tokenRequests()).includes("exstream-sim-secret"));
+  });
+
+  it("serves the token on the SDK's OT2 path /otdstenant/{tenant}/oauth2/token", async () => {
+    const res = await token(
+      "/otdstenant/demo/oauth2/token",
+      form({ grant_type: "client_credentials", client_id: "exstream-sim", client_secret: "exstream-sim-secret" }),
+      FORM,
+    );
+    assert.equal(res.status, 200);
+  });
+
+  it("serves further token paths given with --token-path, with or without a {tenant} placeholder", async () => {
+    await sim.close();
+    sim = await startTestExstreamSim({
+      "token-path": "/otds/otdsws/otdstenant/{tenant}/oauth2/token, /auth/oauth2/token",
+    });
+    const body = form({
+      grant_type: "client_credentials",
+      client_id: "exstream-sim",
+      client_secret: "exstream-sim-secret",
+    });
+    assert.equal((await token("/otds/otdsws/otdstenant/demo/oauth2/token", body, FORM)).status, 200);
+    assert.equal((await token("/auth/oauth2/token", body, FORM)).status, 200, "no placeholder: the seeded tenant");
+    assert.equal((await token("/otds/otdsws/otdstenant/nobody/oauth2/token", body, FORM)).status, 404);
+    assert.deepEqual(
+      sim.tokenRequests().map((r) => r.tenant),
+      ["demo", "demo"],
+    );
+  });
+
   it("accepts a JSON body on the cloud path /tenants/{tenant}/oauth2/token", async () => {
     const res = await token(
       "/tenants/demo/oauth2/token",
@@ -56,8 +108,8 @@ describe("Exstream simulator: OTDS OAuth2", () => {
     );
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, string>;
-    assert.equal(body.scope, "openid");
-    assert.ok(body.refresh_token);
+    assert.deepEqual(Object.keys(body).sort(), ["access_token", "expires_in", "refresh_token", "token_type"]);
+    assert.equal(sim.tokenRequests().at(-1)?.scope, "openid", "the requested scope is recorded, not echoed");
     const refreshed = await token(
       "/tenants/demo/oauth2/token",
       form({ grant_type: "refresh_token", refresh_token: body.refresh_token }),
