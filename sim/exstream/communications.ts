@@ -167,7 +167,10 @@ export function checkDriver(resolved: ResolvedCommunication, driverDataSource: s
   return found;
 }
 
-/** `GET /manifests/{domain}/communication-set/{id}` */
+/**
+ * `GET /manifests/{domain}/communication-set/{id}` — SPEC-DES `Manifest`: `characterEncoding` is `DBCS|SBCS`;
+ * `queueList[].use` and `reportProdFile` are strings whose values no evidence shows, so they are left out.
+ */
 export function communicationSetManifest(
   store: DesignStore,
   domain: DomainRecord,
@@ -179,16 +182,9 @@ export function communicationSetManifest(
     .find((v) => v.type === "exstrapplication" && communicationSetIdOf(store, domain, v) === set.id);
   return {
     applicationName: application?.name ?? set.name,
-    characterEncoding: "UTF-8",
+    characterEncoding: "DBCS",
     dsnlist: dataSources.map((d) => ({ id: d.id, name: d.name, prodDsn: d.prodDsn, resourceId: d.id, type: d.kind })),
-    queueList: queues.map((q) => ({
-      id: q.id,
-      name: q.name,
-      driver: q.driver,
-      prodFile: q.name,
-      reportProdFile: null,
-      use: true,
-    })),
+    queueList: queues.map((q) => ({ id: q.id, name: q.name, driver: q.driver, prodFile: q.name })),
     reportList: dataSources
       .filter((d) => d.kind === "report")
       .map((d) => ({ id: d.id, name: d.name, format: "XML", prodFile: d.prodDsn, appLevel: true })),

@@ -34,15 +34,18 @@ interface FoundResource {
   state: string;
 }
 
+/** SPEC-DES `ImportHistory` (`GET import/logs`). */
 export interface ImportLog {
   importId: string;
   fileName: string;
   domain: string;
   status: "SUCCESS" | "FAILURE";
-  error: string | null;
-  startTime: number;
-  endTime: number;
-  user: string;
+  error?: string;
+  exportPackageId?: string;
+  createdBy: string;
+  createdDate: number;
+  lastModifiedBy: string;
+  lastModifiedDate: number;
 }
 
 /** Fields of a resource JSON that map onto ResourceVersion; everything else is kept verbatim in `extra`. */
@@ -103,7 +106,7 @@ export class DasPackages {
         `Package type "${ctx.params.packagetype}" is not supported by the simulator (only "das")`,
       );
     }
-    const commit = (ctx.query.get("commit") ?? "true") !== "false";
+    const commit = ctx.query.get("commit") === "true"; // SPEC-DES: default false = dry run
     const body = await readMultipart(ctx.req);
     const pkg = body.files.find((f) => f.field === "exportPackage");
     if (!pkg) throw badRequest('Multipart part "exportPackage" is required');
@@ -111,30 +114,24 @@ export class DasPackages {
       body.files.find((f) => f.field === "conflictSettings")?.data.toString("utf8") ?? body.fields.conflictSettings;
     const policy = parsePolicy(settingsPart);
     const started = this.now();
-    try {
-      const result = this.importPackage(domain, pkg.data, policy, commit, principal.subject);
-      this.importLogs.push({
-        importId: result.exportPackageUUID as string,
-        fileName: pkg.filename,
-        domain: domain.id,
-        status: "SUCCESS",
-        error: null,
-        startTime: started,
-        endTime: this.now(),
-        user: principal.subject,
-      });
-      success(ctx.res, result);
-    } catch (err) {
+    const log = (status: ImportLog["status"], extra: Partial<ImportLog>) =>
       this.importLogs.push({
         importId: randomUUID(),
         fileName: pkg.filename,
         domain: domain.id,
-        status: "FAILURE",
-        error: (err as Error).message,
-        startTime: started,
-        endTime: this.now(),
-        user: principal.subject,
+        status,
+        createdBy: principal.subject,
+        createdDate: started,
+        lastModifiedBy: principal.subject,
+        lastModifiedDate: this.now(),
+        ...extra,
       });
+    try {
+      const result = this.importPackage(domain, pkg.data, policy, commit, principal.subject);
+      if (commit) log("SUCCESS", { exportPackageId: result.exportPackageUUID as string });
+      success(ctx.res, result);
+    } catch (err) {
+      log("FAILURE", { error: (err as Error).message });
       throw err;
     }
   }
@@ -226,7 +223,6 @@ export class DasPackages {
       placeholderDataSources: [],
       resourcePermissions: {},
       warnings,
-      committed: commit,
     };
   }
 

@@ -21,6 +21,7 @@ import {
 import { principalOf } from "./orchestration";
 import {
   RESOURCE_STATES,
+  domainDto,
   resourceDto,
   type DesignStore,
   type DomainRecord,
@@ -61,13 +62,14 @@ export class DesignApi {
     const b = DESIGN_BASE;
     router.add("GET", `${b}/domains`, (ctx) => this.domains(ctx));
     router.add("GET", `${b}/version`, (ctx) => sendJson(ctx.res, 200, DAS_VERSION));
+    // SPEC-DES DataResponseConfigurationResponse: an envelope; ot2, solrEnabled and the lifetime are strings.
     router.add("GET", `${b}/configurations/config.json`, (ctx) =>
-      sendJson(ctx.res, 200, {
+      success(ctx.res, {
         deployType: "SIM",
-        ot2: false,
-        solrEnabled: false,
+        ot2: "false",
+        solrEnabled: "false",
         vaultEnabled: false,
-        accessTokenLifetimeSeconds: this.tokenLifetimeSeconds(),
+        accessTokenLifetimeSeconds: String(this.tokenLifetimeSeconds()),
       }),
     );
     router.add("GET", `${b}/resources/:domain`, (ctx) => this.list(ctx, filterFromQuery(ctx.query)));
@@ -95,22 +97,10 @@ export class DesignApi {
     return resourceDto(domain, v, this.store.isLatest(domain, v));
   }
 
+  /** SPEC-DES `GET /domains` → PageResponseDomain (paged). */
   private domains(ctx: RequestContext): void {
     const tenant = this.store.tenant(principalOf(ctx).tenant);
-    success(
-      ctx.res,
-      [...(tenant?.domains.values() ?? [])].map((d) => ({
-        id: d.id,
-        production: d.production,
-        description: d.description,
-        jobTracing: d.jobTracing,
-        workflow: d.workflow,
-        restrictApproval: false,
-        children: [],
-        parent: null,
-        approvalGroups: [],
-      })),
-    );
+    sendPage(ctx.res, [...(tenant?.domains.values() ?? [])].map(domainDto), paging(ctx.query, DEFAULT_PAGE_SIZE));
   }
 
   private list(ctx: RequestContext, filter: ResourceFilter): void {
@@ -138,12 +128,12 @@ export class DesignApi {
     success(ctx.res, this.dto(domain, this.selectVersion(ctx, domain)));
   }
 
+  /** SPEC-DES ListResponseResourceHistory, newest first; `historyType` filters (CREATE, STATE, CONTENT). */
   private history(ctx: RequestContext): void {
     const domain = this.domain(ctx);
-    success(
-      ctx.res,
-      [...this.store.versions(domain, ctx.params.id)].reverse().map((v) => this.dto(domain, v)),
-    );
+    const type = ctx.query.get("historyType")?.toUpperCase();
+    const entries = this.store.history(domain, ctx.params.id).filter((e) => !type || e.historyType === type);
+    success(ctx.res, [...entries].reverse());
   }
 
   private content(ctx: RequestContext): void {
@@ -225,10 +215,11 @@ export class DesignApi {
     const links = this.store
       .linksFrom(domain, subject, Math.max(depth, 1))
       .filter((l) => types.length === 0 || types.includes(this.store.find(domain, l.linkObjectId)?.type ?? ""));
-    success(
+    sendPage(
       ctx.res,
       links.map((l) => ({ ...l })),
-    );
+      paging(ctx.query, DEFAULT_PAGE_SIZE),
+    ); // SPEC-DES PageResponseLinkDTO
   }
 
   private async addLinks(ctx: RequestContext): Promise<void> {

@@ -40,6 +40,19 @@ export interface ResourceVersion {
   extra: Record<string, unknown>;
 }
 
+/** One entry of a resource's audit trail (SPEC-DES `ResourceHistory`). */
+export interface HistoryEntry {
+  id: string;
+  version: number;
+  type: string;
+  modifiedBy: string;
+  modifiedDate: number;
+  operation: "INSERT" | "UPDATE";
+  state: ResourceState;
+  historyType: "CREATE" | "STATE" | "CONTENT";
+  auditedComment: string;
+}
+
 export interface LinkRecord {
   linkSubjectId: string;
   subjectVersion: number;
@@ -65,6 +78,8 @@ export interface DomainRecord {
   resources: Map<string, ResourceVersion[]>;
   links: LinkRecord[];
   channels: Map<string, InputChannel>;
+  /** resource id → audit trail, oldest first */
+  history: Map<string, HistoryEntry[]>;
 }
 
 export interface ClientRecord {
@@ -138,6 +153,7 @@ export class DesignStore implements TenantDirectory {
       resources: new Map(),
       links: [],
       channels: new Map(),
+      history: new Map(),
     };
     tenant.domains.set(id, domain);
     return domain;
@@ -178,7 +194,36 @@ export class DesignStore implements TenantDirectory {
       extra: {},
     };
     domain.resources.set(id, [version]);
+    this.record(domain, version, "CREATE", "INSERT", "");
     return version;
+  }
+
+  /** The audit trail of a resource, oldest first (404 for an unknown resource). */
+  history(domain: DomainRecord, id: string): HistoryEntry[] {
+    this.versions(domain, id);
+    return domain.history.get(id) ?? [];
+  }
+
+  private record(
+    domain: DomainRecord,
+    v: ResourceVersion,
+    historyType: HistoryEntry["historyType"],
+    operation: HistoryEntry["operation"],
+    auditedComment: string,
+  ): void {
+    const entries = domain.history.get(v.id) ?? [];
+    entries.push({
+      id: v.id,
+      version: v.version,
+      type: v.type,
+      modifiedBy: v.lastModifiedBy,
+      modifiedDate: v.lastModifiedDate,
+      operation,
+      state: v.state,
+      historyType,
+      auditedComment,
+    });
+    domain.history.set(v.id, entries);
   }
 
   /** Adds a complete version (import); keeps versions ordered. */
@@ -188,6 +233,7 @@ export class DesignStore implements TenantDirectory {
     others.push(version);
     others.sort((a, b) => a.version - b.version);
     domain.resources.set(version.id, others);
+    this.record(domain, version, "CREATE", "INSERT", "");
   }
 
   versions(domain: DomainRecord, id: string): ResourceVersion[] {
@@ -249,6 +295,7 @@ export class DesignStore implements TenantDirectory {
     latest.content = { data, mimetype: mimetype || latest.content.mimetype };
     latest.lastModifiedBy = user;
     latest.lastModifiedDate = this.now();
+    this.record(domain, latest, "CONTENT", "UPDATE", "");
     return latest;
   }
 
@@ -288,7 +335,9 @@ export class DesignStore implements TenantDirectory {
         locked: locked ?? false,
         lockedBy: locked ? user : null,
       };
-      this.putVersion(domain, draft);
+      const versions = this.versions(domain, id);
+      versions.push(draft);
+      this.record(domain, draft, "STATE", "INSERT", comment);
       return draft;
     }
     latest.state = target;
@@ -299,6 +348,7 @@ export class DesignStore implements TenantDirectory {
       latest.locked = locked;
       latest.lockedBy = locked ? user : null;
     }
+    this.record(domain, latest, "STATE", "UPDATE", comment);
     return latest;
   }
 
@@ -390,8 +440,51 @@ export function etagOf(content: StoredContent): string {
   return createHash("sha256").update(content.data).digest("hex").slice(0, 20);
 }
 
-/** The ResourceVersion JSON the Design API returns. */
+/** The keys of SPEC-DES `ResourceMetadata`; the simulator keeps its own (block rules) internal. */
+const RESOURCE_METADATA_KEYS = new Set([
+  "subtype",
+  "variableType",
+  "variableIsArray",
+  "resourceTemplate",
+  "originalSource",
+  "displayName",
+  "dialogueVersion",
+  "dialogueSerialization",
+  "dialogueEncoding",
+  "hasContentAuthorFrames",
+  "defaultSampleFileId",
+  "usesDesignPack",
+  "dataSourceEligible",
+  "selectionVariable",
+  "userFriendlyName",
+]);
+
+function metadataDto(metadata: Record<string, string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(metadata)) {
+    if (!RESOURCE_METADATA_KEYS.has(key)) continue;
+    out[key] = key === "hasContentAuthorFrames" ? value === "true" : value; // the only boolean of the schema
+  }
+  return out;
+}
+
+/** The Domain JSON (SPEC-DES `Domain`), in the domain list and inside each ResourceVersion's `domains`. */
+export function domainDto(domain: DomainRecord): Record<string, unknown> {
+  return {
+    id: domain.id,
+    production: domain.production,
+    description: domain.description,
+    jobTracing: domain.jobTracing,
+    workflow: domain.workflow,
+    restrictApproval: false,
+    children: [],
+    approvalGroups: [],
+  };
+}
+
+/** The ResourceVersion JSON the Design API returns (SPEC-DES `ResourceVersion`; absent rather than null). */
 export function resourceDto(domain: DomainRecord, v: ResourceVersion, latestVersion: boolean): Record<string, unknown> {
+  const optional = (key: string, value: unknown) => (value === null || value === undefined ? {} : { [key]: value });
   return {
     ...v.extra,
     id: v.id,
@@ -402,14 +495,13 @@ export function resourceDto(domain: DomainRecord, v: ResourceVersion, latestVers
     state: v.state,
     stateComment: v.stateComment,
     categories: v.categories,
-    domains: [domain.id],
-    metadata: v.metadata,
-    effectiveStart: v.effectiveStart,
-    effectiveEnd: v.effectiveEnd,
-    standardVariantId: null,
+    domains: [domainDto(domain)],
+    metadata: metadataDto(v.metadata),
+    ...optional("effectiveStart", v.effectiveStart),
+    ...optional("effectiveEnd", v.effectiveEnd),
     variants: [],
     locked: v.locked,
-    lockedBy: v.lockedBy,
+    ...optional("lockedBy", v.lockedBy),
     hidden: v.hidden,
     systemResource: false,
     latestVersion,
@@ -418,6 +510,6 @@ export function resourceDto(domain: DomainRecord, v: ResourceVersion, latestVers
     lastModifiedBy: v.lastModifiedBy,
     lastModifiedDate: v.lastModifiedDate,
     contentMimeType: v.content.mimetype,
-    ...(v.resourcePackId ? { resourcePackId: v.resourcePackId } : {}),
+    ...optional("resourcePackId", v.resourcePackId),
   };
 }

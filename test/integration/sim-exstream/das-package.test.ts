@@ -81,10 +81,32 @@ describe("Exstream simulator: DAS export packages", function () {
       404,
       "dry run stored nothing",
     );
+    const noCommit = await importZip("Testdomain", zip, "");
+    assert.equal(noCommit.json.data.importedResources.length, dry.json.data.importedResources.length);
+    assert.equal(
+      (await client.get(`/design/api/v1/resources/Testdomain/${CLAIM_ACK}`)).status,
+      404,
+      "without commit the import is a dry run (the specification's default: commit=false)",
+    );
     await importZip("Testdomain", zip);
     const again = await importZip("Testdomain", zip);
     assert.equal(again.json.data.importedResources.length, 0);
     assert.equal(again.json.data.existingResources.length, dry.json.data.importedResources.length);
+    assert.ok(!("committed" in again.json.data), "ImportResponse has no committed field");
+    const logs = await client.get("/design/api/v1/import/logs");
+    assert.equal(logs.json.data.length, 2, "only committed imports are logged");
+    assert.deepEqual(Object.keys(logs.json.data[0]).sort(), [
+      "createdBy",
+      "createdDate",
+      "domain",
+      "exportPackageId",
+      "fileName",
+      "importId",
+      "lastModifiedBy",
+      "lastModifiedDate",
+      "status",
+    ]);
+    assert.equal(logs.json.data[0].status, "SUCCESS");
   });
 
   it("rejects a body that is not a DAS package and a missing exportPackage part", async () => {

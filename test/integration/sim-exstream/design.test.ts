@@ -66,7 +66,21 @@ describe("Exstream simulator: Design (DAS) API", () => {
     assert.equal(res.json.data.version, 1);
     assert.equal(res.json.data.state, "APPROVED");
     assert.equal(res.json.data.latestVersion, true);
-    assert.equal(res.json.data.metadata.jurisdiction, "US");
+    assert.deepEqual(res.json.data.metadata, { subtype: "disclaimer" }, "only ResourceMetadata keys, no block rules");
+    assert.deepEqual(res.json.data.domains, [
+      {
+        id: "Demo",
+        production: true,
+        description: "Demo communications (normal workflow)",
+        jobTracing: true,
+        workflow: "NORMAL",
+        restrictApproval: false,
+        children: [],
+        approvalGroups: [],
+      },
+    ]);
+    for (const absent of ["effectiveStart", "effectiveEnd", "standardVariantId", "lockedBy", "resourcePackId"])
+      assert.ok(!(absent in res.json.data), `${absent} is absent, not null`);
     const content = await client.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}/content`);
     assert.equal(content.headers.get("content-type"), "text/plain");
     assert.match(content.body.toString("utf8"), /State of New York/);
@@ -136,14 +150,36 @@ describe("Exstream simulator: Design (DAS) API", () => {
     const approved = await state("APPROVED");
     assert.equal(approved.json.data.state, "APPROVED");
     assert.equal(approved.json.data.stateComment, "to APPROVED");
-    const history = await client.get(`${D}/resources/Demo/history/${DISCLAIMER_EN_US}`);
+    const history = await client.get(`${D}/resources/Demo/history/${DISCLAIMER_EN_US}?historyType=STATE`);
     assert.deepEqual(
-      history.json.data.map((v: { version: number; state: string }) => [v.version, v.state]),
+      history.json.data.map((h: { version: number; state: string; auditedComment: string; operation: string }) => [
+        h.version,
+        h.state,
+        h.auditedComment,
+        h.operation,
+      ]),
       [
-        [2, "APPROVED"],
-        [1, "APPROVED"],
+        [2, "APPROVED", "to APPROVED", "UPDATE"],
+        [2, "REVIEW", "to REVIEW", "UPDATE"],
+        [2, "DRAFT", "to DRAFT", "UPDATE"],
+        [2, "REJECTED", "to REJECTED", "UPDATE"],
+        [2, "REVIEW", "to REVIEW", "UPDATE"],
+        [2, "DRAFT", "to DRAFT", "INSERT"],
       ],
+      "ResourceHistory entries, newest first",
     );
+    const all = await client.get(`${D}/resources/Demo/history/${DISCLAIMER_EN_US}`);
+    assert.deepEqual(all.json.data.at(-1), {
+      id: DISCLAIMER_EN_US,
+      version: 1,
+      type: "exstrparagraph",
+      modifiedBy: all.json.data.at(-1).modifiedBy,
+      modifiedDate: all.json.data.at(-1).modifiedDate,
+      operation: "INSERT",
+      state: "APPROVED",
+      historyType: "CREATE",
+      auditedComment: "",
+    });
     assert.equal((await state("FINAL")).status, 400);
   });
 
@@ -231,6 +267,69 @@ describe("Exstream simulator: Design (DAS) API", () => {
       (await client.get(`${D}/manifests/Demo/communication-set/${EXSTREAM_DEMO.communicationId}`)).status,
       404,
     );
+  });
+
+  // Property names and types of raquel/exstream-java-stubs client/exstream-design-v1.json (components/schemas).
+  const SPEC = {
+    Manifest: [
+      "characterEncoding",
+      "sectionVariableOid",
+      "applicationName",
+      "queueList",
+      "reportList",
+      "metadata",
+    ].concat(["serialization", "dsnlist", "documentSections", "documentWithVariableDrivenSections"]),
+    QueueObj: ["driver", "id", "name", "prodFile", "reportProdFile", "use"],
+    ReportObj: ["appLevel", "format", "id", "name", "prodFile"],
+    DataSource: ["id", "name", "prodDsn", "resourceId", "type"],
+    Domain: [
+      "id",
+      "production",
+      "description",
+      "jobTracing",
+      "workflow",
+      "restrictApproval",
+      "children",
+      "parent",
+    ].concat(["editable", "approvalGroups"]),
+    ImportHistory: ["createdBy", "createdDate", "lastModifiedBy", "lastModifiedDate", "importId", "fileName"].concat([
+      "domain",
+      "status",
+      "error",
+      "exportPackageId",
+    ]),
+    ConfigurationResponse: ["exstreamOnDemandUrl", "exstreamOTDSUrl", "exstreamDasUrl", "exstreamOrcUrl", "deployType"]
+      .concat(["exstreamOrchestratorUrl", "exstreamRationalizationUrl", "exstreamEIUrl", "exstreamEEPUrl"])
+      .concat(["exstreamEmpowerUrl", "ot2", "solrEnabled", "vaultEnabled", "accessTokenLifetimeSeconds"]),
+  };
+  const onlySpecKeys = (schema: keyof typeof SPEC, value: Record<string, unknown>) => {
+    const extra = Object.keys(value).filter((k) => !SPEC[schema].includes(k));
+    assert.deepEqual(extra, [], `${schema} fields no specification shows`);
+  };
+
+  it("answers the manifest in the specification's shape: characterEncoding DBCS|SBCS, no invented queue fields", async () => {
+    const res = await client.get(`${D}/manifests/Demo/communication-set/${MONTHLY_SET}`);
+    onlySpecKeys("Manifest", res.json);
+    assert.ok(["DBCS", "SBCS"].includes(res.json.characterEncoding), res.json.characterEncoding);
+    for (const q of res.json.queueList) {
+      onlySpecKeys("QueueObj", q);
+      for (const key of ["driver", "name", "prodFile", "reportProdFile", "use"])
+        assert.ok(q[key] === undefined || typeof q[key] === "string", `queueList[].${key} is a string`);
+    }
+    for (const r of res.json.reportList) onlySpecKeys("ReportObj", r);
+    for (const d of res.json.dsnlist) onlySpecKeys("DataSource", d);
+  });
+
+  it("answers domains as a page of Domain objects, and config.json in an envelope with the spec's string fields", async () => {
+    const domains = await client.get(`${D}/domains?offset=0&count=2`);
+    assert.equal(domains.json.data.length, 2);
+    assert.equal(domains.json.page.totalElements, 3);
+    for (const d of domains.json.data) onlySpecKeys("Domain", d);
+    const config = await client.get(`${D}/configurations/config.json`);
+    assert.equal(config.json.status, "success");
+    onlySpecKeys("ConfigurationResponse", config.json.data);
+    assert.equal(config.json.data.accessTokenLifetimeSeconds, "900");
+    assert.equal(config.json.data.ot2, "false");
   });
 
   it("reports its version", async () => {
