@@ -2,6 +2,7 @@ import type { NodeAPI } from "node-red";
 import {
   ExstreamError,
   detectWorkflow,
+  publishPackage,
   publishResource,
   type PublishWorkflow,
   type UploadContent,
@@ -11,7 +12,7 @@ import { resolveTypedValue } from "../lib/node-red/inputs";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import type { ExstreamConfigNode } from "../exstream-config/types";
-import { RESOURCE_KINDS, contentTypeOf } from "./resource-types";
+import { PACKAGE_KIND, PACKAGE_MIME_TYPE, RESOURCE_KINDS, contentTypeOf } from "./resource-types";
 import type { CsIdentity, ExstreamPublishDef, ExstreamPublishNode, PublishMessage } from "./types";
 
 export = function (RED: NodeAPI): void {
@@ -69,6 +70,7 @@ export = function (RED: NodeAPI): void {
       const source = sourceOf(msg);
       const content = contentOf(msg, attachment?.path ?? attachment?.filename);
       if (content.data !== undefined && source.name) content.fileName = source.name;
+      if (def.resourceType === PACKAGE_KIND) return importPackage(msg, content, source);
       const resourceId = await resolveTypedValue<string>(RED, node, msg, {
         value: def.resourceId,
         type: def.resourceIdType,
@@ -98,6 +100,7 @@ export = function (RED: NodeAPI): void {
         }),
       );
       msg.exstream = {
+        mode: "resource",
         resourceId: result.resourceId,
         version: result.version,
         state: result.state,
@@ -109,6 +112,36 @@ export = function (RED: NodeAPI): void {
         workflow,
         domain,
         source,
+      };
+      status.ok(t(`status.${result.outcome}`, { version: result.version }));
+    }
+
+    /** Import mode: the content is a DAS export package (a template as Exstream exports it). */
+    async function importPackage(msg: PublishMessage, content: UploadContent, source: CsIdentity): Promise<void> {
+      const client = config!.getClient();
+      content.contentType = PACKAGE_MIME_TYPE;
+      const domain = client.domain;
+      const workflow = await workflowOf(domain);
+      status.working(t("status.importing"));
+      // One import per domain at a time: packages share resources (data sources, outputs, images).
+      const result = await serialized(`package:${domain}`, () =>
+        publishPackage(client, { content, source, workflow, domain }),
+      );
+      msg.exstream = {
+        mode: "package",
+        resourceId: result.resourceId,
+        version: result.version,
+        state: result.state,
+        resourceName: result.resourceName,
+        resourceType: result.resourceType,
+        outcome: result.outcome,
+        sha256: result.sha256,
+        publishedAt: new Date(result.publishedAt).toISOString(),
+        workflow,
+        domain,
+        source,
+        resources: result.resources,
+        ignored: result.ignored,
       };
       status.ok(t(`status.${result.outcome}`, { version: result.version }));
     }

@@ -9,6 +9,10 @@ export const RESOURCE_KINDS: Record<string, { type: string; subtype?: string; co
   image: { type: "image", contentType: "image/png" },
 };
 
+/** The kind that imports a DAS export package (`import/das/{domain}`) instead of publishing one resource. */
+export const PACKAGE_KIND = "package";
+export const PACKAGE_MIME_TYPE = "application/zip";
+
 const MIME_BY_EXTENSION: Record<string, string> = {
   ".txt": "text/plain",
   ".html": "text/html",

@@ -1,5 +1,5 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
-import type { PublishOutcome } from "../lib/exstream";
+import type { ImportedResource, PublishOutcome } from "../lib/exstream";
 
 /** exstream-publish properties as the editor stores them. */
 export interface ExstreamPublishProperties {
@@ -10,7 +10,7 @@ export interface ExstreamPublishProperties {
   /** Resource name (TypedInput); blank: the Content Server name without its extension. */
   resourceName: string;
   resourceNameType: string;
-  /** message | disclaimer | template | image | custom */
+  /** message | disclaimer | template | image | custom | package (import a DAS export package) */
   resourceType: string;
   /** DAS type and subtype when resourceType is "custom". */
   customType: string;
@@ -42,6 +42,9 @@ export interface WorkflowAttachment {
 }
 
 export interface PublishMsgExstream {
+  /** resource: one design resource; package: a DAS export package imported. */
+  mode: "resource" | "package";
+  /** The resource published, or the package's communication (else its first resource). */
   resourceId: string;
   version: number;
   state: string;
@@ -54,6 +57,10 @@ export interface PublishMsgExstream {
   workflow: "standard" | "simple";
   domain: string;
   source: CsIdentity;
+  /** package mode: every resource of the package as the domain now holds it. */
+  resources?: ImportedResource[];
+  /** package mode: resources the domain holds in a newer version, left as they are. */
+  ignored?: ImportedResource[];
 }
 
 export interface PublishMessage extends NodeMessage {

@@ -1,4 +1,7 @@
-/** Design (DAS) API: domains, resources (list/get/content/create/update/state), links and communication-set manifests. */
+/**
+ * Design (DAS) API: domains, resources (list/get/content/create/update/state), links, communication-set manifests
+ * and the import of DAS export packages.
+ */
 import { openAsBlob } from "node:fs";
 import path from "node:path";
 import { ExstreamError } from "./errors";
@@ -10,6 +13,9 @@ import type {
   CommunicationSetManifest,
   DesignVersion,
   Domain,
+  ImportedResource,
+  ImportPolicy,
+  ImportResult,
   LinkDTO,
   Page,
   PageRequest,
@@ -262,7 +268,51 @@ export async function resolveCommunication(
   };
 }
 
-async function multipartFile(content: UploadContent, fallbackName: string): Promise<FormData> {
+export interface ImportPackageRequest {
+  /** The DAS export package (zip): a file (streamed) or bytes. */
+  content: UploadContent;
+  /** false: a dry run that reports what would be imported (the API's default); true: import. */
+  commit: boolean;
+  /** `conflictSettings.policies.generalPolicy`; default REPLACE_IF_NEWER (an older package never replaces newer versions). */
+  policy?: ImportPolicy;
+  domain?: string;
+}
+
+/**
+ * `POST import/das/{domain}?commit=` with the multipart parts `exportPackage` (the zip) and `conflictSettings` (a JSON
+ * file naming the general replacement policy), as OpenText's SDK sends them.
+ */
+export async function importPackage(ctx: ExstreamContext, req: ImportPackageRequest): Promise<ImportResult> {
+  const settings = JSON.stringify({ policies: { generalPolicy: req.policy ?? "REPLACE_IF_NEWER" } });
+  const res = await ctx.transport.request<unknown>({
+    operation: req.commit ? "import package" : "import package (dry run)",
+    method: "POST",
+    url: `${ctx.designUrl}/import/das/${seg(req.domain ?? ctx.domain)}`,
+    params: { commit: String(req.commit) },
+    bodyFactory: async () => {
+      const form = await multipartFile(req.content, "package.zip", "exportPackage");
+      form.append("conflictSettings", new Blob([settings], { type: "application/json" }), "conflictSettings.json");
+      return form;
+    },
+    // A dry run changes nothing; an import is resent only when it surely did not land.
+    idempotent: !req.commit,
+  });
+  const data = unwrap<Record<string, unknown> | undefined>(res.data) ?? {};
+  const list = (value: unknown): ImportedResource[] =>
+    Array.isArray(value)
+      ? value.filter((r): r is ImportedResource => !!r && typeof r === "object" && typeof r.id === "string")
+      : [];
+  return {
+    exportPackageUUID: typeof data.exportPackageUUID === "string" ? data.exportPackageUUID : undefined,
+    importedResources: list(data.importedResources),
+    existingResources: list(data.existingResources),
+    ignoredResources: list(data.ignoredResources),
+    conflictedResources: list(data.conflictedResources),
+    warnings: Array.isArray(data.warnings) ? data.warnings.map(String) : [],
+  };
+}
+
+async function multipartFile(content: UploadContent, fallbackName: string, field = "file"): Promise<FormData> {
   const type = content.contentType ?? "application/octet-stream";
   let blob: Blob;
   let fileName = content.fileName;
@@ -276,6 +326,6 @@ async function multipartFile(content: UploadContent, fallbackName: string): Prom
     throw new TypeError("upload: give a path or data");
   }
   const form = new FormData();
-  form.append("file", blob, fileName ?? fallbackName);
+  form.append(field, blob, fileName ?? fallbackName);
   return form;
 }

@@ -15,6 +15,7 @@ import type {
   DesignVersion,
   Domain,
   ExstreamClientOptions,
+  ImportResult,
   FlowInstance,
   FlowStep,
   FulfillRequest,
@@ -47,7 +48,7 @@ export {
 } from "./delivery-manifest";
 export type { DownloadedFile } from "./artifacts";
 export type { CompletedJobsOptions } from "./runtime";
-export type { CreateResourceRequest } from "./design";
+export type { CreateResourceRequest, ImportPackageRequest } from "./design";
 export { formatRuntimeFilter, runtimeFilterParams, matchesFilter } from "./runtime";
 export { toEpochMs } from "./dates";
 export { encodeDriver } from "./ondemand";
@@ -77,6 +78,7 @@ export {
   type LocalCustomerFile,
   type LocalCustomerReportFile,
 } from "./job-outputs";
+export { publishPackage, type PackagePublishRequest, type PackagePublishResult } from "./publish-package";
 export {
   publishResource,
   detectWorkflow,
@@ -271,6 +273,9 @@ export class ExstreamClient {
   }
   listLinks(subjectId: string, options?: { depth?: number; types?: string[]; domain?: string }): Promise<LinkDTO[]> {
     return design.listLinks(this.ctx, subjectId, options);
+  }
+  importPackage(req: design.ImportPackageRequest): Promise<ImportResult> {
+    return design.importPackage(this.ctx, req);
   }
   getCommunicationSetManifest(setId: string, domain?: string): Promise<CommunicationSetManifest> {
     return design.getCommunicationSetManifest(this.ctx, setId, domain);

@@ -52,7 +52,8 @@ export interface PublishRequest {
   tmpDir?: string;
 }
 
-export type PublishOutcome = "created" | "versioned" | "updated" | "unchanged";
+/** Resources: created | versioned | updated | unchanged; packages: imported | unchanged. */
+export type PublishOutcome = "created" | "versioned" | "updated" | "unchanged" | "imported";
 
 export interface PublishResult {
   resourceId: string;
@@ -135,10 +136,11 @@ async function findTarget(client: DesignClient, req: PublishRequest): Promise<Re
   return pool[0];
 }
 
-async function approve(
-  client: DesignClient,
+/** Drives a DRAFT/REVIEW version to APPROVED through the domain's workflow with the audited comments. */
+export async function approve(
+  client: Pick<DesignClient, "changeResourceState" | "getResource">,
   resource: ResourceVersion,
-  req: PublishRequest,
+  req: { workflow: PublishWorkflow; domain?: string },
   comments: ReturnType<typeof auditComments>,
 ): Promise<ResourceVersion> {
   let current = resource;
@@ -156,7 +158,7 @@ async function approve(
 }
 
 async function move(
-  client: DesignClient,
+  client: Pick<DesignClient, "changeResourceState" | "getResource">,
   resource: ResourceVersion,
   state: ResourceState,
   comment: string,
@@ -209,7 +211,13 @@ export function auditComments(source: PublishSource, sha256: string) {
   };
 }
 
-function result(v: ResourceVersion, outcome: PublishOutcome, sha256: string, at?: number): PublishResult {
+export function result(
+  v: ResourceVersion,
+  outcome: PublishOutcome,
+  sha256: string,
+  at?: number | string,
+): PublishResult {
+  const lastChange = epochMs(at);
   return {
     resourceId: v.id,
     version: v.version,
@@ -218,6 +226,13 @@ function result(v: ResourceVersion, outcome: PublishOutcome, sha256: string, at?
     resourceType: v.type,
     outcome,
     sha256,
-    publishedAt: outcome === "unchanged" && at ? at : Date.now(),
+    publishedAt: outcome === "unchanged" && lastChange ? lastChange : Date.now(),
   };
+}
+
+/** A Design API date: epoch ms (what real servers send) or an ISO date-time (what the specification declares). */
+function epochMs(value: number | string | undefined): number | undefined {
+  if (typeof value === "number") return value;
+  const parsed = value === undefined ? NaN : Date.parse(value);
+  return Number.isNaN(parsed) ? undefined : parsed;
 }

@@ -244,8 +244,11 @@ export interface ResourceVersion {
   latestVersion?: boolean;
   locked?: boolean;
   contentMimeType?: string;
-  createdDate?: number;
-  lastModifiedDate?: number;
+  /** SPEC-DES types the dates as ISO date-time; real export packages hold epoch ms: both are read. */
+  createdDate?: number | string;
+  lastModifiedDate?: number | string;
+  /** SPEC-DES: Domain objects (not ids). */
+  domains?: Domain[];
   [extra: string]: unknown;
 }
 
@@ -277,11 +280,19 @@ export interface DesignVersion {
   [extra: string]: unknown;
 }
 
+/** SPEC-DES `Manifest` (returned without an envelope). */
 export interface CommunicationSetManifest {
   applicationName?: string;
-  characterEncoding?: string;
+  characterEncoding?: "DBCS" | "SBCS" | string;
   dsnlist: Array<{ id?: string; name: string; prodDsn: string; resourceId?: string; type: string }>;
-  queueList: Array<{ id?: string; name: string; driver: string; prodFile?: string; use?: unknown }>;
+  queueList: Array<{
+    id?: string;
+    name: string;
+    driver: string;
+    prodFile?: string;
+    reportProdFile?: string;
+    use?: string;
+  }>;
   reportList?: Array<Record<string, unknown>>;
   metadata?: Array<{ name: string; type?: string; text?: string }>;
   [extra: string]: unknown;
@@ -301,6 +312,29 @@ export interface CommunicationBinding {
   communicationSetId: string;
   driverDataSource: string;
   queues: CommunicationSetManifest["queueList"];
+}
+
+export type ImportPolicy = "REPLACE_IF_NEWER" | "SKIP" | "REPLACE" | "ERROR";
+
+/** SPEC-DES `ImportFoundResource` / `ImportConflictResource`. */
+export interface ImportedResource {
+  id: string;
+  version: number;
+  name?: string;
+  type?: string;
+  state?: ResourceState | string;
+  newName?: string;
+  [extra: string]: unknown;
+}
+
+/** SPEC-DES `ImportResponse` (the fields the client reads). */
+export interface ImportResult {
+  exportPackageUUID?: string;
+  importedResources: ImportedResource[];
+  existingResources: ImportedResource[];
+  ignoredResources: ImportedResource[];
+  conflictedResources: ImportedResource[];
+  warnings: string[];
 }
 
 export interface UploadContent {

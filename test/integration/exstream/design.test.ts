@@ -6,7 +6,7 @@ import { ExstreamError, type ResourceVersion } from "../../../nodes/lib/exstream
 import { EXSTREAM_DEMO, withSimulator } from "./setup";
 
 describe("Exstream client: Design API", () => {
-  const { client } = withSimulator();
+  const { sim, client } = withSimulator();
   let dir: string;
   before(async () => {
     dir = await fsp.mkdtemp(path.join(os.tmpdir(), "exstream-design-"));
@@ -84,6 +84,47 @@ describe("Exstream client: Design API", () => {
     const draft = await client().changeResourceState(created.id, "DRAFT", "next revision");
     assert.equal(draft.state, "DRAFT");
     assert.ok(draft.version > firstVersion, "APPROVED → DRAFT starts a new version");
+  });
+
+  it("reads the manifest and resources in the specification's types (DBCS|SBCS, string queue fields, Domain objects)", async () => {
+    const binding = await client().resolveCommunication("Monthly Statement");
+    const manifest = await client().getCommunicationSetManifest(binding.communicationSetId);
+    assert.ok(["DBCS", "SBCS"].includes(String(manifest.characterEncoding)));
+    for (const q of manifest.queueList) assert.ok(q.use === undefined || typeof q.use === "string");
+    const resource = await client().getResource(EXSTREAM_DEMO.communicationId);
+    assert.deepEqual(
+      resource.domains?.map((d) => [d.id, d.workflow]),
+      [["Demo", "NORMAL"]],
+    );
+  });
+
+  it("imports a DAS export package: the dry run changes nothing, the import does, the conflict policy is sent", async () => {
+    const exported = await fetch(
+      `${sim().url}/design/api/v1/export/Demo/${EXSTREAM_DEMO.communicationId}?versions=LATEST_APPROVED`,
+      { headers: { Authorization: `Bearer ${await client().getToken()}` } },
+    );
+    const zip = path.join(dir, "Monthly Statement.zip");
+    await fsp.writeFile(zip, Buffer.from(await exported.arrayBuffer()));
+
+    const dry = await client().importPackage({ content: { path: zip }, commit: false, domain: "Testdomain" });
+    assert.ok(dry.importedResources.some((r) => r.id === EXSTREAM_DEMO.communicationId));
+    await assert.rejects(client().getResource(EXSTREAM_DEMO.communicationId, { domain: "Testdomain" }), /404/);
+
+    const done = await client().importPackage({ content: { path: zip }, commit: true, domain: "Testdomain" });
+    assert.deepEqual(done.importedResources.map((r) => r.id).sort(), dry.importedResources.map((r) => r.id).sort());
+    assert.equal(
+      (await client().getResource(EXSTREAM_DEMO.communicationId, { domain: "Testdomain" })).state,
+      "APPROVED",
+    );
+
+    const again = await client().importPackage({ content: { path: zip }, commit: false, domain: "Testdomain" });
+    assert.equal(again.importedResources.length, 0);
+    assert.equal(again.existingResources.length, done.importedResources.length);
+    await assert.rejects(
+      client().importPackage({ content: { path: zip }, commit: false, policy: "ERROR", domain: "Testdomain" }),
+      (err: unknown) => err instanceof ExstreamError && err.status === 409,
+      "the ERROR policy reaches the server in conflictSettings",
+    );
   });
 
   it("maps an invalid state transition to ExstreamError with the server's message", async () => {

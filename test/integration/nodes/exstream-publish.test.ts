@@ -10,6 +10,20 @@ import exstreamGenerate from "../../../nodes/exstream-generate/exstream-generate
 import exstreamPublish from "../../../nodes/exstream-publish/exstream-publish";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 
+const SAMPLE_PACKAGES = path.resolve(
+  __dirname,
+  "..",
+  "..",
+  "..",
+  "..",
+  "shared",
+  "fixtures",
+  "opentext-communications-postman",
+  "files",
+);
+const CLAIM_ACK_ZIP = "ExportPackage-Claim Acknowledgement (CA)-9e49a94b-8860-4318-a2a0-15ae506e328b-20220922_1810.zip";
+const CLAIM_ACK = "e0421aa8-c1ce-41d9-a10a-cb830ebd4beb";
+
 const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 
 helper.init(require.resolve("node-red"));
@@ -173,7 +187,8 @@ describe("exstream-publish node", function () {
     assert.deepEqual(await contentOf("Demo", US_DISCLAIMER_ID), Buffer.from(NEW_US_WORDING, "utf8"), "byte for byte");
     const history = await historyOf("Demo", US_DISCLAIMER_ID);
     assert.equal(history[0].version, 2);
-    assert.match(history[0].stateComment, /Approved in Content Server: Content Server node 48211 version 3/);
+    assert.equal(history[0].state, "APPROVED");
+    assert.match(history[0].auditedComment, /Approved in Content Server: Content Server node 48211 version 3/);
 
     const after = await t.generate({ payload: ALICE });
     const text = pdfText(after.out!.payload);
@@ -191,7 +206,8 @@ describe("exstream-publish node", function () {
     assert.equal(second.out!.exstream.outcome, "unchanged");
     assert.equal(second.out!.exstream.version, 2);
     assert.equal(second.out!.exstream.state, "APPROVED");
-    assert.equal((await historyOf("Demo", US_DISCLAIMER_ID)).length, 2);
+    const versions = new Set((await historyOf("Demo", US_DISCLAIMER_ID)).map((h) => h.version));
+    assert.deepEqual([...versions].sort(), [1, 2]);
   });
 
   it("creates a missing resource from a workflow attachment and drives it DRAFT → REVIEW → APPROVED", async () => {
@@ -264,6 +280,155 @@ describe("exstream-publish node", function () {
     assert.deepEqual(await contentOf("Demo", BRAND_LOGO_ID), png);
     const resource = ((await (await design("Demo", BRAND_LOGO_ID)).json()) as { data: Msg }).data;
     assert.equal(resource.contentMimeType, "image/png");
+  });
+
+  describe("import package mode (a template governed as a DAS export package)", () => {
+    const CS_PACKAGE = { nodeId: 7001, version: 2, name: "Claim Acknowledgement (CA).zip" };
+
+    async function generateIn(domain: string, communicationId: string, driverDataSource: string, driver: unknown) {
+      const res = await fetch(`${sim.url}/orchestration/api/v1/inputs/ondemand/${domain}/generate`, {
+        method: "POST",
+        headers: {
+          Authorization: `Bearer ${await sim.token()}`,
+          "Content-Type": "application/json",
+          communicationId,
+          driverDataSource,
+        },
+        body: JSON.stringify(driver),
+      });
+      return { status: res.status, body: (await res.json()) as Msg };
+    }
+
+    async function exportOf(domain: string, rootId: string, versions: string): Promise<Buffer> {
+      const res = await fetch(`${sim.url}/design/api/v1/export/${domain}/${rootId}?versions=${versions}`, {
+        headers: { Authorization: `Bearer ${await sim.token()}` },
+      });
+      assert.equal(res.status, 200);
+      return Buffer.from(await res.arrayBuffer());
+    }
+
+    it("imports OpenText's sample package from the attachment once; the same package again is unchanged", async function () {
+      const zip = path.join(SAMPLE_PACKAGES, CLAIM_ACK_ZIP);
+      if (!fs.existsSync(zip)) {
+        if (process.env.CI === "true") throw new Error(`sample export packages missing: ${SAMPLE_PACKAGES}`);
+        this.skip();
+      }
+      const t = await load({ resourceType: "package" }, "Testdomain");
+      const msg = { workflow: { attachments: [{ ...CS_PACKAGE, filename: zip }] } };
+      const first = await t.publish(msg);
+      assert.equal(first.err, undefined, first.err?.error?.message);
+      const ex = first.out!.exstream;
+      assert.equal(ex.mode, "package");
+      assert.equal(ex.outcome, "imported");
+      assert.equal(ex.resourceId, CLAIM_ACK);
+      assert.equal(ex.resourceType, "exstrapplication");
+      assert.equal(ex.version, 5);
+      assert.equal(ex.state, "APPROVED");
+      assert.equal(ex.sha256, createHash("sha256").update(fs.readFileSync(zip)).digest("hex"));
+      assert.ok(ex.resources.length > 50);
+      assert.ok(ex.resources.every((r: Msg) => r.state === "APPROVED"));
+      assert.deepEqual(ex.source, CS_PACKAGE);
+
+      const second = await t.publish(msg);
+      assert.equal(second.out!.exstream.outcome, "unchanged");
+      assert.equal(second.out!.exstream.version, 5);
+      const logs = await fetch(`${sim.url}/design/api/v1/import/logs`, {
+        headers: { Authorization: `Bearer ${await sim.token()}` },
+      });
+      assert.equal(((await logs.json()) as { data: Msg[] }).data.length, 1, "imported (committed) once");
+
+      const generated = await generateIn("Testdomain", CLAIM_ACK, "Driver", {
+        claim: { claimNumber: "000-00-000203" },
+        contactDetails: { firstName: "Allen", lastName: "Robertson" },
+        policyDetails: { policyNumber: "54-253465" },
+      });
+      assert.equal(generated.status, 200, JSON.stringify(generated.body));
+      assert.equal(generated.body.data[0].mimeType, "application/pdf");
+    });
+
+    it("approves a package exported with a draft through the workflow, with the source and SHA-256 in the audit trail", async () => {
+      const token = await sim.token();
+      const state = (s: string) =>
+        fetch(`${sim.url}/design/api/v1/resources/Demo/${US_DISCLAIMER_ID}/state`, {
+          method: "PUT",
+          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+          body: JSON.stringify({ state: s, auditedComment: "edited in Exstream" }),
+        });
+      assert.equal((await state("DRAFT")).status, 200);
+      const form = new FormData();
+      form.append("file", new Blob([NEW_US_WORDING], { type: "text/plain" }), "disclaimer.txt");
+      const upload = await fetch(`${sim.url}/design/api/v1/resources/Demo/${US_DISCLAIMER_ID}/content`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${token}` },
+        body: form,
+      });
+      assert.equal(upload.status, 200);
+      const zip = await exportOf("Demo", EXSTREAM_DEMO.communicationId, "LATEST");
+
+      const t = await load({ resourceType: "package" }, "Testdomain");
+      const cs = { nodeId: 7002, version: 1, name: "Monthly Statement.zip" };
+      const { out, err } = await t.publish({ payload: zip, cs });
+      assert.equal(err, undefined, err?.error?.message);
+      const ex = out!.exstream;
+      assert.equal(ex.outcome, "imported");
+      assert.equal(ex.resourceId, EXSTREAM_DEMO.communicationId);
+      assert.equal(ex.workflow, "standard");
+      const disclaimer = ex.resources.find((r: Msg) => r.id === US_DISCLAIMER_ID);
+      assert.deepEqual([disclaimer.version, disclaimer.state], [2, "APPROVED"]);
+
+      const history = await historyOf("Testdomain", US_DISCLAIMER_ID);
+      const sha = createHash("sha256").update(zip).digest("hex");
+      assert.deepEqual(
+        history.filter((h) => h.historyType === "STATE").map((h) => h.state),
+        ["APPROVED", "REVIEW"],
+        "DRAFT → REVIEW → APPROVED in the NORMAL workflow, newest first",
+      );
+      assert.equal(
+        history[0].auditedComment,
+        `Approved in Content Server: Content Server node 7002 version 1 "Monthly Statement.zip" (SHA-256 ${sha})`,
+      );
+
+      const generated = await generateIn(
+        "Testdomain",
+        EXSTREAM_DEMO.communicationId,
+        EXSTREAM_DEMO.driverDataSource,
+        ALICE,
+      );
+      assert.equal(generated.status, 200);
+      const pdf = generated.body.data.find((d: Msg) => d.mimeType === "application/pdf");
+      assert.ok(pdfText(Buffer.from(pdf.content, "base64")).includes(NEW_US_WORDING), "the imported wording is live");
+
+      const older = await t.publish({
+        payload: await exportOf("Demo", EXSTREAM_DEMO.communicationId, "LATEST_APPROVED"),
+        cs,
+      });
+      assert.equal(older.err, undefined, older.err?.error?.message);
+      assert.equal(older.out!.exstream.outcome, "unchanged");
+      assert.deepEqual(
+        older.out!.exstream.ignored.map((r: Msg) => [r.id, r.version]),
+        [[US_DISCLAIMER_ID, 1]],
+        "an older package leaves the newer version alone and says so",
+      );
+      assert.deepEqual(await contentOf("Testdomain", US_DISCLAIMER_ID), Buffer.from(NEW_US_WORDING, "utf8"));
+    });
+
+    it("fails with Exstream's message, permanently, for content that is not a DAS package", async () => {
+      const t = await load({ resourceType: "package" }, "Testdomain");
+      const { err } = await t.publish({
+        payload: Buffer.from("not a zip"),
+        cs: { nodeId: 1, version: 1, name: "x.zip" },
+      });
+      assert.match(err!.error.message, /HTTP 400.*not a zip/);
+      assert.equal(err!.failure.permanent, true);
+    });
+  });
+
+  it("asks OTDS for the scope otds:groups when the connection's scope field is blank", async () => {
+    const t = await load({ resourceId: BRAND_LOGO_ID, resourceType: "image" });
+    await t.publish(approved({ nodeId: 1, version: 1, name: "logo.png" }, Buffer.from("png")));
+    const requests = sim.tokenRequests().filter((r) => r.clientId === EXSTREAM_DEMO.clientId);
+    assert.ok(requests.length > 0);
+    assert.equal(requests.at(-1)!.scope, "otds:groups");
   });
 
   it("fails clearly for an unknown resource id and for a message without content", async () => {
