@@ -181,24 +181,31 @@ export async function changeResourceState(
   return unwrap<ResourceVersion>(res.data);
 }
 
+/** `GET links/{domain}?linkSubjectId=` — a PageResponseLinkDTO (SPEC-DES), read page by page. */
 export async function listLinks(
   ctx: ExstreamContext,
   subjectId: string,
   options: { depth?: number; types?: string[]; subjectVersion?: number; domain?: string } = {},
 ): Promise<LinkDTO[]> {
-  const res = await ctx.transport.request<unknown>({
-    operation: "list links",
-    method: "GET",
-    url: `${ctx.designUrl}/links/${seg(options.domain ?? ctx.domain)}`,
-    params: {
-      linkSubjectId: subjectId,
-      linkSubjectVersion: options.subjectVersion,
-      linkDepth: options.depth,
-      "filter.types": options.types?.join(","),
-    },
+  const links: LinkDTO[] = [];
+  const pages = iteratePages<LinkDTO>(async (page) => {
+    const res = await ctx.transport.request<unknown>({
+      operation: "list links",
+      method: "GET",
+      url: `${ctx.designUrl}/links/${seg(options.domain ?? ctx.domain)}`,
+      params: {
+        linkSubjectId: subjectId,
+        linkSubjectVersion: options.subjectVersion,
+        linkDepth: options.depth,
+        "filter.types": options.types?.join(","),
+        offset: page.offset,
+        count: page.count,
+      },
+    });
+    return toPage<LinkDTO>(res.data);
   });
-  const data = unwrap<unknown>(res.data);
-  return Array.isArray(data) ? (data as LinkDTO[]) : [];
+  for await (const link of pages) links.push(link);
+  return links;
 }
 
 export async function getCommunicationSetManifest(
