@@ -233,7 +233,7 @@ export class DesignApi {
       typeof body.subjectVersion === "number" ? body.subjectVersion : this.store.latest(domain, subject).version;
     this.store.latest(domain, object);
     this.store.addLink(domain, { linkSubjectId: subject, subjectVersion, linkObjectId: object });
-    success(ctx.res, { linkSubjectId: subject, subjectVersion, linkObjectId: object }, 201);
+    success(ctx.res, { linkSubjectId: subject, subjectVersion, linkObjectId: object }); // SPEC-DES: 200 DataResponseLinkDTO
   }
 
   /** Who uses a resource: resources linking to it within `linkDepth`, filtered by `rfilter.types|states`. */
