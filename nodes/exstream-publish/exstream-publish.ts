@@ -4,6 +4,7 @@ import {
   detectWorkflow,
   publishPackage,
   publishResource,
+  type PublishResult,
   type PublishWorkflow,
   type UploadContent,
 } from "../lib/exstream";
@@ -13,7 +14,7 @@ import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import { PACKAGE_KIND, PACKAGE_MIME_TYPE, RESOURCE_KINDS, contentTypeOf } from "./resource-types";
-import type { CsIdentity, ExstreamPublishDef, ExstreamPublishNode, PublishMessage } from "./types";
+import type { CsIdentity, ExstreamPublishDef, ExstreamPublishNode, PublishMessage, PublishMsgExstream } from "./types";
 
 export = function (RED: NodeAPI): void {
   function ExstreamPublish(this: ExstreamPublishNode, def: ExstreamPublishDef): void {
@@ -99,21 +100,7 @@ export = function (RED: NodeAPI): void {
           workflow,
         }),
       );
-      msg.exstream = {
-        mode: "resource",
-        resourceId: result.resourceId,
-        version: result.version,
-        state: result.state,
-        resourceName: result.resourceName,
-        resourceType: result.resourceType,
-        outcome: result.outcome,
-        sha256: result.sha256,
-        publishedAt: new Date(result.publishedAt).toISOString(),
-        workflow,
-        domain,
-        source,
-      };
-      status.ok(t(`status.${result.outcome}`, { version: result.version }));
+      report(msg, "resource", result, { workflow, domain, source });
     }
 
     /** Import mode: the content is a DAS export package (a template as Exstream exports it). */
@@ -127,8 +114,23 @@ export = function (RED: NodeAPI): void {
       const result = await serialized(`package:${domain}`, () =>
         publishPackage(client, { content, source, workflow, domain }),
       );
+      report(msg, "package", result, {
+        workflow,
+        domain,
+        source,
+        resources: result.resources,
+        ignored: result.ignored,
+      });
+    }
+
+    function report(
+      msg: PublishMessage,
+      mode: PublishMsgExstream["mode"],
+      result: PublishResult,
+      context: Pick<PublishMsgExstream, "workflow" | "domain" | "source" | "resources" | "ignored">,
+    ): void {
       msg.exstream = {
-        mode: "package",
+        mode,
         resourceId: result.resourceId,
         version: result.version,
         state: result.state,
@@ -137,11 +139,7 @@ export = function (RED: NodeAPI): void {
         outcome: result.outcome,
         sha256: result.sha256,
         publishedAt: new Date(result.publishedAt).toISOString(),
-        workflow,
-        domain,
-        source,
-        resources: result.resources,
-        ignored: result.ignored,
+        ...context,
       };
       status.ok(t(`status.${result.outcome}`, { version: result.version }));
     }
