@@ -16,13 +16,17 @@ describe("Exstream simulator: OTDS OAuth2", () => {
   const token = (path: string, body: string, headers: Record<string, string>) =>
     fetch(`${sim.url}${path}`, { method: "POST", headers, body });
   const FORM = { "Content-Type": "application/x-www-form-urlencoded" };
+  const CLIENT_CREDENTIALS = {
+    grant_type: "client_credentials",
+    client_id: "exstream-sim",
+    client_secret: "exstream-sim-secret",
+  };
+  /** A form-encoded client_credentials token request on `path`. */
+  const serviceToken = (path: string, extra: Record<string, string> = {}) =>
+    token(path, form({ ...CLIENT_CREDENTIALS, ...extra }), FORM);
 
   it("issues a client_credentials token on the OTDS tenant path (form body)", async () => {
-    const res = await token(
-      "/otdsws/otdstenant/demo/oauth2/token",
-      form({ grant_type: "client_credentials", client_id: "exstream-sim", client_secret: "exstream-sim-secret" }),
-      FORM,
-    );
+    const res = await serviceToken("/otdsws/otdstenant/demo/oauth2/token");
     assert.equal(res.status, 200);
     const body = (await res.json()) as Record<string, unknown>;
     assert.equal(body.token_type, "Bearer");
@@ -32,16 +36,7 @@ describe("Exstream simulator: OTDS OAuth2", () => {
   });
 
   it("answers only the fields of OpenText's token response and records the request without secrets", async () => {
-    const res = await token(
-      "/otdsws/otdstenant/demo/oauth2/token",
-      form({
-        grant_type: "client_credentials",
-        client_id: "exstream-sim",
-        client_secret: "exstream-sim-secret",
-        scope: "otds:groups",
-      }),
-      FORM,
-    );
+    const res = await serviceToken("/otdsws/otdstenant/demo/oauth2/token", { scope: "otds:groups" });
     assert.deepEqual(Object.keys((await res.json()) as object).sort(), ["access_token", "expires_in", "token_type"]);
     assert.deepEqual(sim.tokenRequests(), [
       {
@@ -56,12 +51,7 @@ describe("Exstream simulator: OTDS OAuth2", () => {
   });
 
   it("serves the token on the SDK's OT2 path /otdstenant/{tenant}/oauth2/token", async () => {
-    const res = await token(
-      "/otdstenant/demo/oauth2/token",
-      form({ grant_type: "client_credentials", client_id: "exstream-sim", client_secret: "exstream-sim-secret" }),
-      FORM,
-    );
-    assert.equal(res.status, 200);
+    assert.equal((await serviceToken("/otdstenant/demo/oauth2/token")).status, 200);
   });
 
   it("serves further token paths given with --token-path, with or without a {tenant} placeholder", async () => {
@@ -69,14 +59,9 @@ describe("Exstream simulator: OTDS OAuth2", () => {
     sim = await startTestExstreamSim({
       "token-path": "/otds/otdsws/otdstenant/{tenant}/oauth2/token, /auth/oauth2/token",
     });
-    const body = form({
-      grant_type: "client_credentials",
-      client_id: "exstream-sim",
-      client_secret: "exstream-sim-secret",
-    });
-    assert.equal((await token("/otds/otdsws/otdstenant/demo/oauth2/token", body, FORM)).status, 200);
-    assert.equal((await token("/auth/oauth2/token", body, FORM)).status, 200, "no placeholder: the seeded tenant");
-    assert.equal((await token("/otds/otdsws/otdstenant/nobody/oauth2/token", body, FORM)).status, 404);
+    assert.equal((await serviceToken("/otds/otdsws/otdstenant/demo/oauth2/token")).status, 200);
+    assert.equal((await serviceToken("/auth/oauth2/token")).status, 200, "no placeholder: the seeded tenant");
+    assert.equal((await serviceToken("/otds/otdsws/otdstenant/nobody/oauth2/token")).status, 404);
     assert.deepEqual(
       sim.tokenRequests().map((r) => r.tenant),
       ["demo", "demo"],
@@ -84,15 +69,9 @@ describe("Exstream simulator: OTDS OAuth2", () => {
   });
 
   it("accepts a JSON body on the cloud path /tenants/{tenant}/oauth2/token", async () => {
-    const res = await token(
-      "/tenants/demo/oauth2/token",
-      JSON.stringify({
-        grant_type: "client_credentials",
-        client_id: "exstream-sim",
-        client_secret: "exstream-sim-secret",
-      }),
-      { "Content-Type": "application/json" },
-    );
+    const res = await token("/tenants/demo/oauth2/token", JSON.stringify(CLIENT_CREDENTIALS), {
+      "Content-Type": "application/json",
+    });
     assert.equal(res.status, 200);
   });
 
