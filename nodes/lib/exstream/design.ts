@@ -40,14 +40,20 @@ export async function getDesignVersion(ctx: ExstreamContext): Promise<DesignVers
   return unwrap<DesignVersion>(res.data);
 }
 
-export async function listDomains(ctx: ExstreamContext): Promise<Domain[]> {
-  const res = await ctx.transport.request<unknown>({
-    operation: "list domains",
-    method: "GET",
-    url: `${ctx.designUrl}/domains`,
-  });
-  const data = unwrap<unknown>(res.data);
-  return Array.isArray(data) ? (data as Domain[]) : [];
+/** `GET domains` — a PageResponseDomain (SPEC-DES), read page by page. */
+export async function listDomains(ctx: ExstreamContext, pageSize?: number): Promise<Domain[]> {
+  const domains: Domain[] = [];
+  const pages = iteratePages<Domain>(async (page) => {
+    const res = await ctx.transport.request<unknown>({
+      operation: "list domains",
+      method: "GET",
+      url: `${ctx.designUrl}/domains`,
+      params: { offset: page.offset, count: page.count },
+    });
+    return toPage<Domain>(res.data);
+  }, pageSize);
+  for await (const domain of pages) domains.push(domain);
+  return domains;
 }
 
 export function resourceFilterParams(filter: ResourceFilter = {}): Record<string, string | undefined> {

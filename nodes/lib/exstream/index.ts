@@ -235,8 +235,9 @@ export class ExstreamClient {
   getDesignVersion(): Promise<DesignVersion> {
     return design.getDesignVersion(this.ctx);
   }
-  listDomains(): Promise<Domain[]> {
-    return design.listDomains(this.ctx);
+  /** Every domain of the tenant (read page by page, `pageSize` at a time). */
+  listDomains(pageSize?: number): Promise<Domain[]> {
+    return design.listDomains(this.ctx, pageSize);
   }
   listResources(filter?: ResourceFilter, page?: PageRequest, domain?: string): Promise<Page<ResourceVersion>> {
     return design.listResources(this.ctx, filter, page, domain);

@@ -20,6 +20,13 @@ describe("Exstream client: Design API", () => {
     assert.equal(version.apiIdentifier, "das/v1");
     const domains = await client().listDomains();
     assert.ok(domains.some((d) => d.id === "Demo"));
+    const paged = await client().listDomains(2);
+    assert.deepEqual(
+      paged.map((d) => d.id),
+      domains.map((d) => d.id),
+      "read page by page",
+    );
+    assert.equal(paged.length, 3);
   });
 
   it("lists resources with filter.* parameters, page by page", async () => {
