@@ -120,7 +120,6 @@ export interface ResourceFilter {
   name?: string;
   searchString?: string;
   latestVersion?: boolean;
-  subtypes?: string[];
 }
 
 /** The whole design-time state of the simulator: tenants, their domains, resources, links and channels. */
@@ -427,7 +426,6 @@ function matches(v: ResourceVersion, f: ResourceFilter): boolean {
   if (f.states && f.states.length > 0 && !f.states.includes(v.state)) return false;
   if (f.ids && f.ids.length > 0 && !f.ids.includes(v.id)) return false;
   if (f.excludedIds && f.excludedIds.includes(v.id)) return false;
-  if (f.subtypes && f.subtypes.length > 0 && !f.subtypes.includes(v.metadata.subtype ?? "")) return false;
   if (f.name !== undefined && v.name.toLowerCase() !== f.name.toLowerCase()) return false;
   if (f.searchString !== undefined) {
     const needle = f.searchString.toLowerCase();

@@ -180,23 +180,17 @@ export async function workflowMapSteps(client: ContentServerClient, map: string)
   };
 }
 
-/** Latest versions of the domain's resources of a type (all types when none), by name. */
+/**
+ * Latest versions of the domain's resources of a type (all types when none), by name. The Design API has no subtype
+ * filter (SPEC-DES ResourceFilter), so the subtype is matched here on `metadata.subtype`.
+ */
 export async function listResources(client: ExstreamClient, type?: string, subtype?: string): Promise<ResourceEntry[]> {
-  const filter = {
-    ...(type ? { types: [type] } : {}),
-    ...(subtype ? { extra: { subtypes: subtype } } : {}),
-    latestVersion: true,
-  };
+  const filter = { ...(type ? { types: [type] } : {}), latestVersion: true };
   const list: ResourceEntry[] = [];
   for await (const r of client.iterateResources(filter, RESOURCE_PAGE_SIZE)) {
-    list.push({
-      id: r.id,
-      name: r.name,
-      type: r.type,
-      subtype: typeof r.metadata?.subtype === "string" ? r.metadata.subtype : undefined,
-      state: r.state,
-      version: r.version,
-    });
+    const resourceSubtype = typeof r.metadata?.subtype === "string" ? r.metadata.subtype : undefined;
+    if (subtype && resourceSubtype !== subtype) continue;
+    list.push({ id: r.id, name: r.name, type: r.type, subtype: resourceSubtype, state: r.state, version: r.version });
     if (list.length >= MAX_LISTED) break;
   }
   return byName(list);
