@@ -346,15 +346,15 @@ describe("exstream-publish node", function () {
       assert.equal(generated.body.data[0].mimeType, "application/pdf");
     });
 
-    it("approves a package exported with a draft through the workflow, with the source and SHA-256 in the audit trail", async () => {
+    /** Monthly Statement exported from Demo with its latest versions: the US disclaimer as a DRAFT v2 with new wording. */
+    async function exportWithDraft(): Promise<Buffer> {
       const token = await sim.token();
-      const state = (s: string) =>
-        fetch(`${sim.url}/design/api/v1/resources/Demo/${US_DISCLAIMER_ID}/state`, {
-          method: "PUT",
-          headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
-          body: JSON.stringify({ state: s, auditedComment: "edited in Exstream" }),
-        });
-      assert.equal((await state("DRAFT")).status, 200);
+      const state = await fetch(`${sim.url}/design/api/v1/resources/Demo/${US_DISCLAIMER_ID}/state`, {
+        method: "PUT",
+        headers: { Authorization: `Bearer ${token}`, "Content-Type": "application/json" },
+        body: JSON.stringify({ state: "DRAFT", auditedComment: "edited in Exstream" }),
+      });
+      assert.equal(state.status, 200);
       const form = new FormData();
       form.append("file", new Blob([NEW_US_WORDING], { type: "text/plain" }), "disclaimer.txt");
       const upload = await fetch(`${sim.url}/design/api/v1/resources/Demo/${US_DISCLAIMER_ID}/content`, {
@@ -363,7 +363,11 @@ describe("exstream-publish node", function () {
         body: form,
       });
       assert.equal(upload.status, 200);
-      const zip = await exportOf("Demo", EXSTREAM_DEMO.communicationId, "LATEST");
+      return exportOf("Demo", EXSTREAM_DEMO.communicationId, "LATEST");
+    }
+
+    it("approves a package exported with a draft through the workflow, with the source and SHA-256 in the audit trail", async () => {
+      const zip = await exportWithDraft();
 
       const t = await load({ resourceType: "package" }, "Testdomain");
       const cs = { nodeId: 7002, version: 1, name: "Monthly Statement.zip" };
@@ -410,6 +414,21 @@ describe("exstream-publish node", function () {
         "an older package leaves the newer version alone and says so",
       );
       assert.deepEqual(await contentOf("Testdomain", US_DISCLAIMER_ID), Buffer.from(NEW_US_WORDING, "utf8"));
+    });
+
+    it("approves a package's draft DRAFT → APPROVED in a simple-workflow domain, where only the newer part is imported", async () => {
+      const zip = await exportWithDraft();
+      const t = await load({ resourceType: "package" }, EXSTREAM_DEMO.simpleWorkflowDomain);
+      const { out, err } = await t.publish({ payload: zip, cs: { nodeId: 7003, version: 1, name: "Monthly.zip" } });
+      assert.equal(err, undefined, err?.error?.message);
+      assert.equal(out!.exstream.workflow, "simple");
+      assert.equal(out!.exstream.outcome, "imported");
+      const disclaimer = out!.exstream.resources.find((r: Msg) => r.id === US_DISCLAIMER_ID);
+      assert.deepEqual([disclaimer.version, disclaimer.state], [2, "APPROVED"]);
+      const states = (await historyOf(EXSTREAM_DEMO.simpleWorkflowDomain, US_DISCLAIMER_ID))
+        .filter((h) => h.historyType === "STATE")
+        .map((h) => [h.version, h.state]);
+      assert.deepEqual(states, [[2, "APPROVED"]], "DRAFT → APPROVED, no REVIEW");
     });
 
     it("fails with Exstream's message, permanently, for content that is not a DAS package", async () => {
