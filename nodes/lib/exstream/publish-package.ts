@@ -12,8 +12,15 @@
 import { COMMUNICATION_TYPE } from "./design";
 import { ExstreamError } from "./errors";
 import type { ExstreamClient } from "./index";
-import { approve, auditComments, contentSha256, result, type PublishResult, type PublishSource } from "./publish";
-import type { PublishWorkflow } from "./publish";
+import {
+  approve,
+  auditComments,
+  contentSha256,
+  result,
+  type PublishResult,
+  type PublishSource,
+  type PublishWorkflow,
+} from "./publish";
 import type { ImportedResource, ResourceVersion, UploadContent } from "./types";
 
 type PackageClient = Pick<ExstreamClient, "importPackage" | "getResource" | "changeResourceState">;
