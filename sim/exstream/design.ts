@@ -4,6 +4,7 @@
  */
 import path from "node:path";
 import { communicationSetManifest } from "./communications";
+import { formatDate, type DateStyle } from "./dates";
 import { badRequest, notFound } from "./errors";
 import {
   intParam,
@@ -56,6 +57,8 @@ export class DesignApi {
   constructor(
     private readonly store: DesignStore,
     private readonly tokenLifetimeSeconds: () => number,
+    /** How ResourceVersion and history dates are written (the `--dates` setting, changeable at run time). */
+    private readonly dates: () => DateStyle = () => "epoch",
   ) {}
 
   register(router: Router): void {
@@ -94,7 +97,7 @@ export class DesignApi {
   }
 
   private dto(domain: DomainRecord, v: ResourceVersion): Record<string, unknown> {
-    return resourceDto(domain, v, this.store.isLatest(domain, v));
+    return resourceDto(domain, v, this.store.isLatest(domain, v), this.dates());
   }
 
   /** SPEC-DES `GET /domains` → PageResponseDomain (paged). */
@@ -133,7 +136,11 @@ export class DesignApi {
     const domain = this.domain(ctx);
     const type = ctx.query.get("historyType")?.toUpperCase();
     const entries = this.store.history(domain, ctx.params.id).filter((e) => !type || e.historyType === type);
-    success(ctx.res, [...entries].reverse());
+    const dates = this.dates();
+    success(
+      ctx.res,
+      [...entries].reverse().map((e) => ({ ...e, modifiedDate: formatDate(e.modifiedDate, dates) })),
+    );
   }
 
   private content(ctx: RequestContext): void {

@@ -107,7 +107,11 @@ export async function startExstreamSimulator(
 
   const router = new Router();
   tokens.register(router);
-  new DesignApi(store, () => tokens.tokenLifetimeSeconds).register(router);
+  new DesignApi(
+    store,
+    () => tokens.tokenLifetimeSeconds,
+    () => options.protocol.dates,
+  ).register(router);
   packages.register(router);
   orchestration.register(router);
   new Runtime(store, jobs, now, options.protocol).register(router);

@@ -9,6 +9,7 @@ import { approvedBlocks, toEngineCommunication, type ResolvedCommunication } fro
 import type { EngineApi, EngineDocument, EngineOutputStyle } from "./engine-port";
 import type { FaultInjector } from "./faults";
 import type { DesignStore, DomainRecord } from "./store";
+import { formatDate, type DateStyle } from "./dates";
 
 export type JobStatus = "started" | "complete" | "error" | "deleted" | "canceled";
 export type JobMode = "BATCH" | "ONDEMAND";
@@ -322,13 +323,6 @@ function sleep(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
-/** How runtime dates are written: epoch ms (a real server's responses) or ISO date-time (the specs' type). */
-export type DateStyle = "epoch" | "iso";
-
-function date(ms: number | null, style: DateStyle): number | string | null {
-  return ms === null || style === "epoch" ? ms : new Date(ms).toISOString();
-}
-
 export function jobDto(job: JobRecord, dates: DateStyle): Record<string, unknown> {
   return {
     id: job.id,
@@ -341,9 +335,9 @@ export function jobDto(job: JobRecord, dates: DateStyle): Record<string, unknown
     externalId: job.externalId,
     triggeredBy: job.triggeredBy,
     aggregatedFMCSnapshotId: null,
-    startDate: date(job.startDate, dates),
-    endDate: date(job.endDate, dates),
-    expirationDate: date(job.expirationDate, dates),
+    startDate: formatDate(job.startDate, dates),
+    endDate: formatDate(job.endDate, dates),
+    expirationDate: formatDate(job.expirationDate, dates),
   };
 }
 
@@ -355,9 +349,9 @@ export function flowInstanceDto(i: FlowInstanceRecord, dates: DateStyle): Record
     flowModelSnapshotId: i.flowModelId,
     domainId: i.domainId,
     status: i.status,
-    startDate: date(i.startDate, dates),
-    endDate: date(i.endDate, dates),
-    expirationDate: date(i.expirationDate, dates),
+    startDate: formatDate(i.startDate, dates),
+    endDate: formatDate(i.endDate, dates),
+    expirationDate: formatDate(i.expirationDate, dates),
     msg: i.msg,
     externalId: i.externalId,
     flowModelType: "COMMUNICATION",
@@ -380,11 +374,11 @@ export function flowStepDto(
     displayName: s.displayName,
     status: s.status,
     stepType: s.stepType,
-    queueDate: date(s.queueDate, dates),
-    startDate: date(s.startDate, dates),
-    executeDate: date(s.executeDate, dates),
-    endDate: date(s.endDate, dates),
-    expirationDate: date(expirationDate, dates),
+    queueDate: formatDate(s.queueDate, dates),
+    startDate: formatDate(s.startDate, dates),
+    executeDate: formatDate(s.executeDate, dates),
+    endDate: formatDate(s.endDate, dates),
+    expirationDate: formatDate(expirationDate, dates),
     msg: s.msg,
     externalId: s.externalId,
     deliveryFileRetrievable: s.output !== undefined,

@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from "node:crypto";
+import { formatDate, type DateStyle } from "./dates";
 import { conflict, notFound, SimHttpError } from "./errors";
 
 export type ResourceState = "DRAFT" | "REVIEW" | "APPROVED" | "REJECTED";
@@ -480,8 +481,16 @@ export function domainDto(domain: DomainRecord): Record<string, unknown> {
   };
 }
 
-/** The ResourceVersion JSON the Design API returns (SPEC-DES `ResourceVersion`; absent rather than null). */
-export function resourceDto(domain: DomainRecord, v: ResourceVersion, latestVersion: boolean): Record<string, unknown> {
+/**
+ * The ResourceVersion JSON the Design API returns (SPEC-DES `ResourceVersion`; absent rather than null). Dates as epoch
+ * ms (OpenText's export packages) or ISO date-time (the spec's type).
+ */
+export function resourceDto(
+  domain: DomainRecord,
+  v: ResourceVersion,
+  latestVersion: boolean,
+  dates: DateStyle = "epoch",
+): Record<string, unknown> {
   const optional = (key: string, value: unknown) => (value === null || value === undefined ? {} : { [key]: value });
   return {
     ...v.extra,
@@ -495,8 +504,8 @@ export function resourceDto(domain: DomainRecord, v: ResourceVersion, latestVers
     categories: v.categories,
     domains: [domainDto(domain)],
     metadata: metadataDto(v.metadata),
-    ...optional("effectiveStart", v.effectiveStart),
-    ...optional("effectiveEnd", v.effectiveEnd),
+    ...optional("effectiveStart", formatDate(v.effectiveStart, dates)),
+    ...optional("effectiveEnd", formatDate(v.effectiveEnd, dates)),
     variants: [],
     locked: v.locked,
     ...optional("lockedBy", v.lockedBy),
@@ -504,9 +513,9 @@ export function resourceDto(domain: DomainRecord, v: ResourceVersion, latestVers
     systemResource: false,
     latestVersion,
     createdBy: v.createdBy,
-    createdDate: v.createdDate,
+    createdDate: formatDate(v.createdDate, dates),
     lastModifiedBy: v.lastModifiedBy,
-    lastModifiedDate: v.lastModifiedDate,
+    lastModifiedDate: formatDate(v.lastModifiedDate, dates),
     contentMimeType: v.content.mimetype,
     ...optional("resourcePackId", v.resourcePackId),
   };

@@ -12,6 +12,7 @@ import os from "node:os";
 import path from "node:path";
 import { randomUUID } from "node:crypto";
 import { sha256OfBuffer, sha256OfFile } from "../checksum";
+import { toEpochMs } from "./dates";
 import { ExstreamError } from "./errors";
 import type { ExstreamClient } from "./index";
 import type { ResourceState, ResourceVersion, UploadContent } from "./types";
@@ -217,7 +218,7 @@ export function result(
   sha256: string,
   at?: number | string,
 ): PublishResult {
-  const lastChange = epochMs(at);
+  const lastChange = toEpochMs(at); // epoch ms (real servers) or ISO date-time (the spec)
   return {
     resourceId: v.id,
     version: v.version,
@@ -228,11 +229,4 @@ export function result(
     sha256,
     publishedAt: outcome === "unchanged" && lastChange ? lastChange : Date.now(),
   };
-}
-
-/** A Design API date: epoch ms (what real servers send) or an ISO date-time (what the specification declares). */
-function epochMs(value: number | string | undefined): number | undefined {
-  if (typeof value === "number") return value;
-  const parsed = value === undefined ? NaN : Date.parse(value);
-  return Number.isNaN(parsed) ? undefined : parsed;
 }

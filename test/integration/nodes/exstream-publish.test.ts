@@ -210,6 +210,19 @@ describe("exstream-publish node", function () {
     assert.deepEqual([...versions].sort(), [1, 2]);
   });
 
+  it("dates an unchanged publish by the resource's last change, with the Design API's dates as ISO date-time", async () => {
+    sim.options.protocol.dates = "iso"; // sim.reset() in afterEach restores epoch
+    const t = await load({});
+    const cs = { nodeId: 48211, version: 5, name: "Legal Disclaimer (en, US).txt" };
+    await t.publish(approved(cs, NEW_US_WORDING));
+    const second = await t.publish(approved(cs, NEW_US_WORDING));
+    assert.equal(second.err, undefined, second.err?.error?.message);
+    assert.equal(second.out!.exstream.outcome, "unchanged");
+    const resource = ((await (await design("Demo", US_DISCLAIMER_ID)).json()) as { data: Msg }).data;
+    assert.equal(typeof resource.lastModifiedDate, "string");
+    assert.equal(second.out!.exstream.publishedAt, new Date(Date.parse(resource.lastModifiedDate)).toISOString());
+  });
+
   it("creates a missing resource from a workflow attachment and drives it DRAFT → REVIEW → APPROVED", async () => {
     const t = await load({ resourceName: "Flood Insurance Disclaimer" });
     const file = path.join(workDir, "flood.txt");

@@ -335,6 +335,21 @@ describe("Exstream simulator: Design (DAS) API", () => {
     assert.equal(config.json.data.ot2, "false");
   });
 
+  it("writes ResourceVersion and history dates as epoch ms, or as ISO date-time with --dates iso", async () => {
+    const epoch = await client.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}`);
+    assert.equal(typeof epoch.json.data.lastModifiedDate, "number");
+    await sim.close();
+    sim = await startTestExstreamSim({ dates: "iso" });
+    client = new SimClient(sim);
+    const iso = await client.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}`);
+    for (const field of ["createdDate", "lastModifiedDate"]) {
+      assert.match(iso.json.data[field], /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/, field);
+    }
+    const history = await client.get(`${D}/resources/Demo/history/${DISCLAIMER_EN_US}`);
+    assert.ok(!Number.isNaN(Date.parse(history.json.data[0].modifiedDate)));
+    assert.equal(typeof history.json.data[0].modifiedDate, "string");
+  });
+
   it("reports its version", async () => {
     const res = await client.get(`${D}/version`);
     assert.equal(res.json.apiIdentifier, "das/v1");
