@@ -72,7 +72,7 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
 
 /**
  * Flags: --port (0/missing = ephemeral) --host --output --seed demo|empty --token-lifetime <s> --token-path <templates>
- * --job-delay-ms  * --write-mode atomic|slow --chunk-delay-ms --content-versions-separator semicolon|comma
+ * --job-delay-ms --write-mode atomic|slow --chunk-delay-ms --content-versions-separator semicolon|comma
  * --delivery-statuses final|transmission --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
