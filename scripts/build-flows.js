@@ -11,7 +11,8 @@
  *
  * Deployment-only additions (the examples leave these empty, a real installation may need them, see flows/README.md):
  * the shared Content Server connection also reads CS_OTDS_URL (OTDS on another host) and CS_CLIENT_ID /
- * CS_CLIENT_SECRET (authentication mode oauth). Unset variables expand to "" = the node's default.
+ * CS_CLIENT_SECRET (authentication mode oauth); the Exstream connection reads EXSTREAM_TOKEN_PATH (the OTDS token
+ * path, which installations differ in) and EXSTREAM_SCOPE. Unset variables expand to "" = the node's default.
  *
  * `node scripts/build-flows.js --check` exits 1 when the committed files differ from what the examples produce.
  * The unit test test/unit/flows.test.ts does the same check.
@@ -41,6 +42,10 @@ const DEPLOYMENT_SETTINGS = {
   "cs-config-demo": {
     properties: { otdsUrl: "${CS_OTDS_URL}" },
     credentials: { clientId: "${CS_CLIENT_ID}", clientSecret: "${CS_CLIENT_SECRET}" },
+  },
+  "exstream-config-demo": {
+    properties: { tokenPath: "${EXSTREAM_TOKEN_PATH}", scope: "${EXSTREAM_SCOPE}" },
+    credentials: {},
   },
 };
 
