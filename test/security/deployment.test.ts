@@ -18,10 +18,11 @@ const SETTINGS = path.join(ROOT, "flows", "settings.js");
 const GOOD_SECRET = "a-test-credential-secret-of-40-characters";
 const DEMO_SECRET = "demo-only-credential-secret";
 
-/** Starts Node-RED with flows/settings.js in `userDir`; resolves when it serves HTTP or has exited. */
+/** Starts Node-RED with flows/settings.js in `userDir`; resolves when its flows have started (the admin API answers
+ * /flows only from then on) or it has exited. */
 function startNodeRed(env: Record<string, string>, userDir: string): Promise<StartedProcess> {
   const args = [require.resolve("node-red/red.js"), "-s", SETTINGS, "-u", userDir];
-  return startProcess(args, cleanEnv(env), /Server now running at/, userDir);
+  return startProcess(args, cleanEnv(env), /Started flows/, userDir);
 }
 
 /** A GET with the given Host (and Origin) header; fetch() would not let us choose the Host. */
