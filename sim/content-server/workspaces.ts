@@ -27,12 +27,9 @@ function typeView(type: WorkspaceType) {
       properties: {
         wksp_type_id: type.id,
         wksp_type_name: type.name,
-        wksp_type_icon: null,
         rm_enabled: type.rmEnabled === true,
-        templates: [{ id: type.templateId, name: type.name, subtype: SubType.BusinessWorkspace }],
-        wksp_creation: { location: type.locationId },
-        ext_system_id: type.extSystemId ?? null,
-        bo_type: type.boType ?? null,
+        templates: [{ id: type.templateId, name: type.name }],
+        wksp_creation: { location: "StaticNodeId", location_value: String(type.locationId) },
       },
     },
   };
@@ -82,7 +79,7 @@ function workspaceList(ctx: RequestContext, filter: (node: SimNode) => boolean) 
   const { slice, paging } = pageOf(all, ctx.query.get("page"), ctx.query.get("limit"), DEFAULT_WORKSPACE_LIMIT);
   return {
     links: selfLinks(ctx.req),
-    paging: { ...paging, actions: {} },
+    paging,
     results: slice.map((n) => workspaceResult(ctx, n)),
   };
 }
@@ -92,18 +89,12 @@ function searchWorkspaces(ctx: RequestContext) {
   const { store } = ctx.sim;
   const typeId = query.get("where_workspace_type_id");
   const typeName = query.get("where_workspace_type_name")?.toLowerCase();
-  const extSystem = query.get("where_ext_system_id");
-  const boType = query.get("where_bo_type");
-  const boId = query.get("where_bo_id");
   return workspaceList(ctx, (n) => {
     const link = n.workspace!;
     const type = store.data.workspaceTypes[String(link.typeId)];
     return (
       (!typeId || link.typeId === Number(typeId)) &&
       (!typeName || type?.name.toLowerCase() === typeName) &&
-      (!extSystem || link.extSystemId === extSystem) &&
-      (!boType || link.boType === boType) &&
-      (!boId || link.boId === boId) &&
       nameMatches(n.name, query.get("where_name"))
     );
   });

@@ -208,7 +208,7 @@ export interface SearchHit extends CsNode {
 export interface WorkspaceType {
   id: number;
   name: string;
-  templates: Array<{ id: number; name: string; subtype?: number }>;
+  templates: Array<{ id: number; name: string }>;
   raw: Record<string, unknown>;
 }
 
