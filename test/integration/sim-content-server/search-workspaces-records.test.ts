@@ -131,6 +131,7 @@ describe("content-server simulator: search, business workspaces, records", () =>
       bodyForm({ class_id: 2051, apply_to_sub_items: false }),
     );
     assert.equal(applied.status, 200);
+    assert.deepEqual(applied.json, {}, "no answer body is evidenced for POST/PUT rmclassifications");
     const read = await cs.get(`api/v1/nodes/${doc}/rmclassifications`);
     assert.equal(read.json.data[0].rmclassification_id, 2051);
     assert.equal(read.json.data[0].rsi, "CORR-10Y");
