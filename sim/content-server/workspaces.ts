@@ -52,14 +52,8 @@ function workspaceProperties(ctx: RequestContext, node: SimNode) {
   return props;
 }
 
-function workspaceResult(ctx: RequestContext, node: SimNode) {
-  const fields = requestedFields(ctx.query);
-  const type = node.workspace && ctx.sim.store.data.workspaceTypes[String(node.workspace.typeId)];
-  return {
-    actions: {},
-    data: { properties: pick(workspaceProperties(ctx, node), fields.get("properties") ?? true) },
-    wksp_info: { wksp_type_icon: null, wksp_type_name: type?.name ?? "" },
-  };
+function workspaceData(ctx: RequestContext, node: SimNode) {
+  return { properties: pick(workspaceProperties(ctx, node), requestedFields(ctx.query).get("properties") ?? true) };
 }
 
 function nameMatches(name: string, filter: string | null): boolean {
@@ -80,7 +74,9 @@ function workspaceList(ctx: RequestContext, filter: (node: SimNode) => boolean) 
   return {
     links: selfLinks(ctx.req),
     paging,
-    results: slice.map((n) => workspaceResult(ctx, n)),
+    results: slice.map((n) => ({ actions: {}, data: workspaceData(ctx, n) })),
+    // pyxecm's examples of workspace lists: one wksp_info for the answer, not one per result
+    wksp_info: { wksp_type_icon: null },
   };
 }
 
@@ -111,7 +107,14 @@ function byBusinessObject(ctx: RequestContext) {
 function getWorkspace(ctx: RequestContext) {
   const node = ctx.sim.store.requireNode(parseId(ctx.params.id), 400);
   if (node.type !== SubType.BusinessWorkspace) throw badRequest(`Node ${node.id} is not a business workspace.`);
-  return { links: selfLinks(ctx.req), results: workspaceResult(ctx, node) };
+  // pyxecm's get_workspace example: wksp_info inside data, wksp_type_name among the properties
+  const type = ctx.sim.store.data.workspaceTypes[String(node.workspace?.typeId)];
+  const data = workspaceData(ctx, node);
+  if (type) data.properties.wksp_type_name = type.name;
+  return {
+    links: selfLinks(ctx.req),
+    results: { actions: {}, data: { ...data, wksp_info: { wksp_type_icon: null } } },
+  };
 }
 
 /** Creates a workspace of a type: in the type's location, with the template's sub-folders and the given categories. */

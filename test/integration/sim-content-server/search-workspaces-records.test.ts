@@ -78,6 +78,11 @@ describe("content-server simulator: search, business workspaces, records", () =>
     const unfiltered = await cs.get("api/v2/businessworkspaces?where_bo_id=C-1002&expanded_view=true");
     assert.ok(unfiltered.json.results.length > 1, "where_bo_* are no evidenced filters: ignored");
     assert.equal("actions" in unfiltered.json.paging, false);
+    assert.deepEqual(unfiltered.json.wksp_info, { wksp_type_icon: null }, "one wksp_info per list (pyxecm)");
+    assert.equal("wksp_info" in unfiltered.json.results[0], false);
+    const single = await cs.get("api/v2/businessworkspaces/5002");
+    assert.deepEqual(single.json.results.data.wksp_info, { wksp_type_icon: null }, "inside data (pyxecm)");
+    assert.equal(single.json.results.data.properties.wksp_type_name, "Customer");
     const path = await cs.get("api/v2/externalsystems/CRM/botypes/Customer/boids/C-1002");
     assert.equal(path.json.results.length, 1);
     assert.equal(path.json.results[0].data.properties.id, 5002);
