@@ -95,4 +95,17 @@ describe("content-server simulator: categories", () => {
     assert.equal((await cs.delete(`api/v2/nodes/${doc}/categories/3000`)).status, 200);
     assert.equal((await cs.get(`api/v2/nodes/${doc}/categories`)).json.results.length, 0);
   });
+
+  it("takes the category form shape from --category-forms and refuses other values", async () => {
+    const bare = await startSeededContentServer({ "category-forms": "schema" });
+    try {
+      const caller = await new CsCaller(bare.url).login();
+      const res = await caller.get(`api/v1/forms/nodes/categories/create?id=2000&category_id=3100`);
+      assert.equal(res.json.forms, undefined);
+      assert.equal(res.json.schema.properties["3100_3"].title, "Exstream Resource ID");
+    } finally {
+      await bare.close();
+    }
+    await assert.rejects(startSeededContentServer({ "category-forms": "wrapped" }), /forms or schema/);
+  });
 });
