@@ -135,7 +135,7 @@ export = function (RED: NodeAPI): void {
 
   RED.nodes.registerType("cs-workflow", CsWorkflow);
 
-  /** Editor: the workflow maps the connection can see, and a map's steps and dispositions. */
+  /** Editor: the workflow maps the connection can see. */
   new EditorLookups(RED, "cs-workflow").workflowMaps();
 };
 

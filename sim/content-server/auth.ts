@@ -52,7 +52,7 @@ export function checkCredentials(sim: SimContext, username: unknown, password: u
   return user && user.password === password ? user : undefined;
 }
 
-export function userView(sim: SimContext, user: SimUser): Record<string, unknown> {
+export function userView(user: SimUser): Record<string, unknown> {
   return {
     id: user.id,
     name: user.name,
@@ -65,7 +65,6 @@ export function userView(sim: SimContext, user: SimUser): Record<string, unknown
     deleted: false,
     display_name: `${user.firstName} ${user.lastName}`.trim() || user.name,
     privilege_login: true,
-    groups: sim.store.groupsOf(user.id).map((g) => g.id),
   };
 }
 
@@ -91,7 +90,6 @@ function serverInfo(ctx: RequestContext) {
       current_locale_suffix: "_en_US",
       domain_access_enabled: false,
       enhanced_advanced_versioning: false,
-      force_password_change: false,
       language_code: "en",
       languages: [{ language_code: "en", default: true, name: "English" }],
       metadata_languages: [],
@@ -107,14 +105,14 @@ function serverInfo(ctx: RequestContext) {
       session_reaction_time: 180000,
       session_timeout: options.ticketInactivityMs,
     },
-    viewer: { content_suite: { viewer_url: "" } },
+    viewer: { content_suite: { enabled: false, supported_mime_types: [] } },
   };
 }
 
 export function registerAuthRoutes(router: Router): void {
   router
     .post("api/v1/auth", login, { anonymous: true })
-    .get("api/v1/auth", (ctx) => ({ data: userView(ctx.sim, ctx.user) }))
+    .get("api/v1/auth", (ctx) => ({ data: userView(ctx.user) }))
     .delete("api/v1/auth", (ctx) => {
       ctx.sim.sessions.logout(ctx.session);
       ctx.res.removeHeader("OTCSTicket");

@@ -158,7 +158,8 @@ function categoryFormFor(ctx: RequestContext, mode: "create" | "update") {
   const node = store.requireNode(nodeId);
   const category = findCategory(store, parseId(ctx.query.get("category_id"), "category_id"));
   const applied = mode === "update" ? appliedOn(node, category.id) : undefined;
-  return { forms: [categoryForm(category, applied)] };
+  const form = categoryForm(category, applied);
+  return ctx.sim.options.categoryForms === "forms" ? { forms: [form] } : form;
 }
 
 export function registerCategoryRoutes(router: Router): void {

@@ -2,7 +2,14 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { handleBrowsePage } from "./browse-page";
 import { emptyCounters, type SimContext } from "./context";
 import type { FaultRule } from "./faults";
-import { searchShape, workflowAttachmentMode, type SearchResultShape, type WorkflowAttachmentMode } from "./options";
+import {
+  categoryFormShape,
+  searchShape,
+  workflowAttachmentMode,
+  type CategoryFormShape,
+  type SearchResultShape,
+  type WorkflowAttachmentMode,
+} from "./options";
 import { sendJson } from "./responses";
 
 const MAX_BODY_BYTES = 256 * 1024;
@@ -85,6 +92,7 @@ export interface RuntimeSettings {
   volumesRoute?: boolean;
   searchResultShape?: SearchResultShape;
   workflowAttachments?: WorkflowAttachmentMode;
+  categoryForms?: CategoryFormShape;
 }
 
 function settingsOf(sim: SimContext): RuntimeSettings {
@@ -94,11 +102,12 @@ function settingsOf(sim: SimContext): RuntimeSettings {
     volumesRoute: sim.options.volumesRoute,
     searchResultShape: sim.options.searchResultShape,
     workflowAttachments: sim.options.workflowAttachments,
+    categoryForms: sim.options.categoryForms,
   };
 }
 
 export function applySettings(sim: SimContext, settings: RuntimeSettings | Record<string, unknown>): void {
-  const { ticketInactivityMs, missingNodeStatus, volumesRoute, searchResultShape, workflowAttachments } =
+  const { ticketInactivityMs, missingNodeStatus, volumesRoute, searchResultShape, workflowAttachments, categoryForms } =
     settings as RuntimeSettings;
   if (ticketInactivityMs !== undefined) {
     if (!Number.isFinite(ticketInactivityMs) || ticketInactivityMs < 0) throw new Error("invalid ticketInactivityMs");
@@ -115,4 +124,5 @@ export function applySettings(sim: SimContext, settings: RuntimeSettings | Recor
   }
   if (searchResultShape !== undefined) sim.options.searchResultShape = searchShape(searchResultShape);
   if (workflowAttachments !== undefined) sim.options.workflowAttachments = workflowAttachmentMode(workflowAttachments);
+  if (categoryForms !== undefined) sim.options.categoryForms = categoryFormShape(categoryForms);
 }

@@ -4,6 +4,13 @@ import type { FaultRule } from "./faults";
 export type SeedName = "demo" | "empty";
 export type SearchResultShape = "schema" | "pyxecm";
 export type WorkflowAttachmentMode = "copy" | "shortcut";
+/** `forms`: `{forms: [form]}` as pyxecm's example shows; `schema`: data/options/schema at the top level (OpenAPI). */
+export type CategoryFormShape = "forms" | "schema";
+
+export function categoryFormShape(value: unknown): CategoryFormShape {
+  if (value !== "forms" && value !== "schema") throw new Error("category form shape must be forms or schema");
+  return value;
+}
 
 export function workflowAttachmentMode(value: unknown): WorkflowAttachmentMode {
   if (value !== "copy" && value !== "shortcut") throw new Error("workflow attachments must be copy or shortcut");
@@ -34,6 +41,11 @@ export interface SimulatorOptions {
    * (subtype 1, `original_id`) to it. The public evidence shows neither, installations differ: both are offered.
    */
   workflowAttachments: WorkflowAttachmentMode;
+  /**
+   * The category create/update forms: wrapped in `forms[]` (pyxecm's example of this route) or bare (the OpenAPI
+   * description's `forms_CategoriesCreateFormInfo`). The evidence disagrees: both are offered.
+   */
+  categoryForms: CategoryFormShape;
   faults: FaultRule[];
   /** Seed of the fault rules' random choices (`probability`), so a faulted run can be replayed; random when absent. */
   faultSeed?: number;
@@ -96,6 +108,7 @@ export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
     volumesRoute: onOff(flags, "volumes-route", true),
     searchResultShape: searchShape(text(flags, "search-result-shape") ?? "schema"),
     workflowAttachments: workflowAttachmentMode(text(flags, "workflow-attachments") ?? "copy"),
+    categoryForms: categoryFormShape(text(flags, "category-forms") ?? "forms"),
     faults,
     faultSeed: text(flags, "fault-seed") === undefined ? undefined : number(flags, "fault-seed", 0),
     oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,

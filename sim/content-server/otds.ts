@@ -44,12 +44,10 @@ async function credentials(sim: SimContext, req: IncomingMessage, res: ServerRes
   sendJson(res, 200, {
     token: null,
     userId: `${user.name}@otds.admin`,
-    user_id: `${user.name}@otds.admin`,
     ticket,
     resourceID: null,
     failureReason: null,
     passwordExpirationTime: 0,
-    password_expiration_time: 0,
     continuation: false,
     continuationContext: null,
     continuationData: null,
@@ -97,7 +95,6 @@ async function token(sim: SimContext, req: IncomingMessage, res: ServerResponse)
     access_token: sim.sessions.login(userId, "bearer"),
     token_type: "Bearer",
     expires_in: Math.floor(sim.sessions.bearerLifetimeMs / 1000),
-    scope: form.get("scope") ?? "otds:roles",
     issued_token_type: "urn:ietf:params:oauth:token-type:access_token",
   });
 }

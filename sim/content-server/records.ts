@@ -73,7 +73,7 @@ function applyRm(ctx: RequestContext) {
     parseId(Array.isArray(input.class_id) ? input.class_id[0] : input.class_id, "class_id"),
   );
   store.changed();
-  return { results: {}, ...rmView(node) };
+  return {}; // no answer body is shown for this call (pyxecm reads none)
 }
 
 function updateRm(ctx: RequestContext) {
@@ -94,7 +94,7 @@ function updateRm(ctx: RequestContext) {
   if (input.record_date !== undefined) rm.recordDate = String(input.record_date);
   rm.token = newToken();
   store.changed();
-  return { results: {}, ...rmView(node) };
+  return {}; // no answer body is shown for this call (pyxecm reads none)
 }
 
 function holdView(hold: SimHold) {

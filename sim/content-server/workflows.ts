@@ -586,8 +586,6 @@ function mapDefinition(ctx: RequestContext) {
           task_id: s.id,
           title: s.name,
           instructions: s.instructions,
-          // Not evidenced (the OpenAPI task has no dispositions): feeds only the editor's disposition suggestions.
-          custom_actions: s.dispositions.map((d) => ({ key: d.key, label: d.label })),
         })),
         workflow_roles: [],
       },

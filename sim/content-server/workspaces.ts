@@ -27,12 +27,9 @@ function typeView(type: WorkspaceType) {
       properties: {
         wksp_type_id: type.id,
         wksp_type_name: type.name,
-        wksp_type_icon: null,
         rm_enabled: type.rmEnabled === true,
-        templates: [{ id: type.templateId, name: type.name, subtype: SubType.BusinessWorkspace }],
-        wksp_creation: { location: type.locationId },
-        ext_system_id: type.extSystemId ?? null,
-        bo_type: type.boType ?? null,
+        templates: [{ id: type.templateId, name: type.name }],
+        wksp_creation: { location: "StaticNodeId", location_value: String(type.locationId) },
       },
     },
   };
@@ -55,14 +52,8 @@ function workspaceProperties(ctx: RequestContext, node: SimNode) {
   return props;
 }
 
-function workspaceResult(ctx: RequestContext, node: SimNode) {
-  const fields = requestedFields(ctx.query);
-  const type = node.workspace && ctx.sim.store.data.workspaceTypes[String(node.workspace.typeId)];
-  return {
-    actions: {},
-    data: { properties: pick(workspaceProperties(ctx, node), fields.get("properties") ?? true) },
-    wksp_info: { wksp_type_icon: null, wksp_type_name: type?.name ?? "" },
-  };
+function workspaceData(ctx: RequestContext, node: SimNode) {
+  return { properties: pick(workspaceProperties(ctx, node), requestedFields(ctx.query).get("properties") ?? true) };
 }
 
 function nameMatches(name: string, filter: string | null): boolean {
@@ -82,8 +73,10 @@ function workspaceList(ctx: RequestContext, filter: (node: SimNode) => boolean) 
   const { slice, paging } = pageOf(all, ctx.query.get("page"), ctx.query.get("limit"), DEFAULT_WORKSPACE_LIMIT);
   return {
     links: selfLinks(ctx.req),
-    paging: { ...paging, actions: {} },
-    results: slice.map((n) => workspaceResult(ctx, n)),
+    paging,
+    results: slice.map((n) => ({ actions: {}, data: workspaceData(ctx, n) })),
+    // pyxecm's examples of workspace lists: one wksp_info for the answer, not one per result
+    wksp_info: { wksp_type_icon: null },
   };
 }
 
@@ -92,18 +85,12 @@ function searchWorkspaces(ctx: RequestContext) {
   const { store } = ctx.sim;
   const typeId = query.get("where_workspace_type_id");
   const typeName = query.get("where_workspace_type_name")?.toLowerCase();
-  const extSystem = query.get("where_ext_system_id");
-  const boType = query.get("where_bo_type");
-  const boId = query.get("where_bo_id");
   return workspaceList(ctx, (n) => {
     const link = n.workspace!;
     const type = store.data.workspaceTypes[String(link.typeId)];
     return (
       (!typeId || link.typeId === Number(typeId)) &&
       (!typeName || type?.name.toLowerCase() === typeName) &&
-      (!extSystem || link.extSystemId === extSystem) &&
-      (!boType || link.boType === boType) &&
-      (!boId || link.boId === boId) &&
       nameMatches(n.name, query.get("where_name"))
     );
   });
@@ -120,7 +107,14 @@ function byBusinessObject(ctx: RequestContext) {
 function getWorkspace(ctx: RequestContext) {
   const node = ctx.sim.store.requireNode(parseId(ctx.params.id), 400);
   if (node.type !== SubType.BusinessWorkspace) throw badRequest(`Node ${node.id} is not a business workspace.`);
-  return { links: selfLinks(ctx.req), results: workspaceResult(ctx, node) };
+  // pyxecm's get_workspace example: wksp_info inside data, wksp_type_name among the properties
+  const type = ctx.sim.store.data.workspaceTypes[String(node.workspace?.typeId)];
+  const data = workspaceData(ctx, node);
+  if (type) data.properties.wksp_type_name = type.name;
+  return {
+    links: selfLinks(ctx.req),
+    results: { actions: {}, data: { ...data, wksp_info: { wksp_type_icon: null } } },
+  };
 }
 
 /** Creates a workspace of a type: in the type's location, with the template's sub-folders and the given categories. */

@@ -65,10 +65,10 @@ export class DesignApi {
     const b = DESIGN_BASE;
     router.add("GET", `${b}/domains`, (ctx) => this.domains(ctx));
     router.add("GET", `${b}/version`, (ctx) => sendJson(ctx.res, 200, DAS_VERSION));
-    // SPEC-DES DataResponseConfigurationResponse: an envelope; ot2, solrEnabled and the lifetime are strings.
+    // SPEC-DES DataResponseConfigurationResponse: an envelope; ot2, solrEnabled and the lifetime are strings. No
+    // deployType (its values are not shown) and no service URLs (all fields are optional).
     router.add("GET", `${b}/configurations/config.json`, (ctx) =>
       success(ctx.res, {
-        deployType: "SIM",
         ot2: "false",
         solrEnabled: "false",
         vaultEnabled: false,

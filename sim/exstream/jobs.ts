@@ -357,7 +357,8 @@ export function flowInstanceDto(i: FlowInstanceRecord, dates: DateStyle): Record
     flowModelType: "COMMUNICATION",
     inputRetrievable: true,
     executingLongRunningOp: false,
-    flowModelName: i.flowModelName,
+    // not in ORC FlowInstance; the one real answer on record (reference exstream-api §1.4) carries it as null
+    flowModelName: null,
   };
 }
 

@@ -60,8 +60,9 @@ export class Orchestration {
     router.add("POST", `${BASE}/inputs/batch/:domain/:channel`, (ctx) => this.batch(ctx));
     router.add("POST", `${BASE}/inputs/ondemand/:domain/:channel`, (ctx) => this.namedOnDemand(ctx));
     router.add("GET", `${BASE}/flow-models/:domain/published`, (ctx) => this.publishedFlowModels(ctx));
+    // ORC getVersion_1 answers a bare VersionConfig (the SDK's OrchestrationService parses it so), no {status, data}
     router.add("GET", `${BASE}/version`, (ctx) =>
-      success(ctx.res, {
+      sendJson(ctx.res, 200, {
         apiIdentifier: "orchestration/v1",
         major: "25",
         minor: "2",
@@ -265,15 +266,8 @@ export class Orchestration {
     const domain = this.domainOf(ctx);
     success(
       ctx.res,
-      [...domain.channels.values()].map((c) => ({
-        id: c.flowModelId,
-        name: c.flowModelName,
-        domainId: domain.id,
-        flowModelType: "COMMUNICATION",
-        published: true,
-        inputChannels: [{ name: c.name, type: "https_channel" }],
-        communicationId: c.communicationId,
-      })),
+      // ORC TenantFlowmodel: no input channel or communication is named in a published flow model
+      [...domain.channels.values()].map((c) => ({ id: c.flowModelId, name: c.flowModelName, type: "COMMUNICATION" })),
     );
   }
 

@@ -481,6 +481,17 @@ export function domainDto(domain: DomainRecord): Record<string, unknown> {
   };
 }
 
+/** Fields of DES `ResourceVersion` an imported package may carry beyond those the simulator models. */
+const RESOURCE_VERSION_EXTRAS = new Set([
+  "approvalInfo",
+  "containsActiveRevisions",
+  "contentType",
+  "isTrackingRevisions",
+  "permissions",
+  "standardVariantId",
+  "subtype",
+]);
+
 /**
  * The ResourceVersion JSON the Design API returns (SPEC-DES `ResourceVersion`; absent rather than null). Dates as epoch
  * ms (OpenText's export packages) or ISO date-time (the spec's type).
@@ -493,7 +504,7 @@ export function resourceDto(
 ): Record<string, unknown> {
   const optional = (key: string, value: unknown) => (value === null || value === undefined ? {} : { [key]: value });
   return {
-    ...v.extra,
+    ...Object.fromEntries(Object.entries(v.extra).filter(([key]) => RESOURCE_VERSION_EXTRAS.has(key))),
     id: v.id,
     version: v.version,
     name: v.name,

@@ -173,7 +173,9 @@ export class CategoriesApi {
       path: "api/v1/forms/nodes/categories/create",
       query: { id: this.definitionContextNodeId, category_id: categoryId },
     });
-    const form = asRecord(asArray(asRecord(response.data).forms)[0]);
+    // pyxecm's example wraps the form in `forms[]`, the OpenAPI description has it at the top level: read both
+    const body = asRecord(response.data);
+    const form = Array.isArray(body.forms) ? asRecord(body.forms[0]) : body;
     const schema = asRecord(form.schema);
     const options = asRecord(form.options);
     const attributes = parseAttributes(categoryId, asRecord(schema.properties), asRecord(options.fields));

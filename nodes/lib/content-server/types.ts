@@ -208,7 +208,7 @@ export interface SearchHit extends CsNode {
 export interface WorkspaceType {
   id: number;
   name: string;
-  templates: Array<{ id: number; name: string; subtype?: number }>;
+  templates: Array<{ id: number; name: string }>;
   raw: Record<string, unknown>;
 }
 
@@ -335,7 +335,8 @@ export interface WorkflowStep {
 /** A workflow map's definition as far as an editor needs it: its steps (tasks) and its workflow attributes. */
 export interface WorkflowMapDefinition {
   mapId: number;
-  steps: Array<{ id: number; name: string; customActions: Array<{ key: string; label?: string }> }>;
+  /** SPEC `processes_WorkflowDefinitionTask`: no dispositions (they show only in a task's form). */
+  steps: Array<{ id: number; name: string }>;
   /** Workflow attributes; `key` is `<wfAttrCat>_<attrId>`. */
   attributes: Array<{ key: string; name: string; type?: string; required?: boolean }>;
   raw: Record<string, unknown>;

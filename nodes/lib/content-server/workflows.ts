@@ -153,9 +153,6 @@ export class WorkflowsApi {
         .map((task) => ({
           id: toNumber(task.task_id) ?? 0,
           name: toStringValue(task.title) ?? toStringValue(task.name) ?? "",
-          customActions: asArray(task.custom_actions)
-            .map(asRecord)
-            .map((a) => ({ key: toStringValue(a.key) ?? "", label: toStringValue(a.label) })),
         }))
         .filter((step) => step.name !== ""),
       attributes,

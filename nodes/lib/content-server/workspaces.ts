@@ -43,19 +43,30 @@ export class WorkspacesApi {
         name: toStringValue(properties.wksp_type_name) ?? "",
         templates: asArray(properties.templates)
           .map(asRecord)
-          .map((t) => ({ id: toNumber(t.id) ?? 0, name: toStringValue(t.name) ?? "", subtype: toNumber(t.subtype) })),
+          .map((t) => ({ id: toNumber(t.id) ?? 0, name: toStringValue(t.name) ?? "" })),
         raw: properties,
       };
     });
   }
 
-  /** The workspace linked to a business object, or undefined. */
+  /**
+   * The workspace linked to a business object, or undefined (an empty list or a not-found answer: the evidence shows
+   * only the found case).
+   */
   async findWorkspaceByBusinessObject(ref: BusinessObjectRef): Promise<CsNode | undefined> {
-    const page = await this.listWorkspaces(
-      { where_ext_system_id: ref.extSystemId, where_bo_type: ref.boType, where_bo_id: ref.boId },
-      "findWorkspaceByBusinessObject",
-    );
-    return page.items[0];
+    const segments = [ref.extSystemId, ref.boType, ref.boId].map(encodeURIComponent);
+    try {
+      const response = await this.transport.json({
+        operation: "findWorkspaceByBusinessObject",
+        method: "GET",
+        path: `api/v2/externalsystems/${segments[0]}/botypes/${segments[1]}/boids/${segments[2]}`,
+      });
+      const [first] = v2ListResults(response.data);
+      return first && toCsNode(asRecord(asRecord(first.data).properties));
+    } catch (err) {
+      if (err instanceof ContentServerError && err.isNotFound) return undefined;
+      throw err;
+    }
   }
 
   /** The workspace of a type (id or name) with exactly this name, or undefined. */

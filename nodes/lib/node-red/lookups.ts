@@ -6,7 +6,7 @@
  *   GET /<type>/:server/categories                  [{id, name}]
  *   GET /<type>/:server/categories/:category        {id, name, attributes: [{name, key, type, required, …}]}
  *   GET /<type>/:server/workflow-maps               [{id, name}]
- *   GET /<type>/:server/workflow-maps/:map/steps    {mapId, steps: [{id, name, dispositions}], attributes: [{name, type, required}]}
+ *   GET /<type>/:server/workflow-maps/:map/steps    {mapId, steps: [{id, name}], attributes: [{name, type, required}]}
  *   GET /<type>/:server/workspace-types             [{id, name}]
  *   GET /<type>/:server/communications              [{id, name, state, version}]
  *   GET /<type>/:server/resources?type=&subtype=    [{id, name, type, subtype?, state, version}]
@@ -48,7 +48,7 @@ export interface CategoryAttributesAnswer {
 export interface WorkflowMapStepsAnswer {
   mapId: number;
   mapName?: string;
-  steps: Array<{ id: number; name: string; dispositions: string[] }>;
+  steps: Array<{ id: number; name: string }>;
   attributes: Array<{ name: string; type?: string; required?: boolean }>;
 }
 
@@ -161,7 +161,7 @@ export async function listWorkflowMaps(client: ContentServerClient): Promise<Loo
   return byName(list);
 }
 
-/** A map given by id or name → its steps (with their dispositions) and workflow attributes. */
+/** A map given by id or name → its steps and workflow attributes (a map definition names no dispositions). */
 export async function workflowMapSteps(client: ContentServerClient, map: string): Promise<WorkflowMapStepsAnswer> {
   let mapId = /^\d+$/.test(map.trim()) ? Number(map) : undefined;
   let mapName: string | undefined;
@@ -175,7 +175,7 @@ export async function workflowMapSteps(client: ContentServerClient, map: string)
   return {
     mapId,
     mapName,
-    steps: definition.steps.map((s) => ({ id: s.id, name: s.name, dispositions: s.customActions.map((a) => a.key) })),
+    steps: definition.steps.map((s) => ({ id: s.id, name: s.name })),
     attributes: definition.attributes.map(({ name, type, required }) => ({ name, type, required })),
   };
 }

@@ -12,6 +12,21 @@ describe("content-server client: categories", function () {
   });
   after(async () => sim.close());
 
+  for (const shape of ["forms", "schema"] as const) {
+    it(`reads a category definition whether the create form comes in the ${shape} shape`, async () => {
+      sim.sim.configure({ categoryForms: shape });
+      try {
+        const definition = await sim.client().categories.getCategoryDefinition(CATEGORY);
+        assert.equal(definition.name, CATEGORY);
+        const channel = definition.attributes.find((a) => a.name === "Channel");
+        assert.match(channel?.key ?? "", new RegExp(`^${definition.id}_\\d+$`));
+        assert.ok(definition.attributes.some((a) => a.name === "SHA-256"));
+      } finally {
+        sim.sim.configure({ categoryForms: "forms" });
+      }
+    });
+  }
+
   it("reads a category definition by name and resolves attribute names to {cat}_{attr} keys", async () => {
     const client = sim.client();
     const definition = await client.categories.getCategoryDefinition(CATEGORY);

@@ -16,6 +16,10 @@ describe("content-server client: business workspaces", function () {
     assert.ok(customer, `types: ${types.map((t) => t.name).join(", ")}`);
     assert.ok(customer.id > 0);
     assert.ok(customer.templates.length > 0);
+    assert.ok(
+      customer.templates.every((t) => t.id > 0 && t.name.length > 0),
+      "templates[].id and name (pyxecm)",
+    );
   });
 
   it("finds a customer's workspace by business object and by type + name", async () => {
@@ -37,6 +41,16 @@ describe("content-server client: business workspaces", function () {
       await client.workspaces.findWorkspaceByBusinessObject({ extSystemId: "CRM", boType: "Customer", boId: "C-0" }),
       undefined,
     );
+  });
+
+  it("looks a business object up on pyxecm's externalsystems route; a 404 there means no workspace, other errors fail", async () => {
+    const bo = { extSystemId: "CRM", boType: "Customer", boId: "C-1001" };
+    const path = "api/v2/externalsystems/CRM/botypes/Customer/boids/C-1001";
+    await sim.addFault({ method: "GET", path, status: 404, error: "Not found", times: 1 });
+    assert.equal(await sim.client().workspaces.findWorkspaceByBusinessObject(bo), undefined);
+    await sim.addFault({ method: "GET", path, status: 400, error: "Invalid external system", times: 1 });
+    await assert.rejects(sim.client().workspaces.findWorkspaceByBusinessObject(bo), /Invalid external system/);
+    assert.equal((await sim.client().workspaces.findWorkspaceByBusinessObject(bo))?.name, "Acme Corporation");
   });
 
   it("creates a workspace with categories and lists the documents inside it", async () => {

@@ -92,8 +92,14 @@ describe("content-server simulator: authentication", () => {
       body: JSON.stringify({ userName: "Admin", password: "livelink" }),
     });
     assert.equal(res.status, 200);
-    const { ticket } = (await res.json()) as { ticket: string };
+    const answer = (await res.json()) as Record<string, unknown>;
+    const ticket = answer.ticket as string;
     assert.ok(ticket.startsWith("*OTDSSSO*"));
+    assert.equal(answer.userId, "Admin@otds.admin");
+    assert.equal(answer.passwordExpirationTime, 0);
+    for (const field of ["user_id", "password_expiration_time"]) {
+      assert.equal(field in answer, false, `${field}: pyxecm's example spells it camelCase`);
+    }
     const me = await fetch(`${sim.url}/api/v1/auth`, { headers: { OTDSTicket: ticket } });
     assert.equal(me.status, 200);
     const csTicket = me.headers.get("otcsticket")!;
@@ -120,9 +126,12 @@ describe("content-server simulator: authentication", () => {
     assert.equal(res.status, 200);
     const token = (await res.json()) as { access_token: string; token_type: string };
     assert.equal(token.token_type, "Bearer");
+    assert.deepEqual(Object.keys(token).sort(), ["access_token", "expires_in", "issued_token_type", "token_type"]);
     const me = await fetch(`${sim.url}/api/v1/auth`, { headers: { Authorization: `Bearer ${token.access_token}` } });
     assert.equal(me.status, 200);
-    assert.equal(((await me.json()) as any).data.name, "otintegration");
+    const user = ((await me.json()) as any).data;
+    assert.equal(user.name, "otintegration");
+    assert.equal("groups" in user, false, "auth_Data has no groups");
     assert.ok(me.headers.get("otcsticket"));
     assert.equal(sim.counters.logins.oauth, before + 1);
     const wrong = await fetch(`${sim.otdsUrl}/otdsws/oauth2/token`, {
@@ -138,6 +147,9 @@ describe("content-server simulator: authentication", () => {
     const body = (await info.json()) as any;
     assert.equal(body.sessions.expire_after_last_request, true);
     assert.equal(typeof body.server.version, "string");
+    assert.equal("force_password_change" in body.server, false, "not in serverinfo_server nor pyxecm's example");
+    assert.deepEqual(Object.keys(body.viewer.content_suite).sort(), ["enabled", "supported_mime_types"]);
+    assert.deepEqual(body.mobile, { cs_viewer_support: false, offline_use: true }, "pyxecm's example");
     assert.equal((await fetch(`${sim.url}/api/v1/ping/`)).status, 200);
   });
 });

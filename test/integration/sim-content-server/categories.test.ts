@@ -78,13 +78,34 @@ describe("content-server simulator: categories", () => {
     assert.match(emptied.json.error, /required/);
   });
 
-  it("serves the create form with schema and removes a category", async () => {
+  it("serves the create form in forms[] (pyxecm) or bare (OpenAPI, --category-forms schema) and removes a category", async () => {
     const res = await cs.get(`api/v1/forms/nodes/categories/create?id=${doc}&category_id=3100`);
     const [f] = res.json.forms;
     assert.equal(f.data.category_id, 3100);
     assert.equal(f.schema.properties["3100_3"].title, "Exstream Resource ID");
     assert.equal(f.schema.properties["3100_9"].type, "array");
+    sim.configure({ categoryForms: "schema" });
+    try {
+      const bare = (await cs.get(`api/v1/forms/nodes/categories/create?id=${doc}&category_id=3100`)).json;
+      assert.equal(bare.forms, undefined, "the OpenAPI shape has data/options/schema at the top level");
+      assert.deepEqual(bare, f);
+    } finally {
+      sim.configure({ categoryForms: "forms" });
+    }
     assert.equal((await cs.delete(`api/v2/nodes/${doc}/categories/3000`)).status, 200);
     assert.equal((await cs.get(`api/v2/nodes/${doc}/categories`)).json.results.length, 0);
+  });
+
+  it("takes the category form shape from --category-forms and refuses other values", async () => {
+    const bare = await startSeededContentServer({ "category-forms": "schema" });
+    try {
+      const caller = await new CsCaller(bare.url).login();
+      const res = await caller.get(`api/v1/forms/nodes/categories/create?id=2000&category_id=3100`);
+      assert.equal(res.json.forms, undefined);
+      assert.equal(res.json.schema.properties["3100_3"].title, "Exstream Resource ID");
+    } finally {
+      await bare.close();
+    }
+    await assert.rejects(startSeededContentServer({ "category-forms": "wrapped" }), /forms or schema/);
   });
 });

@@ -68,14 +68,25 @@ describe("content-server simulator: search, business workspaces, records", () =>
     const types = await cs.get("api/v2/businessworkspacetypes?expand_templates=true");
     const names = types.json.results.map((r: any) => r.data.properties.wksp_type_name);
     assert.deepEqual(names, ["Customer", "Claim"]);
-    const byBo = await cs.get(
-      "api/v2/businessworkspaces?where_ext_system_id=CRM&where_bo_type=Customer&where_bo_id=C-1002&expanded_view=true",
-    );
-    assert.equal(byBo.json.results.length, 1);
-    assert.equal(byBo.json.results[0].data.properties.id, 5002);
-    assert.equal(byBo.json.paging.total_count, 1);
-    const path = await cs.get("api/v2/externalsystems/CRM/botypes/Customer/boids/C-1001");
-    assert.equal(path.json.results[0].data.properties.name, "Acme Corporation");
+    const customer = types.json.results[0].data.properties;
+    for (const field of ["ext_system_id", "bo_type", "wksp_type_icon"]) {
+      assert.equal(field in customer, false, `${field} is not a type property in pyxecm's example`);
+    }
+    assert.deepEqual(Object.keys(customer.templates[0]).sort(), ["id", "name"], "what pyxecm's payload reads");
+    assert.equal(customer.wksp_creation.location, "StaticNodeId");
+    assert.match(customer.wksp_creation.location_value, /^\d+$/);
+    const unfiltered = await cs.get("api/v2/businessworkspaces?where_bo_id=C-1002&expanded_view=true");
+    assert.ok(unfiltered.json.results.length > 1, "where_bo_* are no evidenced filters: ignored");
+    assert.equal("actions" in unfiltered.json.paging, false);
+    assert.deepEqual(unfiltered.json.wksp_info, { wksp_type_icon: null }, "one wksp_info per list (pyxecm)");
+    assert.equal("wksp_info" in unfiltered.json.results[0], false);
+    const single = await cs.get("api/v2/businessworkspaces/5002");
+    assert.deepEqual(single.json.results.data.wksp_info, { wksp_type_icon: null }, "inside data (pyxecm)");
+    assert.equal(single.json.results.data.properties.wksp_type_name, "Customer");
+    const path = await cs.get("api/v2/externalsystems/CRM/botypes/Customer/boids/C-1002");
+    assert.equal(path.json.results.length, 1);
+    assert.equal(path.json.results[0].data.properties.id, 5002);
+    assert.equal(path.json.paging.total_count, 1);
     const byName = await cs.get(
       "api/v2/businessworkspaces?where_workspace_type_name=Customer&where_name=contains_glob",
     );
@@ -125,6 +136,7 @@ describe("content-server simulator: search, business workspaces, records", () =>
       bodyForm({ class_id: 2051, apply_to_sub_items: false }),
     );
     assert.equal(applied.status, 200);
+    assert.deepEqual(applied.json, {}, "no answer body is evidenced for POST/PUT rmclassifications");
     const read = await cs.get(`api/v1/nodes/${doc}/rmclassifications`);
     assert.equal(read.json.data[0].rmclassification_id, 2051);
     assert.equal(read.json.data[0].rsi, "CORR-10Y");

@@ -237,4 +237,17 @@ describe("content-server simulator: workflows", () => {
     assert.equal(res.status, 400);
     assert.equal(res.json.error, "Could not Loadmap.");
   });
+
+  it("answers a map definition whose tasks carry only processes_WorkflowDefinitionTask fields (no dispositions)", async () => {
+    const res = await admin.get("api/v2/workflows/2503/definition");
+    assert.equal(res.status, 200);
+    const spec = ["data", "description", "instructions", "sub_type", "task_id", "title", "type"];
+    assert.ok(res.json.results.definition.tasks.length > 0);
+    for (const task of res.json.results.definition.tasks) {
+      assert.deepEqual(
+        Object.keys(task).filter((key) => !spec.includes(key)),
+        [],
+      );
+    }
+  });
 });

@@ -17,6 +17,13 @@ const DRIVER = JSON.stringify({
   policyDetails: { policyNumber: "54-253465", insuredName: "Allen Robertson" },
 });
 
+// DES (exstream-design-v1.json) ResourceVersion properties
+const RESOURCE_VERSION_FIELDS = ["approvalInfo", "categories", "containsActiveRevisions", "content", "contentMimeType"]
+  .concat(["contentType", "createdBy", "createdDate", "description", "domains", "effectiveEnd", "effectiveStart"])
+  .concat(["hidden", "id", "isTrackingRevisions", "lastModifiedBy", "lastModifiedDate", "latestVersion", "locked"])
+  .concat(["lockedBy", "metadata", "name", "permissions", "resourcePackId", "standardVariantId", "state"])
+  .concat(["stateComment", "subtype", "systemResource", "type", "variants", "version"]);
+
 describe("Exstream simulator: DAS export packages", function () {
   let sim: TestExstreamSim;
   let client: SimClient;
@@ -50,6 +57,8 @@ describe("Exstream simulator: DAS export packages", function () {
 
     const comm = await client.get(`/design/api/v1/resources/Testdomain/${CLAIM_ACK}`);
     assert.equal(comm.json.data.version, 5);
+    const unshown = Object.keys(comm.json.data).filter((key) => !RESOURCE_VERSION_FIELDS.includes(key));
+    assert.deepEqual(unshown, [], "an imported resource answers only DES ResourceVersion fields");
     assert.equal(comm.json.data.state, "APPROVED");
     const manifest = await client.get(`/design/api/v1/manifests/Testdomain/communication-set/${CLAIM_ACK_SET}`);
     assert.deepEqual(

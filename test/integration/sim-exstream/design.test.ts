@@ -333,6 +333,7 @@ describe("Exstream simulator: Design (DAS) API", () => {
     onlySpecKeys("ConfigurationResponse", config.json.data);
     assert.equal(config.json.data.accessTokenLifetimeSeconds, "900");
     assert.equal(config.json.data.ot2, "false");
+    assert.equal("deployType" in config.json.data, false, "its values are not shown");
   });
 
   it("writes ResourceVersion and history dates as epoch ms, or as ISO date-time with --dates iso", async () => {

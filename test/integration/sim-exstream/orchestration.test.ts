@@ -212,6 +212,18 @@ describe("Exstream simulator: batch input channels and the runtime API", () => {
       body,
     });
 
+  it("answers the version as a bare VersionConfig and published flow models with TenantFlowmodel fields", async () => {
+    const version = await client.get(`${O}/version`);
+    assert.deepEqual(Object.keys(version.json).sort(), ["apiIdentifier", "major", "minor", "patch", "versionString"]);
+    const published = await client.get(`${O}/flow-models/Demo/published`);
+    assert.equal(published.json.status, "success");
+    assert.ok(published.json.data.length > 0);
+    for (const model of published.json.data) {
+      assert.deepEqual(Object.keys(model).sort(), ["id", "name", "type"]);
+      assert.equal(model.type, "COMMUNICATION");
+    }
+  });
+
   it("runs a batch job started → complete and writes every customer into the output tree", async () => {
     const res = await submit(JSON.stringify(sim.seed.customers));
     assert.equal(res.status, 200);
@@ -220,6 +232,7 @@ describe("Exstream simulator: batch input channels and the runtime API", () => {
     assert.equal(fi.endDate, null);
     assert.equal(fi.flowModelType, "COMMUNICATION");
     assert.equal(fi.executingLongRunningOp, false);
+    assert.equal(fi.flowModelName, null, "as in the one real answer on record; ORC FlowInstance has no name");
     assert.equal(
       (await client.get(`${RT}/jobs/${fi.jobId}`)).json.data.status,
       "started",
