@@ -83,12 +83,35 @@ function refuseUnknownHost(req, res, next) {
   if (!checkHost || knownHost(name)) return next();
   refuse(res, `Host "${name}" is not served here: add it to NODE_RED_ALLOWED_HOSTS if it is yours`);
 }
-function refuseOtherOrigins(req, res, next) {
+const fromOwnOrigin = (req) => {
   const origin = req.headers.origin;
-  if (!origin) return next();
+  if (!origin) return true;
   const authority = urlHost(origin).toLowerCase();
-  if (authority === String(req.headers.host).toLowerCase() || knownHost(hostName(authority))) return next();
-  refuse(res, `requests from pages of ${origin} are not accepted`);
+  return authority === String(req.headers.host).toLowerCase() || knownHost(hostName(authority));
+};
+function refuseOtherOrigins(req, res, next) {
+  if (fromOwnOrigin(req)) return next();
+  refuse(res, `requests from pages of ${req.headers.origin} are not accepted`);
+}
+
+// The editor's websocket (/comms: debug messages, status, notifications) is opened through the HTTP server's
+// "upgrade" event, which no middleware sees, and browsers let any page open a websocket to any host. The same Host
+// and Origin checks apply there: the server red.js is about to create refuses other upgrades with 403.
+function guardUpgrades(server) {
+  const emit = server.emit;
+  server.emit = function (event, req, socket, ...rest) {
+    const hostKnown = !checkHost || knownHost(hostName(req && req.headers && req.headers.host));
+    if (event === "upgrade" && !(hostKnown && fromOwnOrigin(req))) {
+      socket.end("HTTP/1.1 403 Forbidden\r\nConnection: close\r\nContent-Length: 0\r\n\r\n");
+      return true;
+    }
+    return emit.call(this, event, req, socket, ...rest);
+  };
+  return server;
+}
+for (const transport of [require("node:http"), require("node:https")]) {
+  const createServer = transport.createServer;
+  transport.createServer = (...args) => guardUpgrades(createServer.apply(transport, args));
 }
 
 module.exports = {

@@ -25,6 +25,34 @@ function startNodeRed(env: Record<string, string>, userDir: string): Promise<Sta
   return startProcess(args, cleanEnv(env), /Started flows/, userDir);
 }
 
+/** A websocket handshake on the editor's /comms with the given headers: the status answered (101 = accepted). */
+function upgrade(port: number, headers: Record<string, string>): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({
+      host: "127.0.0.1",
+      port,
+      path: "/comms",
+      headers: {
+        Connection: "Upgrade",
+        Upgrade: "websocket",
+        "Sec-WebSocket-Version": "13",
+        "Sec-WebSocket-Key": Buffer.from("a websocket key!").toString("base64"),
+        ...headers,
+      },
+    });
+    req.on("upgrade", (res, socket) => {
+      socket.destroy();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("response", (res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
+
 /** A GET with the given Host (and Origin) header; fetch() would not let us choose the Host. */
 function get(
   port: number,
@@ -110,7 +138,23 @@ describe("security: the headless deployment (flows/settings.js) refuses what wou
 
   describe("on loopback without adminAuth", function () {
     let port: number;
+    let editorPort: number;
     before(async function () {
+      editorPort = await freePort();
+      const editorDir = path.join(dir, "loopback-editor");
+      fs.mkdirSync(editorDir);
+      const editor = await startNodeRed(
+        {
+          NODE_RED_CREDENTIAL_SECRET: DEMO_SECRET,
+          DEMO_SIMULATORS: "1",
+          CS_URL: "http://127.0.0.1:8181/cs/cs",
+          EXSTREAM_URL: "http://localhost:8282",
+          NODE_RED_PORT: String(editorPort),
+        },
+        editorDir,
+      );
+      running.push(editor.child);
+      assert.equal(editor.outcome, "ready", editor.output);
       port = await freePort();
       const userDir = path.join(dir, "loopback");
       fs.mkdirSync(userDir);
@@ -145,6 +189,20 @@ describe("security: the headless deployment (flows/settings.js) refuses what wou
       }
       const loopback = await get(port, "/any-http-in-route", { Host: `127.0.0.1:${port}` });
       assert.equal(loopback.status, 404, "an unknown route on a good Host is just not found");
+    });
+
+    it("refuses the editor's websocket to a foreign Host or from a page of another origin", async () => {
+      assert.equal(await upgrade(editorPort, { Host: `127.0.0.1:${editorPort}` }), 101, "the editor's own socket");
+      assert.equal(await upgrade(editorPort, { Host: "evil.example" }), 403, "DNS rebinding");
+      assert.equal(
+        await upgrade(editorPort, { Host: `127.0.0.1:${editorPort}`, Origin: "https://evil.example" }),
+        403,
+        "a page of another origin",
+      );
+      assert.equal(
+        await upgrade(editorPort, { Host: `localhost:${editorPort}`, Origin: `http://localhost:${editorPort}` }),
+        101,
+      );
     });
 
     it("refuses admin requests from a page of another origin", async () => {
