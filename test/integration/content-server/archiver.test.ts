@@ -154,7 +154,8 @@ describe("content-server archiver: branches under lost answers, races and change
       assert.equal((await children()).length, 1);
     });
 
-    it("gives up with NAME_RACE when the name keeps being taken and freed again", async () => {
+    it("gives up with NAME_RACE after five rounds when the name keeps being taken and freed again", async () => {
+      const uploads = sinon.spy(client.documents, "uploadDocument");
       await sim.addFault({
         method: "POST",
         path: "api/v2/nodes",
@@ -165,6 +166,7 @@ describe("content-server archiver: branches under lost answers, races and change
         archive(archiver("version"), "letter.pdf", "ours"),
         (err: unknown) => err instanceof ArchiveError && err.code === "NAME_RACE" && !err.permanent,
       );
+      assert.equal(uploads.callCount, 5, "one create per round, bounded");
       assert.equal((await children()).length, 0);
     });
   });
