@@ -222,6 +222,38 @@ describe("content-server archiver: branches under lost answers, races and change
     }
   });
 
+  describe("category update with a lost answer", function () {
+    const DEPLOYMENT_RECORD = 3100;
+    const values = { "3100_2": true, "3100_3": "res-7" };
+
+    for (const [label, applied, fault] of [
+      ["applying the category", false, { method: "POST", path: "api/v2/nodes/*/categories" }],
+      ["updating the applied category", true, { method: "PUT", path: "api/v2/nodes/*/categories/*" }],
+    ] as const) {
+      for (const lost of [{ status: 502 }, { reset: true }]) {
+        it(`ends with the right values and no error when ${label} was carried out but its answer was lost (${"reset" in lost ? "dropped connection" : "502"})`, async () => {
+          const doc = await client.documents.uploadDocument({
+            parentId: folderId,
+            name: "template.docx",
+            content: content("tpl"),
+          });
+          if (applied) await client.categories.applyCategory(doc.id, DEPLOYMENT_RECORD, { "3100_3": "old" });
+          await sim.addFault({ ...fault, after: true, times: 1, ...lost });
+          const before = await sim.counters();
+          await archiver("version").updateMetadata(doc.id, values);
+          const after = await sim.counters();
+          const stored = (await client.categories.getCategory(doc.id, DEPLOYMENT_RECORD))?.values;
+          assert.equal(stored?.["3100_2"], true);
+          assert.equal(stored?.["3100_3"], "res-7");
+          assert.ok(
+            after.requests - before.requests <= 6,
+            `no error loop (${after.requests - before.requests} requests)`,
+          );
+        });
+      }
+    }
+  });
+
   it("raises CHECKSUM_MISMATCH when the bytes CS stored differ from the bytes sent", async () => {
     const upload = client.documents.uploadDocument.bind(client.documents);
     sinon.stub(client.documents, "uploadDocument").callsFake(async (request) => {
