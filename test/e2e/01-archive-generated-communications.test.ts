@@ -190,6 +190,26 @@ describe("example 01 · archive generated communications (DF1)", function () {
     assert.equal(outcomes.filter((o) => o === "duplicate").length, N, "and recognised as a duplicate by the other");
   });
 
+  it(`archives each of ${N} statements once when CS stores uploads but their answers are lost (502, dropped connection)`, async () => {
+    // After-processing faults: CS carries the upload out, then answers 502 (every 3rd upload) or drops the connection
+    // (every 5th). cs-archive must find the stored document instead of uploading it a second time.
+    const upload = { method: "POST", path: "^api/v2/nodes$", after: true };
+    await addFaults({ ...upload, status: 502, every: 3 }, { ...upload, reset: true, every: 5 });
+    nr = await env.startNodeRed();
+    const done = env.collect(nr, "df01-done");
+    const errors = env.collect(nr, "df01-errors");
+    await nr.deploy(example());
+    const jobId = await runBatch(env, statementCustomers(N));
+    await env.waitUntil(`${N} log lines`, () => done.length >= N || errors.length > 0, 40_000);
+    assert.deepEqual(
+      errors.map((m) => m.payload),
+      [],
+    );
+    assert.ok(env.cs.faults.injected >= Math.floor(N / 3), `answers lost (${env.cs.faults.injected})`);
+    await assertArchivedOnce(jobId);
+    for (const msg of done) assert.match(msg.payload, /\(created\)$/, "found after the lost answer, as created");
+  });
+
   it(`still archives exactly ${N} when 10 % of uploads fail (503), 5 % of connections reset, uploads answer 502 for a moment and Node-RED restarts mid-batch`, async () => {
     // The Content Server simulator's fault API: random failures on the upload route (POST api/v2/nodes), answered
     // before the upload is carried out; a little latency keeps the batch in flight long enough to restart in it.
