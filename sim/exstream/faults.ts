@@ -44,16 +44,7 @@ export interface FaultState {
 }
 
 export type FaultSpec =
-  | {
-      type: "http";
-      status: number;
-      path?: string;
-      method?: string;
-      times?: number;
-      message?: string;
-      after?: boolean;
-      reset?: boolean;
-    }
+  | ({ type: "http" } & Omit<HttpFault, "id">)
   | { type: "slow-engine"; delayMs: number }
   | { type: "job-error"; message?: string; times?: number }
   | { type: "fail-rate"; rate: number };
