@@ -43,7 +43,7 @@ describe("nodes under lost answers (CS carried the call out, the answer never ar
   });
 
   /** One node as admin, wired to a helper; a Catch node on the same tab collects errors. */
-  async function load(node: Record<string, unknown>) {
+  async function load(node: { type: string } & Record<string, unknown>) {
     const flow = [
       { id: "tab1", type: "tab" },
       csConfigNode("csc1", sim),
