@@ -7,7 +7,8 @@
  *    `batchSize` customers (each rendered on print/PDF, email/HTML and SMS/text), submitted one after the other while
  *    Node-RED is already archiving.
  *  - The CS simulator's fault API answers 10 % of all calls with a 5xx (half 500, half 503), resets 2 % of the
- *    connections and expires every ticket on every 200th call (a request count, not a timer, so a fast run sees
+ *    connections, loses the answer of 3 % of the calls after carrying them out (half a 502, half a dropped
+ *    connection) and expires every ticket on every 200th call (a request count, not a timer, so a fast run sees
  *    expiries too); its fault choices follow the soak's seed.
  *  - Node-RED is SIGKILLed `kills` times at random moments (random points of the archiving progress plus a random
  *    delay) and started again at once on the same user dir.
@@ -42,9 +43,13 @@ export interface SoakOptions {
   kills: number;
   /** Hard deadline for the whole run (production, archiving, verification). */
   deadlineMs: number;
-  /** Share of CS calls answered with a 5xx, of connections reset; every how many CS calls all tickets expire. */
+  /**
+   * Share of CS calls answered with a 5xx, of connections reset, of calls carried out whose answer is then lost;
+   * every how many CS calls all tickets expire.
+   */
   http5xxRate?: number;
   resetRate?: number;
+  lostAnswerRate?: number;
   ticketExpiryEveryRequests?: number;
   /** Seed of the soak's random choices (kill moments, the CS simulator's faults): the same seed replays them. */
   seed?: number;
@@ -108,6 +113,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     await control(cs, "POST", "faults", { status: 500, error: "Simulated server failure", probability: half });
     await control(cs, "POST", "faults", { status: 503, error: "Service Unavailable", probability: half / (1 - half) });
     await control(cs, "POST", "faults", { reset: true, probability: options.resetRate ?? 0.02 });
+    const lostHalf = (options.lostAnswerRate ?? 0.03) / 2;
+    await control(cs, "POST", "faults", { after: true, status: 502, probability: lostHalf });
+    await control(cs, "POST", "faults", { after: true, reset: true, probability: lostHalf / (1 - lostHalf) });
     await control(cs, "POST", "faults", { expireTickets: true, every: options.ticketExpiryEveryRequests ?? 200 });
     await control(cs, "DELETE", "counters");
 

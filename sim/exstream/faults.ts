@@ -3,6 +3,8 @@
  * `/sim/faults`, CLI flags and the programmatic API of ExstreamSimulator.
  */
 import { randomUUID } from "node:crypto";
+import type { ServerResponse } from "node:http";
+import { Writable } from "node:stream";
 import { badRequest, SimHttpError } from "./errors";
 
 export interface HttpFault {
@@ -15,6 +17,17 @@ export interface HttpFault {
   /** How many requests fail; undefined = until cleared. */
   times?: number;
   message?: string;
+  /** Run the request first (its change is stored), then lose the answer: answer `status` or drop the connection. */
+  after?: boolean;
+  /** Drop the connection instead of answering `status`. */
+  reset?: boolean;
+}
+
+/** What a matching HTTP fault does to a request that still runs (an `after` fault). */
+export interface LostAnswer {
+  status: number;
+  message?: string;
+  reset: boolean;
 }
 
 export interface JobFault {
@@ -31,7 +44,7 @@ export interface FaultState {
 }
 
 export type FaultSpec =
-  | { type: "http"; status: number; path?: string; method?: string; times?: number; message?: string }
+  | ({ type: "http" } & Omit<HttpFault, "id">)
   | { type: "slow-engine"; delayMs: number }
   | { type: "job-error"; message?: string; times?: number }
   | { type: "fail-rate"; rate: number };
@@ -61,6 +74,8 @@ export class FaultInjector {
           method: spec.method?.toUpperCase(),
           times: spec.times,
           message: spec.message,
+          after: spec.after === true || undefined,
+          reset: spec.reset === true || undefined,
         });
         break;
       }
@@ -84,8 +99,11 @@ export class FaultInjector {
     return this.snapshot();
   }
 
-  /** Throws the forced error for this request, if a rule applies (consuming one of its `times`). */
-  checkRequest(method: string, path: string): void {
+  /**
+   * Throws the forced error for this request, if a rule applies (consuming one of its `times`); a `reset` rule throws
+   * {@link ConnectionReset}. An `after` rule lets the request run and returns what becomes of its answer.
+   */
+  checkRequest(method: string, path: string): LostAnswer | undefined {
     for (const fault of this.state.http) {
       if (fault.method && fault.method !== method) continue;
       if (fault.path ? !path.includes(fault.path) : TOKEN_PATH.test(path)) continue;
@@ -93,11 +111,14 @@ export class FaultInjector {
         fault.times--;
         if (fault.times <= 0) this.state.http = this.state.http.filter((f) => f !== fault);
       }
-      throw new SimHttpError(fault.status, fault.message ?? `Simulated fault: HTTP ${fault.status}`);
+      if (fault.after) return { status: fault.status, message: fault.message, reset: fault.reset === true };
+      if (fault.reset) throw new ConnectionReset();
+      throw lostAnswerError({ status: fault.status, message: fault.message, reset: false });
     }
     if (this.state.failRate > 0 && !TOKEN_PATH.test(path) && Math.random() < this.state.failRate) {
       throw new SimHttpError(500, "Simulated fault: random failure");
     }
+    return undefined;
   }
 
   get slowEngineMs(): number {
@@ -116,6 +137,33 @@ export class FaultInjector {
   }
 }
 
+/** Thrown when a fault drops the connection without an answer. */
+export class ConnectionReset extends Error {
+  constructor() {
+    super("Simulated fault: connection reset");
+  }
+}
+
+export function lostAnswerError(answer: LostAnswer): SimHttpError {
+  return new SimHttpError(answer.status, answer.message ?? `Simulated fault: HTTP ${answer.status}`);
+}
+
+/** A response that swallows what a handler answers, for a request whose answer an `after` fault loses. */
+export function discardingResponse(): ServerResponse {
+  const sink = new Writable({ write: (_chunk, _encoding, done) => done() }) as Writable & Record<string, unknown>;
+  const headers = new Map<string, unknown>();
+  Object.assign(sink, {
+    headersSent: false,
+    statusCode: 200,
+    setHeader: (name: string, value: unknown) => (headers.set(name.toLowerCase(), value), sink),
+    getHeader: (name: string) => headers.get(name.toLowerCase()),
+    removeHeader: (name: string) => headers.delete(name.toLowerCase()),
+    hasHeader: (name: string) => headers.has(name.toLowerCase()),
+    writeHead: (status: number) => Object.assign(sink, { statusCode: status, headersSent: true }),
+  });
+  return sink as unknown as ServerResponse;
+}
+
 export function parseFaultSpec(body: Record<string, unknown>): FaultSpec {
   const num = (v: unknown): number | undefined => (v === undefined || v === null || v === "" ? undefined : Number(v));
   const str = (v: unknown): string | undefined => (typeof v === "string" && v !== "" ? v : undefined);
@@ -128,6 +176,8 @@ export function parseFaultSpec(body: Record<string, unknown>): FaultSpec {
         method: str(body.method),
         times: num(body.times),
         message: str(body.message),
+        after: body.after === true || body.after === "true",
+        reset: body.reset === true || body.reset === "true",
       };
     case "slow-engine":
       return { type: "slow-engine", delayMs: num(body.delayMs) ?? 0 };

@@ -15,7 +15,7 @@ import { DasPackages } from "./das-package";
 import { DesignApi } from "./design";
 import { loadEngine, type EngineApi } from "./engine-port";
 import { errorEnvelope, notFound, SimHttpError } from "./errors";
-import { FaultInjector } from "./faults";
+import { ConnectionReset, discardingResponse, FaultInjector, lostAnswerError } from "./faults";
 import { Router, sendJson, type RequestContext } from "./http";
 import { registerJobsPage } from "./jobs-page";
 import { JobStore, type JobRecord } from "./jobs";
@@ -127,11 +127,18 @@ export async function startExstreamSimulator(
       if ("methodNotAllowed" in match)
         throw new SimHttpError(405, `Method ${method} is not supported on ${url.pathname}`);
       ctx.params = match.params;
-      if (!url.pathname.startsWith("/sim/")) faults.checkRequest(method, url.pathname);
+      const lost = url.pathname.startsWith("/sim/") ? undefined : faults.checkRequest(method, url.pathname);
       if (!match.public) ctx.principal = tokens.authenticate(ctx);
       if (url.pathname.startsWith("/orchestration/")) csrf.offer(ctx);
-      await match.handler(ctx);
+      if (!lost) return await match.handler(ctx);
+      await match.handler({ ...ctx, res: discardingResponse() });
+      if (lost.reset) throw new ConnectionReset();
+      throw lostAnswerError(lost);
     } catch (err) {
+      if (err instanceof ConnectionReset) {
+        req.socket.destroy();
+        return;
+      }
       if (res.headersSent) {
         res.destroy(err as Error);
         return;

@@ -111,7 +111,8 @@ describe("example 01 · archive generated communications (DF1)", function () {
     return docs;
   }
 
-  it(`archives a batch of ${N} statements exactly once, with their categories and SHA-256, and acknowledges each`, async () => {
+  /** Runs the example on a batch of N statements until each is logged; an error line fails the test. */
+  async function archiveBatch(): Promise<{ jobId: string; done: Array<{ payload: string }> }> {
     nr = await env.startNodeRed();
     const done = env.collect(nr, "df01-done");
     const errors = env.collect(nr, "df01-errors");
@@ -122,6 +123,11 @@ describe("example 01 · archive generated communications (DF1)", function () {
       errors.map((m) => m.payload),
       [],
     );
+    return { jobId, done };
+  }
+
+  it(`archives a batch of ${N} statements exactly once, with their categories and SHA-256, and acknowledges each`, async () => {
+    const { jobId, done } = await archiveBatch();
 
     await assertArchivedOnce(jobId);
 
@@ -188,6 +194,17 @@ describe("example 01 · archive generated communications (DF1)", function () {
     const outcomes = [...doneFirst, ...doneSecond].map((m) => String(m.payload).match(/\((\w+)\)$/)?.[1]);
     assert.equal(outcomes.filter((o) => o === "created").length, N, "each statement created once");
     assert.equal(outcomes.filter((o) => o === "duplicate").length, N, "and recognised as a duplicate by the other");
+  });
+
+  it(`archives each of ${N} statements once when CS stores uploads but their answers are lost (502, dropped connection)`, async () => {
+    // After-processing faults: CS carries the upload out, then answers 502 (every 3rd upload) or drops the connection
+    // (every 5th). cs-archive must find the stored document instead of uploading it a second time.
+    const upload = { method: "POST", path: "^api/v2/nodes$", after: true };
+    await addFaults({ ...upload, status: 502, every: 3 }, { ...upload, reset: true, every: 5 });
+    const { jobId, done } = await archiveBatch();
+    assert.ok(env.cs.faults.injected >= Math.floor(N / 3), `answers lost (${env.cs.faults.injected})`);
+    await assertArchivedOnce(jobId);
+    for (const msg of done) assert.match(msg.payload, /\(created\)$/, "found after the lost answer, as created");
   });
 
   it(`still archives exactly ${N} when 10 % of uploads fail (503), 5 % of connections reset, uploads answer 502 for a moment and Node-RED restarts mid-batch`, async () => {

@@ -1,8 +1,8 @@
 /*
  * The short reliability soak (the full one is `npm run soak`, bench/soak/): data flow 1 as shipped in
  * examples/01 (timing shortened, see bench/soak/flow.ts) in a Node-RED child process, 150 communications from
- * Exstream batch jobs, Content Server answering 10 % of the calls with a 5xx and resetting 2 % of the connections,
- * every ticket expired on every 200th CS call, and Node-RED SIGKILLed once at a random moment and restarted on the same
+ * Exstream batch jobs, Content Server answering 10 % of the calls with a 5xx, resetting 2 % of the connections and
+ * losing the answer of 3 % after carrying the call out (502 or a dropped connection), every ticket expired on every 200th CS call, and Node-RED SIGKILLed once at a random moment and restarted on the same
  * user dir. The run's seed is printed; `SOAK_SEED=<seed> npx mocha test/soak/soak.test.ts` replays its random choices.
  */
 import assert from "node:assert/strict";

@@ -1,4 +1,5 @@
 import { toContentServerDate } from "../mapping";
+import { isAmbiguousCreateFailure } from "./archive/failures";
 import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, type Json } from "./envelopes";
 import type { FieldValue, FormFields, Transport } from "./http";
@@ -75,12 +76,20 @@ export class CategoriesApi {
     });
   }
 
-  /** Updates the values, applying the category first when the node does not have it yet. */
+  /**
+   * Updates the values, applying the category first when the node does not have it yet. An apply with an unknown
+   * outcome (answer lost) is looked up before it is sent again: when CS applied it, the values are set by an update.
+   */
   async setCategoryValues(nodeId: number, category: CategoryRef, values: CategoryValues): Promise<void> {
     const categoryId = await this.resolveCategoryId(category);
-    const applied = await this.getCategory(nodeId, categoryId);
-    if (applied) await this.updateCategory(nodeId, categoryId, values);
-    else await this.applyCategory(nodeId, categoryId, values);
+    if (await this.getCategory(nodeId, categoryId)) return this.updateCategory(nodeId, categoryId, values);
+    try {
+      await this.applyCategory(nodeId, categoryId, values);
+    } catch (err) {
+      if (!isAmbiguousCreateFailure(err)) throw err;
+      if (await this.getCategory(nodeId, categoryId)) await this.updateCategory(nodeId, categoryId, values);
+      else await this.applyCategory(nodeId, categoryId, values);
+    }
   }
 
   async removeCategory(nodeId: number, category: CategoryRef): Promise<void> {

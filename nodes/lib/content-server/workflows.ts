@@ -98,13 +98,69 @@ export class WorkflowsApi {
     if (request.title !== undefined) values[TITLE_KEY] = request.title;
     if (request.dueDate !== undefined) values[DUE_DATE_KEY] = request.dueDate;
     if (Object.keys(values).length) await this.updateDraftProcess(draftProcessId, values, form);
-    const started = await this.initiateDraftProcess(draftProcessId, request.comment);
+    const started = await this.initiateOnce(draftProcessId, form, request);
     return {
       processId: started.processId,
       draftProcessId,
       attachmentFolderId: form.attachmentFolderId,
       message: started.message,
     };
+  }
+
+  /**
+   * Initiate, never twice: after a failure that may have been carried out, the draft is read. Still a draft → the
+   * Initiate did not land and is sent once more; gone → the process it became is looked up among the processes this
+   * user initiated by its attachments folder (which the draft hands on); not found → the original failure.
+   */
+  private async initiateOnce(
+    draftProcessId: number,
+    form: WorkflowForm,
+    request: StartWorkflowRequest,
+  ): Promise<{ processId: number; message?: string }> {
+    try {
+      return await this.initiateDraftProcess(draftProcessId, request.comment);
+    } catch (err) {
+      if (!mayHaveBeenApplied(err)) throw err;
+      if (await this.isStillDraft(draftProcessId, err))
+        return this.initiateDraftProcess(draftProcessId, request.comment);
+      const processId = await this.findInitiatedProcess(form.attachmentFolderId, request.title ?? form.title);
+      if (processId === undefined) throw err;
+      return { processId };
+    }
+  }
+
+  /** Whether the draft still answers its form; false when CS refuses it (4xx), the original error when unclear. */
+  private async isStillDraft(draftProcessId: number, original: unknown): Promise<boolean> {
+    try {
+      await this.getDraftForm(draftProcessId);
+      return true;
+    } catch (err) {
+      const status = err instanceof ContentServerError ? (err.status ?? 0) : 0;
+      if (status >= 400 && status < 500) return false;
+      throw original;
+    }
+  }
+
+  /** The process this user initiated (running on time or late) whose attachments folder is `attachmentFolderId`. */
+  private async findInitiatedProcess(attachmentFolderId?: number, title?: string): Promise<number | undefined> {
+    if (attachmentFolderId === undefined) return undefined;
+    for (const wstatus of ["ontime", "workflowlate"]) {
+      const response = await this.transport.json({
+        operation: "findInitiatedProcess",
+        method: "GET",
+        path: "api/v2/workflows/status",
+        query: { wstatus, kind: "Initiated", sort: "date_initiated desc" },
+      });
+      const candidates = v2ListResults(response.data)
+        .map((result) => asRecord(asRecord(result.data).wfstatus))
+        .filter((p) => title === undefined || toStringValue(p.wf_name) === title);
+      for (const candidate of candidates) {
+        const processId = toNumber(candidate.process_id);
+        if (processId === undefined) continue;
+        if ((await this.getProcessStatus(processId)).attachmentFolderId === attachmentFolderId) return processId;
+      }
+    }
+    return undefined;
   }
 
   async getProcessStatus(processId: number): Promise<WorkflowStatus> {

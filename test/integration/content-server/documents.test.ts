@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { ContentServerError, DOCUMENT_TYPE } from "../../../nodes/lib/content-server";
+import { isAmbiguousCreateFailure } from "../../../nodes/lib/content-server/archive";
 import { ENTERPRISE_WORKSPACE, startSim, uniqueName, type TestSim } from "./support";
 
 describe("content-server client: documents", function () {
@@ -103,25 +104,38 @@ describe("content-server client: documents", function () {
     assert.equal(applied.values[customerKey], "C-4711");
   });
 
-  it("does not repeat an upload whose answer was lost, and says it may have been processed", async () => {
-    const client = sim.client();
-    const folder = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Ambiguous"));
-    await sim.addFault({ method: "POST", path: "api/v2/nodes", reset: true, times: 1 });
-    const before = await sim.counters();
-    const err = await client.documents
-      .uploadDocument({
-        parentId: folder.id,
-        name: "once.txt",
-        content: { buffer: Buffer.from("once"), fileName: "once.txt" },
-      })
-      .catch((e: unknown) => e);
-    await sim.clearFaults();
-    assert.ok(err instanceof ContentServerError);
-    assert.equal(err.code, "NETWORK");
-    assert.equal(err.mayHaveBeenProcessed, true);
-    const after = await sim.counters();
-    assert.ok(after.requests - before.requests <= 1, "the upload was sent at most once");
-  });
+  for (const [label, fault, code, mayHaveBeenProcessed] of [
+    ["a dropped connection", { reset: true }, "NETWORK", true],
+    ["a 502 answer", { status: 502 }, "HTTP", false],
+  ] as const) {
+    it(`sends an upload whose answer was lost to ${label} exactly once, as a failure with an unknown outcome`, async () => {
+      const client = sim.client();
+      const folder = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Ambiguous"));
+      // CS stores the document, then the answer is lost.
+      await sim.addFault({ method: "POST", path: "api/v2/nodes", after: true, times: 1, ...fault });
+      const before = await sim.counters();
+      const err = await client.documents
+        .uploadDocument({
+          parentId: folder.id,
+          name: "once.txt",
+          content: { buffer: Buffer.from("once"), fileName: "once.txt" },
+        })
+        .catch((e: unknown) => e);
+      const after = await sim.counters();
+      await sim.clearFaults();
+      assert.ok(err instanceof ContentServerError, String(err));
+      assert.equal(err.code, code);
+      assert.equal(err.mayHaveBeenProcessed, mayHaveBeenProcessed);
+      assert.ok(isAmbiguousCreateFailure(err), "callers look the document up before sending it again");
+      assert.equal(after.requests - before.requests, 1, "the upload was sent exactly once");
+      const children = (await client.nodes.listChildren(folder.id)).items;
+      assert.deepEqual(
+        children.map((c) => c.name),
+        ["once.txt"],
+        "the document exists once",
+      );
+    });
+  }
 
   it("repeats an upload refused with 503 (CS did not process it)", async () => {
     const client = sim.client();

@@ -60,6 +60,33 @@ describe("Exstream simulator: faults, clock and retention", () => {
     assert.equal((await client.get("/design/api/v1/domains")).status, 200);
   });
 
+  it("runs a request and then loses its answer with an after-processing fault (502 or a dropped connection)", async () => {
+    const onDemandJobs = async () => (await client.get(`${RT}/jobs?filter=mode:ONDEMAND`)).json.data.length;
+    await client.token();
+    await sendFault({
+      type: "http",
+      status: 502,
+      path: "/generate",
+      after: true,
+      times: 1,
+      message: "gateway lost it",
+    });
+    const lost = await generate();
+    assert.equal(lost.status, 502);
+    assert.equal(lost.json.message, "gateway lost it");
+    assert.equal(await onDemandJobs(), 1, "the job ran although its answer was lost");
+
+    await sendFault({ type: "http", status: 500, path: "/generate", after: true, reset: true, times: 1 });
+    await assert.rejects(generate(), (err: Error) => /fetch failed/.test(err.message));
+    assert.equal(await onDemandJobs(), 2, "the job ran although the connection was dropped");
+
+    await sendFault({ type: "http", status: 500, path: "/generate", reset: true, times: 1 });
+    await assert.rejects(generate(), (err: Error) => /fetch failed/.test(err.message));
+    assert.equal(await onDemandJobs(), 2, "a fault without after drops the connection before the request runs");
+    assert.equal((await generate()).status, 200, "each fault was used up");
+    assert.equal(await onDemandJobs(), 3);
+  });
+
   it("slows the engine down and makes jobs end in error with the given message", async () => {
     await sendFault({ type: "slow-engine", delayMs: 300 });
     const started = Date.now();
