@@ -13,7 +13,7 @@ import csConfig from "../../nodes/cs-config/cs-config";
 import csWorkflowTrigger from "../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import exstreamConfig from "../../nodes/exstream-config/exstream-config";
 import exstreamGenerate from "../../nodes/exstream-generate/exstream-generate";
-import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
+import { awaitPolls, startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../helpers/exstream-sim";
 import { Collector, csClient, csConfigNode, startByName } from "../helpers/workflow-kit";
 import { until } from "./support";
@@ -244,12 +244,7 @@ describe("bad-input corpus: exstream-generate and cs-workflow-trigger", function
         assert.doesNotMatch(warnings[0], /integration|livelink|OTCSTicket/i, "no secret in the warning");
         const next = await startByName(admin, "Letter Generation", { "Customer ID": "C-NEXT" });
         await out.count(1, 5000);
-        // The second poll that starts after the emission proves a whole poll cycle ran since: room for a repeat.
-        for (let poll = 0; poll < 2; poll++) {
-          const held = sim.addFault({ method: "GET", path: "api/v2/members/assignments", hold: true, times: 1 });
-          await sim.faults.whenHeld(held.id!);
-          sim.faults.releaseHeld(held.id!);
-        }
+        await awaitPolls(sim);
         assert.deepEqual(
           out.messages.map((m) => m.workflow.processId),
           [next],
