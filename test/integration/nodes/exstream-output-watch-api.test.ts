@@ -161,23 +161,32 @@ describe("exstream-output-watch node (API mode)", function () {
 
   it("reports an unreachable runtime in its status and carries on when it is back", async () => {
     await runBatch();
+    // The runtime stays unreachable until the status has shown it: no race with the status's throttling.
     await fetch(`${sim.url}/sim/faults`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ type: "http", status: 503, path: "/runtime/", times: 3 }),
+      body: JSON.stringify({ type: "http", status: 503, path: "/runtime/" }),
     });
     const warnings: string[] = [];
+    const statuses: Array<{ fill?: string; text?: string }> = [];
     const h = await deploy();
-    const node = helper.getNode("watch1") as unknown as { warn: (m: string) => void };
+    const node = helper.getNode("watch1") as unknown as EventEmitter & { warn: (m: string) => void };
+    node.on("call:status", (call: { args: [{ fill?: string; text?: string }] }) => statuses.push(call.args[0]));
     const original = node.warn.bind(node);
     node.warn = (m: string) => {
       warnings.push(String(m));
       original(m);
     };
-    await until(() => h.out.length >= 4, "4 communications once the runtime answers again");
+    const unreachable = (s: { fill?: string; text?: string }) =>
+      s.fill === "red" && s.text === "exstream-output-watch.status.apiError";
+    await until(() => statuses.some(unreachable), "a red status: runtime not reachable");
+    assert.equal(h.out.length, 0);
     assert.ok(
       warnings.some((w) => /runtime poll failed/.test(w)),
       "the failed polls were reported",
     );
+    await fetch(`${sim.url}/sim/faults`, { method: "DELETE" });
+    await until(() => h.out.length >= 4, "4 communications once the runtime answers again");
+    await until(() => !unreachable(statuses.at(-1)!), "the red status cleared");
   });
 });
