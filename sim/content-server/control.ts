@@ -41,6 +41,7 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 /**
  * The simulator's own control API, outside `/api` (e.g. `/cs/cs/__sim/faults`), JSON or form bodies:
  *   GET|POST|DELETE __sim/faults, DELETE __sim/faults/{id}, POST __sim/tickets/expire,
+ *   GET __sim/faults/{id}/held (`?wait=true` answers once a call is held), POST __sim/faults/{id}/release,
  *   GET|DELETE __sim/counters, GET|PUT __sim/settings,
  *   GET __sim/browse[/…]: the read-only HTML browse page (browse-page.ts).
  */
@@ -58,6 +59,19 @@ export async function handleControl(sim: SimContext, req: IncomingMessage, res: 
     if (route === "faults" && method === "DELETE") {
       sim.faults.clear();
       return sendJson(res, 200, { faults: [] });
+    }
+    const heldRoute = /^faults\/([^/]+)\/(held|release)$/.exec(route);
+    if (heldRoute) {
+      const id = decodeURIComponent(heldRoute[1]);
+      if (heldRoute[2] === "release" && method === "POST") {
+        return sendJson(res, 200, { released: sim.faults.releaseHeld(id) });
+      }
+      if (heldRoute[2] === "held" && method === "GET") {
+        if (new URL(req.url ?? "/", "http://simulator").searchParams.get("wait") === "true") {
+          await sim.faults.whenHeld(id);
+        }
+        return sendJson(res, 200, { held: sim.faults.heldCount(id) });
+      }
     }
     if (route.startsWith("faults/") && method === "DELETE") {
       const removed = sim.faults.remove(decodeURIComponent(route.slice("faults/".length)));

@@ -27,6 +27,11 @@ export interface FaultRule {
    * result: a change that was applied although the caller saw a failure.
    */
   after?: boolean;
+  /**
+   * Keep the matching call waiting until the test releases it (`releaseHeld(id)` or `POST __sim/faults/{id}/release`),
+   * then let it go on as usual: a test that must see a transient state forces it instead of hoping to catch it.
+   */
+  hold?: boolean;
 }
 
 /** What happens to a call's answer after it ran. */
@@ -43,6 +48,15 @@ export interface FaultDecision {
   status?: number;
   error?: string;
   after?: AfterFault;
+  /** Ids of the `hold` rules that matched: the call waits until each is released. */
+  holds: string[];
+}
+
+interface HeldCalls {
+  /** Calls waiting now, each resolved on release. */
+  waiting: (() => void)[];
+  /** Tests waiting for a call to be held. */
+  watchers: (() => void)[];
 }
 
 interface CompiledRule {
@@ -54,6 +68,8 @@ interface CompiledRule {
 export class Faults {
   private rules: CompiledRule[] = [];
   private readonly random: () => number;
+  // Kept apart from the rules: a `times: 1` hold rule is gone once it fired, and its call must still be releasable.
+  private readonly held = new Map<string, HeldCalls>();
   injected = 0;
 
   constructor(rules: FaultRule[] = [], seed?: number) {
@@ -104,8 +120,9 @@ export class Faults {
         rule.times--;
         if (rule.times === 0) this.rules = this.rules.filter((r) => r !== compiled);
       }
-      decision ??= { latencyMs: 0, reset: false, expireTickets: false };
+      decision ??= { latencyMs: 0, reset: false, expireTickets: false, holds: [] };
       decision.latencyMs += rule.latencyMs ?? 0;
+      if (rule.hold) decision.holds.push(rule.id!);
       if (rule.after) {
         decision.after ??= { reset: false };
         decision.after.reset ||= rule.reset === true;
@@ -126,6 +143,48 @@ export class Faults {
       this.injected++;
     }
     return decision;
+  }
+
+  /** Parks a call on hold rule `id` until `releaseHeld(id)`. */
+  hold(id: string): Promise<void> {
+    const calls = this.heldCalls(id);
+    return new Promise((resolve) => {
+      calls.waiting.push(resolve);
+      for (const watcher of calls.watchers.splice(0)) watcher();
+    });
+  }
+
+  /** Number of calls waiting on hold rule `id` now. */
+  heldCount(id: string): number {
+    return this.held.get(id)?.waiting.length ?? 0;
+  }
+
+  /** Resolves once a call is waiting on hold rule `id` (at once when one already is). */
+  whenHeld(id: string): Promise<void> {
+    const calls = this.heldCalls(id);
+    if (calls.waiting.length > 0) return Promise.resolve();
+    return new Promise((resolve) => calls.watchers.push(resolve));
+  }
+
+  /** Lets every call waiting on hold rule `id` go on; returns how many were released. */
+  releaseHeld(id: string): number {
+    const waiting = this.held.get(id)?.waiting.splice(0) ?? [];
+    for (const release of waiting) release();
+    return waiting.length;
+  }
+
+  /** Lets every held call go on (the simulator closes). */
+  releaseAll(): void {
+    for (const id of this.held.keys()) this.releaseHeld(id);
+  }
+
+  private heldCalls(id: string): HeldCalls {
+    let calls = this.held.get(id);
+    if (!calls) {
+      calls = { waiting: [], watchers: [] };
+      this.held.set(id, calls);
+    }
+    return calls;
   }
 }
 

@@ -124,6 +124,7 @@ export async function startContentServerSimulator(flags: SimulatorFlags = {}): P
     close: async () => {
       if (closed) return;
       closed = true;
+      sim.faults.releaseAll();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -47,6 +47,7 @@ async function handle(sim: SimContext, router: Router, req: IncomingMessage, res
   const faultPath = isOtds ? path : relative!;
   const decision = sim.faults.decide(method, faultPath);
   if (decision) {
+    for (const id of decision.holds) await sim.faults.hold(id);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     if (decision.expireTickets) sim.sessions.expireAll();
     if (decision.reset) {

@@ -13,10 +13,10 @@ import csConfig from "../../nodes/cs-config/cs-config";
 import csWorkflowTrigger from "../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import exstreamConfig from "../../nodes/exstream-config/exstream-config";
 import exstreamGenerate from "../../nodes/exstream-generate/exstream-generate";
-import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
+import { awaitPolls, startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../helpers/exstream-sim";
 import { Collector, csClient, csConfigNode, startByName } from "../helpers/workflow-kit";
-import { sleep, until } from "./support";
+import { until } from "./support";
 
 helper.init(require.resolve("node-red"));
 
@@ -202,8 +202,13 @@ describe("bad-input corpus: exstream-generate and cs-workflow-trigger", function
       const integration = csClient(sim, "integration");
       try {
         const vanishing = await startByName(admin, "Letter Generation", { "Customer ID": "C-VANISH" });
-        // The read of the task form waits long enough for the task to be completed in between.
-        sim.addFault({ method: "GET", path: "api/v1/forms/processes/tasks/update", latencyMs: 400, times: 1 });
+        // The read of the task form is held until the task has been completed by someone else.
+        const formRead = sim.addFault({
+          method: "GET",
+          path: "api/v1/forms/processes/tasks/update",
+          hold: true,
+          times: 1,
+        });
         await helper.load(
           [csConfig, csWorkflowTrigger],
           [
@@ -231,14 +236,15 @@ describe("bad-input corpus: exstream-generate and cs-workflow-trigger", function
           warn(m);
         };
         const out = new Collector(helper.getNode("out"));
-        await sleep(150);
+        await sim.faults.whenHeld(formRead.id!);
         await integration.workflows.completeTask({ processId: vanishing, taskId: 10 }, { action: "SendOn" });
+        sim.faults.releaseHeld(formRead.id!);
         await until(() => warnings.length > 0, "a warning about the vanished task", 5000);
         assert.match(warnings[0], new RegExp(`^${vanishing}/${vanishing}/10: `), "names the task");
         assert.doesNotMatch(warnings[0], /integration|livelink|OTCSTicket/i, "no secret in the warning");
         const next = await startByName(admin, "Letter Generation", { "Customer ID": "C-NEXT" });
         await out.count(1, 5000);
-        await sleep(200);
+        await awaitPolls(sim);
         assert.deepEqual(
           out.messages.map((m) => m.workflow.processId),
           [next],

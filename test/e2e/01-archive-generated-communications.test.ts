@@ -234,12 +234,17 @@ describe("example 01 · archive generated communications (DF1)", function () {
     await removeFault(badGateway);
     assert.match(failure().payload, /^DF1 failed at Communications\/Archive\/<type>\/<year>: .* will be retried\)$/);
 
-    // Restart while the batch is in flight: some archived, not all.
+    // Restart while the batch is in flight: some archived, not all — an upload held by the simulator forces that.
     await env.waitUntil("a third of the batch archived", () => done.length >= N / 3, 40_000);
+    const [hold] = await addFaults({ ...upload, hold: true });
+    await fetch(`${env.cs.url}/__sim/faults/${hold}/held?wait=true`);
     const beforeRestart = readWatchLedger(env.userDir, LEDGER);
     const archivedBefore = beforeRestart.filter((e) => e.state === "done").length;
     assert.ok(archivedBefore < N, `restarting mid-batch (${archivedBefore} of ${N} acknowledged)`);
-    nr = await env.restartNodeRed(nr);
+    const restarting = env.restartNodeRed(nr);
+    await removeFault(hold);
+    await fetch(`${env.cs.url}/__sim/faults/${hold}/release`, { method: "POST" });
+    nr = await restarting;
     done = env.collect(nr, "df01-done");
     const deadAfter = env.collect(nr, "df01-dead-line");
 

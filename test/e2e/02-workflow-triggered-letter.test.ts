@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
+import { awaitPolls } from "../helpers/content-server-sim";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 import {
@@ -173,7 +174,7 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     }
 
     // One log line per letter.
-    await sleep(300);
+    await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 2);
     for (const msg of done) {
       assert.equal(typeof msg.payload, "string");
@@ -209,7 +210,7 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     assert.equal(docs.length, 1, "exactly one document");
     assert.equal((await user.documents.listVersions(docs[0].id)).length, 1, "exactly one version");
     assert.deepEqual((await workflowState(user, processId)).current, ["Review Letter"]);
-    await sleep(300);
+    await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 1, "one log line");
   });
 
@@ -224,7 +225,7 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
       errors[0].payload,
       new RegExp(`^DF2 failed at customer workspace / Correspondence: .*\\(process ${processId}\\)$`),
     );
-    await sleep(300);
+    await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 0);
     assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"]);
   });

@@ -19,9 +19,11 @@ import {
   download,
   pdfText,
   pollFast,
+  REJECTION_STEP,
   renderPdf,
   resource,
   resourceContent,
+  routeRejectionToIntegration,
   sha256,
   startTemplateApproval,
   uploadText,
@@ -71,6 +73,7 @@ for (const attachments of ATTACHMENT_MODES) {
     before(async () => {
       env = await startDemoEnvironment({ cs: { "workflow-attachments": attachments } });
       useIntegrationUser(env);
+      routeRejectionToIntegration(env);
       author = csAs(env, "admin");
       integration = csAs(env, "integration");
       const approver = csAs(env, "approver");
@@ -82,7 +85,8 @@ for (const attachments of ATTACHMENT_MODES) {
 
       textBefore = await renderStatement(env);
 
-      // Legal puts the new wording into Content Server and asks for approval; a second, unwanted wording is rejected.
+      // Legal puts the new wording into Content Server and asks for approval; a second, unwanted wording is rejected
+      // (and goes on to an integration step: the trigger sees it with the approved one and must leave it alone).
       offerDocId = await uploadText(author, FOLDERS.contentGovernance, OFFER_DOC, NEW_OFFER);
       const disclaimerDocId = await uploadText(author, FOLDERS.contentGovernance, DISCLAIMER_DOC, REJECTED_DISCLAIMER);
       rejectedProcess = await startTemplateApproval(author, disclaimerDocId, {
@@ -189,8 +193,13 @@ for (const attachments of ATTACHMENT_MODES) {
       assert.equal(disclaimer.version, 1, "no new Exstream version");
       assert.equal(await childByName(integration, FOLDERS.approvedContent, DISCLAIMER_DOC), undefined, "nothing filed");
       const status = await author.workflows.getProcessStatus(rejectedProcess);
-      assert.equal(status.status, "completed");
+      assert.deepEqual(
+        status.current.map((step) => step.taskName),
+        [REJECTION_STEP],
+        "the rejected instance waits at the integration group's step; the flow did not act on it",
+      );
       assert.deepEqual(decisionsOf(env, rejectedProcess), [["Approve Template", "Reject"]]);
+      assert.equal(done.length, 1, "only the approved instance went through the flow");
       assert.ok(!(await renderStatement(env)).includes(REJECTED_DISCLAIMER));
     });
   });

@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
+import { awaitPolls } from "../helpers/content-server-sim";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 import {
@@ -15,7 +16,6 @@ import {
   holdMessagesTo,
   pdfText,
   runFlowsAsIntegrationUser,
-  sleep,
   startWorkflow,
   taskAttributes,
   withFastPolling,
@@ -156,7 +156,7 @@ describe("example 05 · case correspondence (DF5)", function () {
         "the completion comment names the letter",
       );
 
-      await sleep(300);
+      await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
       assert.equal(done.length, 1, "one log line");
       assert.match(
         done[0].payload,
@@ -173,7 +173,7 @@ describe("example 05 · case correspondence (DF5)", function () {
     const processId = await startWorkflow(user, MAP, { ...CASE, "Letter Type": "Birthday Card" });
     await env.waitUntil("the report", () => errors.length >= 1);
     assert.match(errors[0].payload, /unknown Letter Type "Birthday Card"/);
-    await sleep(300);
+    await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 0);
     assert.equal((await caseCorrespondence()).length, 0);
     assert.deepEqual((await workflowState(user, processId)).current, ["Generate Case Letter"]);

@@ -19,8 +19,10 @@ import {
   download,
   pdfText,
   pollFast,
+  REJECTION_STEP,
   resource,
   resourceContent,
+  routeRejectionToIntegration,
   startTemplateApproval,
   uploadText,
   useIntegrationUser,
@@ -75,6 +77,7 @@ for (const attachments of ATTACHMENT_MODES) {
     before(async () => {
       env = await startDemoEnvironment({ cs: { "workflow-attachments": attachments } });
       useIntegrationUser(env);
+      routeRejectionToIntegration(env);
       legal = csAs(env, "admin");
       integration = csAs(env, "integration");
       const approver = csAs(env, "approver");
@@ -217,6 +220,12 @@ for (const attachments of ATTACHMENT_MODES) {
       assert.equal((await resource(env, DISCLOSURE_ID)).version, 2, "no Exstream version 3");
       assert.equal(published().length, 1, "one publish");
       assert.deepEqual(decisionsOf(env, rejectedProcess), [["Approve Template", "Reject"]]);
+      const status = await legal.workflows.getProcessStatus(rejectedProcess);
+      assert.deepEqual(
+        status.current.map((step) => step.taskName),
+        [REJECTION_STEP],
+        "the rejected instance waits at the integration group's step; the flow did not act on it",
+      );
       const holder = await recordHolder();
       const record = (await integration.categories.getCategory(holder, "Exstream Deployment Record"))!.values;
       assert.deepEqual([record["3100_9"]].flat(), [`${DISCLOSURE_ID}@2`], "the record still names version 2");

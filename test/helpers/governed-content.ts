@@ -166,3 +166,21 @@ export function pollFast(flow: any[], triggerId: string, ms = 200): any[] {
   trigger.pollIntervalMs = String(ms);
   return flow;
 }
+
+/** The step a rejected approval goes to when {@link routeRejectionToIntegration} changed the map. */
+export const REJECTION_STEP = "Notify Author of Rejection";
+
+/**
+ * Sends a rejected approval on to a step of the integration group (as an installation that tells the author by a
+ * system step would), so the flow's trigger sees the rejected instance in its assignments: the trigger's step filter,
+ * not the map's routing, must keep a rejected wording from being published.
+ */
+export function routeRejectionToIntegration(env: DemoEnvironment): void {
+  const map = Object.values(env.cs.store.data.workflowMaps).find((m) => m.title === "Template Approval");
+  if (!map) throw new Error('no workflow map "Template Approval" in the simulator');
+  const publish = map.steps.find((s) => s.name === "Publish to Exstream")!;
+  const stepId = Math.max(...map.steps.map((s) => s.id)) + 10;
+  map.steps.push({ ...structuredClone(publish), id: stepId, name: REJECTION_STEP, instructions: "Tell the author." });
+  const approve = map.steps.find((s) => s.name === "Approve Template")!;
+  approve.dispositions = approve.dispositions.map((d) => (d.key === "Reject" ? { ...d, next: stepId } : d));
+}

@@ -91,6 +91,8 @@ export interface DeliveryManifestOptions {
   bucketBytes?: number;
   /** Where spill buckets go; default the OS temp dir. */
   tmpDir?: string;
+  /** Called after each chunk of the first pass has been indexed, with the bytes read so far. */
+  onProgress?(bytesRead: number): void;
 }
 
 export interface DeliveryManifest {
@@ -144,14 +146,17 @@ export async function openDeliveryManifest(
     const indexer = new ManifestIndexer(spill, encoding);
     const decoder = new TextDecoder(encoding, { fatal: false });
     let first = true;
+    let bytesRead = 0;
     for await (const chunk of byteStream(source)) {
       let bytes = chunk as Buffer;
+      bytesRead += bytes.length;
       if (first) {
         bytes = bytes.subarray(bomLength);
         first = false;
       }
       indexer.write(decoder.decode(bytes, { stream: true }));
       await spill.flush(false);
+      options.onProgress?.(bytesRead);
     }
     indexer.write(decoder.decode());
     const summary = indexer.end();

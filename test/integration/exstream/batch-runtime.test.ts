@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import sinon from "sinon";
 import { ExstreamError, type Job } from "../../../nodes/lib/exstream";
 import { driverSample, EXSTREAM_DEMO, withSimulator } from "./setup";
 
@@ -49,13 +50,24 @@ describe("Exstream client: batch jobs and runtime queries", () => {
       headers: { "Content-Type": "application/json" },
       body: JSON.stringify({ type: "slow-engine", delayMs: 800 }),
     });
-    const [instance] = await client().submitBatch({ channel: EXSTREAM_DEMO.batchChannel, body: driver });
-    const started = Date.now();
-    await assert.rejects(
-      client().waitForJob(instance.jobId, { pollIntervalMs: 20, timeoutMs: 200 }),
-      (err: unknown) => err instanceof ExstreamError && err.code === "EDEADLINE",
-    );
-    assert.ok(Date.now() - started < 700, "stopped near the deadline");
+    // The deadline is read from a fake Date that jumps past it at the first poll: the wait must end right there.
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
+    const seen: string[] = [];
+    try {
+      const [instance] = await client().submitBatch({ channel: EXSTREAM_DEMO.batchChannel, body: driver });
+      const onPoll = (job: Job) => {
+        seen.push(job.status);
+        clock.tick(201);
+      };
+      await assert.rejects(
+        client().waitForJob(instance.jobId, { pollIntervalMs: 20, timeoutMs: 200, onPoll }),
+        (err: unknown) => err instanceof ExstreamError && err.code === "EDEADLINE",
+      );
+    } finally {
+      clock.restore();
+    }
+    assert.equal(seen.length, 1, "no poll after the deadline");
+    assert.notEqual(seen[0], "complete");
     await sim().idle();
   });
 

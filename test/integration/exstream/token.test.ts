@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import sinon from "sinon";
 import { ExstreamError } from "../../../nodes/lib/exstream";
 import { CLOUD_TOKEN_PATH_TEMPLATE, DEFAULT_SCOPE } from "../../../nodes/lib/exstream/token";
 import { clientFor, EXSTREAM_DEMO, withSimulator } from "./setup";
@@ -102,16 +103,19 @@ describe("Exstream client: OTDS token", () => {
 
   it("renews a token before it expires: twenty concurrent calls after the refresh point cause one token request", async () => {
     sim().setTokenLifetime(1);
+    // Only Date is fake (HTTP keeps working); client and simulator read the same clock.
+    const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
     const client = clientFor(sim(), { refreshMarginMs: 500 });
     try {
       await client.listDomains();
       const issuedBefore = sim().counters().tokensIssued;
       const unauthorizedBefore = sim().counters().unauthorized;
-      await new Promise((r) => setTimeout(r, 750)); // past the refresh point (1 s − 1/3 s margin), before expiry
+      clock.tick(750); // past the refresh point (1 s − 1/3 s margin), before expiry
       await Promise.all(Array.from({ length: 20 }, () => client.listDomains()));
       assert.equal(sim().counters().tokensIssued - issuedBefore, 1);
       assert.equal(sim().counters().unauthorized, unauthorizedBefore, "renewed before the server refused it");
     } finally {
+      clock.restore();
       sim().setTokenLifetime(900);
       client.close();
     }

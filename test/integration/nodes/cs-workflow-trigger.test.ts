@@ -13,7 +13,7 @@ import csConfig from "../../../nodes/cs-config/cs-config";
 import csWorkflowTrigger from "../../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import type { ContentServerClient } from "../../../nodes/lib/content-server";
 import { signCallback, signedCallbackHeaders } from "../../../nodes/lib/workflow/callback-auth";
-import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
+import { awaitPolls, startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
 import { startEmbeddedNodeRed } from "../../helpers/embedded-node-red";
 import {
   Collector,
@@ -120,8 +120,8 @@ describe("cs-workflow-trigger node", function () {
         assert.equal(typeof msg.workflow.attachments[0].nodeId, "number");
         assert.equal(msg.workflow.attachments[0].mimeType, "text/plain");
         assert.equal(msg.workflow.attachments[0].filename, undefined, "no content unless asked for");
-        // many more polls: still one message while the task is in flight
-        await sleep(250);
+        // more polls: still one message while the task is in flight
+        await awaitPolls(sim, 3);
         assert.equal(out.messages.length, 1);
       });
 
@@ -157,7 +157,7 @@ describe("cs-workflow-trigger node", function () {
         const [again] = await out.count(1);
         assert.equal(again.workflow.processId, stays);
         assert.equal(again.workflow.attempt, 2);
-        await sleep(250);
+        await awaitPolls(sim);
         assert.equal(out.messages.length, 1, "re-emitted once, the completed task not at all");
         const ledgerDir = path.join(userDir, "cs-workflow-trigger");
         assert.ok(
@@ -171,8 +171,8 @@ describe("cs-workflow-trigger node", function () {
         const out = await load();
         await out.count(1);
         await integration.workflows.completeTask({ processId, taskId: 10 }, { action: "SendOn" });
-        // a poll sees the step gone (the same step id coming back between two polls looks like the same task)
-        await sleep(100);
+        // a whole poll sees the step gone (the same step id coming back between two polls looks like the same task)
+        await awaitPolls(sim);
         await admin.workflows.completeTask({ processId, taskId: 20 }, { customAction: "Reject", comment: "redo" });
         const [, again] = await out.count(2);
         assert.equal(again.workflow.processId, processId);
@@ -185,7 +185,7 @@ describe("cs-workflow-trigger node", function () {
         await startByName(admin, "Letter Generation", { "Customer ID": "C-4002" });
         const out = await load({ maxInFlight: "1" });
         const [msg] = await out.count(1);
-        await sleep(150);
+        await awaitPolls(sim);
         assert.equal(out.messages.length, 1);
         await integration.workflows.completeTask(
           { processId: msg.workflow.processId, taskId: msg.workflow.taskId },
@@ -201,7 +201,7 @@ describe("cs-workflow-trigger node", function () {
         const claim = await startByName(admin, "Case Correspondence", { "Claim Number": "CLM-1" });
         let out = await load({ maps: "Case Correspondence" });
         await out.count(1);
-        await sleep(120);
+        await awaitPolls(sim);
         assert.deepEqual(
           out.messages.map((m) => m.workflow.processId),
           [claim],
@@ -211,7 +211,7 @@ describe("cs-workflow-trigger node", function () {
         fs.rmSync(path.join(userDir, "cs-workflow-trigger"), { recursive: true, force: true });
         out = await load({ steps: "Generate Letter" });
         await out.count(1);
-        await sleep(120);
+        await awaitPolls(sim);
         assert.deepEqual(
           out.messages.map((m) => m.workflow.processId),
           [letter],
@@ -240,7 +240,7 @@ describe("cs-workflow-trigger node", function () {
           assert.equal(msg.workflow.processId, claim);
           assert.equal(msg.workflow.mapName, "Case Correspondence");
           assert.equal(msg.workflow.mapId, 2502);
-          await sleep(150);
+          await awaitPolls(sim);
           assert.equal(out.messages.length, 1);
           assert.deepEqual(warnings, [], "a task of another map is no warning");
         });

@@ -4,7 +4,7 @@ import csConfig from "../../../nodes/cs-config/cs-config";
 import csWorkflow from "../../../nodes/cs-workflow/cs-workflow";
 import type { ContentServerClient } from "../../../nodes/lib/content-server";
 import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
-import { Collector, csClient, csConfigNode, startByName, USERS, uploadText } from "../../helpers/workflow-kit";
+import { Collector, csClient, csConfigNode, startByName, until, USERS, uploadText } from "../../helpers/workflow-kit";
 
 helper.init(require.resolve("node-red"));
 
@@ -278,7 +278,7 @@ describe("cs-workflow node", function () {
     await out.count(1);
     node.receive({ workflow: { processId, taskId: 10 } });
     await caught.count(1);
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await until(() => statuses.length >= 4, 5000, "the failed status");
     assert.deepEqual(
       statuses.map((s) => `${s.fill}/${s.shape}/${s.text}`),
       [

@@ -383,12 +383,12 @@ describe("exstream-generate node", function () {
         jobTimeoutS: "0.3",
         pollIntervalMs: "50",
       });
+      // The engine takes far longer than the deadline: the outcome, not the elapsed time, shows the node gave up.
       await fault({ type: "slow-engine", delayMs: 2000 });
-      const started = Date.now();
-      const { err } = await t.run({ payload: customers(1) });
+      const { out, err } = await t.run({ payload: customers(1) });
+      assert.equal(out, undefined, "no document from a job the node stopped waiting for");
       assert.match(err!.error.message, /EDEADLINE/);
       assert.equal(err!.failure.permanent, false);
-      assert.ok(Date.now() - started < 1500);
     });
 
     it("fails clearly for an unknown input channel", async () => {

@@ -100,6 +100,12 @@ describe("exstream-output-watch node (API mode)", function () {
     return instance.jobId;
   }
 
+  /** Resolves once the simulator answered `calls` more requests: the watch polled again, whatever the speed. */
+  async function morePolls(calls = 3): Promise<void> {
+    const from = sim.counters().requests;
+    await until(() => sim.counters().requests >= from + calls, `${calls} more requests to the runtime`);
+  }
+
   const acknowledge = (msg: CommunicationMessage) =>
     helper.getNode("watch1").receive({ document: { id: msg.document.id }, cs: { nodeId: 7, outcome: "created" } });
 
@@ -110,7 +116,7 @@ describe("exstream-output-watch node (API mode)", function () {
       const jobId = await runBatch();
       const h = await deploy();
       await until(() => h.out.length >= 4, "4 communications");
-      await sleep(300);
+      await morePolls();
       assert.equal(h.out.length, 4);
       assert.equal(h.dead.length, 0);
       const workRoot = path.join(ledgerDir, "work");
@@ -141,17 +147,17 @@ describe("exstream-output-watch node (API mode)", function () {
     let h = await deploy();
     await until(() => h.out.length >= 4, "4 communications");
     h.out.forEach(acknowledge);
-    await sleep(400);
+    await until(() => !existsSync(path.join(ledgerDir, "work", first)), "the finished job's working folder removed");
+    await morePolls();
     assert.equal(h.out.length, 4, "polling again finds nothing new");
-    assert.equal(existsSync(path.join(ledgerDir, "work", first)), false, "finished job's working folder removed");
 
     await helper.unload();
     h = await deploy();
-    await sleep(500);
+    await morePolls();
     assert.equal(h.out.length, 0, "nothing emitted twice after the restart");
     const second = await runBatch();
     await until(() => h.out.length >= 4, "the new job's 4 communications");
-    await sleep(300);
+    await morePolls();
     assert.equal(h.out.length, 4);
     assert.ok(
       h.out.every((m) => m.document.job.jobId === second),
@@ -161,23 +167,32 @@ describe("exstream-output-watch node (API mode)", function () {
 
   it("reports an unreachable runtime in its status and carries on when it is back", async () => {
     await runBatch();
+    // The runtime stays unreachable until the status has shown it: no race with the status's throttling.
     await fetch(`${sim.url}/sim/faults`, {
       method: "POST",
       headers: { "Content-Type": "application/json" },
-      body: JSON.stringify({ type: "http", status: 503, path: "/runtime/", times: 3 }),
+      body: JSON.stringify({ type: "http", status: 503, path: "/runtime/" }),
     });
     const warnings: string[] = [];
+    const statuses: Array<{ fill?: string; text?: string }> = [];
     const h = await deploy();
-    const node = helper.getNode("watch1") as unknown as { warn: (m: string) => void };
+    const node = helper.getNode("watch1") as unknown as EventEmitter & { warn: (m: string) => void };
+    node.on("call:status", (call: { args: [{ fill?: string; text?: string }] }) => statuses.push(call.args[0]));
     const original = node.warn.bind(node);
     node.warn = (m: string) => {
       warnings.push(String(m));
       original(m);
     };
-    await until(() => h.out.length >= 4, "4 communications once the runtime answers again");
+    const unreachable = (s: { fill?: string; text?: string }) =>
+      s.fill === "red" && s.text === "exstream-output-watch.status.apiError";
+    await until(() => statuses.some(unreachable), "a red status: runtime not reachable");
+    assert.equal(h.out.length, 0);
     assert.ok(
       warnings.some((w) => /runtime poll failed/.test(w)),
       "the failed polls were reported",
     );
+    await fetch(`${sim.url}/sim/faults`, { method: "DELETE" });
+    await until(() => h.out.length >= 4, "4 communications once the runtime answers again");
+    await until(() => !unreachable(statuses.at(-1)!), "the red status cleared");
   });
 });

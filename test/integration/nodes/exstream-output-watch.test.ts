@@ -5,6 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import type { EventEmitter } from "node:events";
 import helper from "node-red-node-test-helper";
+import sinon from "sinon";
 import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
 import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exstream-output-watch/types";
 import { ExstreamClient } from "../../../nodes/lib/exstream";
@@ -33,9 +34,10 @@ function listen<T>(id: string, sink: T[]): void {
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 async function until(check: () => boolean, label: string, timeoutMs = 8_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
+  // performance.now, not Date: a test may fake Date.
+  const deadline = performance.now() + timeoutMs;
   while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${label}`);
+    if (performance.now() > deadline) throw new Error(`timed out waiting for ${label}`);
     await sleep(10);
   }
 }
@@ -331,14 +333,24 @@ describe("exstream-output-watch node (folder mode)", function () {
     it("never emits an acknowledged communication again, even after a restart", async () => {
       await writeHandMadeRun(simpleRun("job-a", "1"));
       await writeHandMadeRun(simpleRun("job-b", "2"));
-      let h = await deploy({ ackTimeoutMs: "150" });
-      await until(() => h.out.length >= 2, "2 communications");
-      h.out.forEach(acknowledge);
-      await sleep(400);
-      assert.equal(h.out.length, 2, "not re-emitted after the ack timeout");
-      h = await restart({ ackTimeoutMs: "150" });
-      await sleep(500);
-      assert.equal(h.out.length, 0, "not emitted after a restart");
+      // job-c is never acknowledged: its re-emissions prove the watch looked for overdue communications meanwhile.
+      await writeHandMadeRun(simpleRun("job-c", "3"));
+      const jobs = (h: Harness) => h.out.map((m) => m.document.job.jobId);
+      // A fake Date decides when acknowledgements are overdue, whatever the machine's speed.
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
+      try {
+        let h = await deploy();
+        await until(() => (clock.tick(50), h.out.length >= 3), "3 communications");
+        h.out.filter((m) => m.document.job.jobId !== "job-c").forEach(acknowledge);
+        clock.tick(60_000); // past the ack timeout
+        await until(() => h.out.length >= 4, "the unacknowledged communication again");
+        assert.deepEqual(jobs(h).sort(), ["job-a", "job-b", "job-c", "job-c"], "acknowledged ones not re-emitted");
+        h = await restart();
+        await until(() => h.out.length >= 1, "the unacknowledged communication after the restart");
+        assert.deepEqual(jobs(h), ["job-c"], "acknowledged ones not emitted after a restart");
+      } finally {
+        clock.restore();
+      }
       const journal = await fsp.readFile(path.join(ledgerDir, "communications.journal"), "utf8");
       assert.match(journal, /"state":"done"/, "recorded as acknowledged (compacted on restart)");
     });
@@ -569,15 +581,30 @@ describe("exstream-output-watch node (folder mode)", function () {
       const run = simpleRun("job-vanish");
       const manifest = await writeHandMadeRun(run, { manifest: false });
       await fsp.writeFile(manifest, utf16("<outputList>"));
-      const h = await deploy({ stabilityWindowMs: "300" });
-      await sleep(100);
-      await fsp.rm(path.join(root, "t1", "Demo", "jobs", "job-vanish"), { recursive: true, force: true });
-      await sleep(600);
-      assert.equal(h.out.length, 0);
-      assert.equal(h.dead.length, 0);
-      assert.equal(h.caught.length, 0);
-      await writeHandMadeRun(simpleRun("job-after"));
-      await until(() => h.out.length >= 1, "still watching");
+      // A frozen Date keeps the manifest unstable however slow the machine; its looks are observed, not timed.
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
+      const stat = sinon.spy(fsp, "stat");
+      const looks = () => stat.getCalls().filter((call) => call.args[0] === manifest);
+      try {
+        const h = await deploy({ stabilityWindowMs: "300" });
+        await until(() => looks().length >= 2, "the manifest seen and waiting to become stable");
+        await fsp.rm(path.join(root, "t1", "Demo", "jobs", "job-vanish"), { recursive: true, force: true });
+        const before = looks().length;
+        await until(() => looks().length > before, "a look at the manifest after it vanished");
+        await assert.rejects(looks()[before].returnValue as Promise<unknown>, { code: "ENOENT" });
+        await writeHandMadeRun(simpleRun("job-after"));
+        // The watch reads the fake Date: time moves on in steps while it waits for the next run's manifest.
+        await until(() => (clock.tick(50), h.out.length >= 1), "still watching");
+        assert.deepEqual(
+          h.out.map((m) => m.document.job.jobId),
+          ["job-after"],
+        );
+        assert.equal(h.dead.length, 0);
+        assert.equal(h.caught.length, 0);
+      } finally {
+        stat.restore();
+        clock.restore();
+      }
     });
 
     it("shows a missing root in its status and starts watching once it appears", async () => {

@@ -42,6 +42,39 @@ describe("content-server simulator: fault injection", () => {
     assert.ok(Date.now() - started >= 140);
   });
 
+  it("`hold` keeps the matching call waiting until the test releases it, then it runs as usual", async () => {
+    const { id } = sim.addFault({ method: "GET", path: "api/v2/nodes/*", hold: true, times: 1 });
+    let answered = false;
+    const held = cs.get("api/v2/nodes/2000").then((r) => {
+      answered = true;
+      return r.status;
+    });
+    await sim.faults.whenHeld(id!);
+    assert.equal(sim.faults.heldCount(id!), 1);
+    assert.equal((await cs.get("api/v2/nodes/2100")).status, 200, "the rule fired once; later calls pass");
+    assert.equal(answered, false, "the held call has no answer yet");
+    assert.equal(sim.faults.releaseHeld(id!), 1);
+    assert.equal(await held, 200);
+    assert.equal(sim.faults.heldCount(id!), 0);
+  });
+
+  it("`hold` over HTTP: wait until a call is held, then release it by the rule's id", async () => {
+    const added = await fetch(`${sim.url}/__sim/faults`, {
+      method: "POST",
+      headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ path: "api/v1/ping", hold: true }),
+    });
+    const { fault } = (await added.json()) as { fault: { id: string } };
+    const held = fetch(`${sim.url}/api/v1/ping`);
+    const waited = (await (await fetch(`${sim.url}/__sim/faults/${fault.id}/held?wait=true`)).json()) as {
+      held: number;
+    };
+    assert.equal(waited.held, 1);
+    const released = await fetch(`${sim.url}/__sim/faults/${fault.id}/release`, { method: "POST" });
+    assert.deepEqual(await released.json(), { released: 1 });
+    assert.equal((await held).status, 200);
+  });
+
   it("global probability-based 5xx fails roughly that share of calls", async () => {
     sim.addFault({ probability: 0.5, status: 502 });
     const statuses = await Promise.all(Array.from({ length: 60 }, () => cs.get("api/v1/ping").then((r) => r.status)));

@@ -261,7 +261,8 @@ describe("delivery manifest parser", () => {
       const file = path.join(tmp, "large.xml");
       await writeLargeManifest(file, customers);
       const sizeBytes = (await fsp.stat(file)).size;
-      // Live memory = heap after a full collection; sampled every 250 ms while both passes run.
+      // Live memory = heap after a full collection; sampled at fixed points of the work (not of the clock), so a
+      // fast or a slow machine takes the same samples: every 16th chunk of the first pass, every 5,000th customer.
       const gc = exposeGc();
       gc();
       const baseHeap = process.memoryUsage().heapUsed;
@@ -274,23 +275,28 @@ describe("delivery manifest parser", () => {
         peakHeap = Math.max(peakHeap, m.heapUsed);
         peakRss = Math.max(peakRss, m.rss);
       };
-      const timer = setInterval(sample, 250);
       const started = Date.now();
       let count = 0;
       let fileCount = 0;
       let last = 0;
-      try {
-        const manifest = await openDeliveryManifest(file);
-        for await (const c of manifest.customers()) {
-          count++;
-          fileCount += c.files.length;
-          const n = Number(c.customerNumber);
-          assert.ok(n > last, "ascending customer order");
-          last = n;
+      let chunks = 0;
+      let samples = 0;
+      const sampleEvery = (n: number, every: number) => {
+        if (n % every === 0) {
+          sample();
+          samples++;
         }
-      } finally {
-        clearInterval(timer);
+      };
+      const manifest = await openDeliveryManifest(file, { onProgress: () => sampleEvery(++chunks, 16) });
+      for await (const c of manifest.customers()) {
+        count++;
+        fileCount += c.files.length;
+        const n = Number(c.customerNumber);
+        assert.ok(n > last, "ascending customer order");
+        last = n;
+        sampleEvery(count, 5_000);
       }
+      assert.equal(samples, Math.floor(chunks / 16) + customers / 5_000, "memory sampled in both passes");
       const heapGrowthMb = (peakHeap - baseHeap) / 2 ** 20;
       const rssGrowthMb = (peakRss - baseRss) / 2 ** 20;
       console.log(
