@@ -1,5 +1,5 @@
 import type { NodeAPI } from "node-red";
-import { ContentServerClient, type TlsOptions } from "../lib/content-server";
+import { ContentServerClient, type ContentServerClientOptions, type TlsOptions } from "../lib/content-server";
 import { registerTestConnectionEndpoint } from "../lib/node-red/admin";
 import {
   proxySettingsOf,
@@ -78,15 +78,13 @@ export = function (RED: NodeAPI): void {
    * with the deployed node's own URLs (dialogConnection).
    */
   registerTestConnectionEndpoint(RED, "cs-config", async (req) => {
-    const options = testConnectionOptions(
-      RED,
-      CONNECTION_FIELDS,
-      (req.body ?? {}) as Record<string, unknown>,
-      (props, credentials) => {
-        // The proxy node is deployed: its URL and credentials are expanded as its deployed values.
-        const proxy = proxyOf(props.proxy, (value) => expandEnvPlaceholders(value, RED));
-        return buildClientOptions(props, credentials, (value) => value, tlsOf(props.tls), undefined, proxy);
-      },
+    const options = testConnectionOptions<
+      CsConfigProperties,
+      CsConfigCredentials,
+      ContentServerClientOptions,
+      TlsOptions
+    >(RED, CONNECTION_FIELDS, (req.body ?? {}) as Record<string, unknown>, (props, credentials, { tls, proxy }) =>
+      buildClientOptions(props, credentials, (value) => value, tls, undefined, proxy),
     );
     const client = new ContentServerClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

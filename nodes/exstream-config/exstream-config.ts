@@ -1,5 +1,5 @@
 import type { NodeAPI } from "node-red";
-import { ExstreamClient, type TlsOptions } from "../lib/exstream";
+import { ExstreamClient, type ExstreamClientOptions, type TlsOptions } from "../lib/exstream";
 import { registerTestConnectionEndpoint } from "../lib/node-red/admin";
 import {
   proxySettingsOf,
@@ -91,15 +91,13 @@ export = function (RED: NodeAPI): void {
    * with the deployed node's own URLs (dialogConnection).
    */
   registerTestConnectionEndpoint(RED, "exstream-config", async (req) => {
-    const options = testConnectionOptions(
-      RED,
-      CONNECTION_FIELDS,
-      (req.body ?? {}) as Record<string, unknown>,
-      (props, credentials) => {
-        // The proxy node is deployed: its URL and credentials are expanded as its deployed values.
-        const proxy = proxyOf(props.proxy, (value) => expandEnvPlaceholders(value, RED));
-        return buildClientOptions(props, credentials, (value) => value, tlsOf(props.tls), proxy);
-      },
+    const options = testConnectionOptions<
+      ExstreamConfigProperties,
+      ExstreamConfigCredentials,
+      ExstreamClientOptions,
+      TlsOptions
+    >(RED, CONNECTION_FIELDS, (req.body ?? {}) as Record<string, unknown>, (props, credentials, { tls, proxy }) =>
+      buildClientOptions(props, credentials, (value) => value, tls, proxy),
     );
     const client = new ExstreamClient({ ...options, retry: { ...options.retry, maxAttempts: 1 } });
     try {

@@ -156,16 +156,21 @@ export interface DialogConnection<P, C> extends ConnectionFields<P, C> {
  * The client options a "test connection" request is answered with: the deployed node's own when the request names
  * only its id, else the dialog's values (see dialogConnection) turned into options by `build`.
  */
-export function testConnectionOptions<P extends object, C extends object, O>(
+export function testConnectionOptions<P extends { tls?: string; proxy?: string }, C extends object, O, T>(
   RED: NodeAPI,
   fields: ConnectionFields<P, C>,
   body: Record<string, unknown>,
-  build: (props: Partial<P>, credentials: C) => O,
+  build: (props: Partial<P>, credentials: C, links: { tls?: T; proxy?: ProxySettings }) => O,
 ): O {
   const deployed = deployedConnection<P, C, Node & { clientOptions(): O }>(RED, fields.owner, body.id);
   if (body.baseUrl === undefined && deployed) return deployed.node.clientOptions();
   const { props, credentials } = dialogConnection<P, C>({ ...fields, body, deployed: deployed?.connection });
-  return build(props, credentials);
+  // The TLS and proxy nodes are deployed: their own values are expanded as deployed.
+  const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED);
+  return build(props, credentials, {
+    tls: tlsOptionsOf<T>(RED, props.tls, fields.owner),
+    proxy: proxySettingsOf(RED, props.proxy, fields.owner, expand),
+  });
 }
 
 /**
