@@ -138,6 +138,24 @@ async function workspaceCorrespondence(cs, workspace) {
  * customer communications they rendered (on-demand: one; batch: the records of the flow instances' input).
  */
 async function exstreamJobs(exstream, runtimeUrl) {
+  // A flow instance names its flow model by id (ORC FlowInstance.flowModelId); the published models give the names.
+  const published = await fetch(runtimeUrl.replace(/\/runtime\/([^/]+)$/, "/flow-models/$1/published"), {
+    headers: { Authorization: `Bearer ${await exstream.getToken()}` },
+  });
+  if (!published.ok) throw new Error(`published flow models: HTTP ${published.status}`);
+  const models = new Map(((await published.json()).data ?? []).map((m) => [m.id, m.name]));
+  // An on-demand generate runs the communication itself: its flow model id is the communication's resource id.
+  const modelName = async (id) => {
+    if (!models.has(id))
+      models.set(
+        id,
+        await exstream.getResource(id).then(
+          (r) => r.name,
+          () => "",
+        ),
+      );
+    return models.get(id);
+  };
   const jobs = [];
   for await (const job of exstream.iterateJobs()) {
     const instances = [];
@@ -153,7 +171,9 @@ async function exstreamJobs(exstream, runtimeUrl) {
         communications += Array.isArray(input) ? input.length : 1;
       }
     }
-    jobs.push({ ...job, communications, flowModels: instances.map((i) => i.flowModelName || "") });
+    const flowModels = [];
+    for (const instance of instances) flowModels.push(await modelName(instance.flowModelId));
+    jobs.push({ ...job, communications, flowModels });
   }
   return jobs;
 }
