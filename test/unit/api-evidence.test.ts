@@ -55,11 +55,27 @@ function expandUrlHelpers(source: string): string {
   return expanded;
 }
 
+/**
+ * Defaults of configurable paths (`DEFAULT_BATCH_INPUT_PATH = "/inputs/batch/{domain}/{channel}"`) are relative to a
+ * service the code prefixes at run time; they are marked so that a row whose path ends with them covers them.
+ */
+const PATH_CONSTANT = /const (\w*PATH\w*) = "([^"]+)"/g;
+export const RELATIVE = "…/";
+
 /** Every route a piece of client source builds, normalised. */
 export function routesIn(source: string): string[] {
   const code = expandUrlHelpers(stripComments(source));
-  const literals = [...code.matchAll(/`([^`]*)`|"([^"\n]*)"/g)].map((m) => m[1] ?? m[2]);
-  return literals.map(normaliseRoute).filter((route) => ROUTE_START.test(route));
+  const configurable = new Set([...code.matchAll(PATH_CONSTANT)].map((m) => m[2]));
+  const routes: string[] = [];
+  for (const [, template, plain] of code.matchAll(/`([^`]*)`|"([^"\n]*)"/g)) {
+    const text = template ?? plain;
+    const route = normaliseRoute(text);
+    // A template literal nested in another one is cut at the inner backtick; its pieces are scanned on their own.
+    if (route.includes("$")) continue;
+    if (ROUTE_START.test(route)) routes.push(route);
+    else if (configurable.has(text)) routes.push(RELATIVE + route);
+  }
+  return routes;
 }
 
 function clientSourceFiles(): string[] {
@@ -104,10 +120,12 @@ export function routesInDocument(markdown: string): string[] {
 /**
  * A code route is covered by a documented one of the same shape. A placeholder in the code matches any documented
  * segment, so `runtime/${seg(domain)}/${entity}` is covered by the rows for `runtime/{domain}/jobs` and its siblings.
+ * A relative (configurable) path is compared with the end of the documented one.
  */
 export function covers(documented: string, coded: string): boolean {
-  const doc = documented.split("/");
-  const code = coded.split("/");
+  const relative = coded.startsWith(RELATIVE);
+  const code = (relative ? coded.slice(RELATIVE.length) : coded).split("/");
+  const doc = relative ? documented.split("/").slice(-code.length) : documented.split("/");
   return doc.length === code.length && code.every((segment, i) => segment === doc[i] || segment === "{}");
 }
 
@@ -138,7 +156,7 @@ describe("docs/api-evidence.md", () => {
 });
 
 describe("the route scan behind the evidence check", () => {
-  it("reads template literals, URL helpers and plain strings, and ignores comments", () => {
+  it("reads template literals, URL helpers, plain strings and configurable path defaults, and ignores comments", () => {
     const source = [
       "/** `GET api/v1/commented` is not code */",
       "// path: `api/v1/also-commented`",
@@ -149,6 +167,8 @@ describe("the route scan behind the evidence check", () => {
       'const c = withSlash(base) + "api/v1/auth";',
       'const d = "/tenants/{tenant}/oauth2/token";',
       "const e = `${ctx.designUrl}/links/${seg(domain)}?x=1`;",
+      'export const DEFAULT_BATCH_INPUT_PATH = "/inputs/batch/{domain}/{channel}";',
+      'const f = `${ctx.orchestrationUrl}${path.startsWith("/") ? path : `/${path}`}`;',
     ].join("\n");
     assert.deepEqual(routesIn(source).sort(), [
       "api/v1/auth",
@@ -157,6 +177,7 @@ describe("the route scan behind the evidence check", () => {
       "orchestration/api/v1/runtime/{}/flow-steps/{}",
       "orchestration/api/v1/runtime/{}/flow-steps/{}/message-file",
       "tenants/{}/oauth2/token",
+      "…/inputs/batch/{}/{}",
     ]);
   });
 
@@ -175,5 +196,7 @@ describe("the route scan behind the evidence check", () => {
     assert.equal(covers("orchestration/api/v1/runtime/{}/jobs", "orchestration/api/v1/runtime/{}/{}"), true);
     assert.equal(covers("api/v2/nodes/{}", "api/v2/nodes/list"), false);
     assert.equal(covers("api/v2/nodes/{}", "api/v2/nodes/{}/nodes"), false);
+    assert.equal(covers("orchestration/api/v1/inputs/batch/{}/{}", "…/inputs/batch/{}/{}"), true);
+    assert.equal(covers("orchestration/api/v1/inputs/batch/{}/{}", "…/inputs/{}"), false);
   });
 });
