@@ -149,6 +149,14 @@ describe("docs/api-evidence.md", () => {
     assert.deepEqual(missing, [], `routes without a row in ${EVIDENCE_DOC}:\n  ${missing.join("\n  ")}`);
   });
 
+  it("gives every route row its six columns: method | path | sent | read | evidence | notes", () => {
+    const broken = markdown
+      .split("\n")
+      .filter((line) => /^\|\s*(GET|POST|PUT|DELETE|PATCH)\s*\|/.test(line))
+      .filter((line) => line.split("|").length !== 8); // seven pipes: six cells and the two empty ends
+    assert.deepEqual(broken, [], "rows with a stray or missing `|` (inside backticks too)");
+  });
+
   it("documents no route the clients no longer call", () => {
     const stale = documented.filter((doc) => ![...coded.keys()].some((route) => covers(doc, route)));
     assert.deepEqual(stale, [], `rows in ${EVIDENCE_DOC} for routes no client calls:\n  ${stale.join("\n  ")}`);
