@@ -1,0 +1,173 @@
+/*
+ * Reads what landed in Content Server over raw HTTP, written from the documented REST protocol and independent of the
+ * package's own ContentServerClient (nodes/lib/content-server): the end-to-end tests verify outcomes through this
+ * path, so a mistake in the product's reading code cannot hide a mistake in its writing code.
+ */
+
+/** A node as the children route lists it (v2 `results[].data.properties`). */
+export interface ReadNode {
+  id: number;
+  name: string;
+  type: number;
+  container: boolean;
+  mimeType: string | null;
+  size: number;
+}
+
+/** A document found below a folder path, with its folder path relative to the start folder, e.g. "Statement/2025". */
+export interface ReadDocument extends ReadNode {
+  folder: string;
+}
+
+type Json = Record<string, any>;
+
+export class CsReadback {
+  private ticket?: Promise<string>;
+
+  constructor(
+    private readonly baseUrl: string,
+    private readonly user: { username: string; password: string } = { username: "Admin", password: "livelink" },
+  ) {}
+
+  /** The children of a container, every page (v2 children route, 100 per page). */
+  async children(parentId: number): Promise<ReadNode[]> {
+    const nodes: ReadNode[] = [];
+    for (let page = 1, pageTotal = 1; page <= pageTotal; page++) {
+      const body = await this.json(`api/v2/nodes/${parentId}/nodes?limit=100&page=${page}`);
+      pageTotal = Number(body.collection.paging.page_total);
+      for (const result of body.results) nodes.push(nodeOf(result.data.properties));
+    }
+    return nodes;
+  }
+
+  /** The child with exactly this name, or undefined. */
+  async childByName(parentId: number, name: string): Promise<ReadNode | undefined> {
+    return (await this.children(parentId)).find((n) => n.name === name);
+  }
+
+  /** The node at a "/"-separated path of names below `rootId`, or undefined when a segment does not exist. */
+  async nodeAt(rootId: number, folderPath: string): Promise<ReadNode | undefined> {
+    let node: ReadNode | undefined = nodeOf((await this.json(`api/v2/nodes/${rootId}`)).results.data.properties);
+    for (const segment of folderPath.split("/").filter(Boolean)) {
+      node = await this.childByName(node.id, segment);
+      if (!node) return undefined;
+    }
+    return node;
+  }
+
+  /** Every document below a folder path (recursively); [] when the path does not exist. */
+  async documentsBelow(rootId: number, folderPath: string): Promise<ReadDocument[]> {
+    const start = await this.nodeAt(rootId, folderPath);
+    if (!start) return [];
+    const found: ReadDocument[] = [];
+    const walk = async (id: number, relative: string): Promise<void> => {
+      for (const child of await this.children(id)) {
+        if (child.container) await walk(child.id, relative ? `${relative}/${child.name}` : child.name);
+        else found.push({ ...child, folder: relative });
+      }
+    };
+    await walk(start.id, "");
+    return found;
+  }
+
+  /** The versions of a document, oldest first (v2 `results[].data.versions`). */
+  async versions(nodeId: number): Promise<Array<{ versionNumber: number; fileName: string; size: number }>> {
+    const body = await this.json(`api/v2/nodes/${nodeId}/versions`);
+    return body.results.map(({ data: { versions: v } }: Json) => ({
+      versionNumber: Number(v.version_number),
+      fileName: String(v.file_name),
+      size: Number(v.file_size),
+    }));
+  }
+
+  /** The content of a version (the latest when none is given). */
+  async content(nodeId: number, version?: number): Promise<Buffer> {
+    const path = version === undefined ? `nodes/${nodeId}/content` : `nodes/${nodeId}/versions/${version}/content`;
+    const res = await this.get(`api/v2/${path}`);
+    return Buffer.from(await res.arrayBuffer());
+  }
+
+  /**
+   * The values of the category with this name on a node, by attribute NAME (undefined when it is not applied): the
+   * node's category list gives the id, the category route with `metadata` gives values and attribute names. Attributes
+   * inside a set are read from its first row, as a name alone can address.
+   */
+  async categoryValues(nodeId: number, categoryName: string): Promise<Record<string, unknown> | undefined> {
+    const applied = (await this.json(`api/v1/nodes/${nodeId}/categories`)).data as Array<{ id: number; name: string }>;
+    const category = applied.find((c) => c.name === categoryName);
+    if (!category) return undefined;
+    const { results } = await this.json(`api/v2/nodes/${nodeId}/categories/${category.id}?metadata`);
+    const values: Json = results.data.categories;
+    const byName: Record<string, unknown> = {};
+    for (const attribute of Object.values(results.metadata.categories) as Json[]) {
+      if (attribute.persona !== "categoryattribute") continue;
+      const key = String(attribute.key).replace("_x_", "_1_");
+      if (key in values) byName[attribute.name] = values[key];
+    }
+    return byName;
+  }
+
+  /** The RM classifications of a node (`data[]` of the rmclassifications route). */
+  async rmClassifications(nodeId: number): Promise<Json[]> {
+    return (await this.json(`api/v1/nodes/${nodeId}/rmclassifications`)).data;
+  }
+
+  /** Where a workflow instance stands: its status and the names of its current and completed steps. */
+  async workflowState(processId: number): Promise<{ status: string; current: string[]; completed: string[] }> {
+    const { results } = await this.json(`api/v2/workflows/status/processes/${processId}`);
+    const names = (steps: Json[]) => steps.map((step) => String(step.task_name));
+    return {
+      status: String(results.wf_details.status),
+      current: names(results.step_list.current),
+      completed: names(results.step_list.completed),
+    };
+  }
+
+  /**
+   * The workflow attributes by NAME as the assignee of a step sees them on its task form (the form's
+   * `WorkflowForm_*` fields other than the title and due date; null when the form carries no value).
+   */
+  async taskAttributes(processId: number, taskId: number): Promise<Record<string, unknown>> {
+    const query = `process_id=${processId}&subprocess_id=${processId}&task_id=${taskId}`;
+    const body = await this.json(`api/v1/forms/processes/tasks/update?${query}`);
+    const form: Json = Array.isArray(body.forms) ? body.forms[0] : body;
+    const attributes: Record<string, unknown> = {};
+    for (const [key, field] of Object.entries(form.schema.properties as Record<string, Json>)) {
+      if (!key.startsWith("WorkflowForm_") || key === "WorkflowForm_Title" || key === "WorkflowForm_WorkflowDueDate") {
+        continue;
+      }
+      attributes[field.title] = key in form.data ? form.data[key] : null;
+    }
+    return attributes;
+  }
+
+  private async json(path: string): Promise<Json> {
+    return (await (await this.get(path)).json()) as Json;
+  }
+
+  private async get(path: string): Promise<Response> {
+    const res = await fetch(`${this.baseUrl}/${path}`, { headers: { OTCSTicket: await this.login() } });
+    if (!res.ok) throw new Error(`read-back GET ${path}: HTTP ${res.status} ${await res.text()}`);
+    return res;
+  }
+
+  private login(): Promise<string> {
+    this.ticket ??= (async () => {
+      const res = await fetch(`${this.baseUrl}/api/v1/auth`, { method: "POST", body: new URLSearchParams(this.user) });
+      if (!res.ok) throw new Error(`read-back login as ${this.user.username}: HTTP ${res.status}`);
+      return String(((await res.json()) as { ticket: string }).ticket);
+    })();
+    return this.ticket;
+  }
+}
+
+function nodeOf(p: Json): ReadNode {
+  return {
+    id: Number(p.id),
+    name: String(p.name),
+    type: Number(p.type),
+    container: p.container === true,
+    mimeType: p.mime_type ?? null,
+    size: Number(p.size),
+  };
+}
