@@ -83,7 +83,7 @@ export class CsReadback {
   /** The content of a version (the latest when none is given). */
   async content(nodeId: number, version?: number): Promise<Buffer> {
     const path = version === undefined ? `nodes/${nodeId}/content` : `nodes/${nodeId}/versions/${version}/content`;
-    const res = await this.get(`api/v2/${path}`);
+    const res = await this.request(`api/v2/${path}`);
     return Buffer.from(await res.arrayBuffer());
   }
 
@@ -141,13 +141,28 @@ export class CsReadback {
     return attributes;
   }
 
-  private async json(path: string): Promise<Json> {
-    return (await (await this.get(path)).json()) as Json;
+  /** The ids of every node a full-text search finds (v2 search route, `lookfor=complexquery`, every page). */
+  async searchIds(where: string): Promise<number[]> {
+    const ids: number[] = [];
+    for (let page = 1, pageTotal = 1; page <= pageTotal; page++) {
+      const form = { where, lookfor: "complexquery", limit: "100", page: String(page) };
+      const body = await this.json("api/v2/search", form);
+      pageTotal = Number(body.collection.paging.page_total);
+      for (const result of body.results) ids.push(Number(result.data.properties.id));
+    }
+    return ids;
   }
 
-  private async get(path: string): Promise<Response> {
-    const res = await fetch(`${this.baseUrl}/${path}`, { headers: { OTCSTicket: await this.login() } });
-    if (!res.ok) throw new Error(`read-back GET ${path}: HTTP ${res.status} ${await res.text()}`);
+  private async json(path: string, form?: Record<string, string>): Promise<Json> {
+    return (await (await this.request(path, form)).json()) as Json;
+  }
+
+  /** GET, or POST of a form when one is given (the search route takes its query as a form). */
+  private async request(path: string, form?: Record<string, string>): Promise<Response> {
+    const headers = { OTCSTicket: await this.login() };
+    const init = form ? { method: "POST", headers, body: new URLSearchParams(form) } : { headers };
+    const res = await fetch(`${this.baseUrl}/${path}`, init);
+    if (!res.ok) throw new Error(`read-back ${init.method ?? "GET"} ${path}: HTTP ${res.status} ${await res.text()}`);
     return res;
   }
 
