@@ -80,31 +80,32 @@ export class CsReadback {
     }));
   }
 
-  /** The content of a version (the latest when none is given). */
+  /** The content of a version (the latest when none is given), through the v1 routes as pyxecm downloads. */
   async content(nodeId: number, version?: number): Promise<Buffer> {
     const path = version === undefined ? `nodes/${nodeId}/content` : `nodes/${nodeId}/versions/${version}/content`;
-    const res = await this.request(`api/v2/${path}`);
+    const res = await this.request(`api/v1/${path}`);
     return Buffer.from(await res.arrayBuffer());
   }
 
   /**
-   * The values of the category with this name on a node, by attribute NAME (undefined when it is not applied): the
-   * node's category list gives the id, the category route with `metadata` gives values and attribute names. Attributes
-   * inside a set are read from its first row, as a name alone can address.
+   * The values of the category with this name on a node, by attribute NAME (undefined when it is not applied), from
+   * the node's categories with `metadata`: the metadata key without "_" is the category itself. Attributes inside a
+   * set are read from its first row, as a name alone can address.
    */
   async categoryValues(nodeId: number, categoryName: string): Promise<Record<string, unknown> | undefined> {
-    const applied = (await this.json(`api/v1/nodes/${nodeId}/categories`)).data as Array<{ id: number; name: string }>;
-    const category = applied.find((c) => c.name === categoryName);
-    if (!category) return undefined;
-    const { results } = await this.json(`api/v2/nodes/${nodeId}/categories/${category.id}?metadata`);
-    const values: Json = results.data.categories;
-    const byName: Record<string, unknown> = {};
-    for (const attribute of Object.values(results.metadata.categories) as Json[]) {
-      if (attribute.persona !== "categoryattribute") continue;
-      const key = String(attribute.key).replace("_x_", "_1_");
-      if (key in values) byName[attribute.name] = values[key];
+    const { results } = await this.json(`api/v2/nodes/${nodeId}/categories?metadata`);
+    for (const { data, metadata } of results as Json[]) {
+      const attributes = Object.entries(metadata.categories as Record<string, Json>);
+      if (attributes.find(([key]) => !key.includes("_"))?.[1].name !== categoryName) continue;
+      const byName: Record<string, unknown> = {};
+      for (const [key, attribute] of attributes) {
+        if (attribute.persona !== "categoryattribute") continue;
+        const valueKey = key.replace("_x_", "_1_");
+        if (valueKey in data.categories) byName[attribute.name] = data.categories[valueKey];
+      }
+      return byName;
     }
-    return byName;
+    return undefined;
   }
 
   /** The RM classifications of a node (`data[]` of the rmclassifications route). */
