@@ -77,13 +77,9 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
   const example = () => withFastPolling(loadExample("02-workflow-triggered-letter"), "df02-trigger");
 
   async function customerWorkspace(customerId: string): Promise<number> {
-    const ws = await user.workspaces.findWorkspaceByBusinessObject({
-      extSystemId: "CRM",
-      boType: "Customer",
-      boId: customerId,
-    });
+    const ws = await cs.workspaceOf("CRM", "Customer", customerId);
     assert.ok(ws, `workspace of ${customerId}`);
-    return ws.id;
+    return ws;
   }
 
   it("files each customer's confirmation in their workspace, in their language, with its categories, and sends the step on", async () => {

@@ -99,9 +99,9 @@ describe("example 05 · case correspondence (DF5)", function () {
   const example = () => withFastPolling(loadExample("05-case-correspondence"), "df05-trigger");
 
   async function caseCorrespondence() {
-    const ws = await user.workspaces.findWorkspaceByName({ name: "Claim" }, CLAIM);
+    const ws = await cs.workspaceNamed("Claim", CLAIM);
     assert.ok(ws, `claim workspace ${CLAIM}`);
-    return documentsIn(cs, ws.id, "Correspondence");
+    return documentsIn(cs, ws, "Correspondence");
   }
 
   for (const letter of LETTERS) {

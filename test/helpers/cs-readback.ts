@@ -70,6 +70,18 @@ export class CsReadback {
     return found;
   }
 
+  /** The id of the business workspace of an external system's business object, or undefined. */
+  async workspaceOf(system: string, boType: string, boId: string): Promise<number | undefined> {
+    const path = `externalsystems/${enc(system)}/botypes/${enc(boType)}/boids/${enc(boId)}`;
+    return firstId(await this.json(`api/v2/${path}`));
+  }
+
+  /** The id of the business workspace of this type with exactly this name, or undefined. */
+  async workspaceNamed(typeName: string, name: string): Promise<number | undefined> {
+    const query = new URLSearchParams({ where_workspace_type_name: typeName, where_name: name });
+    return firstId(await this.json(`api/v2/businessworkspaces?${query}`));
+  }
+
   /** The versions of a document, oldest first (v2 `results[].data.versions`). */
   async versions(nodeId: number): Promise<Array<{ versionNumber: number; fileName: string; size: number }>> {
     const body = await this.json(`api/v2/nodes/${nodeId}/versions`);
@@ -186,4 +198,11 @@ function nodeOf(p: Json): ReadNode {
     mimeType: p.mime_type ?? null,
     size: Number(p.size),
   };
+}
+
+const enc = encodeURIComponent;
+
+function firstId(list: Json): number | undefined {
+  const first = (list.results as Json[])[0];
+  return first ? Number(first.data.properties.id) : undefined;
 }
