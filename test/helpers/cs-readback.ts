@@ -8,10 +8,7 @@
 export interface ReadNode {
   id: number;
   name: string;
-  type: number;
   container: boolean;
-  mimeType: string | null;
-  size: number;
 }
 
 /** A document found below a folder path, with its folder path relative to the start folder, e.g. "Statement/2025". */
@@ -82,14 +79,10 @@ export class CsReadback {
     return firstId(await this.json(`api/v2/businessworkspaces?${query}`));
   }
 
-  /** The versions of a document, oldest first (v2 `results[].data.versions`). */
-  async versions(nodeId: number): Promise<Array<{ versionNumber: number; fileName: string; size: number }>> {
+  /** The version numbers of a document (v2 `results[].data.versions.version_number`). */
+  async versions(nodeId: number): Promise<number[]> {
     const body = await this.json(`api/v2/nodes/${nodeId}/versions`);
-    return body.results.map(({ data: { versions: v } }: Json) => ({
-      versionNumber: Number(v.version_number),
-      fileName: String(v.file_name),
-      size: Number(v.file_size),
-    }));
+    return body.results.map((result: Json) => Number(result.data.versions.version_number));
   }
 
   /** The content of a version (the latest when none is given), through the v1 routes as pyxecm downloads. */
@@ -193,10 +186,7 @@ function nodeOf(p: Json): ReadNode {
   return {
     id: Number(p.id),
     name: String(p.name),
-    type: Number(p.type),
     container: p.container === true,
-    mimeType: p.mime_type ?? null,
-    size: Number(p.size),
   };
 }
 
