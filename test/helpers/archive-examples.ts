@@ -2,7 +2,8 @@
  * What the end-to-end tests of the archive examples (01, 04, 06) share: driver data for N customers, a batch job
  * submitted to the Exstream simulator through its Orchestration API as an integrator would, the files the engine
  * wrote (with their SHA-256), the documents that ended up below a Content Server folder path with their categories
- * by NAME (read back over raw HTTP, see cs-readback.ts), and the state of an exstream-output-watch ledger as its journal on disk records it.
+ * by NAME (read back over raw HTTP, see cs-readback.ts), and the state of an exstream-output-watch ledger as its
+ * journal on disk records it.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
