@@ -6,19 +6,18 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import type { ContentServerClient } from "../../nodes/lib/content-server";
 import {
   categoryValues,
-  csClient,
   documentsBelow,
   manifestsOf,
+  readBack,
   readWatchLedger,
   runBatch,
   sourceFilesOf,
   statementCustomers,
   withShortWaits,
-  type FoundDocument,
 } from "../helpers/archive-examples";
+import type { CsReadback, ReadDocument } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 
@@ -30,16 +29,15 @@ describe("example 01 · archive generated communications (DF1)", function () {
   this.timeout(60_000);
   let env: DemoEnvironment;
   let nr: EmbeddedNodeRed | undefined;
-  let cs: ContentServerClient;
+  let cs: CsReadback;
 
   beforeEach(async () => {
     env = await startDemoEnvironment();
-    cs = csClient(env);
+    cs = readBack(env);
   });
   afterEach(async () => {
     await nr?.stop();
     nr = undefined;
-    await cs.close();
     await env.close();
   });
 
@@ -70,7 +68,7 @@ describe("example 01 · archive generated communications (DF1)", function () {
    * Exactly one document per customer, with the source PDF's SHA-256 and the manifest keys as categories, filed by the
    * day the run ended (its manifest's time), whenever it was archived.
    */
-  async function assertArchivedOnce(jobId: string): Promise<FoundDocument[]> {
+  async function assertArchivedOnce(jobId: string): Promise<ReadDocument[]> {
     const customers = statementCustomers(N);
     const sources = sourceFilesOf(env.outputRoot, jobId);
     const docs = await documentsBelow(cs, ARCHIVE);
@@ -105,7 +103,7 @@ describe("example 01 · archive generated communications (DF1)", function () {
       assert.equal(values["Job ID"], jobId);
       assert.match(String(values["Delivery Date"]), new RegExp(`^${runDay}`), "the day the run ended");
       assert.ok(Array.isArray(values["Content Versions"]) && (values["Content Versions"] as string[]).length >= 5);
-      assert.equal((await cs.documents.listVersions(doc.id)).length, 1, `${doc.name}: one version`);
+      assert.equal((await cs.versions(doc.id)).length, 1, `${doc.name}: one version`);
     }
     assert.equal(seenCustomers.size, N);
     return docs;

@@ -7,10 +7,11 @@ import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
 import { awaitPolls } from "../helpers/content-server-sim";
+import { CsReadback } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+import { USERS } from "../helpers/workflow-kit";
 import {
-  categoryByName,
   csAs,
   documentsIn,
   holdMessagesTo,
@@ -18,10 +19,8 @@ import {
   runFlowsAsIntegrationUser,
   sleep,
   startWorkflow,
-  taskAttributes,
   withFastPolling,
   workflowComments,
-  workflowState,
 } from "../helpers/workflow-letters";
 
 const MAP = "Letter Generation";
@@ -59,11 +58,13 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
   let env: DemoEnvironment;
   let nr: EmbeddedNodeRed | undefined;
   let user: ContentServerClient;
+  let cs: CsReadback;
 
   beforeEach(async () => {
     env = await startDemoEnvironment();
     runFlowsAsIntegrationUser(env);
     user = csAs(env, "admin");
+    cs = new CsReadback(env.cs.url);
   });
   afterEach(async () => {
     await nr?.stop();
@@ -76,13 +77,9 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
   const example = () => withFastPolling(loadExample("02-workflow-triggered-letter"), "df02-trigger");
 
   async function customerWorkspace(customerId: string): Promise<number> {
-    const ws = await user.workspaces.findWorkspaceByBusinessObject({
-      extSystemId: "CRM",
-      boType: "Customer",
-      boId: customerId,
-    });
+    const ws = await cs.workspaceOf("CRM", "Customer", customerId);
     assert.ok(ws, `workspace of ${customerId}`);
-    return ws.id;
+    return ws;
   }
 
   it("files each customer's confirmation in their workspace, in their language, with its categories, and sends the step on", async () => {
@@ -99,12 +96,12 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     );
 
     // Acme Corporation (English, US): one letter in ITS workspace's Correspondence folder, the English wording.
-    const acmeDocs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");
+    const acmeDocs = await documentsIn(cs, await customerWorkspace("C-1001"), "Correspondence");
     assert.deepEqual(
       acmeDocs.map((d) => d.name),
       [`Policy Change Confirmation POL-2001 (${acmeProcess}).pdf`],
     );
-    const acmeText = await pdfText(user, acmeDocs[0].id);
+    const acmeText = await pdfText(cs, acmeDocs[0].id);
     for (const expected of [
       "Policy Change Confirmation",
       "Dear Acme Corporation",
@@ -117,12 +114,12 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     assert.ok(!acmeText.includes("Sehr geehrte"), "no German greeting in the English letter");
 
     // Initech GmbH (German, DE): the German variant of the greeting, closing and legal blocks.
-    const initechDocs = await documentsIn(user, await customerWorkspace("C-1003"), "Correspondence");
+    const initechDocs = await documentsIn(cs, await customerWorkspace("C-1003"), "Correspondence");
     assert.deepEqual(
       initechDocs.map((d) => d.name),
       [`Policy Change Confirmation POL-7003 (${initechProcess}).pdf`],
     );
-    const initechText = await pdfText(user, initechDocs[0].id);
+    const initechText = await pdfText(cs, initechDocs[0].id);
     for (const expected of [
       "Sehr geehrte(r) Initech GmbH",
       "POL-7003: Versicherungssumme erhöht",
@@ -133,10 +130,10 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
       assert.ok(initechText.includes(expected), `German letter contains "${expected}":\n${initechText}`);
     assert.ok(!/\bDear\b/.test(initechText) && !initechText.includes("Kind regards"), "no English wording");
     // Not filed with the other customer.
-    assert.equal((await documentsIn(user, await customerWorkspace("C-1002"), "Correspondence")).length, 0);
+    assert.equal((await documentsIn(cs, await customerWorkspace("C-1002"), "Correspondence")).length, 0);
 
     // Categories: the manifest keys mapped onto "Customer Communication".
-    const acmeCategory = await categoryByName(user, acmeDocs[0].id, "Customer Communication");
+    const acmeCategory = await cs.categoryValues(acmeDocs[0].id, "Customer Communication");
     assert.ok(acmeCategory, "category Customer Communication applied");
     assert.equal(acmeCategory["Customer ID"], "C-1001");
     assert.equal(acmeCategory["Customer Name"], "Acme Corporation");
@@ -146,7 +143,7 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     assert.equal(acmeCategory["Communication ID"], "c0000000-0000-4000-8000-000000000002");
     assert.match(String(acmeCategory["SHA-256"]), /^[0-9a-f]{64}$/);
     assert.match(String(acmeCategory["Delivery Date"]), /^\d{4}-\d{2}-\d{2}/);
-    const initechCategory = await categoryByName(user, initechDocs[0].id, "Customer Communication");
+    const initechCategory = await cs.categoryValues(initechDocs[0].id, "Customer Communication");
     assert.equal(initechCategory?.["Customer ID"], "C-1003");
     assert.equal(initechCategory?.Language, "de");
     assert.equal(initechCategory?.Jurisdiction, "DE");
@@ -157,16 +154,12 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
       [acmeProcess, acmeDocs[0]],
       [initechProcess, initechDocs[0]],
     ] as const) {
-      const state = await workflowState(user, processId);
+      const state = await cs.workflowState(processId);
       assert.deepEqual(state.completed, ["Generate Letter"]);
       assert.deepEqual(state.current, ["Review Letter"]);
-      const reviewer = csAs(env, "approver");
-      try {
-        const attributes = await taskAttributes(reviewer, processId, REVIEW_STEP_ID);
-        assert.equal(attributes["Generated Document ID"], doc.id);
-      } finally {
-        await reviewer.close();
-      }
+      const reviewer = new CsReadback(env.cs.url, USERS.approver);
+      const attributes = await reviewer.taskAttributes(processId, REVIEW_STEP_ID);
+      assert.equal(attributes["Generated Document ID"], doc.id);
       assert.ok(
         workflowComments(env, processId).some((c) => c.includes(doc.name) && c.includes(String(doc.id))),
         `a comment names ${doc.name}`,
@@ -196,7 +189,7 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     release();
     const first = reachedComplete[0].cs;
     assert.equal(first.outcome, "created");
-    assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"], "still in flight");
+    assert.deepEqual((await cs.workflowState(processId)).current, ["Generate Letter"], "still in flight");
 
     nr = await env.restartNodeRed(nr);
     const done = env.collect(nr, "df02-done");
@@ -206,10 +199,10 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     assert.equal(done[0].workflow.attempt, 2, "emitted a second time");
     assert.equal(done[0].cs.nodeId, first.nodeId);
     assert.equal(done[0].cs.outcome, "duplicate");
-    const docs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");
+    const docs = await documentsIn(cs, await customerWorkspace("C-1001"), "Correspondence");
     assert.equal(docs.length, 1, "exactly one document");
-    assert.equal((await user.documents.listVersions(docs[0].id)).length, 1, "exactly one version");
-    assert.deepEqual((await workflowState(user, processId)).current, ["Review Letter"]);
+    assert.equal((await cs.versions(docs[0].id)).length, 1, "exactly one version");
+    assert.deepEqual((await cs.workflowState(processId)).current, ["Review Letter"]);
     await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 1, "one log line");
   });
@@ -227,7 +220,7 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
     );
     await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 0);
-    assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"]);
+    assert.deepEqual((await cs.workflowState(processId)).current, ["Generate Letter"]);
   });
 
   describe("with the trigger switched to HTTP callback mode", function () {
@@ -258,16 +251,16 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
       assert.equal(refused.status, 401);
       await sleep(1000);
       assert.equal(generated.length, 0, "nothing generated");
-      assert.equal((await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence")).length, 0);
-      assert.deepEqual((await workflowState(user, processId)).current, ["Generate Letter"]);
+      assert.equal((await documentsIn(cs, await customerWorkspace("C-1001"), "Correspondence")).length, 0);
+      assert.deepEqual((await cs.workflowState(processId)).current, ["Generate Letter"]);
 
       const accepted = await post(signedCallbackHeaders(SECRET, body));
       assert.equal(accepted.status, 202);
       await env.waitUntil("the letter", () => done.length >= 1);
-      const docs = await documentsIn(user, await customerWorkspace("C-1001"), "Correspondence");
+      const docs = await documentsIn(cs, await customerWorkspace("C-1001"), "Correspondence");
       assert.equal(docs.length, 1);
-      assert.ok((await pdfText(user, docs[0].id)).includes("POL-2001: additional driver added"));
-      assert.deepEqual((await workflowState(user, processId)).current, ["Review Letter"]);
+      assert.ok((await pdfText(cs, docs[0].id)).includes("POL-2001: additional driver added"));
+      assert.deepEqual((await cs.workflowState(processId)).current, ["Review Letter"]);
     });
   });
 });

@@ -7,16 +7,15 @@
 import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+import { CsReadback } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { EXSTREAM_DEMO } from "../helpers/exstream-sim";
 import {
   ATTACHMENT_MODES,
   FOLDERS,
-  childByName,
   csAs,
   decideApproval,
   decisionsOf,
-  download,
   pdfText,
   pollFast,
   REJECTION_STEP,
@@ -29,6 +28,7 @@ import {
   uploadText,
   useIntegrationUser,
 } from "../helpers/governed-content";
+import { USERS } from "../helpers/workflow-kit";
 
 const OFFER_BLOCK_ID = "b1000000-0000-4000-8000-000000000031"; // "Customer Offer (standard)", message block
 const OFFER_DOC = "Customer Offer (standard).txt";
@@ -62,7 +62,9 @@ for (const attachments of ATTACHMENT_MODES) {
     let env: DemoEnvironment;
     let nr: EmbeddedNodeRed;
     let author: ContentServerClient;
-    let integration: ContentServerClient;
+    /** What the integration user and the author see in Content Server, read back over raw HTTP. */
+    let integration: CsReadback;
+    let authorView: CsReadback;
     let done: any[];
     let errors: any[];
     let textBefore: string;
@@ -75,7 +77,8 @@ for (const attachments of ATTACHMENT_MODES) {
       useIntegrationUser(env);
       routeRejectionToIntegration(env);
       author = csAs(env, "admin");
-      integration = csAs(env, "integration");
+      integration = new CsReadback(env.cs.url, USERS.integration);
+      authorView = new CsReadback(env.cs.url);
       const approver = csAs(env, "approver");
       nr = await env.startNodeRed();
       // The only change to the shipped example: poll every 200 ms instead of every 10 s.
@@ -115,7 +118,7 @@ for (const attachments of ATTACHMENT_MODES) {
       assert.equal(latest.state, "APPROVED");
       const node = attachments === "shortcut" ? String(offerDocId) : "\\d+";
       assert.match(latest.stateComment, new RegExp(`Content Server node ${node} version 1 "${escape(OFFER_DOC)}"`));
-      const approved = await download(author, offerDocId);
+      const approved = await authorView.content(offerDocId);
       assert.ok(
         approved.equals(await resourceContent(env, OFFER_BLOCK_ID, 2)),
         "resource content = approved CS version",
@@ -124,39 +127,41 @@ for (const attachments of ATTACHMENT_MODES) {
     });
 
     async function assertDeploymentRecord(nodeId: number) {
-      const bytes = await download(integration, nodeId);
+      const bytes = await integration.content(nodeId);
       assert.ok(bytes.equals(Buffer.from(NEW_OFFER)), "the recorded content is the approved content");
-      const record = await integration.categories.getCategory(nodeId, "Exstream Deployment Record");
+      const record = await integration.categoryValues(nodeId, "Exstream Deployment Record");
       assert.ok(record, "category Exstream Deployment Record applied");
-      const v = record.values;
-      assert.equal(v["3100_2"], true, "Published to Exstream");
-      assert.equal(v["3100_3"], OFFER_BLOCK_ID, "Exstream Resource ID");
-      assert.equal(v["3100_4"], "2", "Exstream Resource Version");
-      assert.ok(Date.now() - Date.parse(String(v["3100_5"])) < 5 * 60_000, `Published Date ${String(v["3100_5"])}`);
-      assert.equal(v["3100_6"], "Text Block", "Resource Type");
-      assert.deepEqual([v["3100_9"]].flat(), [`${OFFER_BLOCK_ID}@2`], "Content Versions");
-      assert.equal(v["3100_10"], sha256(bytes), "SHA-256");
+      assert.equal(record["Published to Exstream"], true, "Published to Exstream");
+      assert.equal(record["Exstream Resource ID"], OFFER_BLOCK_ID, "Exstream Resource ID");
+      assert.equal(record["Exstream Resource Version"], "2", "Exstream Resource Version");
+      assert.ok(
+        Date.now() - Date.parse(String(record["Published Date"])) < 5 * 60_000,
+        `Published Date ${String(record["Published Date"])}`,
+      );
+      assert.equal(record["Resource Type"], "Text Block", "Resource Type");
+      assert.deepEqual([record["Content Versions"]].flat(), [`${OFFER_BLOCK_ID}@2`], "Content Versions");
+      assert.equal(record["SHA-256"], sha256(bytes), "SHA-256");
     }
 
     if (attachments === "shortcut") {
       it("writes the deployment record onto the approved document itself, files no copy", async () => {
         await assertDeploymentRecord(offerDocId);
-        assert.equal(await childByName(integration, FOLDERS.approvedContent, OFFER_DOC), undefined, "no filed copy");
+        assert.equal(await integration.childByName(FOLDERS.approvedContent, OFFER_DOC), undefined, "no filed copy");
         assert.match(done[0].payload, new RegExp(`record on node ${offerDocId} \\(updated\\)`));
         assert.doesNotMatch(done[0].payload, /not reachable/);
       });
     } else {
       it("files a copy in Approved Content with the deployment record, and says why (original not reachable)", async () => {
-        const filed = await childByName(integration, FOLDERS.approvedContent, OFFER_DOC);
+        const filed = await integration.childByName(FOLDERS.approvedContent, OFFER_DOC);
         assert.ok(filed, `${OFFER_DOC} in Content Governance/Approved Content`);
         await assertDeploymentRecord(filed.id);
-        assert.equal(await integration.categories.getCategory(offerDocId, "Exstream Deployment Record"), undefined);
+        assert.equal(await integration.categoryValues(offerDocId, "Exstream Deployment Record"), undefined);
         assert.match(done[0].payload, /approved document is not reachable .* filed copy in Content Governance/);
       });
     }
 
     it("sends the step on with a comment naming resource and version; the instance finishes", async () => {
-      const status = await author.workflows.getProcessStatus(approvedProcess);
+      const status = await authorView.workflowState(approvedProcess);
       assert.equal(status.status, "completed");
       assert.deepEqual(status.current, []);
       assert.deepEqual(decisionsOf(env, approvedProcess), [
@@ -191,10 +196,10 @@ for (const attachments of ATTACHMENT_MODES) {
     it("publishes nothing for a rejected approval", async () => {
       const disclaimer = await resource(env, DISCLAIMER_BLOCK_ID);
       assert.equal(disclaimer.version, 1, "no new Exstream version");
-      assert.equal(await childByName(integration, FOLDERS.approvedContent, DISCLAIMER_DOC), undefined, "nothing filed");
-      const status = await author.workflows.getProcessStatus(rejectedProcess);
+      assert.equal(await integration.childByName(FOLDERS.approvedContent, DISCLAIMER_DOC), undefined, "nothing filed");
+      const status = await authorView.workflowState(rejectedProcess);
       assert.deepEqual(
-        status.current.map((step) => step.taskName),
+        status.current,
         [REJECTION_STEP],
         "the rejected instance waits at the integration group's step; the flow did not act on it",
       );

@@ -8,18 +8,18 @@
  */
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
-import type { ContentServerClient } from "../../nodes/lib/content-server";
 import {
   categoryValues,
-  csClient,
   documentText,
   documentsBelow,
+  readBack,
   readWatchLedger,
   runBatch,
   sourceFilesOf,
   statementCustomers,
   withShortWaits,
 } from "../helpers/archive-examples";
+import type { CsReadback } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 
@@ -49,16 +49,15 @@ for (const style of ENGINE_STYLES)
     this.timeout(60_000);
     let env: DemoEnvironment;
     let nr: EmbeddedNodeRed | undefined;
-    let cs: ContentServerClient;
+    let cs: CsReadback;
 
     beforeEach(async () => {
       env = await startDemoEnvironment({ exstream: style.flags });
-      cs = csClient(env);
+      cs = readBack(env);
     });
     afterEach(async () => {
       await nr?.stop();
       nr = undefined;
-      await cs.close();
       await env.close();
     });
 
@@ -128,7 +127,7 @@ for (const style of ENGINE_STYLES)
             (values["Content Versions"] as string[]).every((v) => /^[^,;]+@\d+$/.test(v)),
             String(values["Content Versions"]),
           );
-          assert.equal((await cs.documents.listVersions(doc.id)).length, 1);
+          assert.equal((await cs.versions(doc.id)).length, 1);
         }
       }
       assert.equal(customers.filter((c) => c.Phone === "").length, N / 5, "some SMS were undeliverable");

@@ -7,20 +7,19 @@
 import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { awaitPolls } from "../helpers/content-server-sim";
+import { CsReadback } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+import { USERS } from "../helpers/workflow-kit";
 import {
-  categoryByName,
   csAs,
   documentsIn,
   holdMessagesTo,
   pdfText,
   runFlowsAsIntegrationUser,
   startWorkflow,
-  taskAttributes,
   withFastPolling,
   workflowComments,
-  workflowState,
 } from "../helpers/workflow-letters";
 
 const MAP = "Case Correspondence";
@@ -81,11 +80,13 @@ describe("example 05 · case correspondence (DF5)", function () {
   let env: DemoEnvironment;
   let nr: EmbeddedNodeRed | undefined;
   let user: ContentServerClient;
+  let cs: CsReadback;
 
   beforeEach(async () => {
     env = await startDemoEnvironment();
     runFlowsAsIntegrationUser(env);
     user = csAs(env, "admin");
+    cs = new CsReadback(env.cs.url);
   });
   afterEach(async () => {
     await nr?.stop();
@@ -98,9 +99,9 @@ describe("example 05 · case correspondence (DF5)", function () {
   const example = () => withFastPolling(loadExample("05-case-correspondence"), "df05-trigger");
 
   async function caseCorrespondence() {
-    const ws = await user.workspaces.findWorkspaceByName({ name: "Claim" }, CLAIM);
+    const ws = await cs.workspaceNamed("Claim", CLAIM);
     assert.ok(ws, `claim workspace ${CLAIM}`);
-    return documentsIn(user, ws.id, "Correspondence");
+    return documentsIn(cs, ws, "Correspondence");
   }
 
   for (const letter of LETTERS) {
@@ -126,13 +127,13 @@ describe("example 05 · case correspondence (DF5)", function () {
         docs.map((d) => d.name),
         [`${letter.letterType} ${CLAIM} (${processId}).pdf`],
       );
-      const text = await pdfText(user, docs[0].id);
+      const text = await pdfText(cs, docs[0].id);
       for (const expected of [...letter.expected, "Dear Acme Corporation", "laws of the State of New York"])
         assert.ok(text.includes(expected), `the letter contains "${expected}":\n${text}`);
       for (const other of LETTERS.filter((l) => l !== letter))
         assert.ok(!text.includes(other.expected[1].slice(0, 30)), `not the ${other.documentType} letter`);
 
-      const category = await categoryByName(user, docs[0].id, "Customer Communication");
+      const category = await cs.categoryValues(docs[0].id, "Customer Communication");
       assert.ok(category, "category Customer Communication applied");
       assert.equal(category["Document Type"], letter.documentType);
       assert.equal(category["Communication ID"], letter.communicationId);
@@ -141,16 +142,12 @@ describe("example 05 · case correspondence (DF5)", function () {
       assert.match(String(category["SHA-256"]), /^[0-9a-f]{64}$/);
 
       // Step completed, the case moved on to the case handler, who sees the document id; the comment names it.
-      const state = await workflowState(user, processId);
+      const state = await cs.workflowState(processId);
       assert.deepEqual(state.completed, ["Generate Case Letter"]);
       assert.deepEqual(state.current, ["Case Handler Review"]);
-      const handler = csAs(env, "approver");
-      try {
-        const attributes = await taskAttributes(handler, processId, CASE_HANDLER_REVIEW_STEP_ID);
-        assert.equal(attributes["Generated Document ID"], docs[0].id);
-      } finally {
-        await handler.close();
-      }
+      const handler = new CsReadback(env.cs.url, USERS.approver);
+      const attributes = await handler.taskAttributes(processId, CASE_HANDLER_REVIEW_STEP_ID);
+      assert.equal(attributes["Generated Document ID"], docs[0].id);
       assert.ok(
         workflowComments(env, processId).some((c) => c.startsWith(letter.letterType) && c.includes(docs[0].name)),
         "the completion comment names the letter",
@@ -176,7 +173,7 @@ describe("example 05 · case correspondence (DF5)", function () {
     await awaitPolls(env.cs); // a whole poll cycle more: room for a repeat
     assert.equal(done.length, 0);
     assert.equal((await caseCorrespondence()).length, 0);
-    assert.deepEqual((await workflowState(user, processId)).current, ["Generate Case Letter"]);
+    assert.deepEqual((await cs.workflowState(processId)).current, ["Generate Case Letter"]);
   });
 
   it("files no second letter when Node-RED restarts while the task is in flight", async () => {
@@ -187,7 +184,7 @@ describe("example 05 · case correspondence (DF5)", function () {
     const processId = await startWorkflow(user, MAP, { ...CASE, "Letter Type": "Settlement Notice", Amount: "10.00" });
     await env.waitUntil("the letter archived", () => reachedComplete.length >= 1);
     release();
-    assert.deepEqual((await workflowState(user, processId)).current, ["Generate Case Letter"], "still in flight");
+    assert.deepEqual((await cs.workflowState(processId)).current, ["Generate Case Letter"], "still in flight");
 
     nr = await env.restartNodeRed(nr);
     const done = env.collect(nr, "df05-done");
@@ -196,7 +193,7 @@ describe("example 05 · case correspondence (DF5)", function () {
     assert.equal(done[0].cs.nodeId, reachedComplete[0].cs.nodeId);
     const docs = await caseCorrespondence();
     assert.equal(docs.length, 1, "exactly one document");
-    assert.equal((await user.documents.listVersions(docs[0].id)).length, 1, "exactly one version");
-    assert.deepEqual((await workflowState(user, processId)).current, ["Case Handler Review"]);
+    assert.equal((await cs.versions(docs[0].id)).length, 1, "exactly one version");
+    assert.deepEqual((await cs.workflowState(processId)).current, ["Case Handler Review"]);
   });
 });

@@ -5,17 +5,17 @@
  * "Customer Correspondence".
  */
 import assert from "node:assert/strict";
-import type { ContentServerClient } from "../../nodes/lib/content-server";
 import {
   categoryValues,
-  csClient,
   documentsBelow,
+  readBack,
   readWatchLedger,
   runBatch,
   sourceFilesOf,
   statementCustomers,
   withShortWaits,
 } from "../helpers/archive-examples";
+import type { CsReadback } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 import { pdfText } from "../helpers/workflow-letters";
@@ -39,16 +39,15 @@ for (const separator of ["semicolon", "comma"])
     this.timeout(60_000);
     let env: DemoEnvironment;
     let nr: EmbeddedNodeRed | undefined;
-    let cs: ContentServerClient;
+    let cs: CsReadback;
 
     beforeEach(async () => {
       env = await startDemoEnvironment({ exstream: { "content-versions-separator": separator } });
-      cs = csClient(env);
+      cs = readBack(env);
     });
     afterEach(async () => {
       await nr?.stop();
       nr = undefined;
-      await cs.close();
       await env.close();
     });
 
@@ -98,9 +97,9 @@ for (const separator of ["semicolon", "comma"])
         const source = sources.get(`${customer.AccountNumber}_Statement_${i + 1}.pdf`);
         assert.equal(values["SHA-256"], source?.sha256, `${name}: SHA-256 of the rendered file`);
 
-        const rm = await cs.records.getRmClassifications(doc.id);
+        const rm = await cs.rmClassifications(doc.id);
         assert.deepEqual(
-          rm.classifications.map((c) => Number(c.rmclassification_id)),
+          rm.map((c) => Number(c.rmclassification_id)),
           [CUSTOMER_CORRESPONDENCE],
           `${name}: RM classification Customer Correspondence`,
         );

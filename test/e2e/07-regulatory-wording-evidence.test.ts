@@ -7,16 +7,15 @@
 import assert from "node:assert/strict";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
+import { CsReadback } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
 import {
   ATTACHMENT_MODES,
   FOLDERS,
   addTextVersion,
-  childByName,
   csAs,
   decideApproval,
   decisionsOf,
-  download,
   pdfText,
   pollFast,
   REJECTION_STEP,
@@ -27,6 +26,7 @@ import {
   uploadText,
   useIntegrationUser,
 } from "../helpers/governed-content";
+import { USERS } from "../helpers/workflow-kit";
 
 const DISCLOSURE_ID = "b1000000-0000-4000-8000-000000000051"; // "Regulatory Disclosure (US)", disclaimer block
 const DISCLOSURE_DOC = "Regulatory Disclosure (US).txt";
@@ -49,7 +49,9 @@ for (const attachments of ATTACHMENT_MODES) {
     let env: DemoEnvironment;
     let nr: EmbeddedNodeRed;
     let legal: ContentServerClient;
-    let integration: ContentServerClient;
+    /** What the integration user and the author see in Content Server, read back over raw HTTP. */
+    let integration: CsReadback;
+    let legalView: CsReadback;
     let done: any[];
     let errors: any[];
     let docId: number;
@@ -79,7 +81,8 @@ for (const attachments of ATTACHMENT_MODES) {
       useIntegrationUser(env);
       routeRejectionToIntegration(env);
       legal = csAs(env, "admin");
-      integration = csAs(env, "integration");
+      integration = new CsReadback(env.cs.url, USERS.integration);
+      legalView = new CsReadback(env.cs.url);
       const approver = csAs(env, "approver");
       nr = await env.startNodeRed();
       // The only change to the shipped example: poll every 200 ms instead of every 10 s.
@@ -119,7 +122,7 @@ for (const attachments of ATTACHMENT_MODES) {
     it("publishes the approved version 2 byte for byte as the disclosure's new APPROVED version", async () => {
       const latest = await resource(env, DISCLOSURE_ID);
       assert.deepEqual([latest.version, latest.state], [2, "APPROVED"]);
-      const approved = await download(legal, docId, 2);
+      const approved = await legalView.content(docId, 2);
       assert.ok(approved.equals(Buffer.from(NEW_WORDING)));
       assert.ok((await resourceContent(env, DISCLOSURE_ID, 2)).equals(approved), "Exstream content = CS version 2");
       const node = attachments === "shortcut" ? String(docId) : "\\d+";
@@ -131,27 +134,31 @@ for (const attachments of ATTACHMENT_MODES) {
 
     /** Where the deployment record is: the approved document itself, or (copy attachments) the filed copy. */
     async function recordHolder(): Promise<number> {
-      const filed = await childByName(integration, FOLDERS.approvedContent, DISCLOSURE_DOC);
+      const filed = await integration.childByName(FOLDERS.approvedContent, DISCLOSURE_DOC);
       if (attachments === "shortcut") {
         assert.equal(filed, undefined, "no filed copy: the original holds the record");
         return docId;
       }
       assert.ok(filed, "filed in Content Governance/Approved Content");
-      assert.ok((await download(integration, filed.id)).equals(Buffer.from(NEW_WORDING)));
+      assert.ok((await integration.content(filed.id)).equals(Buffer.from(NEW_WORDING)));
       assert.match(published()[0].payload, /approved document is not reachable/);
       return filed.id;
     }
 
     it("writes the deployment record (onto the approved document when reachable) and sends the step on", async () => {
       const holder = await recordHolder();
-      const record = (await integration.categories.getCategory(holder, "Exstream Deployment Record"))!.values;
-      assert.equal(record["3100_2"], true, "Published to Exstream");
-      assert.equal(record["3100_3"], DISCLOSURE_ID, "Exstream Resource ID");
-      assert.equal(record["3100_4"], "2", "Exstream Resource Version");
-      assert.ok(record["3100_5"], "Published Date");
-      assert.deepEqual([record["3100_9"]].flat(), [`${DISCLOSURE_ID}@2`], "Content Versions: the search token");
+      const record = (await integration.categoryValues(holder, "Exstream Deployment Record"))!;
+      assert.equal(record["Published to Exstream"], true, "Published to Exstream");
+      assert.equal(record["Exstream Resource ID"], DISCLOSURE_ID, "Exstream Resource ID");
+      assert.equal(record["Exstream Resource Version"], "2", "Exstream Resource Version");
+      assert.ok(record["Published Date"], "Published Date");
+      assert.deepEqual(
+        [record["Content Versions"]].flat(),
+        [`${DISCLOSURE_ID}@2`],
+        "Content Versions: the search token",
+      );
 
-      const status = await legal.workflows.getProcessStatus(approvedProcess);
+      const status = await legalView.workflowState(approvedProcess);
       assert.equal(status.status, "completed");
       assert.deepEqual(decisionsOf(env, approvedProcess), [
         ["Approve Template", "Approve"],
@@ -168,18 +175,18 @@ for (const attachments of ATTACHMENT_MODES) {
       assert.equal(beforePublish.length, BATCH_SIZE);
       assert.equal(afterPublish.length, 2 * BATCH_SIZE);
       for (const msg of [...beforePublish, ...afterPublish]) {
-        const values = (await integration.categories.getCategory(msg.cs.nodeId, "Customer Communication"))!.values;
+        const values = (await integration.categoryValues(msg.cs.nodeId, "Customer Communication"))!;
         const fromManifest = String(msg.document.keys.ContentVersions).split(";");
         assert.ok(fromManifest.length >= 5, msg.document.keys.ContentVersions);
-        assert.deepEqual(values["3000_11"], fromManifest, `Content Versions of ${msg.cs.name}`);
-        assert.equal(values["3000_2"], msg.document.keys.CustomerId);
+        assert.deepEqual(values["Content Versions"], fromManifest, `Content Versions of ${msg.cs.name}`);
+        assert.equal(values["Customer ID"], msg.document.keys.CustomerId);
       }
     });
 
     it("renders the old wording before the publish and the new wording after it (archived PDFs)", async () => {
       const usText = async (msgs: any[]) => {
         const us = msgs.filter((m) => m.document.keys.Jurisdiction === "US");
-        return Promise.all(us.map(async (m) => pdfText(await download(integration, m.cs.nodeId))));
+        return Promise.all(us.map(async (m) => pdfText(await integration.content(m.cs.nodeId))));
       };
       const beforeTexts = await usText(beforePublish);
       const afterTexts = await usText(afterPublish);
@@ -199,8 +206,7 @@ for (const attachments of ATTACHMENT_MODES) {
     it("answers 'which communications used disclosure X version N' with a Content Server search", async () => {
       const search = async (version: number) => {
         const where = `[qlregion "${CONTENT_VERSIONS_REGION}"] "${DISCLOSURE_ID}@${version}"`;
-        const hits = await integration.search.search({ where, lookfor: "complexquery", limit: 100 });
-        return hits.items.map((h) => h.id).sort((a, b) => a - b);
+        return (await integration.searchIds(where)).sort((a, b) => a - b);
       };
       const ids = (msgs: any[]) =>
         msgs
@@ -220,17 +226,17 @@ for (const attachments of ATTACHMENT_MODES) {
       assert.equal((await resource(env, DISCLOSURE_ID)).version, 2, "no Exstream version 3");
       assert.equal(published().length, 1, "one publish");
       assert.deepEqual(decisionsOf(env, rejectedProcess), [["Approve Template", "Reject"]]);
-      const status = await legal.workflows.getProcessStatus(rejectedProcess);
+      const status = await legalView.workflowState(rejectedProcess);
       assert.deepEqual(
-        status.current.map((step) => step.taskName),
+        status.current,
         [REJECTION_STEP],
         "the rejected instance waits at the integration group's step; the flow did not act on it",
       );
       const holder = await recordHolder();
-      const record = (await integration.categories.getCategory(holder, "Exstream Deployment Record"))!.values;
-      assert.deepEqual([record["3100_9"]].flat(), [`${DISCLOSURE_ID}@2`], "the record still names version 2");
+      const record = (await integration.categoryValues(holder, "Exstream Deployment Record"))!;
+      assert.deepEqual([record["Content Versions"]].flat(), [`${DISCLOSURE_ID}@2`], "the record still names version 2");
       if (attachments === "copy") {
-        const versions = await integration.documents.listVersions(holder);
+        const versions = await integration.versions(holder);
         assert.equal(versions.length, 1, "the filed approved content has no second (rejected) version");
       }
     });

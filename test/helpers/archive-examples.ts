@@ -2,13 +2,13 @@
  * What the end-to-end tests of the archive examples (01, 04, 06) share: driver data for N customers, a batch job
  * submitted to the Exstream simulator through its Orchestration API as an integrator would, the files the engine
  * wrote (with their SHA-256), the documents that ended up below a Content Server folder path with their categories
- * by NAME, and the state of an exstream-output-watch ledger as its journal on disk records it.
+ * by NAME (read back over raw HTTP, see cs-readback.ts), and the state of an exstream-output-watch ledger as its
+ * journal on disk records it.
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { ContentServerClient } from "../../nodes/lib/content-server";
-import type { CsNode } from "../../nodes/lib/content-server/types";
+import { CsReadback, type ReadDocument } from "./cs-readback";
 import type { DemoEnvironment } from "./example-flows";
 import { EXSTREAM_DEMO } from "./exstream-sim";
 
@@ -118,54 +118,28 @@ export function manifestsOf(outputRoot: string, jobId: string): string[] {
   return found;
 }
 
+/** What landed in the demo repository, read back independently of the product's client (as Admin). */
+export function readBack(env: DemoEnvironment): CsReadback {
+  return new CsReadback(env.cs.url);
+}
+
 /** The whole content of a document's latest version, as text. */
-export async function documentText(cs: ContentServerClient, nodeId: number): Promise<string> {
-  const { stream } = await cs.documents.downloadContent(nodeId);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString("utf8");
+export async function documentText(cs: CsReadback, nodeId: number): Promise<string> {
+  return (await cs.content(nodeId)).toString("utf8");
 }
 
-export function csClient(env: DemoEnvironment, user = { username: "Admin", password: "livelink" }) {
-  return new ContentServerClient({ baseUrl: env.cs.url, authMode: "cs", credentials: user, retry: { maxAttempts: 1 } });
+/** Every document below a folder path of the Enterprise Workspace (recursively); [] when the path does not exist. */
+export function documentsBelow(cs: CsReadback, folderPath: string): Promise<ReadDocument[]> {
+  return cs.documentsBelow(ENTERPRISE_WORKSPACE, folderPath);
 }
 
-export interface FoundDocument extends CsNode {
-  /** Folder path below the start folder, e.g. "Statement/2025". */
-  folder: string;
-}
-
-/** Every document below a folder path (recursively); [] when the path does not exist. */
-export async function documentsBelow(cs: ContentServerClient, folderPath: string): Promise<FoundDocument[]> {
-  let folder: CsNode | undefined = await cs.nodes.getNode(ENTERPRISE_WORKSPACE);
-  for (const segment of folderPath.split("/")) {
-    folder = await cs.nodes.findChildByName(folder.id, segment);
-    if (!folder) return [];
-  }
-  const found: FoundDocument[] = [];
-  const walk = async (id: number, relative: string): Promise<void> => {
-    for await (const child of cs.nodes.iterateChildren(id)) {
-      if (child.container) await walk(child.id, relative ? `${relative}/${child.name}` : child.name);
-      else found.push({ ...child, folder: relative });
-    }
-  };
-  await walk(folder.id, "");
-  return found;
-}
-
-/** The category values of a node by attribute NAME. */
+/** The category values of a node by attribute NAME ({} when the category is not applied). */
 export async function categoryValues(
-  cs: ContentServerClient,
+  cs: CsReadback,
   nodeId: number,
   categoryName = "Customer Communication",
 ): Promise<Record<string, unknown>> {
-  const definition = await cs.categories.getCategoryDefinition(categoryName);
-  const applied = (await cs.categories.getCategories(nodeId)).find((c) => c.categoryId === definition.id);
-  const byName: Record<string, unknown> = {};
-  for (const attribute of definition.attributes) {
-    if (applied && attribute.key in applied.values) byName[attribute.name] = applied.values[attribute.key];
-  }
-  return byName;
+  return (await cs.categoryValues(nodeId, categoryName)) ?? {};
 }
 
 export interface LedgerView {

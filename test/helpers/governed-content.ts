@@ -53,13 +53,6 @@ export async function addTextVersion(client: ContentServerClient, nodeId: number
   return version.versionNumber;
 }
 
-export async function download(client: ContentServerClient, nodeId: number, version?: number): Promise<Buffer> {
-  const { stream } = await client.documents.downloadContent(nodeId, version === undefined ? {} : { version });
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(Buffer.from(chunk as Buffer));
-  return Buffer.concat(chunks);
-}
-
 /** Starts "Template Approval" as `author` (CS REST: draft process with the document attached, attributes, initiate). */
 export async function startTemplateApproval(
   author: ContentServerClient,
@@ -101,10 +94,6 @@ export function decisionsOf(env: DemoEnvironment, processId: number): Array<[str
 
 /** What `doc_ids` put into a workflow's attachments (simulator flag): both occur on real installations. */
 export const ATTACHMENT_MODES = ["shortcut", "copy"] as const;
-
-export async function childByName(client: ContentServerClient, parentId: number, name: string) {
-  return client.nodes.findChildByName(parentId, name);
-}
 
 // ————— Exstream —————
 

@@ -1,12 +1,13 @@
 /*
  * What the end-to-end tests of the workflow-driven letter examples (02, 05) share: starting a workflow in the CS
  * simulator as a user would (REST: draft process, form update with the attributes, initiate), reading back where a
- * letter was filed, its text (pdftotext), its categories by attribute NAME and the state of the workflow instance.
+ * letter was filed, its text (pdftotext) and its categories by attribute NAME (over raw HTTP, see cs-readback.ts), and
+ * the state of the workflow instance.
  */
 import { execFileSync } from "node:child_process";
 import { ContentServerClient } from "../../nodes/lib/content-server";
-import { findWorkflowMapByName, formAttributesByName } from "../../nodes/lib/content-server/workflows";
-import type { CsNode } from "../../nodes/lib/content-server/types";
+import { findWorkflowMapByName } from "../../nodes/lib/content-server/workflows";
+import type { CsReadback, ReadNode } from "./cs-readback";
 import type { DemoEnvironment } from "./example-flows";
 import type { EmbeddedNodeRed } from "./embedded-node-red";
 import { USERS } from "./workflow-kit";
@@ -45,57 +46,17 @@ export async function startWorkflow(
 }
 
 /** The documents in a workspace's sub-folder (empty when the folder does not exist yet). */
-export async function documentsIn(cs: ContentServerClient, workspaceId: number, folder: string): Promise<CsNode[]> {
-  const sub = await cs.nodes.findChildByName(workspaceId, folder);
+export async function documentsIn(cs: CsReadback, workspaceId: number, folder: string): Promise<ReadNode[]> {
+  const sub = await cs.childByName(workspaceId, folder);
   if (!sub) return [];
-  const page = await cs.nodes.listChildren(sub.id);
-  return page.items.filter((n) => !n.container);
+  return (await cs.children(sub.id)).filter((n) => !n.container);
 }
 
 /** The text of a stored PDF, as pdftotext (poppler-utils) extracts it, white space collapsed. */
-export async function pdfText(cs: ContentServerClient, nodeId: number): Promise<string> {
-  const { stream } = await cs.documents.downloadContent(nodeId);
-  const chunks: Buffer[] = [];
-  for await (const chunk of stream) chunks.push(chunk as Buffer);
-  const pdf = Buffer.concat(chunks);
+export async function pdfText(cs: CsReadback, nodeId: number): Promise<string> {
+  const pdf = await cs.content(nodeId);
   if (pdf.subarray(0, 5).toString("latin1") !== "%PDF-") throw new Error(`node ${nodeId} is not a PDF`);
   return execFileSync("pdftotext", ["-enc", "UTF-8", "-", "-"], { input: pdf }).toString("utf8").replace(/\s+/g, " ");
-}
-
-/** The values of one category on a node, by attribute NAME (read from the category definition). */
-export async function categoryByName(
-  cs: ContentServerClient,
-  nodeId: number,
-  categoryName: string,
-): Promise<Record<string, unknown> | undefined> {
-  const definition = await cs.categories.getCategoryDefinition(categoryName);
-  const applied = (await cs.categories.getCategories(nodeId)).find((c) => c.categoryId === definition.id);
-  if (!applied) return undefined;
-  const byName: Record<string, unknown> = {};
-  for (const attribute of definition.attributes) {
-    if (attribute.key in applied.values) byName[attribute.name] = applied.values[attribute.key];
-  }
-  return byName;
-}
-
-/** Where the workflow instance stands: its status, the current step names and the completed step names. */
-export async function workflowState(cs: ContentServerClient, processId: number) {
-  const status = await cs.workflows.getProcessStatus(processId);
-  return {
-    status: status.status,
-    current: status.current.map((s) => s.taskName),
-    completed: status.completed.map((s) => String(s.task_name)),
-  };
-}
-
-/** The workflow attributes as the user of the current step sees them on the task form. */
-export async function taskAttributes(
-  cs: ContentServerClient,
-  processId: number,
-  taskId: number,
-): Promise<Record<string, unknown>> {
-  const form = await cs.workflows.getTaskForm({ processId, subprocessId: processId, taskId });
-  return formAttributesByName(form);
 }
 
 /** The comments recorded on a workflow instance (the simulator's store: the REST status does not list them). */
