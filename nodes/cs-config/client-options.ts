@@ -52,6 +52,7 @@ export function buildClientOptions(
     ...readTransferLimits(fields, props),
     maxConcurrent: Math.floor(fields.number("maxConcurrent", props.maxConcurrent, CS_CONFIG_DEFAULTS.maxConcurrent, 1)),
     retry: readRetryPolicy(fields, props, CS_CONFIG_DEFAULTS),
+    draftFormPath: fields.text(props.draftFormPath),
     tls,
     proxy,
     logger,

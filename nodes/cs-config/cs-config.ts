@@ -23,6 +23,7 @@ const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
   "deadlineMs",
   "minBytesPerSecond",
   "maxResponseMiB",
+  "draftFormPath",
   "maxConcurrent",
   "retryAttempts",
   "retryBaseDelayMs",

@@ -18,6 +18,7 @@ export interface CsConfigProperties {
   minBytesPerSecond?: string | number;
   /** Largest JSON answer (MiB). */
   maxResponseMiB?: string | number;
+  draftFormPath?: string;
   maxConcurrent?: string | number;
   retryAttempts?: string | number;
   retryBaseDelayMs?: string | number;

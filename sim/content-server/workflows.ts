@@ -611,7 +611,8 @@ export function registerWorkflowRoutes(router: Router): void {
       return startWorkflow(ctx, input.workflow_id, input.doc_ids, input.values);
     })
     .put("api/v2/draftprocesses/:id", putDraft)
-    .get("api/v1/forms/draftprocesses/update", draftForm)
+    .get("api/v1/forms/draftprocesses/update", draftForm) // pyxecm get_draft_process
+    .get("api/v1/forms/draftprocesses", draftForm) // SPEC workflowpropertiesform2, same query
     .post("api/v2/processes", (ctx) => {
       const input = ctx.form.input();
       const definition = (typeof input.definition === "string" ? JSON.parse(input.definition) : input.definition) as

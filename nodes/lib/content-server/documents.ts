@@ -43,9 +43,6 @@ export class DocumentsApi {
       description: request.description,
       external_create_date: request.externalCreateDate,
       external_modify_date: request.externalModifyDate,
-      external_identity: request.externalIdentity,
-      external_identity_type: request.externalIdentityType,
-      external_source: request.externalSource,
     };
     const roles: Json = {};
     // v2 takes category values flat (reference §4.1).

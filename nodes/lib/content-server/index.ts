@@ -7,7 +7,7 @@ import { RecordsApi } from "./records";
 import { SearchApi } from "./search";
 import { VolumesApi } from "./volumes";
 import type { ConnectionCheck, ContentServerClientOptions, CurrentUser, ServerInfo } from "./types";
-import { WorkflowsApi } from "./workflows";
+import { DEFAULT_DRAFT_FORM_PATH, WorkflowsApi } from "./workflows";
 import { WorkspacesApi } from "./workspaces";
 
 /** Enterprise Workspace, node id 2000 by CS convention; only a context for category forms, configurable. */
@@ -44,7 +44,7 @@ export class ContentServerClient {
     );
     this.workspaces = new WorkspacesApi(this.transport, this.nodes);
     this.records = new RecordsApi(this.transport, this.volumes);
-    this.workflows = new WorkflowsApi(this.transport);
+    this.workflows = new WorkflowsApi(this.transport, options.draftFormPath?.trim() || DEFAULT_DRAFT_FORM_PATH);
   }
 
   get baseUrl(): string {

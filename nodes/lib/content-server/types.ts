@@ -61,6 +61,11 @@ export interface ContentServerClientOptions extends Partial<TransferLimits> {
   logger?: Logger;
   /** Container used when a category definition form needs a context node (Enterprise Workspace by convention). */
   definitionContextNodeId?: number;
+  /**
+   * Route of a draft process's form: pyxecm's `api/v1/forms/draftprocesses/update` (default; no specification
+   * documents it) or the OpenAPI description's `api/v1/forms/draftprocesses`.
+   */
+  draftFormPath?: string;
 }
 
 /** A node (folder, document, workspace, …) as the nodes use it; `properties` keeps everything CS sent. */
@@ -121,9 +126,6 @@ export interface UploadRequest {
   classificationIds?: number[];
   externalCreateDate?: string;
   externalModifyDate?: string;
-  externalIdentity?: string;
-  externalIdentityType?: string;
-  externalSource?: string;
 }
 
 export interface VersionRequest {

@@ -27,8 +27,14 @@ const DUE_DATE_KEY = "WorkflowForm_WorkflowDueDate";
 const ATTACHMENTS_PACKAGE_TYPE = 1;
 
 /** Workflows: start from a map (draft → form → formUpdate → Initiate), status, my assignments, task forms, completion. */
+/** pyxecm's route of a draft's form (`get_draft_process`); no specification documents it (configurable). */
+export const DEFAULT_DRAFT_FORM_PATH = "api/v1/forms/draftprocesses/update";
+
 export class WorkflowsApi {
-  constructor(private readonly transport: Transport) {}
+  constructor(
+    private readonly transport: Transport,
+    private readonly draftFormPath = DEFAULT_DRAFT_FORM_PATH,
+  ) {}
 
   /** Creates a draft process of the map with the documents attached; not repeated after an ambiguous failure. */
   async createDraftProcess(mapId: number, docIds: number[] = []): Promise<number> {
@@ -51,7 +57,7 @@ export class WorkflowsApi {
     const response = await this.transport.json({
       operation: "getDraftForm",
       method: "GET",
-      path: "api/v1/forms/draftprocesses/update",
+      path: this.draftFormPath,
       query: { draftprocess_id: positiveId(draftProcessId, "getDraftForm") },
     });
     return toWorkflowForm(asRecord(response.data), draftProcessId);

@@ -90,6 +90,27 @@ describe("content-server client: workflows", function () {
     assert.equal(status.current[0]?.taskName, "Approve Template");
   });
 
+  it("reads the draft form from the configured route: pyxecm's by default, the OpenAPI description's when set", async () => {
+    const proxy = await startProxy(sim.url);
+    try {
+      const formRoutes = () =>
+        proxy.requests.filter((r) => /\/forms\/draftprocesses/.test(r.path)).map((r) => r.path.split("?")[0]);
+      for (const [draftFormPath, route] of [
+        [undefined, "/api/v1/forms/draftprocesses/update"],
+        ["api/v1/forms/draftprocesses", "/api/v1/forms/draftprocesses"],
+      ] as const) {
+        proxy.requests.length = 0;
+        const client = sim.client({ baseUrl: proxy.url, draftFormPath });
+        const draft = await client.workflows.createDraftProcess(await mapId(client, "Template Approval"));
+        const form = await client.workflows.getDraftForm(draft);
+        assert.ok(form.fields.some((f) => f.title === "Template Name"));
+        assert.deepEqual(formRoutes(), [new URL(proxy.url).pathname + route]);
+      }
+    } finally {
+      await proxy.close();
+    }
+  });
+
   it("reads a shortcut attachment as its original in the version of the workflow's start; a deleted one as unreachable", async () => {
     sim.sim.configure({ workflowAttachments: "shortcut" });
     try {
