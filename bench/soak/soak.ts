@@ -25,6 +25,7 @@ import {
   startSoakEnvironment,
   type SoakEnvironment,
 } from "./environment";
+import { seededRandom } from "../../sim/content-server/faults";
 import { loadSoakFlow, type SoakFlow } from "./flow";
 import { NodeRedProcess } from "./node-red-process";
 import {
@@ -90,7 +91,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const started = Date.now();
   const deadline = started + options.deadlineMs;
   const seed = options.seed ?? Math.floor(Math.random() * 2 ** 31);
-  const random = mulberry32(seed);
+  const random = seededRandom(seed);
   const say = options.progress ?? (() => undefined);
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "soak-"));
   const flow = loadSoakFlow();
@@ -260,17 +261,6 @@ function scanLogs(files: string[], secrets: string[]): { fatal: number; error: n
     }
   }
   return result;
-}
-
-function mulberry32(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

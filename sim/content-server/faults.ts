@@ -199,7 +199,7 @@ function compile(path: string): RegExp {
 }
 
 /** mulberry32: a small seeded generator, good enough to replay a run's fault choices. */
-function seededRandom(seed: number): () => number {
+export function seededRandom(seed: number): () => number {
   let state = seed >>> 0;
   return () => {
     state = (state + 0x6d2b79f5) >>> 0;
