@@ -1,5 +1,10 @@
 "use strict";
-// Copies what tsc does not emit next to each compiled node: its editor .html, its locales/ and the shared icons/.
+/*
+ * Copies what tsc does not emit next to each compiled node: its editor .html and its locales/; and the icons/ once.
+ *
+ * Node-RED looks for icons in an `icons` folder beside each registered node file and serves every icon it finds to all
+ * nodes of the package, so one copy beside the first registered node (a config node, loaded with every flow) is enough.
+ */
 const fs = require("fs");
 const path = require("path");
 
@@ -18,12 +23,8 @@ for (const entry of fs.readdirSync(nodesSrc, { withFileTypes: true })) {
   }
   if (fs.existsSync(path.join(from, "locales")))
     fs.cpSync(path.join(from, "locales"), path.join(to, "locales"), { recursive: true });
-  if (fs.existsSync(icons)) fs.cpSync(icons, path.join(to, "icons"), { recursive: true });
 }
 
-// Static assets of the simulators (fonts, seed files) travel with the compiled simulator.
-for (const dir of ["sim/exstream/assets", "sim/content-server/assets", "sim/fixtures"]) {
-  const from = path.join(root, dir);
-  if (fs.existsSync(from))
-    fs.cpSync(from, path.join(root, "dist", dir), { recursive: true, filter: (f) => !f.endsWith(".ts") });
-}
+const pkg = JSON.parse(fs.readFileSync(path.join(root, "package.json"), "utf8"));
+const [firstNode] = Object.values(pkg["node-red"].nodes);
+fs.cpSync(icons, path.join(root, path.dirname(firstNode), "icons"), { recursive: true });

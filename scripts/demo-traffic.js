@@ -47,7 +47,7 @@ const EXSTREAM = {
  * demo seed's workspaces) with the communication's sample statement fields.
  */
 const STATEMENT_CUSTOMERS = (() => {
-  const { DEMO_SEED } = require(path.join(dist, "sim", "exstream"));
+  const { DEMO_SEED } = require(path.resolve(__dirname, "..", "sim", "dist", "exstream"));
   const statement = DEMO_SEED.communications.find((c) => c.name === "Monthly Statement");
   const fields = statement ? statement.sampleFields : [];
   return DEMO_SEED.customers.map((customer, i) => ({

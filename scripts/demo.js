@@ -29,8 +29,8 @@ const dist = path.join(root, "dist");
 const { createDemoTraffic, USERS, FOLDERS, EXSTREAM, CASE, WORDINGS } = require("./demo-traffic");
 const { ContentServerClient } = require(path.join(dist, "nodes", "lib", "content-server"));
 const { ExstreamClient } = require(path.join(dist, "nodes", "lib", "exstream"));
-const { startContentServerSimulator } = require(path.join(dist, "sim", "content-server"));
-const { startExstreamSimulator } = require(path.join(dist, "sim", "exstream"));
+const { startContentServerSimulator } = require(path.join(root, "sim", "dist", "content-server"));
+const { startExstreamSimulator } = require(path.join(root, "sim", "dist", "exstream"));
 
 const DEADLINE_MS = Number(process.env.DEMO_DEADLINE_MS || 80_000);
 const VERBOSE = /^(1|true|yes)$/i.test(process.env.DEMO_VERBOSE || "");

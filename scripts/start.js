@@ -48,8 +48,8 @@ function chooseMode(env) {
 }
 
 async function startSimulators(env) {
-  const { startContentServerSimulator } = require("../dist/sim/content-server");
-  const { startExstreamSimulator } = require("../dist/sim/exstream");
+  const { startContentServerSimulator } = require("../sim/dist/content-server");
+  const { startExstreamSimulator } = require("../sim/dist/exstream");
   const cs = await startContentServerSimulator({
     port: env.CS_SIM_PORT || "8181",
     data: path.join(dataDir, "content-server"),

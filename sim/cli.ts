@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 /*
  * Starts the simulators:
- *   node dist/sim/cli.js content-server --port 8181 [--data <dir>] [--seed demo|empty]
- *   node dist/sim/cli.js exstream --port 8282 --output <dir> [--seed demo]
- *   node dist/sim/cli.js all [--seed demo] [--data <dir>]
+ *   node sim/dist/cli.js content-server --port 8181 [--data <dir>] [--seed demo|empty]
+ *   node sim/dist/cli.js exstream --port 8282 --output <dir> [--seed demo]
+ *   node sim/dist/cli.js all [--seed demo] [--data <dir>]
  * Each simulator reads the flags that concern it; see its README section.
  */
 import path from "node:path";

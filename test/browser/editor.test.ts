@@ -1,7 +1,7 @@
 /*
  * The real Node-RED editor in Debian's Chromium (playwright-core, no downloaded browsers), against the built package:
  *
- *   - both simulators run as a child process through the package's own CLI (dist/sim/cli.js all),
+ *   - both simulators run as a child process through the simulator package's CLI (sim/dist/cli.js all),
  *   - Node-RED runs as a child process with the editor on and `nodesDir` = the repository root, so it loads the package
  *     exactly as `package.json` declares it (dist/) — and so it is not the process-wide Node-RED singleton the other
  *     specs of this mocha run embed,
@@ -567,7 +567,7 @@ async function startServers(): Promise<Running> {
   try {
     const sims = await startChild(
       [
-        path.join(ROOT, "dist", "sim", "cli.js"),
+        path.join(ROOT, "sim", "dist", "cli.js"),
         "all",
         "--seed",
         "demo",

@@ -25,8 +25,8 @@ describe("security: npm start never mixes a simulator with a real server", funct
   const children: ChildProcess[] = [];
 
   before(function () {
-    if (!fs.existsSync(path.join(ROOT, "dist", "sim", "content-server"))) {
-      throw new Error("dist/ is missing: run npm run build (npm test does it in pretest)");
+    if (!fs.existsSync(path.join(ROOT, "sim", "dist", "content-server"))) {
+      throw new Error("sim/dist/ is missing: run npm run build (npm test does it in pretest)");
     }
     dir = fs.mkdtempSync(path.join(os.tmpdir(), "security-start-"));
   });

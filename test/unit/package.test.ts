@@ -16,10 +16,17 @@ describe("package.json", () => {
     assert.equal(pkg.engines.node, ">=20");
   });
 
-  it("has at most seven runtime dependencies and keeps Node-RED itself out of them", () => {
-    const runtime = Object.keys(pkg.dependencies ?? {});
-    assert.ok(runtime.length <= 7, `runtime dependencies: ${runtime.join(", ")}`);
-    assert.ok(!runtime.includes("node-red"));
+  it("depends at runtime on exactly what the nodes use: axios, sax, hpagent and pg (the simulators' are theirs)", () => {
+    assert.deepEqual(Object.keys(pkg.dependencies ?? {}).sort(), ["axios", "hpagent", "pg", "sax"]);
+  });
+
+  it("keeps the simulators in a workspace package of their own with its own bin and dependencies", () => {
+    assert.deepEqual(pkg.workspaces, ["sim"]);
+    const sim = JSON.parse(fs.readFileSync(path.join(root, "sim", "package.json"), "utf8"));
+    assert.equal(sim.name, "@ccm-bridge/exstream-xecm-sim");
+    assert.deepEqual(sim.bin, { "exstream-xecm-sim": "dist/cli.js" });
+    assert.deepEqual(Object.keys(sim.dependencies).sort(), ["adm-zip", "busboy", "pdfkit", "sax"]);
+    assert.equal(pkg.bin, undefined);
   });
 
   it("points every registered node at a built file with its editor html beside it", () => {

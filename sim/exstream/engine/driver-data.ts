@@ -9,6 +9,7 @@
  * strings (trimmed), attributes become properties of their element (an element with attributes and text keeps the
  * text under "#text"; a child element wins over an attribute of the same name). Namespace prefixes are dropped; xmlns attributes are ignored.
  */
+import { TextDecoder } from "node:util";
 import sax from "sax";
 
 const JSON_TYPES = new Set(["application/json"]);

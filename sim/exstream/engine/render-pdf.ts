@@ -7,7 +7,7 @@ import path from "node:path";
 import PDFDocument from "pdfkit";
 import type { ComposedDocument, ComposedPart } from "./compose";
 
-/** sim/exstream/engine → sim/exstream/assets/fonts, and the same from dist/sim/exstream/engine (copied by the build). */
+/** sim/exstream/engine → sim/exstream/assets/fonts, and the same from sim/dist/exstream/engine (copied by the build). */
 export const FONT_DIR = path.join(__dirname, "..", "assets", "fonts");
 const REGULAR_FONT_FILE = "DejaVuSans.ttf";
 const BOLD_FONT_FILE = "DejaVuSans-Bold.ttf";
