@@ -9,6 +9,7 @@ import sinon from "sinon";
 import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
 import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exstream-output-watch/types";
 import { ExstreamClient } from "../../../nodes/lib/exstream";
+import { OutputWatcher, type WatchCounts } from "../../../nodes/lib/exstream/output-watch";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
 import { clientFor, driverSample } from "../exstream/setup";
@@ -33,13 +34,18 @@ function listen<T>(id: string, sink: T[]): void {
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-async function until(check: () => boolean, label: string, timeoutMs = 8_000): Promise<void> {
+async function until(check: () => boolean | Promise<boolean>, label: string, timeoutMs = 8_000): Promise<void> {
   // performance.now, not Date: a test may fake Date.
   const deadline = performance.now() + timeoutMs;
-  while (!check()) {
+  while (!(await check())) {
     if (performance.now() > deadline) throw new Error(`timed out waiting for ${label}`);
     await sleep(10);
   }
+}
+
+/** Lets messages sent so far reach the helper nodes (Node-RED delivers them on later turns of the event loop). */
+async function delivered(): Promise<void> {
+  for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r));
 }
 
 const sha256 = async (file: string) =>
@@ -52,6 +58,10 @@ describe("exstream-output-watch node (folder mode)", function () {
   let tmp: string;
   let root: string;
   let ledgerDir: string;
+  /** Every fs.promises.stat call: the watch's looks at the root (one per walk) and at manifests are counted. */
+  let stat: sinon.SinonSpy;
+  /** Calls of OutputWatcher#counts: the deployed watcher is the `this` of the latest one. */
+  let counts: sinon.SinonSpy;
 
   before(async () => {
     await helper.startServer();
@@ -64,9 +74,13 @@ describe("exstream-output-watch node (folder mode)", function () {
     root = path.join(tmp, "output-root");
     ledgerDir = path.join(tmp, "ledger");
     await fsp.mkdir(root, { recursive: true });
+    stat = sinon.spy(fsp, "stat");
+    counts = sinon.spy(OutputWatcher.prototype, "counts");
   });
   afterEach(async () => {
     await helper.unload();
+    stat.restore();
+    counts.restore();
     await fsp.rm(tmp, { recursive: true, force: true });
   });
 
@@ -106,6 +120,23 @@ describe("exstream-output-watch node (folder mode)", function () {
     listen("dead", harness.dead);
     listen("caught", harness.caught);
     return harness;
+  }
+
+  /**
+   * Waits until the watch has walked the whole tree once more after this call and settled every manifest it saw,
+   * and returns its ledger counts then. Anything a rescan could still hand out shows in those counts (backlog), and
+   * anything handed out (in flight, dead) has reached the helper nodes: a "nothing more" assertion needs no waiting
+   * period after it.
+   */
+  async function quiet(): Promise<WatchCounts> {
+    const walks = () => stat.getCalls().filter((call) => call.args[0] === root).length;
+    const started = walks();
+    // One walk at a time, each starting with a look at the root: the second start after this call ends a whole walk.
+    await until(() => walks() >= started + 2, "a whole walk of the tree");
+    const watcher = () => counts.lastCall.thisValue as OutputWatcher;
+    await until(() => watcher().pendingManifests() === 0, "every manifest seen settled");
+    await delivered();
+    return watcher().counts();
   }
 
   const acknowledge = (msg: CommunicationMessage) =>
@@ -168,7 +199,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       const h = await deploy();
       const jobId = await runBatch();
       await until(() => h.out.length >= 4, "4 communications");
-      await sleep(300);
+      assert.deepEqual(await quiet(), { inFlight: 4, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
       assert.equal(h.out.length, 4, "exactly one message per customer");
       assert.equal(h.dead.length, 0);
       const customers = h.out.map((m) => m.document.customerNumber).sort();
@@ -240,20 +271,31 @@ describe("exstream-output-watch node (folder mode)", function () {
       await runBatch();
       const h = await deploy();
       await until(() => h.out.length >= 8, "8 communications of two earlier jobs");
-      await sleep(200);
+      assert.deepEqual(await quiet(), { inFlight: 8, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
       assert.equal(h.out.length, 8);
       assert.equal(new Set(h.out.map((m) => m.document.id)).size, 8);
     });
 
     it("does not read a manifest written slowly in chunks before it is stable, and emits each communication once", async () => {
       await startSim({ "write-mode": "slow", "chunk-delay-ms": "30" });
-      const h = await deploy({ stabilityWindowMs: "150", manifestAttempts: "1" });
-      await runBatch();
-      await until(() => h.out.length >= 4, "4 communications");
-      await sleep(500);
-      assert.equal(h.out.length, 4);
-      assert.equal(h.dead.length, 0, "a half-written manifest was never parsed (it would have been dead-lettered)");
-      for (const msg of h.out) assert.equal(msg.document.sha256, await sha256(msg.filename));
+      // A frozen Date: however long the machine stalls between two chunks, the stability window does not pass
+      // until the test moves the clock on, after the engine finished writing.
+      const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
+      try {
+        const h = await deploy({ stabilityWindowMs: "150", manifestAttempts: "1" });
+        const manifestLooks = () =>
+          stat.getCalls().filter((call) => String(call.args[0]).endsWith("_STDDELIVERYFILE.xml")).length;
+        await runBatch();
+        await until(() => manifestLooks() >= 2, "the watch looking at the manifest");
+        assert.equal(h.out.length + h.dead.length, 0, "nothing read before the window passed");
+        await until(() => (clock.tick(50), h.out.length >= 4), "4 communications");
+        assert.deepEqual(await quiet(), { inFlight: 4, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
+        assert.equal(h.out.length, 4);
+        assert.equal(h.dead.length, 0, "a half-written manifest was never parsed (it would have been dead-lettered)");
+        for (const msg of h.out) assert.equal(msg.document.sha256, await sha256(msg.filename));
+      } finally {
+        clock.restore();
+      }
     });
 
     it("with one message per file: every output file alone, related empty", async () => {
@@ -261,7 +303,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       const h = await deploy({ emitPer: "file", maxInFlight: "20" });
       await runBatch();
       await until(() => h.out.length >= 12, "12 files");
-      await sleep(200);
+      assert.deepEqual(await quiet(), { inFlight: 12, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
       assert.equal(h.out.length, 12);
       assert.ok(
         h.out.every((m) => m.document.related.length === 0),
@@ -374,7 +416,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.equal(h.caught[0].error.source.id, "watch1");
       assert.match(h.caught[0].error.message, /^OutputWatchError: /);
       assert.match(h.caught[0].deadLetter.reason, /not acknowledged within 100 ms/, "the Catch node gets the reason");
-      await sleep(300);
+      assert.deepEqual(await quiet(), { inFlight: 0, backlog: 0, done: 0, dead: 1, manifestsActive: 0 });
       assert.equal(h.out.length, 3, "never emitted again");
     });
 
@@ -401,7 +443,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.equal(h.dead[0].deadLetter.attempts, 1);
       assert.equal(h.out[2].document.id, second.document.id);
       assert.equal(h.out[2].document.attempt, 2);
-      await sleep(200);
+      assert.deepEqual(await quiet(), { inFlight: 1, backlog: 0, done: 0, dead: 1, manifestsActive: 0 });
       assert.equal(h.out.length, 3);
       assert.equal(h.dead.length, 1);
     });
@@ -414,7 +456,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       const ids = h.out.map((m) => m.document.id).sort();
       h = await restart();
       await until(() => h.out.length >= 2, "2 re-emitted communications");
-      await sleep(200);
+      assert.deepEqual(await quiet(), { inFlight: 2, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
       assert.deepEqual(h.out.map((m) => m.document.id).sort(), ids);
       assert.ok(
         h.out.every((m) => m.document.attempt === 2),
@@ -426,11 +468,12 @@ describe("exstream-output-watch node (folder mode)", function () {
       for (let i = 1; i <= 5; i++) await writeHandMadeRun(simpleRun(`job-${i}`, String(i)));
       const h = await deploy({ maxInFlight: "2" });
       await until(() => h.out.length >= 2, "2 communications");
-      await sleep(400);
+      // All five expanded: three wait in the backlog while two are in flight.
+      assert.deepEqual(await quiet(), { inFlight: 2, backlog: 3, done: 0, dead: 0, manifestsActive: 0 });
       assert.equal(h.out.length, 2, "bounded by maxInFlight");
       acknowledge(h.out[0]);
       await until(() => h.out.length >= 3, "one more after an acknowledgement");
-      await sleep(200);
+      assert.deepEqual(await quiet(), { inFlight: 2, backlog: 2, done: 1, dead: 0, manifestsActive: 0 });
       assert.equal(h.out.length, 3);
       for (const msg of h.out.slice(1)) acknowledge(msg);
       await until(() => h.out.length >= 5, "all five");
@@ -453,9 +496,15 @@ describe("exstream-output-watch node (folder mode)", function () {
         document: { id: h.out[0].document.id },
         error: { message: "dead", source: { id: "watch1" } },
       });
-      await sleep(100);
+      // Input is handled in order: once a later message is answered, the two before it have been handled.
+      helper.getNode("watch1").receive({ document: { id: "marker-after-both" }, cs: {} });
+      await until(() => warnings.length >= 2, "the later message handled");
       // The test runtime returns i18n keys untranslated.
-      assert.deepEqual(warnings, ["exstream-output-watch.errors.unknownDocument"]);
+      assert.deepEqual(warnings, [
+        "exstream-output-watch.errors.unknownDocument",
+        "exstream-output-watch.errors.unknownDocument",
+      ]);
+      assert.deepEqual(await quiet(), { inFlight: 1, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
       assert.equal(h.dead.length, 0, "its own error is not a downstream failure");
     });
   });
@@ -480,7 +529,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       await fsp.symlink(path.join(outside, "secret.pdf"), path.join(outputDirOf(run), "Queue_1_Print_PDF", "link.pdf"));
       const h = await deploy({ missingFileGraceMs: "0" });
       await until(() => h.dead.length >= 4 && h.out.length >= 1, "1 communication and 4 dead letters");
-      await sleep(200);
+      assert.deepEqual(await quiet(), { inFlight: 1, backlog: 0, done: 0, dead: 4, manifestsActive: 0 });
       assert.equal(h.out.length, 1);
       assert.equal(h.out[0].document.customerNumber, "1");
       const reasons = new Map(h.dead.map((d) => [d.document?.customerNumber, d.deadLetter.reason]));
@@ -504,20 +553,28 @@ describe("exstream-output-watch node (folder mode)", function () {
         files: [pdf("early.pdf", "1", "%PDF early"), pdf("late.pdf", "2")],
       };
       await writeHandMadeRun(run);
-      const h = await deploy({ missingFileGraceMs: "20000" });
-      await until(() => h.out.length >= 1, "the communication whose file is there");
-      assert.equal(h.out[0].document.customerNumber, "1");
-      await sleep(300); // several looks at the manifest meanwhile
-      assert.equal(h.dead.length, 0, "a missing file is awaited, not dead-lettered");
-      await fsp.writeFile(path.join(outputDirOf(run), "Queue_1_Print_PDF", "late.pdf"), "%PDF late");
-      await until(() => h.out.length >= 2, "the late file's communication");
-      await sleep(300);
-      assert.deepEqual(
-        h.out.map((m) => m.document.customerNumber),
-        ["1", "2"],
-        "each once",
-      );
-      assert.equal(h.dead.length, 0);
+      const realpath = sinon.spy(fsp, "realpath");
+      try {
+        const h = await deploy({ missingFileGraceMs: "20000" });
+        await until(() => h.out.length >= 1, "the communication whose file is there");
+        assert.equal(h.out[0].document.customerNumber, "1");
+        const looksForLate = () => realpath.getCalls().filter((call) => String(call.args[0]).endsWith("late.pdf"));
+        // Each expansion looks for the file once: the third look follows two complete expansions that missed it.
+        await until(() => looksForLate().length >= 3, "three looks for the late file");
+        await delivered();
+        assert.equal(h.dead.length, 0, "a missing file is awaited, not dead-lettered");
+        await fsp.writeFile(path.join(outputDirOf(run), "Queue_1_Print_PDF", "late.pdf"), "%PDF late");
+        await until(() => h.out.length >= 2, "the late file's communication");
+        assert.deepEqual(await quiet(), { inFlight: 2, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
+        assert.deepEqual(
+          h.out.map((m) => m.document.customerNumber),
+          ["1", "2"],
+          "each once",
+        );
+        assert.equal(h.dead.length, 0);
+      } finally {
+        realpath.restore();
+      }
     });
 
     it("dead-letters a communication whose file is still missing when the grace period ends, naming the local path", async () => {
@@ -533,7 +590,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.match(reason, /^"\/mnt\/nfs\/t1\/Demo\/jobs\/job-never\/.*never\.pdf" \(looked for at /);
       assert.ok(reason.includes(path.join(outputDirOf(run), "Queue_1_Print_PDF", "never.pdf")), reason);
       assert.equal(h.dead[0].document?.customerNumber, "2");
-      await sleep(300);
+      assert.deepEqual(await quiet(), { inFlight: 1, backlog: 0, done: 0, dead: 1, manifestsActive: 0 });
       assert.equal(h.out.length, 1, "the other customer emitted once");
     });
 
@@ -570,7 +627,7 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.equal(h.out.length, 0);
       await writeHandMadeRun(run);
       await until(() => h.out.length >= 1, "the rewritten manifest");
-      await sleep(300);
+      assert.deepEqual(await quiet(), { inFlight: 1, backlog: 0, done: 0, dead: 0, manifestsActive: 0 });
       assert.equal(h.out.length, 1);
       assert.equal(h.dead.length, 2, "the dead letter is recorded once, not again on every rescan");
       const journal = await fsp.readFile(path.join(ledgerDir, "manifests.journal"), "utf8");
@@ -583,15 +640,22 @@ describe("exstream-output-watch node (folder mode)", function () {
       await fsp.writeFile(manifest, utf16("<outputList>"));
       // A frozen Date keeps the manifest unstable however slow the machine; its looks are observed, not timed.
       const clock = sinon.useFakeTimers({ now: Date.now(), toFake: ["Date"] });
-      const stat = sinon.spy(fsp, "stat");
       const looks = () => stat.getCalls().filter((call) => call.args[0] === manifest);
       try {
         const h = await deploy({ stabilityWindowMs: "300" });
         await until(() => looks().length >= 2, "the manifest seen and waiting to become stable");
-        await fsp.rm(path.join(root, "t1", "Demo", "jobs", "job-vanish"), { recursive: true, force: true });
         const before = looks().length;
-        await until(() => looks().length > before, "a look at the manifest after it vanished");
-        await assert.rejects(looks()[before].returnValue as Promise<unknown>, { code: "ENOENT" });
+        await fsp.rm(path.join(root, "t1", "Demo", "jobs", "job-vanish"), { recursive: true, force: true });
+        // A look may fall in the middle of the removal and still find the manifest: the one that misses it counts.
+        const missed = (call: sinon.SinonSpyCall) =>
+          (call.returnValue as Promise<unknown>).then(
+            () => false,
+            (err: NodeJS.ErrnoException) => err.code === "ENOENT",
+          );
+        await until(
+          async () => (await Promise.all(looks().slice(before).map(missed))).includes(true),
+          "a look at the manifest after it vanished",
+        );
         await writeHandMadeRun(simpleRun("job-after"));
         // The watch reads the fake Date: time moves on in steps while it waits for the next run's manifest.
         await until(() => (clock.tick(50), h.out.length >= 1), "still watching");
@@ -602,7 +666,6 @@ describe("exstream-output-watch node (folder mode)", function () {
         assert.equal(h.dead.length, 0);
         assert.equal(h.caught.length, 0);
       } finally {
-        stat.restore();
         clock.restore();
       }
     });

@@ -136,6 +136,11 @@ export class OutputWatcher {
     return { ...this.ledger.counts(), manifestsActive: this.manifestsActive };
   }
 
+  /** Manifests seen and not settled yet: waiting to become stable, being expanded, or waiting for a retry. */
+  pendingManifests(): number {
+    return this.busy.size;
+  }
+
   /** Stops discovery, waits briefly for expansions, gives in-flight items back uncounted and closes the ledger. */
   async close(): Promise<void> {
     if (this.closed) return;
