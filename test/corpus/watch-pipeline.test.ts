@@ -23,15 +23,7 @@ import { ContentServerClient } from "../../nodes/lib/content-server";
 import { DurableLedger } from "../../nodes/lib/reliability/ledger";
 import { DEMO_LOGIN, startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { engineOutputDir, outputDirOf, writeHandMadeRun, type HandMadeRun } from "../helpers/output-tree";
-import {
-  assertNoCanary,
-  plantCanary,
-  recordFileReads,
-  sleep,
-  until,
-  type Canary,
-  type FileReadRecorder,
-} from "./support";
+import { assertNoCanary, plantCanary, recordFileReads, until, type Canary, type FileReadRecorder } from "./support";
 
 helper.init(require.resolve("node-red"));
 
@@ -616,7 +608,6 @@ describe("bad-input corpus: Exstream output → metadata-map → cs-archive (rea
   it("keeps working after the whole corpus: a good job written afterwards is archived", async () => {
     await writeHandMadeRun(runOf("g-after", ctx));
     await until(() => outcomeOf("g-after") !== undefined, "the job written after the corpus");
-    await sleep(50);
     assert.equal(outcomeOf("g-after")!.archived?.cs.outcome, "created");
   });
 });

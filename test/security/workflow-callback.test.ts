@@ -10,14 +10,16 @@ import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import helper from "node-red-node-test-helper";
+import sinon from "sinon";
 import type { NodeAPI } from "node-red";
 import csConfig from "../../nodes/cs-config/cs-config";
 import csWorkflowTrigger from "../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import type { ContentServerClient } from "../../nodes/lib/content-server";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
+import { WorkflowTaskTracker } from "../../nodes/lib/workflow/task-tracker";
 import { startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../helpers/embedded-node-red";
-import { USERS, callbackTriggerFlow, csClient, sleep, startByName, until } from "../helpers/workflow-kit";
+import { USERS, callbackTriggerFlow, csClient, startByName, until } from "../helpers/workflow-kit";
 
 const SECRET = "callback-secret-for-security-tests";
 const CALLBACK_PATH = "/hooks/wf";
@@ -137,6 +139,28 @@ describe("security: workflow callbacks", function () {
       headers: { "content-type": "application/json", ...headers },
     });
 
+  /**
+   * Sends a good callback for a task of another process and waits for its message. Messages leave in order and a
+   * refused callback is answered after its handling ended: whatever earlier callbacks emitted arrives before this one.
+   */
+  async function laterGoodCallback(customerId: string): Promise<number> {
+    const processId = await startByName(admin, "Letter Generation", { "Customer ID": customerId });
+    const body = JSON.stringify({ processId, taskId: 10 });
+    const seen = received.length;
+    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+    await until(() => received.some((msg) => msg.workflow.processId === processId), 5000, "the later good callback");
+    assert.equal(received.length, seen + 1, "only the later good callback emitted meanwhile");
+    return processId;
+  }
+
+  /** Waits until the trigger has recorded `n` callbacks in all (a repeat is recorded as one: nothing due). */
+  async function recordedCallbacks(spy: sinon.SinonSpy, n: number): Promise<void> {
+    await until(() => spy.callCount >= n, 5000, `${n} recorded callbacks`);
+    assert.equal(spy.callCount, n);
+    // A message sent right after the record would have reached the sink on these turns of the event loop.
+    for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r));
+  }
+
   it("refuses a captured callback replayed after a restart, and emits nothing", async () => {
     const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-9101" });
     const body = JSON.stringify({ processId, taskId: 10 });
@@ -150,8 +174,12 @@ describe("security: workflow callbacks", function () {
     const replay = await post(body, captured);
     assert.equal(replay.status, 401, "the replayed callback is refused");
     assert.deepEqual(await replay.json(), { error: "replayed" });
-    await sleep(300);
-    assert.equal(received.length, 0, "nothing emitted after the restart");
+    const later = await laterGoodCallback("C-9111");
+    assert.deepEqual(
+      received.map((msg) => msg.workflow.processId),
+      [later],
+      "the replayed callback emitted nothing after the restart",
+    );
   });
 
   it("refuses a callback signed more than five minutes ago or ahead, and one whose nonce was swapped", async () => {
@@ -168,29 +196,40 @@ describe("security: workflow callbacks", function () {
     assert.equal((await post(body, swapped)).status, 401, "the nonce is covered by the signature");
     const unstamped = { "x-signature": signed["x-signature"] };
     assert.equal((await post(body, unstamped)).status, 401, "timestamp and nonce are required");
-    await sleep(300);
-    assert.equal(received.length, 0);
+    const later = await laterGoodCallback("C-9112");
+    assert.deepEqual(
+      received.map((msg) => msg.workflow.processId),
+      [later],
+      "the refused callbacks emitted nothing",
+    );
   });
 
   it("records callback tasks durably: a repeat is no second message; after a restart the task counts on", async () => {
     const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-9103" });
     const body = JSON.stringify({ processId, taskId: 10 });
-    await start();
-    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
-    await until(() => received.length === 1, 5000, "the task");
-    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
-    await sleep(300);
-    assert.equal(received.length, 1, "a repeated callback is no second message");
-    await stop();
+    const recorded = sinon.spy(WorkflowTaskTracker.prototype, "callback");
+    try {
+      await start();
+      assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+      await until(() => received.length === 1, 5000, "the task");
+      assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+      await recordedCallbacks(recorded, 2);
+      assert.equal(recorded.lastCall.returnValue, undefined, "the repeat is not due");
+      assert.equal(received.length, 1, "a repeated callback is no second message");
+      await stop();
 
-    // As for polled tasks: the message in flight was lost with the runtime, so the task goes out once more — as
-    // attempt 2 of the same recorded occurrence — and a further callback is again no new message.
-    await start();
-    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
-    await until(() => received.length === 1, 5000, "the task after the restart");
-    assert.equal(received[0].workflow.attempt, 2, "the durable task record counts the emissions");
-    assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
-    await sleep(300);
-    assert.equal(received.length, 1);
+      // As for polled tasks: the message in flight was lost with the runtime, so the task goes out once more — as
+      // attempt 2 of the same recorded occurrence — and a further callback is again no new message.
+      await start();
+      assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+      await until(() => received.length === 1, 5000, "the task after the restart");
+      assert.equal(received[0].workflow.attempt, 2, "the durable task record counts the emissions");
+      assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
+      await recordedCallbacks(recorded, 4);
+      assert.equal(recorded.lastCall.returnValue, undefined, "the repeat after the restart is not due");
+      assert.equal(received.length, 1);
+    } finally {
+      recorded.restore();
+    }
   });
 });
