@@ -232,7 +232,8 @@ describe("example 02 · workflow-triggered letter (DF2)", function () {
           : n,
       );
 
-    it("refuses a callback with a bad signature (401, nothing generated) and generates the letter for a good one", async () => {
+    it("refuses a callback with a bad signature (401, nothing generated) and generates the letter for a good one", async function () {
+      this.timeout(60_000); // two letters: the other customer's proves the refused callback emitted nothing
       nr = await env.startNodeRed();
       const triggered = env.collect(nr, "df02-driver");
       const generated = env.collect(nr, "df02-metadata");
