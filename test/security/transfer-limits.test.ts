@@ -15,6 +15,7 @@ import {
   type ContentServerClientOptions,
 } from "../../nodes/lib/content-server";
 import { ExstreamClient, ExstreamError, type ExstreamClientOptions } from "../../nodes/lib/exstream";
+import { fakeTransferClock } from "../helpers/transfer-clock";
 import { cutShort, floodJson, startHostileServer, trickle, type HostileServer } from "./hostile-server";
 
 const MIB = 1024 * 1024;
@@ -66,66 +67,116 @@ describe("security: a hostile server can neither hold a call forever nor flood t
   });
 
   describe("12.4 a server that trickles", () => {
-    // 600 bytes at one byte per 100 ms would take a minute; the socket is never silent for the 500 ms timeout.
-    const slowJson = () => trickle(Buffer.from(JSON.stringify({ data: "x".repeat(580) })), 100);
+    /*
+     * The trickles and the limits run on the fake clock; the socket's own idle timeout runs on real time and is kept
+     * beyond mocha's timeout. 600 bytes at one byte a second take ten minutes; the socket is never silent for the
+     * 60 s idle timeout, and the 120 s deadline ends the call.
+     */
+    const IDLE_MS = 60_000;
+    const DEADLINE_MS = 120_000;
+    const slowJson = () => trickle(Buffer.from(JSON.stringify({ data: "x".repeat(580) })), 1000);
+
+    /** `handler`, telling when a request reached it and whether its answer has ended (sent, or cut by the client). */
+    const watched = (handler: ReturnType<typeof trickle>) => {
+      let arrived: () => void = () => undefined;
+      const state = {
+        served: new Promise<void>((resolve) => (arrived = resolve)),
+        ended: false,
+        /** Cuts the answer off: a call no limit has ended fails now, and with another error. */
+        cut: (): void => undefined,
+      };
+      const handle: typeof handler = (req, res) => {
+        res.on("close", () => (state.ended = true));
+        state.cut = () => res.destroy();
+        handler(req, res);
+        arrived();
+      };
+      return { handle, state };
+    };
+
+    /** Runs `call` on the fake clock until the deadline has passed, and returns its error. */
+    const pastTheDeadline = async (path: RegExp, call: () => Promise<unknown>) => {
+      const answer = watched(slowJson());
+      server.route(path, answer.handle);
+      const clock = fakeTransferClock();
+      const running = call();
+      running.catch(() => undefined);
+      await answer.state.served;
+      await clock.passThenRestore(DEADLINE_MS, 1000);
+      answer.state.cut();
+      return running.catch((e: unknown) => e);
+    };
+
+    /** Runs a download of a trickled answer on the fake clock until the answer ended; returns the outcome. */
+    const trickledDownload = async <T>(handler: ReturnType<typeof trickle>, path: RegExp, call: () => Promise<T>) => {
+      const answer = watched(handler);
+      server.route(path, answer.handle);
+      const clock = fakeTransferClock();
+      const running = call();
+      running.catch(() => undefined);
+      await answer.state.served;
+      await clock.passUntilThenRestore(() => answer.state.ended, 1000, 10 * IDLE_MS);
+      return running.catch((e: unknown) => e as Error);
+    };
 
     it("aborts a Content Server JSON call with a clear deadline error", async () => {
-      server.route(CS_NODE, slowJson());
-      const err = await cs({ timeoutMs: 500, deadlineMs: 1000 })
-        .nodes.getNode(2000)
-        .catch((e: unknown) => e);
+      const err = await pastTheDeadline(CS_NODE, () =>
+        cs({ timeoutMs: IDLE_MS, deadlineMs: DEADLINE_MS }).nodes.getNode(2000),
+      );
       assert.ok(err instanceof ContentServerError, String(err));
       assert.equal(err.code, "TIMEOUT");
-      assert.match(err.message, /deadline of 1000 ms \(deadlineMs\)/);
+      assert.match(err.message, /deadline of 120000 ms \(deadlineMs\)/);
     });
 
     it("aborts an Exstream JSON call with a clear deadline error", async () => {
-      server.route(EX_DOMAINS, slowJson());
-      const err = await exstream({ timeoutMs: 500, deadlineMs: 1000 })
-        .listDomains()
-        .catch((e: unknown) => e);
+      const err = await pastTheDeadline(EX_DOMAINS, () =>
+        exstream({ timeoutMs: IDLE_MS, deadlineMs: DEADLINE_MS }).listDomains(),
+      );
       assert.ok(err instanceof ExstreamError, String(err));
       assert.equal(err.code, "ETIMEDOUT");
-      assert.match(err.message, /deadline of 1000 ms \(deadlineMs\)/);
+      assert.match(err.message, /deadline of 120000 ms \(deadlineMs\)/);
     });
 
     it("aborts a login whose answer trickles (the deadline covers every request of the connection)", async () => {
-      server.route(/\/api\/v1\/auth$/, slowJson());
-      const err = await cs({ timeoutMs: 500, deadlineMs: 1000 })
-        .nodes.getNode(2000)
-        .catch((e: unknown) => e);
+      const err = await pastTheDeadline(/\/api\/v1\/auth$/, () =>
+        cs({ timeoutMs: IDLE_MS, deadlineMs: DEADLINE_MS }).nodes.getNode(2000),
+      );
       assert.ok(err instanceof ContentServerError, String(err));
-      assert.match(err.message, /deadline of 1000 ms/);
+      assert.match(err.message, /deadline of 120000 ms/);
     });
 
     it("fails a Content Server download slower than the minimum rate and leaves no partial file", async () => {
-      server.route(CS_CONTENT, trickle(Buffer.alloc(100_000, 1), 50, "application/pdf"));
-      const target = path.join(dir, "letter.pdf");
-      const err = await cs({ timeoutMs: 500, minBytesPerSecond: 1000 })
-        .documents.downloadToFile(2000, target)
-        .catch((e: unknown) => e);
+      // One byte a second against a minimum of 1000 bytes/s over each 60 s period; never silent for 60 s.
+      const err = await trickledDownload(trickle(Buffer.alloc(100_000, 1), 1000, "application/pdf"), CS_CONTENT, () =>
+        cs({ timeoutMs: IDLE_MS, minBytesPerSecond: 1000 }).documents.downloadToFile(
+          2000,
+          path.join(dir, "letter.pdf"),
+        ),
+      );
       assert.ok(err instanceof ContentServerError, String(err));
       assert.match(err.message, /below the minimum of 1000 bytes\/s \(minBytesPerSecond\)/);
       assert.deepEqual(fs.readdirSync(dir), []);
     });
 
     it("lets a download run past the deadline while data keeps coming (streams have no overall deadline)", async () => {
-      // 15 chunks at 100 ms: 1.5 s in all, three times the deadline; the idle timeout is ten times the gap.
-      server.route(CS_CONTENT, trickle(Buffer.alloc(15, 1), 100, "application/pdf"));
+      // 15 bytes 10 s apart: 150 s in all, more than twice the deadline (which is at least the 60 s idle timeout).
       const target = path.join(dir, "letter.pdf");
-      const result = await cs({ timeoutMs: 1000, deadlineMs: 500, minBytesPerSecond: 0 }).documents.downloadToFile(
-        2000,
-        target,
+      const result = await trickledDownload(trickle(Buffer.alloc(15, 1), 10_000, "application/pdf"), CS_CONTENT, () =>
+        cs({ timeoutMs: IDLE_MS, deadlineMs: 30_000, minBytesPerSecond: 0 }).documents.downloadToFile(2000, target),
       );
+      assert.ok(!(result instanceof Error), String(result));
       assert.equal(result.bytes, 15);
       assert.equal(fs.statSync(target).size, 15);
     });
 
     it("fails an Exstream download slower than the minimum rate and leaves no partial file", async () => {
-      server.route(EX_ARTIFACT, trickle(Buffer.alloc(100_000, 1), 50, "application/pdf"));
-      const err = await exstream({ timeoutMs: 500, minBytesPerSecond: 1000 })
-        .downloadArtifact("step-1", "letter.pdf", path.join(dir, "letter.pdf"))
-        .catch((e: unknown) => e);
+      const err = await trickledDownload(trickle(Buffer.alloc(100_000, 1), 1000, "application/pdf"), EX_ARTIFACT, () =>
+        exstream({ timeoutMs: IDLE_MS, minBytesPerSecond: 1000 }).downloadArtifact(
+          "step-1",
+          "letter.pdf",
+          path.join(dir, "letter.pdf"),
+        ),
+      );
       assert.ok(err instanceof ExstreamError, String(err));
       assert.match(err.message, /below the minimum of 1000 bytes\/s \(minBytesPerSecond\)/);
       assert.deepEqual(fs.readdirSync(dir), []);

@@ -1,8 +1,15 @@
 import assert from "node:assert/strict";
 import { ContentServerError } from "../../../nodes/lib/content-server";
+import { fakeTransferClock } from "../../helpers/transfer-clock";
 import { ENTERPRISE_WORKSPACE, startProxy, startSim, uniqueName, type Proxy, type TestSim } from "./support";
 
 const NODE_PATH = "api/v2/nodes/2000";
+/*
+ * Limits for the tests that run on the fake clock: the socket's own idle timeout runs on real time, so it is kept
+ * beyond mocha's timeout; the idle timeout and the deadline that decide the outcome are reached on the fake clock.
+ */
+const IDLE_MS = 60_000;
+const DEADLINE_MS = 120_000;
 
 describe("content-server client: retries, limits and error mapping", function () {
   let sim: TestSim;
@@ -21,6 +28,16 @@ describe("content-server client: retries, limits and error mapping", function ()
   });
 
   const attemptsAt = (path: string) => proxy.requests.filter((r) => r.path.split("?")[0].endsWith(path)).length;
+  /** Never answers the first matching request; resolves once it arrived. */
+  const holdOnce = (method: string, path: string) =>
+    new Promise<void>((arrived) => {
+      let seen = 0;
+      proxy.intercept = (req) => {
+        if (req.method !== method || !req.url?.split("?")[0].endsWith(path) || seen++ > 0) return false;
+        arrived();
+        return true;
+      };
+    });
 
   it("retries a transient 500 and succeeds on the third attempt", async () => {
     const client = sim.client({ baseUrl: proxy.url });
@@ -80,49 +97,72 @@ describe("content-server client: retries, limits and error mapping", function ()
     assert.ok(waitedMs >= 950, `waited ${waitedMs} ms`);
   });
 
-  it("retries a connection reset and a timeout of a read", async () => {
-    const client = sim.client({ baseUrl: proxy.url, timeoutMs: 300 });
+  it("retries a connection reset and a read that gets no answer within the idle timeout", async () => {
+    const client = sim.client({ baseUrl: proxy.url, timeoutMs: IDLE_MS });
     await client.login();
     await sim.addFault({ method: "GET", path: NODE_PATH, reset: true, times: 1 });
-    await sim.addFault({ method: "GET", path: "api/v2/nodes/2000/nodes", latencyMs: 1_000, times: 1 });
     assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
     assert.equal(attemptsAt(NODE_PATH), 2);
-    const children = await client.nodes.listChildren(ENTERPRISE_WORKSPACE);
-    assert.ok(children.items.length > 0);
+
+    const held = holdOnce("GET", `${NODE_PATH}/nodes`);
+    const clock = fakeTransferClock();
+    const listing = client.nodes.listChildren(ENTERPRISE_WORKSPACE);
+    listing.catch(() => undefined);
+    await held;
+    await clock.passThenRestore(IDLE_MS, 1000);
+    assert.ok((await listing).items.length > 0);
     assert.equal(attemptsAt(`${NODE_PATH}/nodes`), 2);
   });
 
   describe("an answer that trickles past the deadline", () => {
-    /** Answers matching requests with a JSON body sent one byte every 100 ms (a minute in all). */
-    const trickleOnce = (method: string, path: string) => {
-      let served = 0;
-      proxy.intercept = (req, res) => {
-        if (req.method !== method || !req.url?.split("?")[0].endsWith(path) || served++ > 0) return false;
-        const body = Buffer.from(JSON.stringify({ results: { data: "x".repeat(580) } }));
-        res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
-        let sent = 0;
-        const timer = setInterval(() => (sent < body.length ? res.write(body.subarray(sent, ++sent)) : res.end()), 100);
-        res.on("close", () => clearInterval(timer));
-        return true;
-      };
-    };
+    /**
+     * Answers the first matching request with a JSON body sent one byte a second on the fake clock (ten minutes in
+     * all): never silent for the idle timeout, never done before the deadline. Resolves once that request arrived.
+     */
+    const trickleOnce = (method: string, path: string) =>
+      new Promise<void>((served) => {
+        let seen = 0;
+        proxy.intercept = (req, res) => {
+          if (req.method !== method || !req.url?.split("?")[0].endsWith(path) || seen++ > 0) return false;
+          const body = Buffer.from(JSON.stringify({ results: { data: "x".repeat(580) } }));
+          res.writeHead(200, { "Content-Type": "application/json", "Content-Length": body.length });
+          let sent = 0;
+          const timer = setInterval(
+            () => (sent < body.length ? res.write(body.subarray(sent, ++sent)) : res.end()),
+            1000,
+          );
+          res.on("close", () => clearInterval(timer));
+          served();
+          return true;
+        };
+      });
 
     it("is repeated for a read, and the second attempt succeeds", async () => {
-      const client = sim.client({ baseUrl: proxy.url, timeoutMs: 500, deadlineMs: 1000 });
+      const client = sim.client({ baseUrl: proxy.url, timeoutMs: IDLE_MS, deadlineMs: DEADLINE_MS });
       await client.login();
-      trickleOnce("GET", NODE_PATH);
-      assert.equal((await client.nodes.getNode(ENTERPRISE_WORKSPACE)).id, ENTERPRISE_WORKSPACE);
+      const served = trickleOnce("GET", NODE_PATH);
+      const clock = fakeTransferClock();
+      const reading = client.nodes.getNode(ENTERPRISE_WORKSPACE);
+      reading.catch(() => undefined);
+      await served;
+      await clock.passThenRestore(DEADLINE_MS, 1000);
+      assert.equal((await reading).id, ENTERPRISE_WORKSPACE);
       assert.equal(attemptsAt(NODE_PATH), 2);
     });
 
     it("is not repeated for a create, which is reported as possibly processed", async () => {
-      const client = sim.client({ baseUrl: proxy.url, timeoutMs: 500, deadlineMs: 1000 });
+      const client = sim.client({ baseUrl: proxy.url, timeoutMs: IDLE_MS, deadlineMs: DEADLINE_MS });
       await client.login();
-      trickleOnce("POST", "api/v2/nodes");
-      const err = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Trickled")).catch((e) => e);
+      const served = trickleOnce("POST", "api/v2/nodes");
+      const clock = fakeTransferClock();
+      const creating = client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Trickled"));
+      creating.catch(() => undefined);
+      await served;
+      await clock.passThenRestore(DEADLINE_MS, 1000);
+      const err = await creating.catch((e: unknown) => e);
       assert.ok(err instanceof ContentServerError);
       assert.equal(err.code, "TIMEOUT");
-      assert.match(err.message, /deadline of 1000 ms/);
+      assert.match(err.message, /deadline of 120000 ms/);
       assert.equal(err.mayHaveBeenProcessed, true);
       assert.equal(proxy.requests.filter((r) => r.method === "POST" && r.path.endsWith("api/v2/nodes")).length, 1);
     });
