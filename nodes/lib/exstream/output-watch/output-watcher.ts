@@ -163,6 +163,10 @@ export class OutputWatcher {
     return this.ledger.deadLetters(limit);
   }
 
+  deadLetterCount(): number {
+    return this.ledger.counts().dead;
+  }
+
   /** Hands dead-lettered communications (all without ids) out again with all their attempts; returns those revived. */
   replayDeadLetters(ids?: string[]): string[] {
     if (this.closed) throw new Error("the watch is closed");
