@@ -24,6 +24,7 @@ export interface JournalLine {
 
 const READ_CHUNK_BYTES = 1 << 20;
 const NEWLINE = 0x0a;
+const SCRATCH_BYTES = 16 * 1024;
 
 export class JournalFailedError extends Error {
   override name = "JournalFailedError";
@@ -37,6 +38,7 @@ export class JournalFile {
   private unsynced = false;
   private syncTimer: NodeJS.Timeout | undefined;
   private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  private scratch = Buffer.alloc(SCRATCH_BYTES);
 
   constructor(
     readonly file: string,
@@ -98,14 +100,16 @@ export class JournalFile {
   }
 
   read(span: Span): string {
-    const buffer = Buffer.alloc(span.length);
+    // One buffer reused for every read: a fresh one per item read back would churn native memory.
+    if (this.scratch.length < span.length) this.scratch = Buffer.alloc(Math.max(span.length, this.scratch.length * 2));
+    const buffer = this.scratch;
     let read = 0;
     while (read < span.length) {
       const n = fs.readSync(this.fd, buffer, read, span.length - read, span.offset + read);
       if (n === 0) throw new Error(`${this.file}: record at byte ${span.offset} is cut short`);
       read += n;
     }
-    return buffer.toString("utf8");
+    return buffer.toString("utf8", 0, span.length);
   }
 
   /** Every whole line, in order; `torn` receives the bytes after the last newline (a write a crash interrupted). */

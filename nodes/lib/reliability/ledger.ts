@@ -65,7 +65,10 @@ export interface LedgerOptions<T = unknown> {
   /** Journal file; its folder is created when missing. */
   file: string;
   maxAttempts: number;
-  /** Rewrite the journal as a snapshot when it holds this many more records than live entries. */
+  /**
+   * Rewrite the journal as a snapshot when it holds this many more records than live entries (or half as many as
+   * there are live entries, when that is more).
+   */
   compactAfterRecords?: number;
   /** Forget finished (done/dead) entries older than this when compacting; they stay queryable until then. */
   retainFinishedMs?: number;
@@ -229,12 +232,15 @@ export class DurableLedger<T = unknown> {
       for (const id of old) this.index.delete(id);
     }
     const temp = `${this.options.file}.compact`;
-    const spans = new Map<string, Span>();
+    // Where each entry's snapshot line goes, in index order (typed arrays: a large ledger must not double its memory).
+    const offsets = new Float64Array(this.index.size);
+    const lengths = new Uint32Array(this.index.size);
     const fd = openPrivateSync(temp, "w");
     try {
       let batch: string[] = [];
       let batchBytes = 0;
       let offset = 0;
+      let n = 0;
       const flush = () => {
         fs.writeSync(fd, batch.join(""));
         batch = [];
@@ -243,7 +249,8 @@ export class DurableLedger<T = unknown> {
       for (const id of this.index.ids()) {
         const line = JSON.stringify({ op: "snapshot", entry: this.read(this.index.get(id)!) });
         const length = Buffer.byteLength(line);
-        spans.set(id, { offset, length });
+        offsets[n] = offset;
+        lengths[n++] = length;
         offset += length + 1;
         batch.push(line + "\n");
         batchBytes += length + 1;
@@ -258,10 +265,11 @@ export class DurableLedger<T = unknown> {
     fs.renameSync(temp, this.options.file);
     syncDirectory(path.dirname(this.options.file));
     this.journal.replaced();
-    for (const [id, span] of spans) {
+    let n = 0;
+    for (const id of this.index.ids()) {
+      const span = { offset: offsets[n], length: lengths[n++] };
       const entry = this.index.get(id)!;
-      const detail = entry.detail ? span : null;
-      this.index.update(id, { updatedAt: entry.updatedAt, item: span, detail });
+      this.index.update(id, { updatedAt: entry.updatedAt, item: span, detail: entry.detail ? span : null });
     }
     this.records = this.index.size;
   }
@@ -278,7 +286,8 @@ export class DurableLedger<T = unknown> {
     const span = this.journal.append(record);
     this.apply(record, span);
     this.records++;
-    const threshold = this.options.compactAfterRecords ?? 10_000;
+    // At least half the live entries' worth of superseded records: a large ledger is not rewritten every few seconds.
+    const threshold = Math.max(this.options.compactAfterRecords ?? 10_000, this.index.size >> 1);
     if (this.records - this.index.size > threshold) this.compact();
   }
 

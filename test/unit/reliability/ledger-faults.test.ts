@@ -48,11 +48,14 @@ describe("durable ledger under disk faults", () => {
       if (calls === 1) return realWrite(fd, buffer, offset, Math.floor(length / 2));
       throw enospc();
     }) as never);
-    assert.throws(() => ledger.add("b", { file: "b.pdf" }), (err: NodeJS.ErrnoException) => {
-      assert.equal(err.code, "ENOSPC");
-      assert.match(err.message, /journal\.jsonl: write failed \(ENOSPC\); nothing was recorded/);
-      return true;
-    });
+    assert.throws(
+      () => ledger.add("b", { file: "b.pdf" }),
+      (err: NodeJS.ErrnoException) => {
+        assert.equal(err.code, "ENOSPC");
+        assert.match(err.message, /journal\.jsonl: write failed \(ENOSPC\); nothing was recorded/);
+        return true;
+      },
+    );
     assert.equal(calls, 2, "a short write is continued, not taken for the whole record");
     sinon.restore();
     assert.equal(ledger.get("b"), undefined, "the failed add changed nothing");
@@ -111,11 +114,14 @@ describe("durable ledger under disk faults", () => {
         ["journal.jsonl", 4, "journal.jsonl.quarantine"],
       ],
     );
-    assert.match(warnings.join("\n"), /journal\.jsonl line 3: record unreadable.*moved to .*journal\.jsonl\.quarantine/);
-    assert.deepEqual(
-      fs.readFileSync(`${file}.quarantine`, "utf8").split("\n").filter(Boolean),
-      ['{"op":"add","id":"torn","it', "#garbage#"],
+    assert.match(
+      warnings.join("\n"),
+      /journal\.jsonl line 3: record unreadable.*moved to .*journal\.jsonl\.quarantine/,
     );
+    assert.deepEqual(fs.readFileSync(`${file}.quarantine`, "utf8").split("\n").filter(Boolean), [
+      '{"op":"add","id":"torn","it',
+      "#garbage#",
+    ]);
     assert.equal(second.get("a")?.attempts, 1, "the take glued onto the torn record counts");
     assert.equal(second.get("c")?.item.file, "c.pdf", "records after the damage are kept");
     assert.equal(second.get("torn"), undefined);
@@ -123,7 +129,10 @@ describe("durable ledger under disk faults", () => {
     assert.doesNotThrow(wholeLines, "the journal was rewritten without the damaged lines");
     const third = open();
     assert.deepEqual(third.quarantined, [], "nothing left to quarantine");
-    assert.deepEqual(third.list().map((e) => e.id), ["a", "b", "c"]);
+    assert.deepEqual(
+      third.list().map((e) => e.id),
+      ["a", "b", "c"],
+    );
     third.close();
   });
 

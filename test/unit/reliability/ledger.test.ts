@@ -13,8 +13,12 @@ function reachableStrings(root: unknown): string[] {
     if (typeof value === "string") strings.push(value);
     if (value === null || typeof value !== "object" || seen.has(value) || ArrayBuffer.isView(value)) return;
     seen.add(value);
-    if (value instanceof Map) for (const [k, v] of value) (visit(k), visit(v));
-    else if (value instanceof Set) for (const v of value) visit(v);
+    if (value instanceof Map) {
+      for (const [k, v] of value) {
+        visit(k);
+        visit(v);
+      }
+    } else if (value instanceof Set) for (const v of value) visit(v);
     else for (const key of Object.getOwnPropertyNames(value)) visit((value as Record<string, unknown>)[key]);
   };
   visit(root);

@@ -20,14 +20,7 @@ import { manifestKey, OutputWatchLedger, type AckResult, type DeadLetterSummary 
 import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
-import type {
-  CommunicationDocument,
-  DeadLetter,
-  LedgerItem,
-  ManifestRecord,
-  RunIdentity,
-  WatchCounts,
-} from "./types";
+import type { CommunicationDocument, DeadLetter, LedgerItem, ManifestRecord, RunIdentity, WatchCounts } from "./types";
 import type { LedgerEntry } from "../../reliability/ledger";
 
 export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "ledger-failed" | "closed";
@@ -215,7 +208,11 @@ export class OutputWatcher {
       const free = this.options.maxInFlight - this.ledger.counts().inFlight;
       const taken = this.ledger.takeDue(free, this.options.retryDelayMs);
       // With group commit the hand-outs are recorded on disk before their messages leave.
-      if (taken.length > 0) void this.ledger.durable().then(() => this.handOut(taken), (err) => this.ledgerFailed(err));
+      if (taken.length > 0)
+        void this.ledger.durable().then(
+          () => this.handOut(taken),
+          (err) => this.ledgerFailed(err),
+        );
     } catch (err) {
       if (this.ledger.failure) this.ledgerFailed(this.ledger.failure);
       else this.events.warn(`ledger: ${(err as Error).message}`);
