@@ -15,6 +15,7 @@ import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import { registerDeadLetterEndpoints } from "../lib/node-red/dead-letters";
+import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import type {
   AcknowledgementMessage,
@@ -57,6 +58,7 @@ export = function (RED: NodeAPI): void {
         options,
         ledgerDir,
         startDelayMs: START_DELAY_MS,
+        groupCommitMs: ledgerGroupCommitMs(RED),
         client: options.source === "api" ? exstreamClient(def.server) : undefined,
         events: {
           emit: (document, attempt) => node.send([communicationMessage(document, attempt), null]),

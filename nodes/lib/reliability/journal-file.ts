@@ -102,14 +102,18 @@ export class JournalFile {
   read(span: Span): string {
     // One buffer reused for every read: a fresh one per item read back would churn native memory.
     if (this.scratch.length < span.length) this.scratch = Buffer.alloc(Math.max(span.length, this.scratch.length * 2));
-    const buffer = this.scratch;
+    this.readInto(span, this.scratch, 0);
+    return this.scratch.toString("utf8", 0, span.length);
+  }
+
+  /** Copies a record's bytes into `target` at `at` (no string made of them). */
+  readInto(span: Span, target: Buffer, at: number): void {
     let read = 0;
     while (read < span.length) {
-      const n = fs.readSync(this.fd, buffer, read, span.length - read, span.offset + read);
+      const n = fs.readSync(this.fd, target, at + read, span.length - read, span.offset + read);
       if (n === 0) throw new Error(`${this.file}: record at byte ${span.offset} is cut short`);
       read += n;
     }
-    return buffer.toString("utf8", 0, span.length);
   }
 
   /** Every whole line, in order; `torn` receives the bytes after the last newline (a write a crash interrupted). */

@@ -21,6 +21,8 @@ export interface IndexEntry {
   item: Span;
   /** The record holding the latest reason or outcome, if any. */
   detail?: Span;
+  /** `item` is a snapshot line that still says all there is (no change since): compaction can copy it as it is. */
+  snapshot?: boolean;
 }
 
 export class LedgerIndex {
@@ -41,6 +43,7 @@ export class LedgerIndex {
   private itemLength = new Uint32Array(0);
   private detailOffset = new Float64Array(0);
   private detailLength = new Uint32Array(0);
+  private snapshot = new Uint8Array(0);
 
   get size(): number {
     return this.slots.size;
@@ -61,6 +64,7 @@ export class LedgerIndex {
       updatedAt: this.updatedAt[slot],
       item: { offset: this.itemOffset[slot], length: this.itemLength[slot] },
       ...(detail === NONE ? {} : { detail: { offset: detail, length: this.detailLength[slot] } }),
+      snapshot: this.snapshot[slot] === 1,
     };
   }
 
@@ -84,10 +88,14 @@ export class LedgerIndex {
     this.itemOffset[slot] = entry.item.offset;
     this.itemLength[slot] = entry.item.length;
     this.setDetail(slot, entry.detail);
+    this.snapshot[slot] = entry.snapshot ? 1 : 0;
     this.list(entry.id, slot);
   }
 
-  /** Changes a known item; `detail: null` forgets its reason or outcome. */
+  /**
+   * Changes a known item; `detail: null` forgets its reason or outcome. A new `item` place is a snapshot line written
+   * by compaction (current); any other change makes the snapshot line stale.
+   */
   update(
     id: string,
     change: { state?: LedgerState; attempts?: number; updatedAt: number; detail?: Span | null; item?: Span },
@@ -106,6 +114,7 @@ export class LedgerIndex {
       this.itemOffset[slot] = change.item.offset;
       this.itemLength[slot] = change.item.length;
     }
+    this.snapshot[slot] = change.item ? 1 : 0;
   }
 
   delete(id: string): void {
@@ -171,6 +180,7 @@ export class LedgerIndex {
     this.itemLength = grown(this.itemLength, (n) => new Uint32Array(n));
     this.detailOffset = grown(this.detailOffset, (n) => new Float64Array(n));
     this.detailLength = grown(this.detailLength, (n) => new Uint32Array(n));
+    this.snapshot = grown(this.snapshot, (n) => new Uint8Array(n));
     this.capacity = capacity;
   }
 }

@@ -59,7 +59,7 @@ type JournalRecord<T> =
 
 const OPS = new Set(["add", "take", "ack", "fail", "release", "revive", "snapshot"]);
 /** Snapshot lines are written in batches of about this size when compacting. */
-const COMPACTION_BATCH_BYTES = 1 << 20;
+const COMPACTION_BATCH_BYTES = 256 * 1024;
 
 export interface LedgerOptions<T = unknown> {
   /** Journal file; its folder is created when missing. */
@@ -237,24 +237,28 @@ export class DurableLedger<T = unknown> {
     const lengths = new Uint32Array(this.index.size);
     const fd = openPrivateSync(temp, "w");
     try {
-      let batch: string[] = [];
-      let batchBytes = 0;
+      let batch = Buffer.alloc(COMPACTION_BATCH_BYTES);
+      let used = 0;
       let offset = 0;
       let n = 0;
       const flush = () => {
-        fs.writeSync(fd, batch.join(""));
-        batch = [];
-        batchBytes = 0;
+        for (let written = 0; written < used;) written += fs.writeSync(fd, batch, written, used - written);
+        used = 0;
       };
       for (const id of this.index.ids()) {
-        const line = JSON.stringify({ op: "snapshot", entry: this.read(this.index.get(id)!) });
-        const length = Buffer.byteLength(line);
+        const entry = this.index.get(id)!;
+        // An entry unchanged since the last compaction is copied byte for byte (no parse, no stringify, no string).
+        const line = entry.snapshot ? undefined : JSON.stringify({ op: "snapshot", entry: this.read(entry) });
+        const length = line === undefined ? entry.item.length : Buffer.byteLength(line);
+        if (used + length + 1 > batch.length) flush();
+        if (length + 1 > batch.length) batch = Buffer.alloc(length + 1);
+        if (line === undefined) this.journal.readInto(entry.item, batch, used);
+        else batch.write(line, used);
+        batch[used + length] = 0x0a;
+        used += length + 1;
         offsets[n] = offset;
         lengths[n++] = length;
         offset += length + 1;
-        batch.push(line + "\n");
-        batchBytes += length + 1;
-        if (batchBytes >= COMPACTION_BATCH_BYTES) flush();
       }
       flush();
       fs.fsyncSync(fd);
@@ -295,7 +299,7 @@ export class DurableLedger<T = unknown> {
     if (record.op === "snapshot") {
       const { entry } = record;
       const detail = entry.reason !== undefined || entry.outcome !== undefined ? span : undefined;
-      this.index.put({ ...entry, item: span, detail });
+      this.index.put({ ...entry, item: span, detail, snapshot: true });
       return;
     }
     if (record.op === "add") {

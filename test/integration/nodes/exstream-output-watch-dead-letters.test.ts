@@ -1,7 +1,7 @@
 /*
  * Dead letters of exstream-output-watch through the admin API of a real Node-RED runtime (adminAuth on): listed with
  * reason, attempts and time (read permission), replayed one or all (write permission) through the ledger — recorded
- * in its journal, handed out again and acknowledged exactly once.
+ * in its journal, handed out again and acknowledged exactly once — with the ledger's group commit switched on.
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
@@ -48,6 +48,8 @@ describe("exstream-output-watch: dead letters through the admin API", function (
     tmp = fs.mkdtempSync(path.join(os.tmpdir(), "watch-dead-"));
     nr = await startEmbeddedNodeRed({
       nodeTypes: [TYPE],
+      // Group commit on: replays, hand-outs and acknowledgements wait for their shared fsync.
+      settings: { exstreamXecmLedgerGroupCommitMs: 5 },
       users: [
         { username: "admin", password: "admin-pass", permissions: "*" },
         { username: "reader", password: "reader-pass", permissions: ["flows.read", `${TYPE}.read`] },
