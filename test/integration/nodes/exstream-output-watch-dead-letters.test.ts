@@ -9,20 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { readLedgerJournal } from "../../../bench/soak/verify";
 import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../../helpers/embedded-node-red";
-import { writeHandMadeRun, type HandMadeFile } from "../../helpers/output-tree";
+import { customerPdf as pdf, writeHandMadeRun } from "../../helpers/output-tree";
 
 const TYPE = "exstream-output-watch";
-
-function pdf(name: string, customer: string, content?: string): HandMadeFile {
-  return {
-    queue: "Print_PDF",
-    mimeType: "application/pdf",
-    pdl: "PDF",
-    name,
-    content,
-    customers: [{ number: customer, keys: { AccountNumber: `ACC-${customer}` } }],
-  };
-}
 
 async function until(what: string, predicate: () => boolean | Promise<boolean>, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
