@@ -186,8 +186,13 @@ export class OutputWatchLedger {
     return { inFlight: c["in-flight"], backlog: c.pending, done: c.done, dead: c.dead };
   }
 
-  /** Documents still to be handed out or acknowledged, read one at a time from the journal. */
-  *unfinishedDocuments(): Generator<CommunicationDocument> {
+  /** Documents still to be handed out or acknowledged. */
+  unfinishedDocuments(): CommunicationDocument[] {
+    return [...this.eachUnfinishedDocument()];
+  }
+
+  /** Documents still to be handed out or acknowledged, read one at a time from the journal (a backlog stays on disk). */
+  *eachUnfinishedDocument(): Generator<CommunicationDocument> {
     for (const state of ["pending", "in-flight"] as const) {
       for (const id of [...this.communications.ids(state)]) {
         const entry = this.communications.get(id);

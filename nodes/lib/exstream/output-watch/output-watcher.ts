@@ -508,7 +508,7 @@ export class OutputWatcher {
     // Nothing to sweep: spare reading every unfinished communication back from the journal.
     if (present.length === 0 || this.closed) return;
     const needed = new Set(inUse().map((dir) => path.basename(dir)));
-    for (const document of this.ledger.unfinishedDocuments()) {
+    for (const document of this.ledger.eachUnfinishedDocument()) {
       const places: Array<[string, string | undefined]> = [
         [workRoot, document.path],
         [logRoot, document.deliveryLog?.path],
