@@ -64,6 +64,7 @@ export = function (RED: NodeAPI): void {
       reemitAfterMs: options.reemitAfterMs,
       maxInFlight: options.maxInFlight,
       maxEmissions: options.maxEmissions,
+      onWarning: (message) => node.warn(message),
     });
     let lastWarning = "";
     let taskFailed = false;

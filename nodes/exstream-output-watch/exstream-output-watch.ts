@@ -14,6 +14,8 @@ import {
 import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
 import { registerFileRoots } from "../lib/node-red/file-roots";
+import { registerDeadLetterEndpoints } from "../lib/node-red/dead-letters";
+import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import type {
   AcknowledgementMessage,
@@ -29,6 +31,8 @@ const START_DELAY_MS = 100;
 const STATUS_INTERVAL_MS = 250;
 /** Ledger folders in use in this process: two watchers on one journal would corrupt it. */
 const ledgersInUse = new Set<string>();
+/** Running watchers by node id, for the dead-letter endpoints. */
+const watchers = new Map<string, OutputWatcher>();
 
 export = function (RED: NodeAPI): void {
   function ExstreamOutputWatch(this: OutputWatchNode, def: OutputWatchDef): void {
@@ -54,6 +58,7 @@ export = function (RED: NodeAPI): void {
         options,
         ledgerDir,
         startDelayMs: START_DELAY_MS,
+        groupCommitMs: ledgerGroupCommitMs(RED),
         client: options.source === "api" ? exstreamClient(def.server) : undefined,
         events: {
           emit: (document, attempt) => node.send([communicationMessage(document, attempt), null]),
@@ -63,6 +68,7 @@ export = function (RED: NodeAPI): void {
         },
       });
       watcher.start();
+      watchers.set(node.id, watcher);
     } catch (err) {
       if (ledgerDir && !watcher) {
         ledgersInUse.delete(ledgerDir);
@@ -87,7 +93,8 @@ export = function (RED: NodeAPI): void {
           ? watcher.fail(id, failureReason(ack), ack.failure?.permanent === true)
           : watcher.acknowledge(id, ack.cs ?? true);
         if (result === "unknown") node.warn(t("errors.unknownDocument", { id }));
-        done();
+        // With group commit the acknowledgement is on disk only once durable() resolves.
+        watcher.durable().then(() => done(), done);
       } catch (err) {
         done(err as Error);
       }
@@ -97,6 +104,7 @@ export = function (RED: NodeAPI): void {
       clearTimeout(statusTimer);
       const closing = watcher;
       watcher = undefined;
+      if (watchers.get(node.id) === closing) watchers.delete(node.id);
       const finish = () => {
         if (ledgerDir) ledgersInUse.delete(ledgerDir);
         status.clear();
@@ -156,6 +164,7 @@ export = function (RED: NodeAPI): void {
     function renderStatus(phase: WatchPhase, counts: WatchCounts): void {
       if (phase === "root-missing") return status.error(t("status.rootMissing"));
       if (phase === "api-error") return status.error(t("status.apiError"));
+      if (phase === "ledger-failed") return status.error(t("status.ledgerFailed"));
       if (phase === "starting") return status.idle(t("status.starting"));
       const dead = counts.dead > 0 ? t("status.dead", { dead: counts.dead }) : "";
       if (counts.inFlight + counts.backlog + counts.manifestsActive > 0) {
@@ -194,4 +203,5 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("exstream-output-watch", ExstreamOutputWatch);
+  registerDeadLetterEndpoints(RED, "exstream-output-watch", (id) => watchers.get(id));
 };

@@ -23,6 +23,8 @@ export interface TaskTrackerOptions {
   retainFinishedMs?: number;
   /** How long accepted callback nonces are remembered (at least twice the signature window). */
   nonceRetentionMs?: number;
+  /** Told about journal lines quarantined at start and about a stale lock taken over. */
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -59,16 +61,23 @@ export class WorkflowTaskTracker {
       maxAttempts: options.maxEmissions && options.maxEmissions > 0 ? options.maxEmissions : Number.MAX_SAFE_INTEGER,
       retainFinishedMs: options.retainFinishedMs ?? DEFAULT_RETAIN_FINISHED_MS,
       compactAfterRecords: 1000,
+      onWarning: options.onWarning,
       now: options.now,
     });
     for (const entry of this.ledger.list()) this.remember(entry);
-    this.nonces = new DurableLedger({
-      file: `${options.file}.callbacks`,
-      maxAttempts: 1,
-      retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
-      compactAfterRecords: 1000,
-      now: options.now,
-    });
+    try {
+      this.nonces = new DurableLedger({
+        file: `${options.file}.callbacks`,
+        maxAttempts: 1,
+        retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
+        compactAfterRecords: 1000,
+        onWarning: options.onWarning,
+        now: options.now,
+      });
+    } catch (err) {
+      this.ledger.close();
+      throw err;
+    }
   }
 
   /** Records a callback's nonce; false when it was accepted before (a replay), also before a restart. */

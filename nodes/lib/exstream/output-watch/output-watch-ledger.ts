@@ -13,7 +13,23 @@ export interface OutputWatchLedgerOptions {
   dir: string;
   maxAttempts: number;
   retainFinishedMs: number;
+  /** Group commit window (DurableLedger's `groupCommitMs`); 0: every change fsync'd before its method returns. */
+  groupCommitMs?: number;
+  /** Told about journal lines quarantined at start and about a stale lock taken over. */
+  onWarning?: (message: string) => void;
   now?: () => number;
+}
+
+/** A dead-lettered communication as an operator sees it. */
+export interface DeadLetterSummary {
+  id: string;
+  reason: string;
+  attempts: number;
+  /** Epoch ms when it was dead-lettered. */
+  at: number;
+  fileName: string;
+  customerNumber: string;
+  jobId: string;
 }
 
 export type AckResult = "acknowledged" | "already-finished" | "unknown";
@@ -25,18 +41,28 @@ export class OutputWatchLedger {
 
   constructor(readonly options: OutputWatchLedgerOptions) {
     this.now = options.now ?? Date.now;
-    const common = { retainFinishedMs: options.retainFinishedMs, now: this.now };
+    const common = {
+      retainFinishedMs: options.retainFinishedMs,
+      groupCommitMs: options.groupCommitMs,
+      onWarning: options.onWarning,
+      now: this.now,
+    };
     this.communications = new DurableLedger<LedgerItem>({
       ...common,
       file: path.join(options.dir, "communications.journal"),
       maxAttempts: options.maxAttempts,
       summarizeFinished: archivedSummary,
     });
-    this.manifests = new DurableLedger<ManifestRecord>({
-      ...common,
-      file: path.join(options.dir, "manifests.journal"),
-      maxAttempts: 1,
-    });
+    try {
+      this.manifests = new DurableLedger<ManifestRecord>({
+        ...common,
+        file: path.join(options.dir, "manifests.journal"),
+        maxAttempts: 1,
+      });
+    } catch (err) {
+      this.communications.close();
+      throw err;
+    }
     // Forget finished entries past their retention once per start.
     this.communications.compact();
     this.manifests.compact();
@@ -51,7 +77,7 @@ export class OutputWatchLedger {
 
   /** Records a communication that cannot be emitted (refused or missing file) straight as a dead letter. */
   refuse(document: CommunicationDocument, reason: string): LedgerEntry<LedgerItem> | undefined {
-    const known = this.communications.get(document.id);
+    const known = this.communications.info(document.id);
     if (known && known.state !== "pending") return undefined;
     if (!known) this.communications.add(document.id, { document });
     return this.communications.deadLetter(document.id, reason);
@@ -65,9 +91,9 @@ export class OutputWatchLedger {
   expireOverdue(ackTimeoutMs: number): Array<LedgerEntry<LedgerItem>> {
     const now = this.now();
     const expired: Array<LedgerEntry<LedgerItem>> = [];
-    for (const entry of this.communications.list("in-flight")) {
-      if (now - entry.updatedAt < ackTimeoutMs) continue;
-      expired.push(this.communications.fail(entry.id, `not acknowledged within ${ackTimeoutMs} ms`));
+    for (const id of [...this.communications.ids("in-flight")]) {
+      if (now - this.communications.info(id)!.updatedAt < ackTimeoutMs) continue;
+      expired.push(this.communications.fail(id, `not acknowledged within ${ackTimeoutMs} ms`));
     }
     return expired;
   }
@@ -76,17 +102,62 @@ export class OutputWatchLedger {
   takeDue(limit: number, retryDelayMs: number): Array<LedgerEntry<LedgerItem>> {
     if (limit <= 0) return [];
     const now = this.now();
-    const taken: Array<LedgerEntry<LedgerItem>> = [];
-    for (const entry of this.communications.list("pending")) {
-      if (taken.length >= limit) break;
-      if (entry.reason !== undefined && now - entry.updatedAt < retryDelayMs) continue;
-      taken.push(this.communications.take(entry.id));
+    const due: string[] = [];
+    for (const id of this.communications.ids("pending")) {
+      if (due.length >= limit) break;
+      const info = this.communications.info(id)!;
+      if (!info.hasDetail || now - info.updatedAt >= retryDelayMs) due.push(id);
     }
-    return taken;
+    return due.map((id) => this.communications.take(id));
+  }
+
+  /** Resolves once every change recorded so far is on disk (at once unless group commit is on). */
+  durable(): Promise<void> {
+    return Promise.all([this.communications.durable(), this.manifests.durable()]).then(() => undefined);
+  }
+
+  /** Why the ledger stopped accepting changes (a disk fault), if it did. */
+  get failure(): Error | undefined {
+    return this.communications.failure ?? this.manifests.failure;
+  }
+
+  /** Dead-lettered communications, oldest first, at most `limit`. */
+  deadLetters(limit = Number.POSITIVE_INFINITY): DeadLetterSummary[] {
+    const result: DeadLetterSummary[] = [];
+    for (const id of this.communications.ids("dead")) {
+      if (result.length >= limit) break;
+      const entry = this.communications.get(id)!;
+      const { fileName, customerNumber, job } = entry.item.document;
+      result.push({
+        id,
+        reason: entry.reason ?? "",
+        attempts: entry.attempts,
+        at: entry.updatedAt,
+        fileName,
+        customerNumber,
+        jobId: job.jobId,
+      });
+    }
+    return result;
+  }
+
+  /**
+   * Gives dead-lettered communications another chance (all of them without ids): pending again with all their
+   * attempts, recorded in the journal. Ids not (or no longer) dead are left alone. Returns the ids revived.
+   */
+  replayDeadLetters(ids?: string[]): string[] {
+    const wanted = ids ?? [...this.communications.ids("dead")];
+    const revived: string[] = [];
+    for (const id of wanted) {
+      if (this.communications.info(id)?.state !== "dead") continue;
+      this.communications.revive(id);
+      revived.push(id);
+    }
+    return revived;
   }
 
   acknowledge(id: string, outcome?: unknown): AckResult {
-    const entry = this.communications.get(id);
+    const entry = this.communications.info(id);
     if (!entry) return "unknown";
     if (entry.state === "done") return "already-finished";
     this.communications.acknowledge(id, outcome);
@@ -99,7 +170,7 @@ export class OutputWatchLedger {
     reason: string,
     permanent: boolean,
   ): LedgerEntry<LedgerItem> | "unknown" | "already-finished" {
-    const entry = this.communications.get(id);
+    const entry = this.communications.info(id);
     if (!entry) return "unknown";
     if (entry.state === "done" || entry.state === "dead") return "already-finished";
     return permanent ? this.communications.deadLetter(id, reason) : this.communications.fail(id, reason);
@@ -107,7 +178,7 @@ export class OutputWatchLedger {
 
   /** Gives every in-flight communication back without counting a failure (shutdown). */
   releaseInFlight(): void {
-    for (const entry of this.communications.list("in-flight")) this.communications.release(entry.id);
+    for (const id of [...this.communications.ids("in-flight")]) this.communications.release(id);
   }
 
   counts(): Omit<WatchCounts, "manifestsActive"> {
@@ -117,16 +188,24 @@ export class OutputWatchLedger {
 
   /** Documents still to be handed out or acknowledged. */
   unfinishedDocuments(): CommunicationDocument[] {
-    return [...this.communications.list("pending"), ...this.communications.list("in-flight")].map(
-      (e) => e.item.document,
-    );
+    return [...this.eachUnfinishedDocument()];
+  }
+
+  /** Documents still to be handed out or acknowledged, read one at a time from the journal (a backlog stays on disk). */
+  *eachUnfinishedDocument(): Generator<CommunicationDocument> {
+    for (const state of ["pending", "in-flight"] as const) {
+      for (const id of [...this.communications.ids(state)]) {
+        const entry = this.communications.get(id);
+        if (entry && (entry.state === "pending" || entry.state === "in-flight")) yield entry.item.document;
+      }
+    }
   }
 
   // ————— manifests and fetched steps —————
 
   /** Whether a manifest version (or an API flow step) was already expanded or dead-lettered. */
   isSettled(key: string): boolean {
-    const state = this.manifests.get(key)?.state;
+    const state = this.manifests.info(key)?.state;
     return state === "done" || state === "dead";
   }
 

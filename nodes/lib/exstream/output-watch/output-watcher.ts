@@ -16,13 +16,14 @@ import { ApiJobSource, type FetchedStep } from "./api-job-source";
 import { OutputFolderScanner } from "./folder-scanner";
 import { expandManifest, type ExpansionContext } from "./manifest-expansion";
 import type { OutputWatchOptions } from "./options";
-import { manifestKey, OutputWatchLedger, type AckResult } from "./output-watch-ledger";
+import { manifestKey, OutputWatchLedger, type AckResult, type DeadLetterSummary } from "./output-watch-ledger";
 import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
-import type { CommunicationDocument, DeadLetter, ManifestRecord, RunIdentity, WatchCounts } from "./types";
+import type { CommunicationDocument, DeadLetter, LedgerItem, ManifestRecord, RunIdentity, WatchCounts } from "./types";
+import type { LedgerEntry } from "../../reliability/ledger";
 
-export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "closed";
+export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "ledger-failed" | "closed";
 
 export interface OutputWatcherEvents {
   /** Hand a communication out (attempt = how many times it has been handed out, this one included). */
@@ -40,6 +41,8 @@ export interface OutputWatcherSetup {
   /** Nothing is handed out before this delay: the flow's other nodes must exist before the first send. */
   startDelayMs?: number;
   events: OutputWatcherEvents;
+  /** The ledger's group commit window (see DurableLedger); 0 or unset: fsync per change. */
+  groupCommitMs?: number;
   now?: () => number;
 }
 
@@ -89,6 +92,8 @@ export class OutputWatcher {
       dir: setup.ledgerDir,
       maxAttempts: this.options.maxAttempts,
       retainFinishedMs: this.options.retainFinishedMs,
+      groupCommitMs: setup.groupCommitMs,
+      onWarning: (message) => this.events.warn(message),
       now: setup.now,
     });
     this.limiter = new ConcurrencyLimiter(this.options.maxConcurrentManifests);
@@ -141,6 +146,28 @@ export class OutputWatcher {
     return this.busy.size;
   }
 
+  /** Resolves once every change recorded so far (e.g. an acknowledgement) is on disk. */
+  durable(): Promise<void> {
+    return this.ledger.durable();
+  }
+
+  /** Dead-lettered communications, oldest first (see OutputWatchLedger.deadLetters). */
+  deadLetters(limit?: number): DeadLetterSummary[] {
+    return this.ledger.deadLetters(limit);
+  }
+
+  deadLetterCount(): number {
+    return this.ledger.counts().dead;
+  }
+
+  /** Hands dead-lettered communications (all without ids) out again with all their attempts; returns those revived. */
+  replayDeadLetters(ids?: string[]): string[] {
+    if (this.closed) throw new Error("the watch is closed");
+    const revived = this.ledger.replayDeadLetters(ids);
+    this.schedulePump();
+    return revived;
+  }
+
   /** Stops discovery, waits briefly for expansions, gives in-flight items back uncounted and closes the ledger. */
   async close(): Promise<void> {
     if (this.closed) return;
@@ -179,17 +206,38 @@ export class OutputWatcher {
         if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? "", entry.attempts);
       }
       const free = this.options.maxInFlight - this.ledger.counts().inFlight;
-      for (const entry of this.ledger.takeDue(free, this.options.retryDelayMs)) {
-        this.events.emit(entry.item.document, entry.attempts);
-        crashPoint("watch:hand-out");
-      }
+      const taken = this.ledger.takeDue(free, this.options.retryDelayMs);
+      // With group commit the hand-outs are recorded on disk before their messages leave.
+      if (taken.length > 0)
+        void this.ledger.durable().then(
+          () => this.handOut(taken),
+          (err) => this.ledgerFailed(err),
+        );
     } catch (err) {
-      this.events.warn(`ledger: ${(err as Error).message}`);
+      if (this.ledger.failure) this.ledgerFailed(this.ledger.failure);
+      else this.events.warn(`ledger: ${(err as Error).message}`);
     }
     if (this.now() - this.lastSweepAt >= SWEEP_INTERVAL_MS) {
       this.lastSweepAt = this.now();
       this.track(this.sweepWorkFolders());
     }
+    this.reportStatus();
+  }
+
+  private handOut(taken: Array<LedgerEntry<LedgerItem>>): void {
+    for (const entry of taken) {
+      // Closed meanwhile: the ledger gave them back, nothing may leave any more.
+      if (this.closed) return;
+      this.events.emit(entry.item.document, entry.attempts);
+      crashPoint("watch:hand-out");
+    }
+  }
+
+  /** A disk fault stopped the ledger: nothing is handed out any more, the node says so. */
+  private ledgerFailed(err: Error): void {
+    if (this.phase === "ledger-failed") return;
+    this.phase = "ledger-failed";
+    this.events.warn(err.message);
     this.reportStatus();
   }
 
@@ -452,8 +500,15 @@ export class OutputWatcher {
     const logRoot = path.join(this.setup.ledgerDir, "delivery-logs");
     // Manifests being expanded, or waiting for late files, may still hand their extracts out.
     const inUse = () => [...this.expanding, ...[...this.awaited.keys()].map((key) => this.workDirOf(key))];
+    const present: Array<[string, string[]]> = [];
+    for (const root of [workRoot, logRoot]) {
+      const folders = await fsp.readdir(root).catch(() => [] as string[]);
+      if (folders.length > 0) present.push([root, folders]);
+    }
+    // Nothing to sweep: spare reading every unfinished communication back from the journal.
+    if (present.length === 0 || this.closed) return;
     const needed = new Set(inUse().map((dir) => path.basename(dir)));
-    for (const document of this.ledger.unfinishedDocuments()) {
+    for (const document of this.ledger.eachUnfinishedDocument()) {
       const places: Array<[string, string | undefined]> = [
         [workRoot, document.path],
         [logRoot, document.deliveryLog?.path],
@@ -462,13 +517,7 @@ export class OutputWatcher {
         if (file && isInside(file, root)) needed.add(path.relative(root, file).split(path.sep)[0]);
       }
     }
-    for (const root of [workRoot, logRoot]) {
-      let folders: string[];
-      try {
-        folders = await fsp.readdir(root);
-      } catch {
-        continue;
-      }
+    for (const [root, folders] of present) {
       for (const folder of folders) {
         if (needed.has(folder) || this.closed || inUse().some((dir) => path.basename(dir) === folder)) continue;
         await fsp.rm(path.join(root, folder), { recursive: true, force: true });
