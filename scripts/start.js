@@ -133,6 +133,7 @@ function startDemoTraffic(env, nodeRedUrl, intervalMs) {
   let timer;
   let stopped = false;
   let round = 0;
+  let current = Promise.resolve();
   const tick = async () => {
     const result = await traffic.round();
     round++;
@@ -141,12 +142,13 @@ function startDemoTraffic(env, nodeRedUrl, intervalMs) {
       `demo traffic: round ${round} sent (${ok.map(([name]) => name).join(", ")}); ` +
         `next in ${Math.round(intervalMs / 1000)} s — DEMO_TRAFFIC=0 switches it off`,
     );
-    if (!stopped) timer = setTimeout(tick, intervalMs);
+    if (!stopped) timer = setTimeout(() => (current = tick()), intervalMs);
   };
-  timer = setTimeout(tick, 0);
+  timer = setTimeout(() => (current = tick()), 0);
   return async () => {
     stopped = true;
     clearTimeout(timer);
+    await current; // the round under way finishes before its connections close
     await traffic.close();
   };
 }
@@ -174,17 +176,30 @@ async function main() {
   );
   const host = env.NODE_RED_HOST || "127.0.0.1";
   const nodeRedUrl = `http://${host.includes(":") ? `[${host}]` : host}:${env.NODE_RED_PORT || env.PORT || 1880}`;
+  const nodeRedExited = new Promise((resolve) => nodeRed.once("exit", (code) => resolve(code ?? 0)));
   let stopTraffic = async () => {};
   let stopping = false;
+  /**
+   * In this order: the demo traffic (its round under way finishes), Node-RED (its flows stop while the simulators still
+   * answer; killed after NODE_RED_STOP_TIMEOUT_MS), then the simulators.
+   */
   const stop = async (code) => {
     if (stopping) return;
     stopping = true;
-    if (nodeRed.exitCode === null) nodeRed.kill("SIGTERM");
     await stopTraffic().catch(() => {});
+    if (nodeRed.exitCode === null && nodeRed.signalCode === null) {
+      nodeRed.kill("SIGTERM");
+      const timeoutMs = Number(env.NODE_RED_STOP_TIMEOUT_MS || 30_000);
+      const timer = setTimeout(() => nodeRed.kill("SIGKILL"), timeoutMs);
+      await nodeRedExited;
+      clearTimeout(timer);
+    }
     await Promise.allSettled(simulators.map((sim) => sim.close()));
     process.exit(code);
   };
-  nodeRed.on("exit", (code) => stop(code ?? 0));
+  nodeRedExited.then((code) => stop(code));
+  // A process manager or container signals only this process: `npm start` execs it (package.json), so npm passes its
+  // SIGTERM/SIGINT on to this process (without exec the shell in between would die and leave everything running)
   process.once("SIGINT", () => stop(0));
   process.once("SIGTERM", () => stop(0));
 
@@ -194,6 +209,7 @@ async function main() {
   if (demo && trafficOn && !stopping) {
     const intervalMs = Math.max(1000, Number(env.DEMO_INTERVAL_MS || 30_000));
     await sleep(2000); // the flows start right after the HTTP server
+    if (stopping) return;
     stopTraffic = startDemoTraffic(env, nodeRedUrl, intervalMs);
   } else if (demo) {
     console.log("demo traffic off (DEMO_TRAFFIC=0)");
