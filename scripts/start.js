@@ -58,6 +58,7 @@ async function startSimulators(env) {
   const exstream = await startExstreamSimulator({
     port: env.EXSTREAM_SIM_PORT || "8282",
     output: path.join(dataDir, "exstream-output"),
+    data: path.join(dataDir, "exstream"),
     seed: "demo",
   });
   // The demo identities of the simulators' seeds; every connection variable is the simulators' in demo mode.
