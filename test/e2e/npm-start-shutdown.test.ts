@@ -162,6 +162,12 @@ describe("npm start: shutdown on a signal to its own process", function () {
     assert.match(output, /Stopped flows/);
     assert.doesNotMatch(output, /connection is closed/);
     assert.doesNotMatch(output.slice(output.indexOf("Stopping flows")), /\[(warn|error)\]/, "no warning at stop");
+    // the credentials arrive encrypted with a secret generated for the data folder: no warning at start either
+    assert.doesNotMatch(output, /Encrypted credentials not found|Error loading credentials/);
+    const secret = path.join(demo.dataDir, "node-red", ".credential-secret");
+    assert.equal(fs.statSync(secret).mode & 0o777, 0o600);
+    const credentials = JSON.parse(fs.readFileSync(path.join(demo.dataDir, "node-red", "flows_cred.json"), "utf8"));
+    assert.deepEqual(Object.keys(credentials), ["$"]);
     await assertAllGone(demo);
   });
 
