@@ -6,6 +6,7 @@ import type { CsConfigNode } from "../cs-config/types";
 import { isNotAssigned, type WorkflowTask } from "../lib/content-server/workflows";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
+import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import {
   CALLBACK_NONCE_HEADER,
@@ -201,6 +202,7 @@ export = function (RED: NodeAPI): void {
       stopped = true;
       if (timer) clearTimeout(timer);
       if (options.mode === "callback") removeRoute(options.callbackPath, callbackRoute);
+      keepOpenWhile(config, running);
       running.finally(() => {
         tracker.close();
         status.clear();

@@ -13,6 +13,7 @@ import {
 } from "../lib/exstream/output-watch";
 import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
+import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import { registerDeadLetterEndpoints } from "../lib/node-red/dead-letters";
 import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
@@ -111,7 +112,10 @@ export = function (RED: NodeAPI): void {
         done();
       };
       if (!closing) return finish();
-      closing.close().then(finish, (err: Error) => {
+      const closed = closing.close();
+      const server = def.server ? RED.nodes.getNode(def.server) : null;
+      if (server) keepOpenWhile(server, closed);
+      closed.then(finish, (err: Error) => {
         node.warn(err.message);
         finish();
       });
