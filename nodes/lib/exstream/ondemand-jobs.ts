@@ -18,6 +18,7 @@ import type { ExstreamClient } from "./index";
 import {
   artifactNameOf,
   communicationSteps,
+  instanceCommunicationSteps,
   readStepCustomers,
   sameRendition,
   type CommunicationStepRef,
@@ -71,19 +72,23 @@ export interface OnDemandManifest extends CommunicationStepRef {
 
 /**
  * The job a call produced (`match`), or none; `unchecked` counts the candidates that could not be compared with the
- * call (no retrievable input and no renditions to compare), so "none" is conclusive only when it is 0.
+ * call (no retrievable input and no renditions to compare), so "none" is conclusive only when it is 0. `lookAhead`
+ * starts reading what the caller needs next from a candidate while its input is still being compared (one round trip
+ * less when it matches; dropped when it does not).
  */
-export async function findOnDemandJob(
+export async function findOnDemandJob<T = never>(
   client: RuntimeReader,
   query: OnDemandJobQuery,
-): Promise<{ match?: OnDemandJob; unchecked: number }> {
+  lookAhead?: (job: Job, instance: FlowInstance) => Promise<T>,
+): Promise<{ match?: OnDemandJob & { ahead?: Promise<T> }; unchecked: number }> {
   const input = query.input === undefined ? undefined : sha256(query.input);
   let unchecked = 0;
   for (const job of await candidateJobs(client, query)) {
     for await (const instance of client.iterateFlowInstances({ jobId: job.id }, 10, query.domain)) {
       if (input && instance.inputRetrievable !== false) {
+        const ahead = lookAhead && started(lookAhead(job, instance));
         const sent = await client.getFlowInstanceInput(instance.id, query.domain).catch(() => undefined);
-        if (sent && sha256(sent) === input) return { match: { job, instance, matchedBy: "input" }, unchecked };
+        if (sent && sha256(sent) === input) return { match: { job, instance, matchedBy: "input", ahead }, unchecked };
         if (sent) continue;
       }
       if (!query.outputs) unchecked++;
@@ -95,20 +100,31 @@ export async function findOnDemandJob(
   return { unchecked };
 }
 
-/** The job of a call and its delivery-file entries (undefined when no job is provably the call's). */
+/**
+ * The job of a call and its delivery-file entries (undefined when no job is provably the call's). The matched
+ * instance's communication step and its delivery file are read while the instance's input is compared.
+ */
 export async function findOnDemandManifest(
   client: RuntimeReader,
   outputs: GeneratedOutput[],
   query: OnDemandJobQuery,
 ): Promise<OnDemandManifest | undefined> {
-  const found = (await findOnDemandJob(client, { ...query, outputs })).match;
+  const readManifest = async (job: Job, instance: FlowInstance): Promise<OnDemandManifest | undefined> => {
+    for (const step of await instanceCommunicationSteps(client, job.id, instance.id, query.domain)) {
+      const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
+      if (customers) return { ...step, job, customers };
+    }
+    return undefined;
+  };
+  const found = (await findOnDemandJob(client, { ...query, outputs }, readManifest)).match;
   if (!found) return undefined;
-  for (const step of await communicationSteps(client, found.job.id, query.domain)) {
-    if (step.flowInstanceId !== found.instance.id) continue;
-    const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
-    if (customers) return { ...step, job: found.job, customers };
-  }
-  return undefined;
+  return found.ahead ?? readManifest(found.job, found.instance);
+}
+
+/** A promise whose rejection is not reported as unhandled when nobody awaits it (a look-ahead that was dropped). */
+function started<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**

@@ -1,0 +1,188 @@
+/*
+ * What "read manifest keys" costs per generate call, seen by a recording proxy between the node and the Exstream
+ * simulator: which runtime requests follow the generate call, and that the matched instance's communication step and
+ * delivery file are read while its input is still being compared (the proxy holds the input's answer until then).
+ */
+import assert from "node:assert/strict";
+import fs from "node:fs";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import os from "node:os";
+import path from "node:path";
+import helper from "node-red-node-test-helper";
+import exstreamConfig from "../../../nodes/exstream-config/exstream-config";
+import exstreamGenerate from "../../../nodes/exstream-generate/exstream-generate";
+import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+
+helper.init(require.resolve("node-red"));
+
+type Msg = Record<string, any>;
+
+const DRIVER = {
+  CustomerId: "C-1001",
+  AccountNumber: "ACC-1001",
+  FirstName: "Alice",
+  LastName: "Johnson",
+  Email: "alice.johnson@example.test",
+  Phone: "+1 212 555 0101",
+  Language: "en",
+  Jurisdiction: "US",
+  Segment: "retail",
+  AddressLine1: "12 Park Avenue",
+  City: "New York",
+  PostalCode: "10016",
+  Country: "US",
+  StatementDate: "2025-05-31",
+  Balance: "1,250.40",
+  Currency: "USD",
+  DueDate: "2025-06-15",
+};
+
+/**
+ * Requests as `METHOD path` (query and domain left out). With `holdInputUntilDeliveryFile`, an instance's input is
+ * forwarded only once a delivery file was asked for: a client that waits for the input before it reads on never
+ * gets its answer (the test times out).
+ */
+interface RecordingProxy {
+  url: string;
+  seen: string[];
+  holdInputUntilDeliveryFile: boolean;
+  close(): Promise<void>;
+}
+
+async function startRecordingProxy(target: string): Promise<RecordingProxy> {
+  const upstream = new URL(target);
+  const waiting: Array<() => void> = [];
+  const proxy: RecordingProxy = { url: "", seen: [], holdInputUntilDeliveryFile: false, close: async () => undefined };
+  const server = http.createServer((req, res) => {
+    const route = (req.url ?? "").replace(/\?.*$/, "").replace(/\/runtime\/[^/]+\//, "/runtime/{domain}/");
+    proxy.seen.push(`${req.method} ${route}`);
+    if (/\/delivery-file$/.test(route)) waiting.splice(0).forEach((release) => release());
+    const forward = () => {
+      const call = http.request(
+        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      call.on("error", () => res.destroy());
+      req.pipe(call);
+    };
+    if (proxy.holdInputUntilDeliveryFile && /\/flow-instances\/[^/]+\/input$/.test(route)) waiting.push(forward);
+    else forward();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  proxy.close = () =>
+    new Promise<void>((resolve) => {
+      waiting.splice(0).forEach((release) => release());
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+  return proxy;
+}
+
+describe("exstream-generate: requests of a generate call with manifest keys", function () {
+  this.timeout(20_000);
+  let sim: TestExstreamSim;
+  let proxy: RecordingProxy;
+  let outputDir: string;
+
+  before(async () => {
+    sim = await startTestExstreamSim();
+    proxy = await startRecordingProxy(sim.url);
+    await helper.startServer();
+  });
+  after(async () => {
+    await helper.stopServer();
+    await proxy.close();
+    await sim.close();
+  });
+  beforeEach(() => {
+    outputDir = fs.mkdtempSync(path.join(os.tmpdir(), "exstream-generate-requests-"));
+    proxy.holdInputUntilDeliveryFile = false;
+  });
+  afterEach(async () => {
+    await helper.unload();
+    sim.reset();
+    fs.rmSync(outputDir, { recursive: true, force: true });
+  });
+
+  async function generateNode(): Promise<(msg: Msg) => Promise<Msg>> {
+    const flow = [
+      { id: "tab1", type: "tab" },
+      {
+        id: "exs1",
+        type: "exstream-config",
+        baseUrl: proxy.url,
+        domain: EXSTREAM_DEMO.domain,
+        tenant: EXSTREAM_DEMO.tenant,
+        grantType: "client_credentials",
+        clientAuth: "body",
+        timeoutMs: "10000",
+        maxConcurrent: "4",
+      },
+      {
+        id: "gen1",
+        z: "tab1",
+        type: "exstream-generate",
+        server: "exs1",
+        mode: "ondemand",
+        communication: EXSTREAM_DEMO.communicationId,
+        communicationType: "str",
+        driverDataSource: "",
+        driverDataSourceType: "str",
+        outputDir,
+        readKeys: true,
+        wires: [["out1"]],
+      },
+      { id: "out1", z: "tab1", type: "helper" },
+    ];
+    await helper.load([exstreamConfig, exstreamGenerate], flow, {
+      exs1: { clientId: EXSTREAM_DEMO.clientId, clientSecret: EXSTREAM_DEMO.clientSecret },
+    });
+    const gen = helper.getNode("gen1");
+    const out = helper.getNode("out1");
+    return (msg) =>
+      new Promise<Msg>((resolve, reject) => {
+        out.once("input", resolve);
+        gen.once("call:error", (call: { args: unknown[] }) => reject(call.args[0]));
+        gen.receive(msg);
+      });
+  }
+
+  /** The requests of one generate call after a warm-up call (token, communication and its data source known). */
+  async function requestsOfOneCall(): Promise<{ seen: string[]; msg: Msg }> {
+    const generate = await generateNode();
+    await generate({ payload: { ...DRIVER, CustomerId: "C-0000" } });
+    const from = proxy.seen.length;
+    const msg = await generate({ payload: DRIVER });
+    return { seen: proxy.seen.slice(from), msg };
+  }
+
+  it("reads the keys with five runtime requests: jobs, the job's instances, the input, the steps, the delivery file", async () => {
+    const { seen, msg } = await requestsOfOneCall();
+    assert.equal(msg.document.keys.AccountNumber, "ACC-1001");
+    const [generateCall, ...runtime] = seen;
+    assert.match(generateCall, /^POST \/orchestration\/api\/v1\/inputs\/ondemand\/[^/]+\/generate$/);
+    assert.deepEqual(
+      runtime.map((r) => r.replace(/\/(flow-instances|flow-steps)\/[^/]+\//, "/$1/{id}/")).sort(),
+      [
+        "GET /orchestration/api/v1/runtime/{domain}/flow-instances",
+        "GET /orchestration/api/v1/runtime/{domain}/flow-instances/{id}/input",
+        "GET /orchestration/api/v1/runtime/{domain}/flow-steps",
+        "GET /orchestration/api/v1/runtime/{domain}/flow-steps/{id}/delivery-file",
+        "GET /orchestration/api/v1/runtime/{domain}/jobs",
+      ],
+      `runtime requests after the generate call: ${runtime.join(", ")}`,
+    );
+  });
+
+  it("reads the matched instance's step and delivery file while its input is still being compared", async () => {
+    proxy.holdInputUntilDeliveryFile = true;
+    const { seen, msg } = await requestsOfOneCall();
+    assert.equal(msg.document.keys.AccountNumber, "ACC-1001");
+    assert.ok(seen.some((r) => r.endsWith("/delivery-file")));
+  });
+});
