@@ -76,7 +76,15 @@ function report(sizes: Sizes, result: P5WorkerResult, maxRssBytes: number): Benc
   const direct = seconds("direct");
   const table: FigureTable = {
     caption: `${sizes.messages} messages per round at concurrency ${CONCURRENCY}, ${sizes.repetitions} round(s) per variant, alternating`,
-    headers: ["variant", "seconds (each round)", "median seconds", "messages/s", "latency p50 / p95 (ms)", "÷ direct"],
+    headers: [
+      "variant",
+      "seconds (each round)",
+      "median seconds",
+      "messages/s",
+      "latency p50 / p95 (ms)",
+      "requests per message",
+      "÷ direct",
+    ],
     rows: VARIANTS.map((variant) => [
       VARIANT_NAMES[variant],
       each(
@@ -86,6 +94,10 @@ function report(sizes: Sizes, result: P5WorkerResult, maxRssBytes: number): Benc
       fixed(seconds(variant)),
       fixed(sizes.messages / seconds(variant), 1),
       `${fixed(percentile(latencies(variant), 50), 0)} / ${fixed(percentile(latencies(variant), 95), 0)}`,
+      each(
+        roundsOf(variant).map((r) => r.requestsPerMessage),
+        2,
+      ),
       fixed(seconds(variant) / direct),
     ]),
   };

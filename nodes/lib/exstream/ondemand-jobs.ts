@@ -82,22 +82,94 @@ export async function findOnDemandJob<T = never>(
   lookAhead?: (job: Job, instance: FlowInstance) => Promise<T>,
 ): Promise<{ match?: OnDemandJob & { ahead?: Promise<T> }; unchecked: number }> {
   const input = query.input === undefined ? undefined : sha256(query.input);
-  let unchecked = 0;
-  for (const job of await candidateJobs(client, query)) {
-    for await (const instance of client.iterateFlowInstances({ jobId: job.id }, 10, query.domain)) {
-      if (input && instance.inputRetrievable !== false) {
-        const ahead = lookAhead && started(lookAhead(job, instance));
-        const sent = await client.getFlowInstanceInput(instance.id, query.domain).catch(() => undefined);
-        if (sent && sha256(sent) === input) return { match: { job, instance, matchedBy: "input", ahead }, unchecked };
-        if (sent) continue;
-      }
-      if (!query.outputs) unchecked++;
-      else if (job.status === "complete" && (await rendersOutputs(client, job.id, query))) {
-        return { match: { job, instance, matchedBy: "renditions" }, unchecked };
+  const known = runtimeFacts(client);
+  // Reading ahead pays when this is the only look-up: the closest candidate is then almost always the call's own job.
+  // With calls in flight at the same time it is often another call's, and the read ahead would be wasted.
+  const ahead = known.lookups === 0 ? lookAhead : undefined;
+  known.lookups++;
+  try {
+    let unchecked = 0;
+    for (const job of await candidateJobs(client, query)) {
+      for (const instance of await instancesOf(client, job, query.domain)) {
+        if (input && instance.inputRetrievable !== false) {
+          const reading = ahead && started(ahead(job, instance));
+          const sent = await inputHashOf(client, instance.id, query.domain);
+          if (sent === input) return { match: { job, instance, matchedBy: "input", ahead: reading }, unchecked };
+          if (sent) continue;
+        }
+        if (!query.outputs) unchecked++;
+        else if (job.status === "complete" && (await rendersOutputs(client, job.id, query))) {
+          return { match: { job, instance, matchedBy: "renditions" }, unchecked };
+        }
       }
     }
+    return { unchecked };
+  } finally {
+    known.lookups--;
   }
-  return { unchecked };
+}
+
+/**
+ * What the runtime told a client about on-demand jobs that cannot change: the flow instances of a finished job and
+ * the SHA-256 of an instance's input. Calls in flight at the same time examine
+ * each other's jobs; with these (kept as promises, so simultaneous readers share one request) each job is read once
+ * per client instead of once per call. Bounded (least recently used out); a failed read is forgotten.
+ */
+interface RuntimeFacts {
+  instances: Map<string, Promise<FlowInstance[]>>;
+  inputs: Map<string, Promise<string | undefined>>;
+  /** Look-ups in progress. */
+  lookups: number;
+}
+
+const RUNTIME_FACTS_SIZE = 2_000;
+const FINISHED = new Set(["complete", "error", "canceled"]);
+const factsByClient = new WeakMap<object, RuntimeFacts>();
+
+function runtimeFacts(client: RuntimeReader): RuntimeFacts {
+  let facts = factsByClient.get(client);
+  if (!facts) {
+    facts = { instances: new Map(), inputs: new Map(), lookups: 0 };
+    factsByClient.set(client, facts);
+  }
+  return facts;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > RUNTIME_FACTS_SIZE) map.delete(map.keys().next().value as string);
+}
+
+/** `read()` shared through `map` under `key`; forgotten when it fails or `keep` says its value may still change. */
+function shared<V>(map: Map<string, Promise<V>>, key: string, read: () => Promise<V>, keep: (v: V) => boolean) {
+  const cached = map.get(key);
+  if (cached) return cached;
+  const reading = read();
+  remember(map, key, reading);
+  reading.then(
+    (value) => !keep(value) && map.get(key) === reading && map.delete(key),
+    () => map.get(key) === reading && map.delete(key),
+  );
+  return reading;
+}
+
+function instancesOf(client: RuntimeReader, job: Job, domain?: string): Promise<FlowInstance[]> {
+  const read = async () => {
+    const instances: FlowInstance[] = [];
+    for await (const instance of client.iterateFlowInstances({ jobId: job.id }, 10, domain)) instances.push(instance);
+    return instances;
+  };
+  return shared(runtimeFacts(client).instances, job.id, read, () => FINISHED.has(String(job.status)));
+}
+
+/** The SHA-256 of an instance's input; undefined when it cannot be read. */
+function inputHashOf(client: RuntimeReader, instanceId: string, domain?: string): Promise<string | undefined> {
+  const read = async () => {
+    const sent = await client.getFlowInstanceInput(instanceId, domain).catch(() => undefined);
+    return sent ? sha256(sent) : undefined;
+  };
+  return shared(runtimeFacts(client).inputs, instanceId, read, (hash) => hash !== undefined);
 }
 
 /**

@@ -179,6 +179,43 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
     );
   });
 
+  it("reads the keys of 16 calls in flight with five runtime requests each: no job is examined twice", async () => {
+    const generate = await generateNode();
+    await generate({ payload: { ...DRIVER, CustomerId: "C-0000" } });
+    const from = proxy.seen.length;
+    const calls = 16;
+    const out = helper.getNode("out1");
+    const arrived = new Promise<Msg[]>((resolve) => {
+      const msgs: Msg[] = [];
+      out.on("input", (msg: Msg) => msgs.push(msg) === calls && resolve(msgs));
+    });
+    for (let i = 0; i < calls; i++) {
+      helper.getNode("gen1").receive({ payload: { ...DRIVER, CustomerId: `C-${2000 + i}` } });
+    }
+    const msgs = await arrived;
+    assert.deepEqual(
+      msgs.map((msg) => msg.document.keys.CustomerId).sort(),
+      Array.from({ length: calls }, (_, i) => `C-${2000 + i}`).sort(),
+      "each call got the keys of its own job",
+    );
+    const tally: Record<string, number> = {};
+    for (const r of proxy.seen.slice(from)) {
+      const route = r.replace(/\/(flow-instances|flow-steps)\/[^/]+\//, "/$1/{id}/");
+      tally[route] = (tally[route] ?? 0) + 1;
+    }
+    const runtime = "GET /orchestration/api/v1/runtime/{domain}";
+    const { [`${runtime}/flow-steps`]: steps, [`${runtime}/flow-steps/{id}/delivery-file`]: files, ...rest } = tally;
+    assert.deepEqual(rest, {
+      "POST /orchestration/api/v1/inputs/ondemand/Demo/generate": calls,
+      [`${runtime}/jobs`]: calls,
+      [`${runtime}/flow-instances`]: calls,
+      [`${runtime}/flow-instances/{id}/input`]: calls,
+    });
+    // One step and delivery file per call; a call whose look-up ran alone reads its closest candidate's ahead, which
+    // can be another call's (then one read more).
+    assert.ok(steps >= calls && files === steps, `${steps} step and ${files} delivery-file reads for ${calls} calls`);
+  });
+
   it("reads the matched instance's step and delivery file while its input is still being compared", async () => {
     proxy.holdInputUntilDeliveryFile = true;
     const { seen, msg } = await requestsOfOneCall();
