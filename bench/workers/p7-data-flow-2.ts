@@ -11,8 +11,6 @@
  *    step on with its comment and the document id; the latency is the sum of the calls.
  */
 import { createHash } from "node:crypto";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -20,6 +18,7 @@ import { ContentServerClient } from "../../nodes/lib/content-server";
 import { findWorkflowMapByName } from "../../nodes/lib/content-server/workflows";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
 import { startEmbeddedNodeRed } from "../../test/helpers/embedded-node-red";
+import { startProxy } from "../../test/integration/content-server/support";
 import { REPO_ROOT, RssSampler, workerMain } from "../harness/child";
 
 export type P7Mode = "poll" | "callback" | "raw";
@@ -73,41 +72,14 @@ function letterAttributes(i: number): Record<string, string> {
   };
 }
 
-/** A pass-through proxy that notes when each poll for assignments started. */
-async function startPollRecorder(target: string): Promise<{ url: string; polls: number[]; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const polls: number[] = [];
-  const server = http.createServer((req, res) => {
-    if (req.method === "GET" && /\/members\/assignments/.test(req.url ?? "")) polls.push(performance.now());
-    const call = http.request(
-      { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    call.on("error", () => res.destroy());
-    req.pipe(call);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${upstream.pathname.replace(/\/$/, "")}`;
-  return {
-    url,
-    polls,
-    close: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  };
-}
-
 async function startTask(admin: ContentServerClient, mapId: number, i: number): Promise<number> {
   return (await admin.workflows.startWorkflow({ mapId, attributes: letterAttributes(i) })).processId;
 }
 
 async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: number): Promise<P7WorkerResult> {
-  const recorder = await startPollRecorder(input.csUrl);
+  const recorder = await startProxy(input.csUrl);
+  const polls = () =>
+    recorder.requests.filter((r) => r.method === "GET" && /\/members\/assignments/.test(r.path)).map((r) => r.at);
   Object.assign(process.env, {
     CS_URL: recorder.url,
     CS_AUTH_MODE: "cs",
@@ -181,7 +153,7 @@ async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: 
       if (input.mode === "poll") {
         // The poll that found the task: the last one that started before the trigger emitted it.
         const emittedAt = emitted.get(processId) ?? created;
-        pickup = Math.max(created, ...recorder.polls.filter((t) => t <= emittedAt));
+        pickup = Math.max(created, ...polls().filter((t) => t <= emittedAt));
       }
       return { latencyMs: done.get(processId)! - pickup, pickupMs: pickup - created };
     };

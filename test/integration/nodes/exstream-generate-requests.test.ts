@@ -5,14 +5,13 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import helper from "node-red-node-test-helper";
 import exstreamConfig from "../../../nodes/exstream-config/exstream-config";
 import exstreamGenerate from "../../../nodes/exstream-generate/exstream-generate";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { startProxy, type Proxy, type RecordedRequest } from "../content-server/support";
 
 helper.init(require.resolve("node-red"));
 
@@ -38,60 +37,36 @@ const DRIVER = {
   DueDate: "2025-06-15",
 };
 
-/**
- * Requests as `METHOD path` (query and domain left out). With `holdInputUntilDeliveryFile`, an instance's input is
- * forwarded only once a delivery file was asked for: a client that waits for the input before it reads on never
- * gets its answer (the test times out).
- */
-interface RecordingProxy {
-  url: string;
-  seen: string[];
-  holdInputUntilDeliveryFile: boolean;
-  close(): Promise<void>;
+/** `METHOD path` of a recorded request, query left out, the domain and the ids of runtime items as placeholders. */
+function route(request: RecordedRequest): string {
+  return `${request.method} ${request.path}`
+    .replace(/\?.*$/, "")
+    .replace(/\/runtime\/[^/]+\//, "/runtime/{domain}/")
+    .replace(/\/(flow-instances|flow-steps)\/[^/]+\//, "/$1/{id}/");
 }
 
-async function startRecordingProxy(target: string): Promise<RecordingProxy> {
-  const upstream = new URL(target);
+/**
+ * Forwards an instance's input only once a delivery file was asked for: a client that waits for the input before it
+ * reads on never gets its answer (the test times out).
+ */
+function holdInputsUntilDeliveryFile(proxy: Proxy): void {
   const waiting: Array<() => void> = [];
-  const proxy: RecordingProxy = { url: "", seen: [], holdInputUntilDeliveryFile: false, close: async () => undefined };
-  const server = http.createServer((req, res) => {
-    const route = (req.url ?? "").replace(/\?.*$/, "").replace(/\/runtime\/[^/]+\//, "/runtime/{domain}/");
-    proxy.seen.push(`${req.method} ${route}`);
-    if (/\/delivery-file$/.test(route)) waiting.splice(0).forEach((release) => release());
-    const forward = () => {
-      const call = http.request(
-        { host: upstream.hostname, port: upstream.port, method: req.method, path: req.url, headers: req.headers },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers);
-          answer.pipe(res);
-        },
-      );
-      call.on("error", () => res.destroy());
-      req.pipe(call);
-    };
-    if (proxy.holdInputUntilDeliveryFile && /\/flow-instances\/[^/]+\/input$/.test(route)) waiting.push(forward);
-    else forward();
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  proxy.url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  proxy.close = () =>
-    new Promise<void>((resolve) => {
-      waiting.splice(0).forEach((release) => release());
-      server.closeAllConnections();
-      server.close(() => resolve());
-    });
-  return proxy;
+  proxy.delay = (req) => {
+    if (/\/delivery-file(\?|$)/.test(req.url ?? "")) waiting.splice(0).forEach((release) => release());
+    if (!/\/flow-instances\/[^/]+\/input(\?|$)/.test(req.url ?? "")) return undefined;
+    return new Promise<void>((resolve) => waiting.push(resolve));
+  };
 }
 
 describe("exstream-generate: requests of a generate call with manifest keys", function () {
   this.timeout(20_000);
   let sim: TestExstreamSim;
-  let proxy: RecordingProxy;
+  let proxy: Proxy;
   let outputDir: string;
 
   before(async () => {
     sim = await startTestExstreamSim();
-    proxy = await startRecordingProxy(sim.url);
+    proxy = await startProxy(sim.url);
     await helper.startServer();
   });
   after(async () => {
@@ -101,7 +76,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
   });
   beforeEach(() => {
     outputDir = fs.mkdtempSync(path.join(os.tmpdir(), "exstream-generate-requests-"));
-    proxy.holdInputUntilDeliveryFile = false;
+    proxy.delay = undefined;
   });
   afterEach(async () => {
     await helper.unload();
@@ -156,9 +131,9 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
   async function requestsOfOneCall(): Promise<{ seen: string[]; msg: Msg }> {
     const generate = await generateNode();
     await generate({ payload: { ...DRIVER, CustomerId: "C-0000" } });
-    const from = proxy.seen.length;
+    const from = proxy.requests.length;
     const msg = await generate({ payload: DRIVER });
-    return { seen: proxy.seen.slice(from), msg };
+    return { seen: proxy.requests.slice(from).map(route), msg };
   }
 
   it("reads the keys with five runtime requests: jobs, the job's instances, the input, the steps, the delivery file", async () => {
@@ -167,7 +142,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
     const [generateCall, ...runtime] = seen;
     assert.match(generateCall, /^POST \/orchestration\/api\/v1\/inputs\/ondemand\/[^/]+\/generate$/);
     assert.deepEqual(
-      runtime.map((r) => r.replace(/\/(flow-instances|flow-steps)\/[^/]+\//, "/$1/{id}/")).sort(),
+      [...runtime].sort(),
       [
         "GET /orchestration/api/v1/runtime/{domain}/flow-instances",
         "GET /orchestration/api/v1/runtime/{domain}/flow-instances/{id}/input",
@@ -182,7 +157,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
   it("reads the keys of 16 calls in flight with five runtime requests each: no job is examined twice", async () => {
     const generate = await generateNode();
     await generate({ payload: { ...DRIVER, CustomerId: "C-0000" } });
-    const from = proxy.seen.length;
+    const from = proxy.requests.length;
     const calls = 16;
     const out = helper.getNode("out1");
     const arrived = new Promise<Msg[]>((resolve) => {
@@ -199,10 +174,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
       "each call got the keys of its own job",
     );
     const tally: Record<string, number> = {};
-    for (const r of proxy.seen.slice(from)) {
-      const route = r.replace(/\/(flow-instances|flow-steps)\/[^/]+\//, "/$1/{id}/");
-      tally[route] = (tally[route] ?? 0) + 1;
-    }
+    for (const seen of proxy.requests.slice(from).map(route)) tally[seen] = (tally[seen] ?? 0) + 1;
     const runtime = "GET /orchestration/api/v1/runtime/{domain}";
     const { [`${runtime}/flow-steps`]: steps, [`${runtime}/flow-steps/{id}/delivery-file`]: files, ...rest } = tally;
     assert.deepEqual(rest, {
@@ -217,7 +189,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
   });
 
   it("reads the matched instance's step and delivery file while its input is still being compared", async () => {
-    proxy.holdInputUntilDeliveryFile = true;
+    holdInputsUntilDeliveryFile(proxy);
     const { seen, msg } = await requestsOfOneCall();
     assert.equal(msg.document.keys.AccountNumber, "ACC-1001");
     assert.ok(seen.some((r) => r.endsWith("/delivery-file")));
