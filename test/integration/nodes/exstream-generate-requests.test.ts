@@ -10,32 +10,19 @@ import path from "node:path";
 import helper from "node-red-node-test-helper";
 import exstreamConfig from "../../../nodes/exstream-config/exstream-config";
 import exstreamGenerate from "../../../nodes/exstream-generate/exstream-generate";
-import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import {
+  EXSTREAM_DEMO,
+  MONTHLY_STATEMENT_DRIVER,
+  startTestExstreamSim,
+  type TestExstreamSim,
+} from "../../helpers/exstream-sim";
 import { startProxy, type Proxy, type RecordedRequest } from "../content-server/support";
 
 helper.init(require.resolve("node-red"));
 
 type Msg = Record<string, any>;
 
-const DRIVER = {
-  CustomerId: "C-1001",
-  AccountNumber: "ACC-1001",
-  FirstName: "Alice",
-  LastName: "Johnson",
-  Email: "alice.johnson@example.test",
-  Phone: "+1 212 555 0101",
-  Language: "en",
-  Jurisdiction: "US",
-  Segment: "retail",
-  AddressLine1: "12 Park Avenue",
-  City: "New York",
-  PostalCode: "10016",
-  Country: "US",
-  StatementDate: "2025-05-31",
-  Balance: "1,250.40",
-  Currency: "USD",
-  DueDate: "2025-06-15",
-};
+const DRIVER = MONTHLY_STATEMENT_DRIVER;
 
 /** `METHOD path` of a recorded request, query left out, the domain and the ids of runtime items as placeholders. */
 function route(request: RecordedRequest): string {
