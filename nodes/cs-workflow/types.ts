@@ -38,10 +38,3 @@ export interface CsWorkflowProperties {
 export type CsWorkflowDef = NodeDef & CsWorkflowProperties;
 
 export type CsWorkflowNode = Node;
-
-/** What `msg.failure` says when the operation failed (set before `done(err)`). */
-export interface WorkflowFailure {
-  reason: string;
-  /** True when repeating the same request cannot succeed (validation, not assigned, wrong disposition, not found). */
-  permanent: boolean;
-}

@@ -20,6 +20,7 @@ const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g;
 /** Raised when a template refers to a value the message does not have. */
 export class NameTemplateError extends Error {
   override name = "NameTemplateError";
+  readonly permanent = true;
 }
 
 /**
