@@ -185,6 +185,7 @@ export function defineNode<Def extends NodeDef, State>(spec: NodeSpec<Def, State
       const workingKey = `status.${typeof spec.working === "function" ? spec.working(def) : spec.working}`;
       node.on("input", (msg, send, done) => {
         if (badConfig) {
+          nodeStatus.error(badConfig.statusText);
           (msg as NodeMessage & { failure?: unknown }).failure = failureOf(badConfig);
           return done(badConfig);
         }
