@@ -6,6 +6,7 @@ import { defineNode } from "../lib/node-red/define-node";
 import { allowedFileRoots } from "../lib/node-red/file-roots";
 import { RequestBuilder } from "./request";
 import type { CsArchiveDef } from "./types";
+import { migrations } from "./migrations";
 
 const POLICIES: ExistsPolicy[] = ["version", "new", "skip", "fail"];
 const DEFAULT_SETTLE_MS = 1000;
@@ -19,6 +20,7 @@ interface State {
 
 export = defineNode<CsArchiveDef, State>({
   type: "cs-archive",
+  migrations,
   setUp({ RED, node, def, connection, problem }) {
     const config = connection<CsConfigNode>();
     const options = archiverOptions(def, problem);

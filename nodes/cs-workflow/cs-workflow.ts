@@ -5,6 +5,7 @@ import { isNotAssigned } from "../lib/content-server/workflows";
 import { defineNode, type NodeContext } from "../lib/node-red/define-node";
 import { WorkflowMapResolver } from "../lib/workflow/maps";
 import type { CsWorkflowDef } from "./types";
+import { migrations } from "./migrations";
 
 type Msg = NodeMessage & { workflow?: Record<string, unknown>; cs?: { nodeId?: unknown } };
 type Context = NodeContext<CsWorkflowDef>;
@@ -17,6 +18,7 @@ const wf = (msg: NodeMessage) => (msg as Msg).workflow ?? {};
 
 export = defineNode<CsWorkflowDef, State>({
   type: "cs-workflow",
+  migrations,
   inputs: {
     map: { msg: (m) => wf(m).mapId ?? wf(m).mapName },
     title: { msg: (m) => wf(m).title },

@@ -8,6 +8,7 @@ import { limiterFor, runBounded } from "./limits";
 import { parseGenerateOptions } from "./options";
 import { runBatch, runOnDemand } from "./runs";
 import type { ExstreamGenerateDef, GenerateMessage, GenerateOptions } from "./types";
+import { migrations } from "./migrations";
 
 /** How long a communication name → id/driver resolution is reused. */
 const RESOLUTION_TTL_MS = 5 * 60_000;
@@ -24,6 +25,7 @@ interface State {
 
 export = defineNode<ExstreamGenerateDef, State>({
   type: "exstream-generate",
+  migrations,
   inputs: {
     communication: { msg: (m) => (m as GenerateMessage).communication },
     driverDataSource: { msg: (m) => (m as GenerateMessage).driverDataSource },

@@ -11,6 +11,7 @@ import { defineNode, type NodeContext } from "../lib/node-red/define-node";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import { PACKAGE_KIND, PACKAGE_MIME_TYPE, RESOURCE_KINDS, contentTypeOf } from "./resource-types";
 import type { CsIdentity, ExstreamPublishDef, PublishMessage, PublishMsgExstream } from "./types";
+import { migrations } from "./migrations";
 
 type Context = NodeContext<ExstreamPublishDef>;
 interface State {
@@ -24,6 +25,7 @@ interface State {
 
 export = defineNode<ExstreamPublishDef, State>({
   type: "exstream-publish",
+  migrations,
   setUp({ def, connection }) {
     const config = connection<ExstreamConfigNode>();
     const client = () => config!.getClient();

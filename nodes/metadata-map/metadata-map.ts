@@ -7,6 +7,7 @@ import { defineNode } from "../lib/node-red/define-node";
 import { toMappingRules } from "./rules";
 import { compileSource, type RuleSource } from "./sources";
 import type { MetadataMapDef } from "./types";
+import { migrations } from "./migrations";
 
 type Lookup = (name: string) => AttributeDefinition | undefined;
 type Msg = NodeMessage & { categories?: Record<string, Record<string, unknown>> };
@@ -20,6 +21,7 @@ interface State {
 
 export = defineNode<MetadataMapDef, State>({
   type: "metadata-map",
+  migrations,
   setUp({ RED, node, def, t, problem, connection }) {
     const driver = def.mode === "driver";
     const { rules, problems } = toMappingRules(def);
