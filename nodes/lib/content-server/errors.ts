@@ -147,7 +147,7 @@ const MISSING_NODE = /could not (get|locate|find) (a )?node|could not be accesse
 const DUPLICATE_NAME = /already exists/i;
 
 /**
- * 500s CS uses for errors that will not go away by asking again (reference §1): duplicates, missing nodes,
+ * 500s CS uses for errors that will not go away by asking again (docs/api-evidence.md, "Conventions read from every answer"): duplicates, missing nodes,
  * missing arguments, invalid categories, workflow lookups.
  */
 const PERMANENT_500 = [

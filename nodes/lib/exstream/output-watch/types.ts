@@ -1,4 +1,4 @@
-/** The communication document an output watcher hands out (`msg.document`, DESIGN §5). */
+/** The communication document an output watcher hands out (`msg.document`, docs/architecture.md). */
 import type { CommunicationVariant, DeliveryLogExcerpt } from "../communication-document";
 
 export type { CommunicationVariant, DeliveryLogExcerpt };
