@@ -30,6 +30,10 @@ export type PropertiesOf<S extends PropertySchema> = { [K in keyof S]?: ValueOf<
   [K in keyof S as S[K] extends { typed: string } ? `${K & string}Type` : never]?: string;
 };
 
+/** PropertiesOf with some properties typed more precisely (a union of modes, a required connection). */
+export type PropertiesWith<S extends PropertySchema, Precise extends object> = Omit<PropertiesOf<S>, keyof Precise> &
+  Precise;
+
 /** Every property name a saved node may store, TypedInput types included. */
 export function storedPropertyNames(schema: PropertySchema): string[] {
   return Object.entries(schema).flatMap(([name, spec]) => (spec.typed ? [name, `${name}Type`] : [name]));
