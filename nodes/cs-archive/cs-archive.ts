@@ -1,7 +1,7 @@
 import type { NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
 import type { ContentServerClient } from "../lib/content-server";
-import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/content-server/archive";
+import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/archive";
 import { defineNode } from "../lib/node-red/define-node";
 import { allowedFileRoots } from "../lib/node-red/file-roots";
 import { RequestBuilder } from "./request";

@@ -6,7 +6,7 @@ import {
   numberedName,
   relatedName,
   renderNameTemplate,
-} from "../../../nodes/lib/content-server/archive";
+} from "../../../nodes/lib/archive";
 import { ContentServerError } from "../../../nodes/lib/content-server";
 import { MappingError } from "../../../nodes/lib/mapping";
 import { failureOf } from "../../../nodes/lib/failure";

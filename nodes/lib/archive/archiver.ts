@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { flattenCategoryValues, nestCategoryValues } from "../categories";
-import { ContentServerError } from "../errors";
-import type { ContentServerClient } from "../index";
-import { DOCUMENT_TYPE } from "../nodes";
-import type { CategoryValues, CsNode, DocumentContent } from "../types";
-import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../../checksum";
-import { crashPoint } from "../../reliability/crash-points";
+import { flattenCategoryValues, nestCategoryValues } from "../content-server/categories";
+import { ContentServerError } from "../content-server/errors";
+import type { ContentServerClient } from "../content-server/index";
+import { DOCUMENT_TYPE } from "../content-server/nodes";
+import type { CategoryValues, CsNode, DocumentContent } from "../content-server/types";
+import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../checksum";
+import { crashPoint } from "../reliability/crash-points";
 import { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 import { numberedName } from "./names";
 import { forgetTargetFolder, resolveTargetFolder } from "./targets";

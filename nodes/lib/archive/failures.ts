@@ -1,6 +1,6 @@
-import { ContentServerError } from "../errors";
+import { ContentServerError } from "../content-server/errors";
 
-export { isAmbiguousCreateFailure } from "../errors";
+export { isAmbiguousCreateFailure } from "../content-server/errors";
 
 /** An archive problem that is not a Content Server answer (missing file, bad name template, checksum mismatch). */
 export class ArchiveError extends Error {

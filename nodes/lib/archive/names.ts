@@ -1,5 +1,5 @@
 import path from "node:path";
-import { MAX_NAME_LENGTH, withoutFormatCharacters } from "../nodes";
+import { MAX_NAME_LENGTH, withoutFormatCharacters } from "../content-server/nodes";
 
 /** How a node name is made acceptable to Content Server (and to the file systems documents are exported to). */
 export interface NameRules {

@@ -1,6 +1,6 @@
 export { Archiver } from "./archiver";
 export { resolveTargetFolder } from "./targets";
-export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../../checksum";
+export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../checksum";
 export { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 export {
   DEFAULT_NAME_RULES,
