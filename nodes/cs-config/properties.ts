@@ -1,3 +1,4 @@
+import { connectionLimitProperties } from "../lib/node-red/connection-config";
 import { defineProperties } from "../lib/node-red/properties";
 import { CS_CONFIG_DEFAULTS } from "./client-options";
 
@@ -13,13 +14,6 @@ export const properties = defineProperties({
   domain: { value: "" },
   tls: { type: "tls-config", required: false },
   proxy: { type: "http proxy", required: false },
-  timeoutMs: { value: String(CS_CONFIG_DEFAULTS.timeoutMs), validate: "numberOrEnv" },
-  deadlineMs: { value: String(CS_CONFIG_DEFAULTS.deadlineMs), validate: "numberOrEnv" },
-  minBytesPerSecond: { value: String(CS_CONFIG_DEFAULTS.minBytesPerSecond), validate: "numberOrEnv" },
-  maxResponseMiB: { value: String(CS_CONFIG_DEFAULTS.maxResponseMiB), validate: "numberOrEnv" },
-  maxConcurrent: { value: String(CS_CONFIG_DEFAULTS.maxConcurrent), validate: "numberOrEnv" },
-  retryAttempts: { value: String(CS_CONFIG_DEFAULTS.retryAttempts), validate: "numberOrEnv" },
-  retryBaseDelayMs: { value: String(CS_CONFIG_DEFAULTS.retryBaseDelayMs), validate: "numberOrEnv" },
-  retryMaxDelayMs: { value: String(CS_CONFIG_DEFAULTS.retryMaxDelayMs), validate: "numberOrEnv" },
+  ...connectionLimitProperties(CS_CONFIG_DEFAULTS),
   draftFormPath: { value: "" },
 });

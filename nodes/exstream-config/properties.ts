@@ -1,3 +1,4 @@
+import { connectionLimitProperties } from "../lib/node-red/connection-config";
 import { defineProperties } from "../lib/node-red/properties";
 import { EXSTREAM_CONFIG_DEFAULTS } from "./client-options";
 
@@ -18,14 +19,7 @@ export const properties = defineProperties({
   scope: { value: EXSTREAM_CONFIG_DEFAULTS.scope },
   tls: { type: "tls-config", required: false },
   proxy: { type: "http proxy", required: false },
-  timeoutMs: { value: String(EXSTREAM_CONFIG_DEFAULTS.timeoutMs), validate: "numberOrEnv" },
-  deadlineMs: { value: String(EXSTREAM_CONFIG_DEFAULTS.deadlineMs), validate: "numberOrEnv" },
-  minBytesPerSecond: { value: String(EXSTREAM_CONFIG_DEFAULTS.minBytesPerSecond), validate: "numberOrEnv" },
-  maxResponseMiB: { value: String(EXSTREAM_CONFIG_DEFAULTS.maxResponseMiB), validate: "numberOrEnv" },
-  maxConcurrent: { value: String(EXSTREAM_CONFIG_DEFAULTS.maxConcurrent), validate: "numberOrEnv" },
-  retryAttempts: { value: String(EXSTREAM_CONFIG_DEFAULTS.retryAttempts), validate: "numberOrEnv" },
-  retryBaseDelayMs: { value: String(EXSTREAM_CONFIG_DEFAULTS.retryBaseDelayMs), validate: "numberOrEnv" },
-  retryMaxDelayMs: { value: String(EXSTREAM_CONFIG_DEFAULTS.retryMaxDelayMs), validate: "numberOrEnv" },
+  ...connectionLimitProperties(EXSTREAM_CONFIG_DEFAULTS),
   batchInputPath: { value: EXSTREAM_CONFIG_DEFAULTS.batchInputPath },
   runtimeFilterStyle: { value: EXSTREAM_CONFIG_DEFAULTS.runtimeFilterStyle },
   csrfCookieName: { value: EXSTREAM_CONFIG_DEFAULTS.csrfCookieName },
