@@ -21,7 +21,7 @@ import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
 import type { CommunicationDocument, DeadLetter, LedgerItem, ManifestRecord, RunIdentity, WatchCounts } from "./types";
-import type { LedgerEntry } from "../../reliability/ledger";
+import type { LedgerEntry } from "../reliability/ledger";
 
 export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "ledger-failed" | "closed";
 
