@@ -6,10 +6,10 @@ import {
   numberedName,
   relatedName,
   renderNameTemplate,
-} from "../../../nodes/lib/content-server/archive";
+} from "../../../nodes/lib/archive";
 import { ContentServerError } from "../../../nodes/lib/content-server";
 import { MappingError } from "../../../nodes/lib/mapping";
-import { failureOf } from "../../../nodes/lib/node-red/failure";
+import { failureOf } from "../../../nodes/lib/failure";
 
 describe("archive names", function () {
   const msg = { document: { keys: { AccountNumber: "ACC-1", "Document Type": "Invoice" } }, run: 7 };

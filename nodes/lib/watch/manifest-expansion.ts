@@ -7,7 +7,7 @@
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { openDeliveryManifest, type CustomerFile, type CustomerReportFile } from "../delivery-manifest";
+import { openDeliveryManifest, type CustomerFile, type CustomerReportFile } from "../exstream/delivery-manifest";
 import {
   channelOf,
   groupCommunication,

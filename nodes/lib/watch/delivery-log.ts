@@ -12,7 +12,7 @@ import { createHash } from "node:crypto";
 import { createReadStream, promises as fsp } from "node:fs";
 import path from "node:path";
 import sax from "sax";
-import { makePrivateDir, writePrivateFile } from "../../reliability/private-files";
+import { makePrivateDir, writePrivateFile } from "../reliability/private-files";
 import type { DeliveryLogEntry } from "./types";
 
 export type DeliveryLogIndex = Map<string, DeliveryLogEntry[]>;

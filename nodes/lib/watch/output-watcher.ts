@@ -7,11 +7,11 @@
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import type { ExstreamClient } from "../index";
-import { toEpochMs } from "../dates";
-import { ManifestError } from "../errors";
-import { crashPoint } from "../../reliability/crash-points";
-import { ConcurrencyLimiter } from "../../reliability/limiter";
+import type { ExstreamClient } from "../exstream/index";
+import { toEpochMs } from "../exstream/dates";
+import { ManifestError } from "../exstream/errors";
+import { crashPoint } from "../reliability/crash-points";
+import { ConcurrencyLimiter } from "../reliability/limiter";
 import { ApiJobSource, type FetchedStep } from "./api-job-source";
 import { OutputFolderScanner } from "./folder-scanner";
 import { expandManifest, type ExpansionContext } from "./manifest-expansion";
@@ -21,7 +21,7 @@ import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
 import type { CommunicationDocument, DeadLetter, LedgerItem, ManifestRecord, RunIdentity, WatchCounts } from "./types";
-import type { LedgerEntry } from "../../reliability/ledger";
+import type { LedgerEntry } from "../reliability/ledger";
 
 export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "ledger-failed" | "closed";
 

@@ -1,5 +1,5 @@
-import type { ContentServerClient } from "../index";
-import type { CsNode } from "../types";
+import type { ContentServerClient } from "../content-server/index";
+import type { CsNode } from "../content-server/types";
 import { ArchiveError } from "./failures";
 import type { ArchiveTarget } from "./types";
 

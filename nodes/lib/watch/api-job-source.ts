@@ -5,7 +5,7 @@
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { ExstreamError, type ExstreamClient, type FlowStep, type Job } from "../index";
+import { ExstreamError, type ExstreamClient, type FlowStep, type Job } from "../exstream/index";
 import { DurableCheckpoint } from "./checkpoint";
 import { joinInside } from "./path-safety";
 

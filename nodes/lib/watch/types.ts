@@ -1,5 +1,5 @@
-/** The communication document an output watcher hands out (`msg.document`, DESIGN §5). */
-import type { CommunicationVariant, DeliveryLogExcerpt } from "../communication-document";
+/** The communication document an output watcher hands out (`msg.document`, docs/architecture.md). */
+import type { CommunicationVariant, DeliveryLogExcerpt } from "../exstream/communication-document";
 
 export type { CommunicationVariant, DeliveryLogExcerpt };
 

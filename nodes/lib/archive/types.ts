@@ -1,5 +1,5 @@
-import type { CategoryRef } from "../categories";
-import type { BusinessObjectRef, CategoryValues, DocumentContent } from "../types";
+import type { CategoryRef } from "../content-server/categories";
+import type { BusinessObjectRef, CategoryValues, DocumentContent } from "../content-server/types";
 import type { NameRules } from "./names";
 
 /** Where a document goes. Sub-folders (`subFolder`, `path`) are created when missing. */

@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { isInside } from "../../exstream/output-watch/path-safety";
+import { isInside } from "../watch/path-safety";
 import { ArchiveError } from "./failures";
 
 /**

@@ -6,7 +6,7 @@
  *    in API mode the flow steps already fetched — so nothing is expanded twice and nothing is forgotten.
  */
 import path from "node:path";
-import { DurableLedger, type LedgerEntry } from "../../reliability/ledger";
+import { DurableLedger, type LedgerEntry } from "../reliability/ledger";
 import type { CommunicationDocument, LedgerItem, ManifestRecord, WatchCounts } from "./types";
 
 export interface OutputWatchLedgerOptions {

@@ -3,7 +3,7 @@
  * written last), so a file counts as complete once its size and mtime stayed the same for a whole window.
  */
 import { createReadStream, promises as fsp } from "node:fs";
-import { sha256OfStream } from "../../checksum";
+import { sha256OfStream } from "../checksum";
 
 export interface FileSnapshot {
   size: number;

@@ -1,7 +1,7 @@
 export { Archiver, knownDigestOf } from "./archiver";
 export { resolveTargetFolder } from "./targets";
-export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../../checksum";
-export { ArchiveError, isAmbiguousCreateFailure, isPermanentCsError, isUnknownAttributeError } from "./failures";
+export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../checksum";
+export { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 export {
   DEFAULT_NAME_RULES,
   NameTemplateError,

@@ -1,6 +1,6 @@
 /**
  * Which job / flow instance / docgen run a manifest belongs to, read from the CE folder layout
- * `<root>/<tenant>/<domain>/jobs/<jobId>/<flowInstanceId>/docgen/<runId>/output/` (exstream-api.md §2.5).
+ * `<root>/<tenant>/<domain>/jobs/<jobId>/<flowInstanceId>/docgen/<runId>/output/` (docs/api-evidence.md, "Engine output files").
  */
 import path from "node:path";
 import type { RunIdentity } from "./types";

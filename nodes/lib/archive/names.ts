@@ -1,5 +1,5 @@
 import path from "node:path";
-import { MAX_NAME_LENGTH, withoutFormatCharacters } from "../nodes";
+import { MAX_NAME_LENGTH, withoutFormatCharacters } from "../content-server/nodes";
 
 /** How a node name is made acceptable to Content Server (and to the file systems documents are exported to). */
 export interface NameRules {
@@ -20,6 +20,7 @@ const PLACEHOLDER = /\{\{\s*([^{}]+?)\s*\}\}/g;
 /** Raised when a template refers to a value the message does not have. */
 export class NameTemplateError extends Error {
   override name = "NameTemplateError";
+  readonly permanent = true;
 }
 
 /**

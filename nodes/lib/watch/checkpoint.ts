@@ -1,8 +1,8 @@
 /** A durable "everything that ended up to here is fetched" mark for API mode (temp file, fsync, rename). */
 import fs from "node:fs";
 import path from "node:path";
-import { crashPoint } from "../../reliability/crash-points";
-import { makePrivateDirSync, openPrivateSync } from "../../reliability/private-files";
+import { crashPoint } from "../reliability/crash-points";
+import { makePrivateDirSync, openPrivateSync } from "../reliability/private-files";
 
 export class DurableCheckpoint {
   constructor(private readonly file: string) {}

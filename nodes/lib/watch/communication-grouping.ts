@@ -3,8 +3,8 @@
  * primary rendition (print/PDF by default) plus every other channel file of that customer — or, in per-file mode,
  * one communication per file.
  */
-import type { CustomerCommunication, CustomerFile, CustomerReportFile } from "../delivery-manifest";
-export { variantOf } from "../communication-document";
+import type { CustomerCommunication, CustomerFile, CustomerReportFile } from "../exstream/delivery-manifest";
+export { variantOf } from "../exstream/communication-document";
 
 export interface GroupingOptions {
   emitPer: "communication" | "file";
