@@ -3,7 +3,7 @@ import type { CsConfigNode } from "../cs-config/types";
 import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/content-server/archive";
 import { failureOf } from "../lib/node-red/failure";
 import { allowedFileRoots } from "../lib/node-red/file-roots";
-import { EditorLookups } from "../lib/node-red/lookups";
+import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { RequestBuilder } from "./request";
 import type { CsArchiveDef, CsArchiveNode } from "./types";
@@ -70,7 +70,7 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType("cs-archive", CsArchive);
 
   /** Editor: business workspace types, categories and their attributes. */
-  new EditorLookups(RED, "cs-archive").workspaceTypes().categories();
+  registerEditorLookups(RED, "cs-archive");
 };
 
 function archiverOptions(def: CsArchiveDef, problems: string[]): ArchiverOptions {

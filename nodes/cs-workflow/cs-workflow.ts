@@ -3,7 +3,7 @@ import type { CsConfigNode } from "../cs-config/types";
 import { ContentServerError } from "../lib/content-server";
 import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
-import { EditorLookups } from "../lib/node-red/lookups";
+import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { isNotAssigned, type TaskCompletion } from "../lib/content-server/workflows";
 import { WorkflowMapResolver } from "../lib/workflow/maps";
@@ -136,7 +136,7 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType("cs-workflow", CsWorkflow);
 
   /** Editor: the workflow maps the connection can see. */
-  new EditorLookups(RED, "cs-workflow").workflowMaps();
+  registerEditorLookups(RED, "cs-workflow");
 };
 
 function invalid(message: string): ContentServerError {

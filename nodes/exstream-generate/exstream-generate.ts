@@ -2,7 +2,7 @@ import type { NodeAPI, NodeMessage } from "node-red";
 import { ExstreamError, type CommunicationBinding, type DriverData, type ExstreamClient } from "../lib/exstream";
 import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
-import { EditorLookups } from "../lib/node-red/lookups";
+import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import type { ExstreamConfigNode } from "../exstream-config/types";
@@ -189,5 +189,5 @@ export = function (RED: NodeAPI): void {
   );
 
   /** Editor: the communications of the connection's domain. */
-  new EditorLookups(RED, "exstream-generate").communications();
+  registerEditorLookups(RED, "exstream-generate");
 };

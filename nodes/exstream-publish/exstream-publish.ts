@@ -10,7 +10,7 @@ import {
 } from "../lib/exstream";
 import { failureOf } from "../lib/node-red/failure";
 import { resolveTypedValue } from "../lib/node-red/inputs";
-import { EditorLookups } from "../lib/node-red/lookups";
+import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import { PACKAGE_KIND, PACKAGE_MIME_TYPE, RESOURCE_KINDS, contentTypeOf } from "./resource-types";
@@ -188,5 +188,5 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType<ExstreamPublishNode, ExstreamPublishDef, object, object>("exstream-publish", ExstreamPublish);
 
   /** Editor: the design resources of the connection's domain, by type. */
-  new EditorLookups(RED, "exstream-publish").resources();
+  registerEditorLookups(RED, "exstream-publish");
 };

@@ -4,7 +4,7 @@ import type { ContentServerClient } from "../lib/content-server";
 import { attributeLookup } from "../lib/content-server/mapping-definitions";
 import { mapAttributes, MappingError, type AttributeDefinition, type MappingRule } from "../lib/mapping";
 import { failureOf } from "../lib/node-red/failure";
-import { EditorLookups } from "../lib/node-red/lookups";
+import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { toMappingRules } from "./rules";
 import { compileSource, type RuleSource } from "./sources";
@@ -115,7 +115,7 @@ export = function (RED: NodeAPI): void {
   RED.nodes.registerType("metadata-map", MetadataMap);
 
   /** Editor: the categories the connection can see, and one category's attributes (names, types, constraints). */
-  new EditorLookups(RED, "metadata-map").categories();
+  registerEditorLookups(RED, "metadata-map");
 };
 
 function isRecord(value: unknown): value is Record<string, unknown> {
