@@ -233,6 +233,9 @@
    */
   function duration(field) {
     var $store = $(field);
+    // A config node's dialog opens over a node's dialog: prepare() must not convert the fields below twice.
+    if ($store.data("ccmDuration")) return;
+    $store.data("ccmDuration", true);
     var base = $store.attr("data-ccm-duration") === "s" ? 1000 : 1;
     var units = UNITS.filter(function (u) {
       return u.ms >= base;
