@@ -318,10 +318,14 @@
     });
   }
 
-  /** TypedInputs of a dialog: {prop: types}, each with its `<prop>Type` field. */
-  function typedInputs(prefix, table) {
+  /** TypedInputs of a node's dialog: {prop: types}, each stored with its `<prop>Type` field, default its first type. */
+  function typedInputs(table) {
     Object.keys(table).forEach(function (prop) {
-      $("#" + prefix + prop).typedInput({ types: table[prop], typeField: "#" + prefix + prop + "Type" });
+      $("#node-input-" + prop).typedInput({
+        default: table[prop][0],
+        types: table[prop],
+        typeField: "#node-input-" + prop + "Type",
+      });
     });
   }
 

@@ -52,6 +52,9 @@ const FLOW_NODE_TYPES = TYPES.filter((type) => {
   return !html || !/category:\s*["']config["']/.test(fs.readFileSync(html, "utf8"));
 });
 
+/** How long the editor may take to load (page load until the palette shows). */
+const EDITOR_LOAD_MS = 60_000;
+
 /** The shared editor script, as Node-RED serves a package's resources/ folder (scope included). */
 const EDITOR_SCRIPT = `resources/${pkg.name}/editor.js`;
 
@@ -162,8 +165,10 @@ describe("editor in Chromium (playwright-core)", function () {
     page.on("response", (res) => {
       if (res.url().includes(EDITOR_SCRIPT)) editorScript.push(res.status());
     });
-    await page.goto(run.nodeRed);
-    await editorReady();
+    // The first load of the editor (every node's html, the examples, the flows) is the slowest step on a busy
+    // machine: it gets a minute; every later step keeps the default timeout.
+    await page.goto(run.nodeRed, { timeout: EDITOR_LOAD_MS });
+    await editorReady(EDITOR_LOAD_MS);
   });
 
   after(async function () {
@@ -177,14 +182,14 @@ describe("editor in Chromium (playwright-core)", function () {
     await screenshot(`failed-${slug(this.currentTest.title)}`);
     // Leave the editor usable for the next test: back to the deployed flows, without what the failed test left.
     page.once("dialog", (dialog) => void dialog.accept()); // "leave the page with undeployed changes?"
-    await page.reload();
-    await editorReady();
+    await page.reload({ timeout: EDITOR_LOAD_MS });
+    await editorReady(EDITOR_LOAD_MS);
     problems.splice(0);
   });
 
-  async function editorReady(): Promise<void> {
-    await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: "visible" });
-    await page.waitForFunction(() => (window as any).RED?.workspaces?.active());
+  async function editorReady(timeout?: number): Promise<void> {
+    await page.locator('.red-ui-palette-node[data-palette-type="inject"]').waitFor({ state: "visible", timeout });
+    await page.waitForFunction(() => (window as any).RED?.workspaces?.active(), undefined, { timeout });
   }
 
   /** A screenshot into test-artifacts/; with UPDATE_DOC_IMAGES=1 also as the README's docs/images/<docImage>.png. */
