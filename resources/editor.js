@@ -39,9 +39,10 @@
         ".ccm-lookup-pick { width: 25%; margin-left: 4px; }",
         ".ccm-duration-value { width: 90px !important; }",
         ".ccm-duration-unit { width: 80px !important; margin-left: 4px; }",
-        ".ccm-check { display: inline-flex; align-items: center; gap: 6px; width: 70%; vertical-align: middle; }",
-        ".ccm-check input[type=checkbox] { width: auto; margin: 0; }",
-        ".ccm-check span { white-space: normal; }",
+        // The box sits on the first line of its text (13 px box, 20 px line), however many lines the text takes.
+        ".ccm-check { display: inline-flex; align-items: flex-start; gap: 6px; width: 70%; vertical-align: top; }",
+        ".ccm-check input[type=checkbox] { width: auto; margin: 3px 0 0 0; flex: none; }",
+        ".ccm-check span { white-space: normal; line-height: 20px; }",
         ".ccm-env-name { width: 150px !important; margin-left: 4px; }",
         ".ccm-browse { margin-left: 4px; }",
         ".ccm-browse-panel { margin: -6px 0 12px 104px; padding: 6px; max-height: 220px; overflow-y: auto;",
@@ -234,8 +235,8 @@
   function duration(field) {
     var $store = $(field);
     // A config node's dialog opens over a node's dialog: prepare() must not convert the fields below twice.
-    if ($store.data("ccmDuration")) return;
-    $store.data("ccmDuration", true);
+    if ($store.data("ccmDurationReady")) return;
+    $store.data("ccmDurationReady", true);
     var base = $store.attr("data-ccm-duration") === "s" ? 1000 : 1;
     var units = UNITS.filter(function (u) {
       return u.ms >= base;
@@ -330,10 +331,21 @@
   }
 
   /**
-   * What every dialog does first: section headings, the lookup status line after the connection row, and the
-   * duration fields (`data-ccm-duration` on the stored input).
+   * What every dialog does first: properties the stored node lacks (flows saved before they existed) take their
+   * defaults, as the dialog shows them, so that closing it without a change changes nothing; section headings; the
+   * lookup status line after the connection row; the duration fields (`data-ccm-duration` on the stored input).
    */
-  function prepare() {
+  function prepare(node) {
+    if (node && node._def) {
+      Object.keys(node._def.defaults).forEach(function (prop) {
+        var d = node._def.defaults[prop];
+        if (node[prop] !== undefined || d.value === undefined || d.type) return;
+        node[prop] = JSON.parse(JSON.stringify(d.value));
+        var $input = $("#" + (node._def.category === "config" ? "node-config-input-" : "node-input-") + prop);
+        if ($input.is("[type=checkbox]")) $input.prop("checked", d.value === true);
+        else if (typeof d.value !== "object") $input.val(d.value);
+      });
+    }
     sections();
     var $connection = $("#node-input-server").closest(".form-row");
     if ($connection.length && !$(".ccm-lookup-status").length) {
