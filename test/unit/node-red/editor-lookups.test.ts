@@ -22,7 +22,8 @@ describe("editor lookups (nodes/lib/node-red/lookups.ts)", () => {
     for (const type of TYPES) {
       const html = fs.readFileSync(path.join(ROOT, "nodes", type, `${type}.html`), "utf8");
       assert.doesNotMatch(html, /function (lookup|fillList|fillSelect)\(|\$\.getJSON\(/, `${type}.html`);
-      if (LOOKUPS[type]) assert.match(html, /(ccmBridgeEditor|\bE)\.(lookupSelect|lookup|folderBrowser)\(/, `${type}.html`);
+      if (LOOKUPS[type])
+        assert.match(html, /(ccmBridgeEditor|\bE)\.(lookupSelect|lookup|folderBrowser)\(/, `${type}.html`);
     }
   });
 
