@@ -339,7 +339,10 @@
     if (node && node._def) {
       Object.keys(node._def.defaults).forEach(function (prop) {
         var d = node._def.defaults[prop];
-        if (node[prop] !== undefined || d.value === undefined || d.type) return;
+        if (node[prop] !== undefined) return;
+        // A config node reference without a value is "none", as the dialog's select saves it.
+        if (d.type) return void (node[prop] = "");
+        if (d.value === undefined) return;
         node[prop] = JSON.parse(JSON.stringify(d.value));
         var $input = $("#" + (node._def.category === "config" ? "node-config-input-" : "node-input-") + prop);
         if ($input.is("[type=checkbox]")) $input.prop("checked", d.value === true);
