@@ -349,6 +349,15 @@
         else if (typeof d.value !== "object") $input.val(d.value);
       });
     }
+    // A secret the server holds nothing for (a node never deployed with one) is "none", as the empty field saves it.
+    if (node && node._def && node._def.credentials && node.credentials) {
+      Object.keys(node._def.credentials).forEach(function (cred) {
+        if (node._def.credentials[cred].type !== "password") return;
+        if (node.credentials["has_" + cred] === undefined && !node.credentials[cred]) {
+          node.credentials["has_" + cred] = false;
+        }
+      });
+    }
     sections();
     var $connection = $("#node-input-server").closest(".form-row");
     if ($connection.length && !$(".ccm-lookup-status").length) {
