@@ -46,7 +46,6 @@ export = defineNode<CsArchiveDef, State>({
     msg.cs = { ...record(msg.cs), nodeId, parentId: target.parentId, name: target.name, outcome: "updated" };
     return { status: "updated" };
   },
-  lookups: (lookups) => lookups.workspaceTypes().categories(),
 });
 
 function archiverOptions(def: CsArchiveDef, problem: (text: string) => void): ArchiverOptions {

@@ -38,7 +38,6 @@ export = defineNode<CsWorkflowDef, State>({
   },
   working: (def) => (def.operation === "complete" ? "completing" : "starting"),
   run: (msg, state, ctx) => (ctx.def.operation === "complete" ? complete : start)(msg as Msg, state, ctx),
-  lookups: (lookups) => lookups.workflowMaps(),
 });
 
 async function start(msg: Msg, { client, resolver }: State, ctx: Context) {

@@ -50,7 +50,6 @@ export = defineNode<ExstreamGenerateDef, State>({
         : onDemand(msg as GenerateMessage, state, ctx),
     ),
   close: (state) => state.resolved.clear(),
-  lookups: (lookups) => lookups.communications(),
 });
 
 async function onDemand(msg: GenerateMessage, state: State, ctx: Context) {

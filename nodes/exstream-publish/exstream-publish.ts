@@ -67,7 +67,6 @@ export = defineNode<ExstreamPublishDef, State>({
   working: (def) => (def.resourceType === PACKAGE_KIND ? "importing" : "publishing"),
   run: (msg, state, ctx) => publish(msg as PublishMessage, state, ctx),
   close: (state) => state.workflows.clear(),
-  lookups: (lookups) => lookups.resources(),
 });
 
 async function publish(msg: PublishMessage, state: State, ctx: Context) {

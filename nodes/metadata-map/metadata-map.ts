@@ -77,7 +77,6 @@ export = defineNode<MetadataMapDef, State>({
     target.categories = { ...categories, [categoryId]: { ...before, ...result.categories } };
     return { status: "mapped" };
   },
-  lookups: (lookups) => lookups.categories(),
 });
 
 /** The category's attributes by name; read again once per deployment when a rule names one it does not know. */

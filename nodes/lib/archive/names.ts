@@ -24,7 +24,8 @@ export class NameTemplateError extends Error {
 }
 
 /**
- * Fills `{{path.in.msg}}` placeholders from the message. A path that the message lacks is also looked up below
+ * Fills `{{msg.path}}` placeholders from the message (the one syntax the dialogs show; the `msg.` prefix is optional,
+ * so templates saved without it keep working). A path that the message lacks is also looked up below
  * `msg.document` (so `{{keys.AccountNumber}}` and `{{document.keys.AccountNumber}}` both work). Built-ins:
  * `{{date}}` (YYYY-MM-DD), `{{time}}` (HHmmss), `{{datetime}}` (YYYYMMDD-HHmmss), all in local time of `now`.
  * A missing or empty value is an error: a name with a hole in it would archive under the wrong name.
@@ -33,10 +34,10 @@ export function renderNameTemplate(template: string, msg: Record<string, unknown
   const builtIns = timeTokens(now);
   const missing: string[] = [];
   const rendered = template.replace(PLACEHOLDER, (_whole, expression: string) => {
-    const name = expression.trim();
+    const name = expression.trim().replace(/^msg\./, "");
     const value = name in builtIns ? builtIns[name] : (valueAt(msg, name) ?? valueAt(asRecord(msg.document), name));
     if (value === undefined || value === null || value === "" || typeof value === "object") {
-      missing.push(name);
+      missing.push(expression.trim());
       return "";
     }
     return String(value);

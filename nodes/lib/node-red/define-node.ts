@@ -1,7 +1,7 @@
 import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { failureOf, statusTextOf } from "../failure";
 import { resolveTypedValue } from "./inputs";
-import { EditorLookups } from "./lookups";
+import { registerEditorLookups } from "./lookups";
 import { applyMigrations, type Migration } from "./migrations";
 import { NodeStatus } from "./status";
 
@@ -74,8 +74,6 @@ export interface NodeSpec<Def extends NodeDef, State> {
   run(msg: NodeMessage, state: State, ctx: NodeContext<Def>): Promise<Outcome>;
   /** Releases what the state holds when the node closes. */
   close?(state: State): void | Promise<void>;
-  /** The editor lookups this node's dialog uses. */
-  lookups?(lookups: EditorLookups): unknown;
 }
 
 /** The status policy of every action node: working with a count, green with counts and time, red with what failed. */
@@ -219,6 +217,6 @@ export function defineNode<Def extends NodeDef, State>(spec: NodeSpec<Def, State
     }
 
     RED.nodes.registerType(spec.type, DeclaredNode);
-    if (spec.lookups) spec.lookups(new EditorLookups(RED, spec.type));
+    registerEditorLookups(RED, spec.type);
   };
 }

@@ -24,6 +24,14 @@ describe("archive names", function () {
     assert.equal(renderNameTemplate("no placeholders.pdf", {}, now), "no placeholders.pdf");
   });
 
+  it("reads {{msg.path}} (the dialogs' one syntax) and still the saved forms without msg. and below msg.document", function () {
+    const saved = "{{document.keys.AccountNumber}} {{keys.AccountNumber}} {{run}}";
+    const shown = "{{msg.document.keys.AccountNumber}} {{msg.document.keys.AccountNumber}} {{ msg.run }}";
+    assert.equal(renderNameTemplate(shown, msg, now), "ACC-1 ACC-1 7");
+    assert.equal(renderNameTemplate(saved, msg, now), renderNameTemplate(shown, msg, now));
+    assert.throws(() => renderNameTemplate("{{msg.nope}}", msg, now), /no value for \{\{msg\.nope\}\}/);
+  });
+
   it("names every missing template value instead of leaving holes", function () {
     assert.throws(
       () => renderNameTemplate("{{document.keys.Nope}}_{{other}}.pdf", msg, now),
