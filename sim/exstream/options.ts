@@ -13,7 +13,7 @@ export interface ExstreamSimOptions {
   outputRoot: string;
   /** Whether the output root is a temp dir the simulator created (removed on close). */
   outputRootIsTemp: boolean;
-  /** Where the design store persists (--data); in memory only when absent. */
+  /** Where the design store and the jobs persist (--data); in memory only when absent. */
   dataDir?: string;
   seed: string;
   tokenLifetimeSeconds: number;
@@ -78,7 +78,8 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
  * --delivery-statuses final|transmission --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
- * --dates epoch|iso --filter-syntax both|semicolon|object. --data <dir>: the design store persists there (design.json).
+ * --dates epoch|iso --filter-syntax both|semicolon|object. --data <dir>: the design store (design.json) and the
+ * Orchestration jobs (jobs.json) persist there.
  */
 export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
   const output = str(flags, "output");
