@@ -79,10 +79,12 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
  * --dates epoch|iso --filter-syntax both|semicolon|object. --data <dir>: the design store (design.json) and the
- * Orchestration jobs (jobs.json) persist there.
+ * Orchestration jobs (jobs.json) persist there, output trees in <dir>/output unless --output says otherwise.
  */
 export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
-  const output = str(flags, "output");
+  const data = str(flags, "data");
+  // persisted jobs need their output trees after a restart: without --output they live in <data>/output
+  const output = str(flags, "output") ?? (data ? path.join(data, "output") : undefined);
   const writeMode = str(flags, "write-mode") ?? "atomic";
   if (writeMode !== "atomic" && writeMode !== "slow") throw new Error(`--write-mode must be atomic or slow`);
   const separator = str(flags, "content-versions-separator") ?? "semicolon";
@@ -121,7 +123,7 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     host: str(flags, "host") ?? "127.0.0.1",
     outputRoot: output ? path.resolve(output) : mkdtempSync(path.join(os.tmpdir(), "exstream-sim-")),
     outputRootIsTemp: !output,
-    dataDir: str(flags, "data") ? path.resolve(str(flags, "data")!) : undefined,
+    dataDir: data ? path.resolve(data) : undefined,
     seed: str(flags, "seed") ?? "demo",
     tokenLifetimeSeconds: num(flags, "token-lifetime", DEFAULT_TOKEN_LIFETIME_SECONDS),
     tokenPaths: tokenPaths(str(flags, "token-path")),

@@ -451,7 +451,7 @@ describe("Exstream simulator: jobs under --data", () => {
   });
   afterEach(() => rmSync(data, { recursive: true, force: true }));
 
-  const start = () => startTestExstreamSim({ data, output: path.join(data, "output"), "job-delay-ms": "150" });
+  const start = () => startTestExstreamSim({ data, "job-delay-ms": "150" });
   const submit = async (client: SimClient, body: string) =>
     (await client.withCsrfCookie()).request("POST", `${O}/inputs/batch/Demo/${EXSTREAM_DEMO.batchChannel}`, {
       headers: { "Content-Type": "application/json" },
@@ -508,7 +508,8 @@ describe("Exstream simulator: jobs under --data", () => {
       const steps = await client.get(`${RT}/flow-steps?filter=flowInstanceId:${batch.id};stepTypes:communication`);
       assert.equal(steps.json.data[0].status, "complete");
       assert.equal(steps.json.data[0].deliveryFileRetrievable, true);
-      assert.ok(existsSync(path.join(data, "output", "demo", "Demo", "jobs", batch.jobId)), "outputs stay in place");
+      assert.equal(second.outputRoot, path.join(data, "output"), "without --output the outputs live under --data");
+      assert.ok(existsSync(path.join(second.outputRoot, "demo", "Demo", "jobs", batch.jobId)), "outputs stay in place");
       const page = await (await fetch(`${second.url}/sim/jobs`)).text();
       assert.match(page, new RegExp(`href="/sim/jobs/${batch.jobId}"`));
 
