@@ -14,6 +14,7 @@ import {
 import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
 import { registerFileRoots } from "../lib/node-red/file-roots";
+import { stateStoreOf } from "../lib/node-red/state-config";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import type {
   AcknowledgementMessage,
@@ -53,6 +54,8 @@ export = function (RED: NodeAPI): void {
       watcher = new OutputWatcher({
         options,
         ledgerDir,
+        store: stateStoreOf(RED, def.state),
+        ledgerName: def.ledgerName || node.id,
         startDelayMs: START_DELAY_MS,
         client: options.source === "api" ? exstreamClient(def.server) : undefined,
         events: {
@@ -82,15 +85,16 @@ export = function (RED: NodeAPI): void {
         return done();
       }
       if (!watcher) return done(new OutputWatchError(t("errors.notRunning"), "communication"));
-      try {
-        const result = ack.error
-          ? watcher.fail(id, failureReason(ack), ack.failure?.permanent === true)
-          : watcher.acknowledge(id, ack.cs ?? true);
-        if (result === "unknown") node.warn(t("errors.unknownDocument", { id }));
-        done();
-      } catch (err) {
-        done(err as Error);
-      }
+      const recorded = ack.error
+        ? watcher.fail(id, failureReason(ack), ack.failure?.permanent === true)
+        : watcher.acknowledge(id, ack.cs ?? true);
+      recorded.then(
+        (result) => {
+          if (result === "unknown") node.warn(t("errors.unknownDocument", { id }));
+          done();
+        },
+        (err: Error) => done(err),
+      );
     });
 
     node.on("close", (_removed: boolean, done: () => void) => {
@@ -156,6 +160,7 @@ export = function (RED: NodeAPI): void {
     function renderStatus(phase: WatchPhase, counts: WatchCounts): void {
       if (phase === "root-missing") return status.error(t("status.rootMissing"));
       if (phase === "api-error") return status.error(t("status.apiError"));
+      if (phase === "state-error") return status.error(t("status.stateError"));
       if (phase === "starting") return status.idle(t("status.starting"));
       const dead = counts.dead > 0 ? t("status.dead", { dead: counts.dead }) : "";
       if (counts.inFlight + counts.backlog + counts.manifestsActive > 0) {
