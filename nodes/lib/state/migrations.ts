@@ -37,7 +37,7 @@ export const MIGRATIONS: Migration[] = [
         PRIMARY KEY (queue, id),
         FOREIGN KEY (queue, id) REFERENCES work_items (queue, id) ON DELETE CASCADE
       );
-      CREATE FUNCTION record_dead_letter() RETURNS trigger LANGUAGE plpgsql AS $$
+      CREATE FUNCTION record_dead_letter() RETURNS trigger LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
       BEGIN
         IF NEW.state = 'dead' THEN
           INSERT INTO dead_letters (queue, id, reason, attempts) VALUES (NEW.queue, NEW.id, COALESCE(NEW.reason, ''), NEW.attempts)

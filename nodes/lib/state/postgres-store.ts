@@ -162,7 +162,7 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
 
   async expire(_leaseMs: number, reason: string): Promise<Array<WorkEntry<T>>> {
     const { rows } = await this.query(
-      `UPDATE ${this.table} SET state = CASE WHEN attempts >= $2 THEN 'dead' ELSE 'pending' END, reason = $3,
+      `UPDATE ${this.table} SET state = CASE WHEN attempts >= $2::bigint THEN 'dead' ELSE 'pending' END, reason = $3,
          owner = NULL, lease_until = NULL, updated_at = ${NOW}
        WHERE queue = $1 AND state = 'in-flight' AND lease_until <= ${NOW}
        RETURNING ${COLUMNS}`,
@@ -183,7 +183,7 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
 
   async fail(id: string, reason: string, permanent: boolean): Promise<WorkEntry<T> | "unknown" | "already-finished"> {
     const { rows } = await this.query(
-      `UPDATE ${this.table} SET state = CASE WHEN $4 OR attempts >= $5 THEN 'dead' ELSE 'pending' END, reason = $3,
+      `UPDATE ${this.table} SET state = CASE WHEN $4 OR attempts >= $5::bigint THEN 'dead' ELSE 'pending' END, reason = $3,
          owner = NULL, lease_until = NULL, updated_at = ${NOW}
        WHERE queue = $1 AND id = $2 AND state IN ('pending', 'in-flight')
        RETURNING ${COLUMNS}`,
