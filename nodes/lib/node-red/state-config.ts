@@ -104,7 +104,7 @@ export function stateStoreOf(
   RED: { nodes: { getNode(id: string): unknown } },
   id: string | undefined,
 ): StateStore | undefined {
-  if (!id) return undefined;
+  if (!id || id === "_ADD_") return undefined;
   const config = RED.nodes.getNode(id) as { openStore?: () => StateStore } | null;
   if (!config?.openStore) throw new Error(`Durable state configuration ${id} not found`);
   return config.openStore();
