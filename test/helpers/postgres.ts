@@ -67,7 +67,9 @@ export async function startPostgres(options: PostgresStartOptions = {}): Promise
       execFileSync(command, full, { cwd: dir, stdio: "pipe", timeout: 60_000 });
     } catch (err) {
       const detail = fs.existsSync(log) ? fs.readFileSync(log, "utf8").slice(-2000) : "";
-      throw new Error(`${tool} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}\n${detail}`);
+      throw new Error(`${tool} failed: ${(err as { stderr?: Buffer }).stderr?.toString() ?? err}\n${detail}`, {
+        cause: err,
+      });
     }
   };
   run("initdb", ["-D", data, "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"]);
