@@ -150,12 +150,21 @@ export class OutputWatcher {
     if (entry === undefined) return "unknown";
     if (entry === "unknown" || entry === "already-finished") return entry;
     if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? reason, entry.attempts);
+    await this.refreshCounts();
     this.schedulePump();
     return "acknowledged";
   }
 
   counts(): WatchCounts {
     return { ...this.latestCounts, manifestsActive: this.manifestsActive };
+  }
+
+  private async refreshCounts(): Promise<void> {
+    try {
+      if (this.ledger) this.latestCounts = await this.ledger.counts();
+    } catch (err) {
+      if (!this.closed) this.storeFailed(err);
+    }
   }
 
   /** Runs a state store operation until it succeeds, reporting failures; undefined when the watcher closed first. */
@@ -453,6 +462,8 @@ export class OutputWatcher {
       if (entry) this.events.deadLetter({ kind: "manifest", id: key, reason, attempts: failures, manifest: record });
       return "done";
     } finally {
+      // What the expansion recorded (backlog, refused) shows in counts() before the manifest counts as settled.
+      await this.refreshCounts();
       this.manifestsActive--;
       this.expanding.delete(context.workDir);
       this.reportStatus();
