@@ -134,17 +134,28 @@ describe("three Node-RED replicas on one PostgreSQL state store", function () {
 
     // One replica dies mid-run: its leases must go to the others within one lease period.
     await until(async () => (await finished()) >= COMMUNICATIONS * 0.2, 200_000, "20 % archived");
-    const victim = replicas[0];
-    const victimPid = (victim as unknown as { child: { pid: number } }).child.pid;
-    await victim.kill();
+    // The victim is a replica holding leases right now (which one does depends on who claimed what).
+    const pidOf = (r: NodeRedProcess) => (r as unknown as { child: { pid: number } }).child.pid;
+    let victim: NodeRedProcess | undefined;
+    await until(
+      async () => {
+        for (const replica of replicas) if ((await leasedBy(pidOf(replica))).length > 0) victim = replica;
+        return victim !== undefined;
+      },
+      60_000,
+      "a replica holding leases",
+    );
+    const victimPid = pidOf(victim!);
+    await victim!.kill();
     const killedAt = Date.now();
     const orphans = await leasedBy(victimPid);
     assert.ok(orphans.length > 0, "the killed replica held leases");
 
     // Another replica is restarted (graceful: it gives its leases back).
     await until(async () => (await finished()) >= COMMUNICATIONS * 0.4, 200_000, "40 % archived");
-    await replicas[1].stop();
-    await replicas[1].start();
+    const restarted = replicas.find((r) => r !== victim)!;
+    await restarted.stop();
+    await restarted.start();
 
     // The orphans left the killed replica within one lease period (plus a hand-out tick and the database's word).
     const { rows: stuck } = await pool.query(
@@ -185,7 +196,7 @@ describe("three Node-RED replicas on one PostgreSQL state store", function () {
     assert.equal(new Set(names).size, names.length, "no document twice");
     assert.equal(names.length, COMMUNICATIONS, "exactly one CS document per communication");
 
-    const logs = replicas.slice(1).map((r) => fs.readFileSync(r.logFile, "utf8"));
+    const logs = replicas.filter((r) => r !== victim).map((r) => fs.readFileSync(r.logFile, "utf8"));
     assert.ok(
       logs.every((log) => /state store \(postgresql\)|PostgreSQL \(/.test(log)),
       "both surviving replicas reported the database outage",
