@@ -32,7 +32,7 @@ export function runWorker<I, O>(
   return new Promise((resolve, reject) => {
     const child = fork(workerFile, [JSON.stringify(input)], {
       cwd: REPO_ROOT,
-      execArgv: [...WORKER_EXEC_ARGV, ...(options.nodeOptions ?? [])],
+      execArgv: [...WORKER_EXEC_ARGV, ...profilerArgv(), ...(options.nodeOptions ?? [])],
       stdio: ["ignore", "inherit", "inherit", "ipc"],
     });
     let message: WorkerMessage<O> | undefined;
@@ -52,6 +52,15 @@ export function runWorker<I, O>(
       else reject(new Error(`${path.basename(workerFile)} exited (${signal ?? code}) without a result`));
     });
   });
+}
+
+/**
+ * `BENCH_CPU_PROF_DIR=<dir>`: every worker writes a V8 CPU profile (`--cpu-prof`) there, to find what limits a
+ * figure (Node refuses `--cpu-prof` in NODE_OPTIONS).
+ */
+function profilerArgv(): string[] {
+  const dir = process.env.BENCH_CPU_PROF_DIR;
+  return dir ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(dir)}`] : [];
 }
 
 /** Runs `handler` with the JSON input the parent passed, reports its result and the peak RSS, then exits. */

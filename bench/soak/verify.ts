@@ -21,7 +21,7 @@ export interface LedgerView {
   item: any;
 }
 
-/** Replays a DurableLedger journal (snapshot/add/take/ack/fail/release lines); a torn last line is ignored. */
+/** Replays a DurableLedger journal (snapshot/add/take/ack/fail/release/revive lines); a torn last line is ignored. */
 export function readLedgerJournal(file: string): Map<string, LedgerView> {
   const entries = new Map<string, LedgerView>();
   if (!fs.existsSync(file)) return entries;
@@ -55,6 +55,10 @@ export function readLedgerJournal(file: string): Map<string, LedgerView> {
       entry.reason = record.reason;
     } else if (record.op === "release") {
       entry.state = "pending";
+    } else if (record.op === "revive") {
+      entry.state = "pending";
+      entry.attempts = 0;
+      delete entry.reason;
     }
   }
   return entries;

@@ -38,6 +38,8 @@ export interface P5Round {
   variant: P5Variant;
   seconds: number;
   latenciesMs: number[];
+  /** Requests the simulator answered during the round ÷ messages (its own count, `/sim/state`). */
+  requestsPerMessage: number;
 }
 
 export interface P5WorkerResult {
@@ -189,15 +191,23 @@ workerMain<P5WorkerInput, P5WorkerResult>(async (input) => {
       variant === "direct"
         ? direct.generate(driverRecord(i))
         : viaNode(variant === "node-keys" ? "genKeys" : "genNoKeys", driverRecord(i));
+    const simRequests = async () => {
+      const res = await fetch(`${input.simUrl}/sim/state`);
+      return ((await res.json()) as { counters: { requests: number } }).counters.requests;
+    };
     const round = async (variant: P5Variant, count: number): Promise<P5Round> => {
       const latenciesMs: number[] = [];
+      const requestsBefore = await simRequests();
       const started = performance.now();
       await runPool(count, input.concurrency, async (i) => {
         const sent = performance.now();
         await call(variant, i);
         latenciesMs.push(performance.now() - sent);
       });
-      return { variant, seconds: (performance.now() - started) / 1000, latenciesMs };
+      const seconds = (performance.now() - started) / 1000;
+      // The count includes this request for the state itself.
+      const requestsPerMessage = (await simRequests()) - requestsBefore - 1;
+      return { variant, seconds, latenciesMs, requestsPerMessage: requestsPerMessage / count };
     };
     // Warm-up: token, name resolution, JIT of every path.
     for (const variant of ["direct", "node-keys", "node-no-keys"] as P5Variant[])

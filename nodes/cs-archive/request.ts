@@ -4,6 +4,7 @@ import type { ContentServerClient } from "../lib/content-server";
 import {
   ArchiveError,
   cleanNodeName,
+  knownDigestOf,
   relatedName,
   renderNameTemplate,
   type ArchiveRequest,
@@ -37,7 +38,11 @@ export class RequestBuilder {
     const template = (this.config.nameTemplate ?? "").trim();
     const rawName = template ? renderNameTemplate(template, msg) : sourceName;
     const name = this.clean(rawName ?? "", "name");
-    const primary = { name, content: { ...content, fileName: name, mimeType: stringOr(document.mimeType) } };
+    const primary = {
+      name,
+      content: { ...content, fileName: name, mimeType: stringOr(document.mimeType) },
+      knownDigest: "path" in content && document.path === content.path ? knownDigestOf(document) : undefined,
+    };
     const related = this.relatedOf(document, name);
     await this.requireAllowedFiles([
       ["msg.filename", primary.content],
@@ -156,7 +161,12 @@ export class RequestBuilder {
       const content: DocumentContent = hasPath
         ? { path: absolute(item.path as string), fileName: name, mimeType }
         : { buffer: item.content as Buffer, fileName: name, mimeType };
-      return { name, label, content };
+      return {
+        name,
+        label,
+        content,
+        knownDigest: hasPath ? knownDigestOf(item as Record<string, unknown>) : undefined,
+      };
     });
   }
 

@@ -6,6 +6,7 @@ import type { CsConfigNode } from "../cs-config/types";
 import { isNotAssigned, type WorkflowTask } from "../lib/content-server/workflows";
 import { EditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
+import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import { stateStoreOf } from "../lib/node-red/state-config";
 import {
@@ -67,6 +68,7 @@ export = function (RED: NodeAPI): void {
       reemitAfterMs: options.reemitAfterMs,
       maxInFlight: options.maxInFlight,
       maxEmissions: options.maxEmissions,
+      onWarning: (message) => node.warn(message),
     });
     let lastWarning = "";
     let taskFailed = false;
@@ -203,6 +205,7 @@ export = function (RED: NodeAPI): void {
       stopped = true;
       if (timer) clearTimeout(timer);
       if (options.mode === "callback") removeRoute(options.callbackPath, callbackRoute);
+      keepOpenWhile(config, running);
       running
         .then(() => tracker.close())
         .catch((err: Error) => node.warn(err.message))

@@ -13,8 +13,11 @@ import {
 } from "../lib/exstream/output-watch";
 import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
+import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import { stateStoreOf } from "../lib/node-red/state-config";
+import { registerDeadLetterEndpoints } from "../lib/node-red/dead-letters";
+import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import type {
   AcknowledgementMessage,
@@ -30,6 +33,8 @@ const START_DELAY_MS = 100;
 const STATUS_INTERVAL_MS = 250;
 /** Ledger folders in use in this process: two watchers on one journal would corrupt it. */
 const ledgersInUse = new Set<string>();
+/** Running watchers by node id, for the dead-letter endpoints. */
+const watchers = new Map<string, OutputWatcher>();
 
 export = function (RED: NodeAPI): void {
   function ExstreamOutputWatch(this: OutputWatchNode, def: OutputWatchDef): void {
@@ -57,6 +62,7 @@ export = function (RED: NodeAPI): void {
         store: stateStoreOf(RED, def.state),
         ledgerName: def.ledgerName || node.id,
         startDelayMs: START_DELAY_MS,
+        groupCommitMs: ledgerGroupCommitMs(RED),
         client: options.source === "api" ? exstreamClient(def.server) : undefined,
         events: {
           emit: (document, attempt) => node.send([communicationMessage(document, attempt), null]),
@@ -66,6 +72,7 @@ export = function (RED: NodeAPI): void {
         },
       });
       watcher.start();
+      watchers.set(node.id, watcher);
     } catch (err) {
       if (ledgerDir && !watcher) {
         ledgersInUse.delete(ledgerDir);
@@ -101,13 +108,17 @@ export = function (RED: NodeAPI): void {
       clearTimeout(statusTimer);
       const closing = watcher;
       watcher = undefined;
+      if (watchers.get(node.id) === closing) watchers.delete(node.id);
       const finish = () => {
         if (ledgerDir) ledgersInUse.delete(ledgerDir);
         status.clear();
         done();
       };
       if (!closing) return finish();
-      closing.close().then(finish, (err: Error) => {
+      const closed = closing.close();
+      const server = def.server ? RED.nodes.getNode(def.server) : null;
+      if (server) keepOpenWhile(server, closed);
+      closed.then(finish, (err: Error) => {
         node.warn(err.message);
         finish();
       });
@@ -161,6 +172,7 @@ export = function (RED: NodeAPI): void {
       if (phase === "root-missing") return status.error(t("status.rootMissing"));
       if (phase === "api-error") return status.error(t("status.apiError"));
       if (phase === "state-error") return status.error(t("status.stateError"));
+      if (phase === "ledger-failed") return status.error(t("status.ledgerFailed"));
       if (phase === "starting") return status.idle(t("status.starting"));
       const dead = counts.dead > 0 ? t("status.dead", { dead: counts.dead }) : "";
       if (counts.inFlight + counts.backlog + counts.manifestsActive > 0) {
@@ -199,4 +211,5 @@ export = function (RED: NodeAPI): void {
   }
 
   RED.nodes.registerType("exstream-output-watch", ExstreamOutputWatch);
+  registerDeadLetterEndpoints(RED, "exstream-output-watch", (id) => watchers.get(id));
 };

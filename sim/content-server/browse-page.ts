@@ -125,7 +125,7 @@ class BrowsePage {
   private tree(node: SimNode, depth: number): Html {
     const containers = this.store
       .children(node.id)
-      .filter((c) => this.store.isContainer(c))
+      .filter((c) => this.store.isContainer(c) && !this.isEmptyAttachmentFolder(c))
       .sort(byName);
     const documents = this.store.children(node.id).filter((c) => c.type === SubType.Document).length;
     const sub =
@@ -134,11 +134,18 @@ class BrowsePage {
             ${containers.slice(0, MAX_LISTED).map((c) => this.tree(c, depth + 1))}
           </ul>`
         : containers.length
-          ? html` <span class="empty">(${containers.length} sub-folders)</span>`
+          ? html` <span class="empty">(${counted(containers.length, "sub-folder")})</span>`
           : html``;
     return html`<li>
-      ${this.nodeLink(node)} <small>${typeName(node.type)}${documents ? `, ${documents} documents` : ""}</small>${sub}
+      ${this.nodeLink(node)}
+      <small>${typeName(node.type)}${documents ? `, ${counted(documents, "document")}` : ""}</small>${sub}
     </li>`;
+  }
+
+  /** A workflow's attachment folder without attachments: one per workflow instance, noise in the tree. */
+  private isEmptyAttachmentFolder(node: SimNode): boolean {
+    if (this.store.children(node.id).length) return false;
+    return Object.values(this.store.data.processes).some((p) => p.attachmentFolderId === node.id);
   }
 
   private countDocuments(node: SimNode): number {
@@ -347,6 +354,11 @@ function typeName(type: number): string {
 
 function byName(a: SimNode, b: SimNode): number {
   return a.name.localeCompare(b.name);
+}
+
+/** "1 document", "2 documents". */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }
 
 function more(total: number, shown: number): Html {

@@ -14,6 +14,7 @@ import { registerControl } from "./control";
 import { DasPackages } from "./das-package";
 import { DesignApi } from "./design";
 import { loadEngine, type EngineApi } from "./engine-port";
+import { DesignPersistence } from "./persistence";
 import { errorEnvelope, notFound, SimHttpError } from "./errors";
 import { ConnectionReset, discardingResponse, FaultInjector, lostAnswerError } from "./faults";
 import { Router, sendJson, type RequestContext } from "./http";
@@ -87,7 +88,10 @@ export async function startExstreamSimulator(
   const engineApi = (): EngineApi => (engine ??= loadEngine());
 
   const store = new DesignStore(now);
-  applySeed(store, seed);
+  const persistence = options.dataDir ? new DesignPersistence(options.dataDir) : undefined;
+  const persisted = persistence?.load();
+  if (persisted) for (const [name, tenant] of persisted) store.tenants.set(name, tenant);
+  else applySeed(store, seed);
   const faults = new FaultInjector();
   for (const f of options.faults) faults.add(f);
   const tokens = new TokenService(clock, store, options.tokenLifetimeSeconds, options.tokenPaths, seed.tenant);
@@ -130,7 +134,11 @@ export async function startExstreamSimulator(
       const lost = url.pathname.startsWith("/sim/") ? undefined : faults.checkRequest(method, url.pathname);
       if (!match.public) ctx.principal = tokens.authenticate(ctx);
       if (url.pathname.startsWith("/orchestration/")) csrf.offer(ctx);
-      if (!lost) return await match.handler(ctx);
+      if (!lost) {
+        await match.handler(ctx);
+        if (persistence && method !== "GET" && method !== "HEAD") await persistence.save(store.tenants);
+        return;
+      }
       await match.handler({ ...ctx, res: discardingResponse() });
       if (lost.reset) throw new ConnectionReset();
       throw lostAnswerError(lost);
@@ -237,6 +245,7 @@ export async function startExstreamSimulator(
     async close() {
       clearInterval(cleanupTimer);
       await jobs.close();
+      await persistence?.save(store.tenants);
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -13,6 +13,8 @@ export interface ExstreamSimOptions {
   outputRoot: string;
   /** Whether the output root is a temp dir the simulator created (removed on close). */
   outputRootIsTemp: boolean;
+  /** Where the design store persists (--data); in memory only when absent. */
+  dataDir?: string;
   seed: string;
   tokenLifetimeSeconds: number;
   /** Further OTDS token path templates (`--token-path`, comma-separated), e.g. `/otds/otdsws/otdstenant/{tenant}/oauth2/token`. */
@@ -76,7 +78,7 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
  * --delivery-statuses final|transmission --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
- * --dates epoch|iso --filter-syntax both|semicolon|object. --data is accepted and ignored (state is kept in memory).
+ * --dates epoch|iso --filter-syntax both|semicolon|object. --data <dir>: the design store persists there (design.json).
  */
 export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
   const output = str(flags, "output");
@@ -118,6 +120,7 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     host: str(flags, "host") ?? "127.0.0.1",
     outputRoot: output ? path.resolve(output) : mkdtempSync(path.join(os.tmpdir(), "exstream-sim-")),
     outputRootIsTemp: !output,
+    dataDir: str(flags, "data") ? path.resolve(str(flags, "data")!) : undefined,
     seed: str(flags, "seed") ?? "demo",
     tokenLifetimeSeconds: num(flags, "token-lifetime", DEFAULT_TOKEN_LIFETIME_SECONDS),
     tokenPaths: tokenPaths(str(flags, "token-path")),

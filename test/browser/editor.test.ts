@@ -282,7 +282,9 @@ describe("editor in Chromium (playwright-core)", function () {
         return { tabs, nodes };
       }, tabsBefore);
       assert.equal(imported.tabs.length, 1, `${name} imported as one new flow tab`);
-      const expected = readExample(name).filter((n) => n.z === readExample(name).find((t) => t.type === "tab")?.id);
+      const expected = readExample(name).filter(
+        (n) => n.type !== "group" && n.z === readExample(name).find((t) => t.type === "tab")?.id,
+      );
       assert.equal(imported.nodes.length, expected.length, `${name}: every node of the flow imported`);
       assert.deepEqual(
         imported.nodes.filter((n) => !n.valid).map((n) => `${n.type} ${n.id}`),
@@ -291,6 +293,7 @@ describe("editor in Chromium (playwright-core)", function () {
       );
       // Show the imported flow (its tab may sit under the "Imported" notification, so not by clicking it).
       await page.evaluate((tab) => (window as any).RED.workspaces.show(tab), imported.tabs[0]);
+      await assertReadableLayout(name, imported.tabs[0]);
       await deploy(`example-${name}`);
       assertNoBrowserProblems();
     });
@@ -455,6 +458,74 @@ describe("editor in Chromium (playwright-core)", function () {
       new RegExp(`${CS_LOGIN.password}|${EXSTREAM_LOGIN.clientSecret}`),
       "credentials encrypted",
     );
+  }
+
+  /**
+   * Every node's drawn box on the example's tab, at zoom 1 and scrolled to the top left, in an editor window of
+   * 1920 × 1080 with palette and sidebar open: no two overlap, none reaches outside the visible canvas; the flow is
+   * grouped by stage (input / map / store / complete, errors and dead letters apart).
+   */
+  async function assertReadableLayout(name: string, tab: string): Promise<void> {
+    const viewport = page.viewportSize();
+    await page.setViewportSize({ width: 1920, height: 1080 });
+    try {
+      type Box = { left: number; top: number; right: number; bottom: number };
+      const drawn: { scale: number; visible: Box; boxes: { label: string; box?: Box }[]; groups: string[] } =
+        await page.evaluate(async (z) => {
+          const RED = (window as any).RED;
+          RED.view.zoomZero?.();
+          const chart = document.getElementById("red-ui-workspace-chart")!;
+          chart.scrollLeft = 0;
+          chart.scrollTop = 0;
+          await new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(resolve)));
+          const area = chart.getBoundingClientRect();
+          const visible = {
+            left: area.left,
+            top: area.top,
+            right: area.left + chart.clientWidth,
+            bottom: area.top + chart.clientHeight,
+          };
+          const boxes = RED.nodes.filterNodes({ z }).map((n: any) => {
+            const element = document.getElementById(n.id);
+            const box = element?.getBoundingClientRect();
+            return {
+              label: `${n.type} "${n.name || ""}"`,
+              box: box && { left: box.left, top: box.top, right: box.right, bottom: box.bottom },
+            };
+          });
+          const groups = RED.nodes.groups(z).map((g: any) => g.name);
+          return { scale: RED.view.scale(), visible, boxes, groups };
+        }, tab);
+      assert.equal(drawn.scale, 1, "zoom 1");
+      await screenshot(`example-${name}-layout`);
+      const problems: string[] = [];
+      for (const { label, box } of drawn.boxes) {
+        if (!box) problems.push(`${label}: not drawn`);
+        else if (
+          box.left < drawn.visible.left ||
+          box.top < drawn.visible.top ||
+          box.right > drawn.visible.right ||
+          box.bottom > drawn.visible.bottom
+        ) {
+          problems.push(`${label}: outside the visible canvas ${JSON.stringify(box)} ${JSON.stringify(drawn.visible)}`);
+        }
+      }
+      const placed = drawn.boxes.filter((b) => b.box);
+      for (let i = 0; i < placed.length; i++) {
+        for (let j = i + 1; j < placed.length; j++) {
+          const [a, b] = [placed[i].box!, placed[j].box!];
+          if (a.left < b.right && b.left < a.right && a.top < b.bottom && b.top < a.bottom) {
+            problems.push(`${placed[i].label} overlaps ${placed[j].label}`);
+          }
+        }
+      }
+      assert.deepEqual(problems, [], `${name}: layout`);
+      for (const stage of ["input", "map", "store", "complete", "errors and dead letters"]) {
+        assert.ok(drawn.groups.includes(stage), `${name}: group "${stage}" (has: ${drawn.groups.join(", ")})`);
+      }
+    } finally {
+      if (viewport) await page.setViewportSize(viewport);
+    }
   }
 
   async function openExamples(): Promise<void> {

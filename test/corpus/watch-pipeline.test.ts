@@ -20,7 +20,7 @@ import csConfig from "../../nodes/cs-config/cs-config";
 import outputWatch from "../../nodes/exstream-output-watch/exstream-output-watch";
 import metadataMap from "../../nodes/metadata-map/metadata-map";
 import { ContentServerClient } from "../../nodes/lib/content-server";
-import { DurableLedger } from "../../nodes/lib/reliability/ledger";
+import { readLedgerJournal } from "../../bench/soak/verify";
 import { DEMO_LOGIN, startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 import { engineOutputDir, outputDirOf, writeHandMadeRun, type HandMadeRun } from "../helpers/output-tree";
 import { assertNoCanary, plantCanary, recordFileReads, until, type Canary, type FileReadRecorder } from "./support";
@@ -571,12 +571,10 @@ describe("bad-input corpus: Exstream output → metadata-map → cs-archive (rea
   }
 
   it("accounts for every communication in the ledger (archived = done, refused = dead) and never opened a file outside the root", async () => {
-    const journal = new DurableLedger<Msg>({ file: path.join(ledgerDir, "communications.journal"), maxAttempts: 3 });
-    const entries = journal.list();
-    journal.close();
-    const manifests = new DurableLedger<Msg>({ file: path.join(ledgerDir, "manifests.journal"), maxAttempts: 1 });
-    const deadManifests = manifests.list("dead");
-    manifests.close();
+    // Read, not opened: the running watch owns its ledger (a second owner is refused).
+    const entries = [...readLedgerJournal(path.join(ledgerDir, "communications.journal")).values()];
+    const manifests = readLedgerJournal(path.join(ledgerDir, "manifests.journal"));
+    const deadManifests = [...manifests.values()].filter((e) => e.state === "dead");
     for (const row of CASES) {
       const outcome = outcomeOf(row.id)!;
       if (outcome.dead?.deadLetter.kind === "manifest") {

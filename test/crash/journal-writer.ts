@@ -1,9 +1,12 @@
 /**
  * Child process of journals-after-crash.test.ts: drives a workflow task tracker or an API-mode checkpoint through a
  * fixed script while a crash point (EXSTREAM_XECM_CRASH_AT) is armed, so the process dies at that exact moment.
- *   tsx journal-writer.ts tracker <journal file> | checkpoint <checkpoint file>
+ *   tsx journal-writer.ts tracker <journal file> | checkpoint <checkpoint file> | group-commit <journal file>
+ * "group-commit" records with group commit on, acknowledges, waits for durable(), says so on stdout and SIGKILLs itself
+ * with one more change appended and not yet synced.
  */
 import { DurableCheckpoint } from "../../nodes/lib/exstream/output-watch/checkpoint";
+import { DurableLedger } from "../../nodes/lib/reliability/ledger";
 import { WorkflowTaskTracker, type TrackedTask } from "../../nodes/lib/workflow/task-tracker";
 
 export const TASKS: TrackedTask[] = [1, 2, 3].map((n) => ({
@@ -12,6 +15,8 @@ export const TASKS: TrackedTask[] = [1, 2, 3].map((n) => ({
   taskId: 1,
   stepName: "Generate letter",
 }));
+
+export const GROUP_COMMIT_MS = 50;
 
 if (require.main === module) void run(process.argv[2], process.argv[3]);
 
@@ -27,6 +32,16 @@ async function run(kind: string, file: string): Promise<void> {
     const checkpoint = new DurableCheckpoint(file);
     checkpoint.write(1_000);
     checkpoint.write(2_000);
+  } else if (kind === "group-commit") {
+    const ledger = new DurableLedger<{ n: number }>({ file, maxAttempts: 3, groupCommitMs: GROUP_COMMIT_MS });
+    ledger.add("acked", { n: 1 });
+    ledger.add("waiting", { n: 2 });
+    ledger.take("acked");
+    ledger.acknowledge("acked", { nodeId: 7 });
+    await ledger.durable();
+    process.stdout.write("durable\n");
+    ledger.take("waiting");
+    process.kill(process.pid, "SIGKILL");
   } else {
     throw new Error(`unknown journal kind ${kind}`);
   }

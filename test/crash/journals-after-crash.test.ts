@@ -9,6 +9,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { DurableCheckpoint } from "../../nodes/lib/exstream/output-watch/checkpoint";
+import { DurableLedger } from "../../nodes/lib/reliability/ledger";
 import { WorkflowTaskTracker, taskKey } from "../../nodes/lib/workflow/task-tracker";
 import { TASKS } from "./journal-writer";
 
@@ -64,6 +65,21 @@ describe("journals after a SIGKILL at an exact point", function () {
     assert.deepEqual(await tracker.reconcile(TASKS.slice(1)), { acknowledged: 1, added: 0 });
     assert.equal((await tracker.counts()).pending, 2);
     await tracker.close();
+    wholeLines(file);
+  });
+
+  it("group commit: an acknowledgement confirmed durable survives a SIGKILL right after the confirmation", () => {
+    const file = path.join(dir, "group.journal");
+    const child = spawnSync(process.execPath, ["--require", "tsx/cjs", WRITER, "group-commit", file], {
+      encoding: "utf8",
+    });
+    assert.equal(child.signal, "SIGKILL", child.stderr);
+    assert.equal(child.stdout, "durable\n", "durable() resolved before the kill");
+    const ledger = new DurableLedger<{ n: number }>({ file, maxAttempts: 3 });
+    assert.equal(ledger.get("acked")?.state, "done");
+    assert.deepEqual(ledger.get("acked")?.outcome, { nodeId: 7 });
+    assert.equal(ledger.get("waiting")?.state, "pending", "unacknowledged: handed out again");
+    ledger.close();
     wholeLines(file);
   });
 

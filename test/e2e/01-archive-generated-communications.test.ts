@@ -6,6 +6,7 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
+import sinon from "sinon";
 import {
   categoryValues,
   documentsBelow,
@@ -19,6 +20,7 @@ import {
 } from "../helpers/archive-examples";
 import type { CsReadback, ReadDocument } from "../helpers/cs-readback";
 import type { EmbeddedNodeRed } from "../helpers/embedded-node-red";
+import { countPackageSha256Bytes } from "../helpers/sha256-passes";
 import { loadExample, startDemoEnvironment, type DemoEnvironment } from "../helpers/example-flows";
 
 const N = 24;
@@ -110,11 +112,12 @@ describe("example 01 · archive generated communications (DF1)", function () {
   }
 
   /** Runs the example on a batch of N statements until each is logged; an error line fails the test. */
-  async function archiveBatch(): Promise<{ jobId: string; done: Array<{ payload: string }> }> {
+  async function archiveBatch(beforeRun?: () => void): Promise<{ jobId: string; done: Array<{ payload: string }> }> {
     nr = await env.startNodeRed();
     const done = env.collect(nr, "df01-done");
     const errors = env.collect(nr, "df01-errors");
     await nr.deploy(example());
+    beforeRun?.();
     const jobId = await runBatch(env, statementCustomers(N));
     await env.waitUntil(`${N} log lines`, () => done.length >= N || errors.length > 0, 40_000);
     assert.deepEqual(
@@ -125,9 +128,29 @@ describe("example 01 · archive generated communications (DF1)", function () {
   }
 
   it(`archives a batch of ${N} statements exactly once, with their categories and SHA-256, and acknowledges each`, async () => {
-    const { jobId, done } = await archiveBatch();
+    let hashed: { bytes: () => number } | undefined;
+    const { jobId, done } = await archiveBatch(() => {
+      env.cs.resetCounters();
+      hashed = countPackageSha256Bytes();
+    });
+    const requests = env.cs.counters.requests;
+    const hashedBytes = hashed!.bytes();
+    sinon.restore();
 
     await assertArchivedOnce(jobId);
+    // One upload per statement (its categories and SHA-256 in it) after a set-up (log-in, category definition, folders).
+    const pdfBytes = [...sourceFilesOf(env.outputRoot, jobId).values()]
+      .filter((f) => f.name.endsWith(".pdf"))
+      .reduce((sum, f) => sum + fs.statSync(f.path).size, 0);
+    assert.ok(
+      requests - N < N,
+      `${requests} requests for ${N} statements: one upload each plus a set-up shared by all (before: two each)`,
+    );
+    // Each statement's file is read for its SHA-256 once (by the watch; cs-archive reuses it), the manifest once.
+    assert.ok(
+      hashedBytes >= pdfBytes && hashedBytes - pdfBytes < pdfBytes,
+      `${hashedBytes} bytes hashed for ${pdfBytes}`,
+    );
 
     // One readable line per communication.
     assert.equal(done.length, N);

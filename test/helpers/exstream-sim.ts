@@ -27,6 +27,27 @@ export const EXSTREAM_DEMO = {
   batchChannel: "MonthlyStatementBatch",
 } as const;
 
+/** One driver record of the demo's Monthly Statement (Alice Johnson, ACC-1001). */
+export const MONTHLY_STATEMENT_DRIVER = {
+  CustomerId: "C-1001",
+  AccountNumber: "ACC-1001",
+  FirstName: "Alice",
+  LastName: "Johnson",
+  Email: "alice.johnson@example.test",
+  Phone: "+1 212 555 0101",
+  Language: "en",
+  Jurisdiction: "US",
+  Segment: "retail",
+  AddressLine1: "12 Park Avenue",
+  City: "New York",
+  PostalCode: "10016",
+  Country: "US",
+  StatementDate: "2025-05-31",
+  Balance: "1,250.40",
+  Currency: "USD",
+  DueDate: "2025-06-15",
+} as const;
+
 export interface TestExstreamSim extends ExstreamSimulator {
   /** Token URL in the self-hosted OTDS form. */
   tokenUrl: string;

@@ -29,6 +29,18 @@ export interface HandMadeRun {
 
 export const ENGINE_ROOT = "/mnt/nfs";
 
+/** A print PDF of one customer (keyed by AccountNumber ACC-<customer>); without content the file is not created. */
+export function customerPdf(name: string, customer: string, content?: string): HandMadeFile {
+  return {
+    queue: "Print_PDF",
+    mimeType: "application/pdf",
+    pdl: "PDF",
+    name,
+    content,
+    customers: [{ number: customer, keys: { AccountNumber: `ACC-${customer}` } }],
+  };
+}
+
 export function outputDirOf(run: HandMadeRun): string {
   return path.join(run.root, ...runSegments(run), "output");
 }

@@ -80,7 +80,7 @@ describe("security: npm start never mixes a simulator with a real server", funct
     assert.match(run.output, /NODE_RED_CREDENTIAL_SECRET is not set: real servers need a secret of your own/);
   });
 
-  it("runs the demo with neither URL set, saying so in one line, on loopback with the demo secret", async () => {
+  it("runs the demo with neither URL set, saying so in one line, on loopback with a generated credential secret", async () => {
     const port = await freePort();
     const run = await runStart({ ...sandbox("demo"), NODE_RED_PORT: String(port) }, /Node-RED on http\S+/);
     children.push(run.child);
@@ -89,7 +89,7 @@ describe("security: npm start never mixes a simulator with a real server", funct
     assert.equal(announcements.length, 1, run.output);
     assert.match(
       announcements[0],
-      /^demo mode \(CS_URL and EXSTREAM_URL not set\): both simulators with demo credentials and the demo credential secret \(Content Server http:\/\/127\.0\.0\.1:\d+\/\S+, Exstream http:\/\/127\.0\.0\.1:\d+\) — set both URLs for real servers$/,
+      /^demo mode \(CS_URL and EXSTREAM_URL not set\): both simulators with demo credentials and a credential secret generated for this data folder \(Content Server http:\/\/127\.0\.0\.1:\d+\/\S+, Exstream http:\/\/127\.0\.0\.1:\d+\) — set both URLs for real servers$/,
     );
     assert.match(run.output, new RegExp(`Node-RED on http://127\\.0\\.0\\.1:${port}`));
     const flows = await fetch(`http://127.0.0.1:${port}/flows`);

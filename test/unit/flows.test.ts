@@ -67,6 +67,12 @@ describe("flows/ (headless deployment)", () => {
     assert.equal(new Set(flows.map((n) => n.id)).size, flows.length, "node ids are unique");
   });
 
+  it("gives every flow an Info text (the tab's description in the editor's Info sidebar)", () => {
+    for (const tab of generator.buildFlows().flows.filter((node) => node.type === "tab")) {
+      assert.ok(typeof tab.info === "string" && tab.info.trim().length > 20, `${tab.label}: no Info text`);
+    }
+  });
+
   it("shares one Content Server and one Exstream connection, configured from the environment", () => {
     const configs = flows.filter((n) => n.z === undefined && n.type !== "tab");
     assert.deepEqual(configs.map((n) => n.id).sort(), ["cs-config-demo", "exstream-config-demo", "state-demo"]);

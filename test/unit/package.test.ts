@@ -29,6 +29,26 @@ describe("package.json", () => {
     assert.equal(pkg.bin, undefined);
   });
 
+  it("links README images and repository files by absolute URLs (the package page has no repository), to files that exist", () => {
+    const readme = fs.readFileSync(path.join(root, "README.md"), "utf8");
+    const repository = pkg.repository.url.replace(/^git\+/, "").replace(/\.git$/, "");
+    const raw = repository.replace("https://github.com/", "https://raw.githubusercontent.com/") + "/main/";
+    const targets = [...readme.matchAll(/\]\(([^)\s]+)\)/g)].map((m) => m[1]);
+    assert.ok(
+      targets.some((t) => t.startsWith(raw)),
+      "at least one image",
+    );
+    for (const target of targets) {
+      assert.match(target, /^(https?:|mailto:|#)/, `${target}: relative links break on the package page`);
+      const file = target.startsWith(raw)
+        ? target.slice(raw.length)
+        : target.startsWith(`${repository}/blob/main/`)
+          ? target.slice(`${repository}/blob/main/`.length)
+          : undefined;
+      if (file) assert.ok(fs.existsSync(path.join(root, file.split("#")[0])), `${target}: no such file`);
+    }
+  });
+
   it("points every registered node at a built file with its editor html beside it", () => {
     for (const [type, file] of Object.entries<string>(pkg["node-red"].nodes)) {
       const js = path.join(root, file);

@@ -63,11 +63,23 @@ export async function communicationSteps(
 ): Promise<CommunicationStepRef[]> {
   const steps: CommunicationStepRef[] = [];
   for await (const instance of client.iterateFlowInstances({ jobId }, PAGE_SIZE, domain)) {
-    const filter = { flowInstanceId: instance.id, stepTypes: "communication" };
-    for await (const step of client.iterateFlowSteps(filter, PAGE_SIZE, domain)) {
-      if (step.stepType && step.stepType !== "communication") continue;
-      steps.push({ jobId, flowInstanceId: instance.id, stepId: step.id });
-    }
+    steps.push(...(await instanceCommunicationSteps(client, jobId, instance.id, domain)));
+  }
+  return steps;
+}
+
+/** The communication steps of one flow instance of a job. */
+export async function instanceCommunicationSteps(
+  client: Pick<ExstreamClient, "iterateFlowSteps">,
+  jobId: string,
+  flowInstanceId: string,
+  domain?: string,
+): Promise<CommunicationStepRef[]> {
+  const steps: CommunicationStepRef[] = [];
+  const filter = { flowInstanceId, stepTypes: "communication" };
+  for await (const step of client.iterateFlowSteps(filter, PAGE_SIZE, domain)) {
+    if (step.stepType && step.stepType !== "communication") continue;
+    steps.push({ jobId, flowInstanceId, stepId: step.id });
   }
   return steps;
 }

@@ -18,6 +18,7 @@ import type { ExstreamClient } from "./index";
 import {
   artifactNameOf,
   communicationSteps,
+  instanceCommunicationSteps,
   readStepCustomers,
   sameRendition,
   type CommunicationStepRef,
@@ -71,44 +72,131 @@ export interface OnDemandManifest extends CommunicationStepRef {
 
 /**
  * The job a call produced (`match`), or none; `unchecked` counts the candidates that could not be compared with the
- * call (no retrievable input and no renditions to compare), so "none" is conclusive only when it is 0.
+ * call (no retrievable input and no renditions to compare), so "none" is conclusive only when it is 0. `lookAhead`
+ * starts reading what the caller needs next from a candidate while its input is still being compared (one round trip
+ * less when it matches; dropped when it does not).
  */
-export async function findOnDemandJob(
+export async function findOnDemandJob<T = never>(
   client: RuntimeReader,
   query: OnDemandJobQuery,
-): Promise<{ match?: OnDemandJob; unchecked: number }> {
+  lookAhead?: (job: Job, instance: FlowInstance) => Promise<T>,
+): Promise<{ match?: OnDemandJob & { ahead?: Promise<T> }; unchecked: number }> {
   const input = query.input === undefined ? undefined : sha256(query.input);
-  let unchecked = 0;
-  for (const job of await candidateJobs(client, query)) {
-    for await (const instance of client.iterateFlowInstances({ jobId: job.id }, 10, query.domain)) {
-      if (input && instance.inputRetrievable !== false) {
-        const sent = await client.getFlowInstanceInput(instance.id, query.domain).catch(() => undefined);
-        if (sent && sha256(sent) === input) return { match: { job, instance, matchedBy: "input" }, unchecked };
-        if (sent) continue;
-      }
-      if (!query.outputs) unchecked++;
-      else if (job.status === "complete" && (await rendersOutputs(client, job.id, query))) {
-        return { match: { job, instance, matchedBy: "renditions" }, unchecked };
+  const known = runtimeFacts(client);
+  // Reading ahead pays when this is the only look-up: the closest candidate is then almost always the call's own job.
+  // With calls in flight at the same time it is often another call's, and the read ahead would be wasted.
+  const ahead = known.lookups === 0 ? lookAhead : undefined;
+  known.lookups++;
+  try {
+    let unchecked = 0;
+    for (const job of await candidateJobs(client, query)) {
+      for (const instance of await instancesOf(client, job, query.domain)) {
+        if (input && instance.inputRetrievable !== false) {
+          const reading = ahead && started(ahead(job, instance));
+          const sent = await inputHashOf(client, instance.id, query.domain);
+          if (sent === input) return { match: { job, instance, matchedBy: "input", ahead: reading }, unchecked };
+          if (sent) continue;
+        }
+        if (!query.outputs) unchecked++;
+        else if (job.status === "complete" && (await rendersOutputs(client, job.id, query))) {
+          return { match: { job, instance, matchedBy: "renditions" }, unchecked };
+        }
       }
     }
+    return { unchecked };
+  } finally {
+    known.lookups--;
   }
-  return { unchecked };
 }
 
-/** The job of a call and its delivery-file entries (undefined when no job is provably the call's). */
+/**
+ * What the runtime told a client about on-demand jobs that cannot change: the flow instances of a finished job and
+ * the SHA-256 of an instance's input. Calls in flight at the same time examine
+ * each other's jobs; with these (kept as promises, so simultaneous readers share one request) each job is read once
+ * per client instead of once per call. Bounded (least recently used out); a failed read is forgotten.
+ */
+interface RuntimeFacts {
+  instances: Map<string, Promise<FlowInstance[]>>;
+  inputs: Map<string, Promise<string | undefined>>;
+  /** Look-ups in progress. */
+  lookups: number;
+}
+
+const RUNTIME_FACTS_SIZE = 2_000;
+const FINISHED = new Set(["complete", "error", "canceled"]);
+const factsByClient = new WeakMap<object, RuntimeFacts>();
+
+function runtimeFacts(client: RuntimeReader): RuntimeFacts {
+  let facts = factsByClient.get(client);
+  if (!facts) {
+    facts = { instances: new Map(), inputs: new Map(), lookups: 0 };
+    factsByClient.set(client, facts);
+  }
+  return facts;
+}
+
+function remember<V>(map: Map<string, V>, key: string, value: V): void {
+  map.delete(key);
+  map.set(key, value);
+  if (map.size > RUNTIME_FACTS_SIZE) map.delete(map.keys().next().value as string);
+}
+
+/** `read()` shared through `map` under `key`; forgotten when it fails or `keep` says its value may still change. */
+function shared<V>(map: Map<string, Promise<V>>, key: string, read: () => Promise<V>, keep: (v: V) => boolean) {
+  const cached = map.get(key);
+  if (cached) return cached;
+  const reading = read();
+  remember(map, key, reading);
+  reading.then(
+    (value) => !keep(value) && map.get(key) === reading && map.delete(key),
+    () => map.get(key) === reading && map.delete(key),
+  );
+  return reading;
+}
+
+function instancesOf(client: RuntimeReader, job: Job, domain?: string): Promise<FlowInstance[]> {
+  const read = async () => {
+    const instances: FlowInstance[] = [];
+    for await (const instance of client.iterateFlowInstances({ jobId: job.id }, 10, domain)) instances.push(instance);
+    return instances;
+  };
+  return shared(runtimeFacts(client).instances, job.id, read, () => FINISHED.has(String(job.status)));
+}
+
+/** The SHA-256 of an instance's input; undefined when it cannot be read. */
+function inputHashOf(client: RuntimeReader, instanceId: string, domain?: string): Promise<string | undefined> {
+  const read = async () => {
+    const sent = await client.getFlowInstanceInput(instanceId, domain).catch(() => undefined);
+    return sent ? sha256(sent) : undefined;
+  };
+  return shared(runtimeFacts(client).inputs, instanceId, read, (hash) => hash !== undefined);
+}
+
+/**
+ * The job of a call and its delivery-file entries (undefined when no job is provably the call's). The matched
+ * instance's communication step and its delivery file are read while the instance's input is compared.
+ */
 export async function findOnDemandManifest(
   client: RuntimeReader,
   outputs: GeneratedOutput[],
   query: OnDemandJobQuery,
 ): Promise<OnDemandManifest | undefined> {
-  const found = (await findOnDemandJob(client, { ...query, outputs })).match;
+  const readManifest = async (job: Job, instance: FlowInstance): Promise<OnDemandManifest | undefined> => {
+    for (const step of await instanceCommunicationSteps(client, job.id, instance.id, query.domain)) {
+      const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
+      if (customers) return { ...step, job, customers };
+    }
+    return undefined;
+  };
+  const found = (await findOnDemandJob(client, { ...query, outputs }, readManifest)).match;
   if (!found) return undefined;
-  for (const step of await communicationSteps(client, found.job.id, query.domain)) {
-    if (step.flowInstanceId !== found.instance.id) continue;
-    const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
-    if (customers) return { ...step, job: found.job, customers };
-  }
-  return undefined;
+  return found.ahead ?? readManifest(found.job, found.instance);
+}
+
+/** A promise whose rejection is not reported as unhandled when nobody awaits it (a look-ahead that was dropped). */
+function started<T>(promise: Promise<T>): Promise<T> {
+  promise.catch(() => undefined);
+  return promise;
 }
 
 /**

@@ -102,20 +102,33 @@ export function timeZoneProblem(timeZone: string | undefined): string | undefine
  * midnight UTC, so an instant at exactly midnight UTC is taken as that calendar date, not shifted into the zone
  * (which would move it to the previous day west of UTC).
  */
+/** Formatters per zone: building one costs far more than using it (a mapped message converts several dates). */
+const wallClockFormats = new Map<string, Intl.DateTimeFormat>();
+
+function wallClockFormat(timeZone: string | undefined): Intl.DateTimeFormat {
+  const key = timeZone ?? "";
+  let format = wallClockFormats.get(key);
+  if (!format) {
+    format = new Intl.DateTimeFormat("en-US", {
+      timeZone,
+      hourCycle: "h23",
+      year: "numeric",
+      month: "numeric",
+      day: "numeric",
+      hour: "numeric",
+      minute: "numeric",
+      second: "numeric",
+    });
+    wallClockFormats.set(key, format);
+  }
+  return format;
+}
+
 function fromInstant(date: Date, timeZone: string | undefined): DateParts {
   if (date.getTime() % 86_400_000 === 0) {
     return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
   }
-  const fields = new Intl.DateTimeFormat("en-US", {
-    timeZone,
-    hourCycle: "h23",
-    year: "numeric",
-    month: "numeric",
-    day: "numeric",
-    hour: "numeric",
-    minute: "numeric",
-    second: "numeric",
-  }).formatToParts(date);
+  const fields = wallClockFormat(timeZone).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(fields.find((f) => f.type === type)?.value);
   return {
     year: part("year"),

@@ -254,6 +254,24 @@ export function dialogConnection<P extends object, C extends object>(
   return { props, credentials };
 }
 
+/** Work of the nodes using a config node that must finish before its connection closes (keepOpenWhile). */
+const pendingWork = new WeakMap<Node, Set<Promise<unknown>>>();
+
+/**
+ * Keeps the connection of config node `owner` open until `work` (a user node's last round, finishing in its close
+ * handler) has settled. Node-RED stops all flows at once — the config nodes' flow last, but without waiting for the
+ * others — so a poller's last requests would otherwise meet a closed connection.
+ */
+export function keepOpenWhile(owner: Node, work: Promise<unknown>): void {
+  const pending = pendingWork.get(owner) ?? new Set<Promise<unknown>>();
+  pendingWork.set(owner, pending);
+  const settled: Promise<unknown> = work.then(
+    () => pending.delete(settled),
+    () => pending.delete(settled),
+  );
+  pending.add(settled);
+}
+
 /**
  * The connection a config node owns: created on first use, shared by every node that uses the config node, closed
  * (and forgotten) when the config node closes.
@@ -263,10 +281,12 @@ export function sharedClient<C extends { close(): unknown }>(owner: Node, create
   owner.on("close", (done: () => void) => {
     const closing = client;
     client = undefined;
-    Promise.resolve(closing?.close()).then(
-      () => done(),
-      () => done(),
-    );
+    Promise.allSettled(pendingWork.get(owner) ?? [])
+      .then(() => closing?.close())
+      .then(
+        () => done(),
+        () => done(),
+      );
   });
   return () => (client ??= create());
 }

@@ -98,6 +98,8 @@ const COLUMNS =
   "id, state, item, attempts, reason, outcome, seq, (extract(epoch FROM updated_at) * 1000)::float8 AS updated_ms";
 const NOW = "clock_timestamp()";
 const MS = "* interval '1 millisecond'";
+/** Rows per query of `each`. */
+const EACH_PAGE = 500;
 
 class PostgresWorkQueue<T> implements WorkQueue<T> {
   constructor(
@@ -205,6 +207,18 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     return rows[0] && toEntry<T>(rows[0]);
   }
 
+  /** Dead → pending with no attempts counted; the row leaves dead_letters (the trigger of migration 1). */
+  async revive(ids?: string[]): Promise<string[]> {
+    const { rows } = await this.query(
+      `UPDATE ${this.table} SET state = 'pending', attempts = 0, reason = NULL, owner = NULL, lease_until = NULL,
+         updated_at = ${NOW}
+       WHERE queue = $1 AND state = 'dead' AND ($2::text[] IS NULL OR id = ANY($2))
+       RETURNING id, seq`,
+      [this.spec.name, ids ?? null],
+    );
+    return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map((row) => row.id as string);
+  }
+
   async releaseOwned(): Promise<void> {
     await this.query(
       `UPDATE ${this.table} SET state = 'pending', owner = NULL, lease_until = NULL, updated_at = ${NOW}
@@ -228,12 +242,33 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     };
   }
 
-  async list(state?: WorkState): Promise<Array<WorkEntry<T>>> {
+  async list(state?: WorkState, limit?: number): Promise<Array<WorkEntry<T>>> {
     const { rows } = await this.query(
-      `SELECT ${COLUMNS} FROM ${this.table} WHERE queue = $1 AND ($2::text IS NULL OR state = $2) ORDER BY seq`,
-      [this.spec.name, state ?? null],
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE queue = $1 AND ($2::text IS NULL OR state = $2) ORDER BY seq
+       LIMIT $3`,
+      [this.spec.name, state ?? null, limit !== undefined && Number.isFinite(limit) ? limit : null],
     );
     return rows.map((row) => toEntry<T>(row));
+  }
+
+  async *each(state: WorkState): AsyncGenerator<WorkEntry<T>> {
+    for (let after = 0; ;) {
+      const { rows } = await this.query(
+        `SELECT ${COLUMNS} FROM ${this.table} WHERE queue = $1 AND state = $2 AND seq > $3 ORDER BY seq LIMIT $4`,
+        [this.spec.name, state, after, EACH_PAGE],
+      );
+      for (const row of rows) yield toEntry<T>(row);
+      if (rows.length < EACH_PAGE) return;
+      after = Number(rows[rows.length - 1].seq);
+    }
+  }
+
+  /** Nothing of its own: the pool belongs to the store's owner. */
+  async close(): Promise<void> {}
+
+  /** A database fault is an error of the call that met it; the queue itself never stops. */
+  failure(): Error | undefined {
+    return undefined;
   }
 
   private query(text: string, values: unknown[]) {

@@ -30,6 +30,10 @@ export interface QueueSpec<T> {
   compactAfterRecords?: number;
   /** What to keep of an acknowledged item while it is retained. */
   summarizeFinished?: (item: T) => T;
+  /** File store: appends within this many ms share one fsync (DurableLedger's group commit); 0/unset: off. */
+  groupCommitMs?: number;
+  /** File store: told about journal lines quarantined at start and about a stale lock taken over. */
+  onWarning?: (message: string) => void;
 }
 
 export interface ClaimOptions {
@@ -57,10 +61,19 @@ export interface WorkQueue<T> {
   fail(id: string, reason: string, permanent: boolean): Promise<WorkEntry<T> | "unknown" | "already-finished">;
   /** Records an item straight as a dead letter (added when unknown); undefined when it is past `from`. */
   deadLetter(id: string, item: T, reason: string, from: WorkState[]): Promise<WorkEntry<T> | undefined>;
+  /** Dead letters (all of them without ids) are pending again with no attempts counted; returns the ids revived. */
+  revive(ids?: string[]): Promise<string[]>;
   /** Gives this owner's claimed items back without counting a failure (shutdown). */
   releaseOwned(): Promise<void>;
   counts(): Promise<WorkCounts>;
-  list(state?: WorkState): Promise<Array<WorkEntry<T>>>;
+  /** Items in a state, oldest first, read a few at a time (never all in memory at once). */
+  each(state: WorkState): AsyncIterable<WorkEntry<T>>;
+  /** Items (in a state), oldest first, at most `limit`. */
+  list(state?: WorkState, limit?: number): Promise<Array<WorkEntry<T>>>;
+  /** Frees what this queue holds alone (the file store's journal and its lock); the store's close() does it too. */
+  close(): Promise<void>;
+  /** Why the queue stopped accepting changes (the file store after a disk fault), if it did. */
+  failure(): Error | undefined;
 }
 
 export interface StateStore {

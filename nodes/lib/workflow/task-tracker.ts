@@ -27,6 +27,8 @@ export interface TaskTrackerOptions {
   retainFinishedMs?: number;
   /** How long accepted callback nonces are remembered (at least twice the signature window). */
   nonceRetentionMs?: number;
+  /** Told about journal lines quarantined at start and about a stale lock taken over. */
+  onWarning?: (message: string) => void;
   now?: () => number;
 }
 
@@ -66,22 +68,31 @@ export class WorkflowTaskTracker {
   private queues(): Promise<{ tasks: WorkQueue<TaskItem>; nonces: WorkQueue<Record<string, never>> }> {
     const { options, store } = this;
     const name = options.name ?? options.file;
-    this.opened ??= (async () => ({
-      tasks: await store.openQueue<TaskItem>({
+    this.opened ??= (async () => {
+      const tasks = await store.openQueue<TaskItem>({
         name: `${name}/tasks`,
         file: options.file,
         maxAttempts: options.maxEmissions && options.maxEmissions > 0 ? options.maxEmissions : Number.MAX_SAFE_INTEGER,
         retainFinishedMs: options.retainFinishedMs ?? DEFAULT_RETAIN_FINISHED_MS,
         compactAfterRecords: 1000,
-      }),
-      nonces: await store.openQueue<Record<string, never>>({
-        name: `${name}/callbacks`,
-        file: `${options.file}.callbacks`,
-        maxAttempts: 1,
-        retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
-        compactAfterRecords: 1000,
-      }),
-    }))();
+        onWarning: options.onWarning,
+      });
+      try {
+        const nonces = await store.openQueue<Record<string, never>>({
+          name: `${name}/callbacks`,
+          file: `${options.file}.callbacks`,
+          maxAttempts: 1,
+          retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
+          compactAfterRecords: 1000,
+          onWarning: options.onWarning,
+        });
+        return { tasks, nonces };
+      } catch (err) {
+        // Opened again on the next try: the first journal must not stay locked by this attempt.
+        await tasks.close();
+        throw err;
+      }
+    })();
     this.opened.catch(() => (this.opened = undefined));
     return this.opened;
   }

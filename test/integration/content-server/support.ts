@@ -96,6 +96,8 @@ export interface RecordedRequest {
   path: string;
   contentType: string;
   headers: http.IncomingHttpHeaders;
+  /** When the request arrived (`performance.now()` of this process). */
+  at: number;
   /** Set once the upstream answered (not for intercepted requests). */
   responseHeaders?: http.IncomingHttpHeaders;
 }
@@ -105,6 +107,8 @@ export interface Proxy {
   requests: RecordedRequest[];
   /** Return true to have handled the request yourself (answer `res`), false to forward it. */
   intercept?: (req: http.IncomingMessage, res: http.ServerResponse) => boolean;
+  /** Return a promise to forward the request only once it settles (e.g. to hold an answer back until X happened). */
+  delay?: (req: http.IncomingMessage) => Promise<void> | undefined;
   close(): Promise<void>;
 }
 
@@ -121,22 +125,28 @@ export async function startProxy(targetBaseUrl: string): Promise<Proxy> {
       path: req.url ?? "",
       contentType: String(req.headers["content-type"] ?? ""),
       headers: req.headers,
+      at: performance.now(),
     };
     proxy.requests.push(record);
     if (proxy.intercept?.(req, res)) {
       req.resume();
       return;
     }
-    const upstream = http.request(
-      { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
-      (answer) => {
-        record.responseHeaders = answer.headers;
-        res.writeHead(answer.statusCode ?? 502, answer.headers);
-        answer.pipe(res);
-      },
-    );
-    upstream.on("error", () => res.destroy());
-    req.pipe(upstream);
+    const forward = () => {
+      const upstream = http.request(
+        { host: target.hostname, port: target.port, method: req.method, path: req.url, headers: req.headers },
+        (answer) => {
+          record.responseHeaders = answer.headers;
+          res.writeHead(answer.statusCode ?? 502, answer.headers);
+          answer.pipe(res);
+        },
+      );
+      upstream.on("error", () => res.destroy());
+      req.pipe(upstream);
+    };
+    const delayed = proxy.delay?.(req);
+    if (delayed) void delayed.then(forward, forward);
+    else forward();
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   const port = (server.address() as AddressInfo).port;

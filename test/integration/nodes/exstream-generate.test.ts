@@ -7,7 +7,12 @@ import path from "node:path";
 import helper from "node-red-node-test-helper";
 import exstreamConfig from "../../../nodes/exstream-config/exstream-config";
 import exstreamGenerate from "../../../nodes/exstream-generate/exstream-generate";
-import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import {
+  EXSTREAM_DEMO,
+  MONTHLY_STATEMENT_DRIVER,
+  startTestExstreamSim,
+  type TestExstreamSim,
+} from "../../helpers/exstream-sim";
 
 const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 
@@ -15,25 +20,7 @@ helper.init(require.resolve("node-red"));
 
 type Msg = Record<string, any>;
 
-const ALICE = {
-  CustomerId: "C-1001",
-  AccountNumber: "ACC-1001",
-  FirstName: "Alice",
-  LastName: "Johnson",
-  Email: "alice.johnson@example.test",
-  Phone: "+1 212 555 0101",
-  Language: "en",
-  Jurisdiction: "US",
-  Segment: "retail",
-  AddressLine1: "12 Park Avenue",
-  City: "New York",
-  PostalCode: "10016",
-  Country: "US",
-  StatementDate: "2025-05-31",
-  Balance: "1,250.40",
-  Currency: "USD",
-  DueDate: "2025-06-15",
-};
+const ALICE = MONTHLY_STATEMENT_DRIVER;
 
 function pdfText(pdf: Buffer): string {
   const file = path.join(os.tmpdir(), `generate-test-${process.pid}-${Date.now()}.pdf`);

@@ -11,7 +11,7 @@ import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exs
 import { ExstreamClient } from "../../../nodes/lib/exstream";
 import { OutputWatcher, type WatchCounts } from "../../../nodes/lib/exstream/output-watch";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
-import { outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
+import { customerPdf as pdf, outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
 import { clientFor, driverSample } from "../exstream/setup";
 
 const catchNode = require("@node-red/nodes/core/common/25-catch.js");
@@ -691,15 +691,4 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.equal(h.statuses.at(-1)?.status.fill, "green");
     });
   });
-
-  function pdf(name: string, customer: string, content?: string) {
-    return {
-      queue: "Print_PDF",
-      mimeType: "application/pdf",
-      pdl: "PDF",
-      name,
-      content,
-      customers: [{ number: customer, keys: { AccountNumber: `ACC-${customer}` } }],
-    };
-  }
 });

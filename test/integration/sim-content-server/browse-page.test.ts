@@ -62,6 +62,27 @@ describe("content-server simulator: read-only browse page", () => {
     assert.match(res.text, /Approve letter/);
   });
 
+  it("leaves empty workflow attachment folders out of the tree and counts documents in words (1 document)", async () => {
+    const draft = await cs.post("api/v2/draftprocesses", bodyForm({ workflow_id: 2503 }));
+    await cs.put(
+      `api/v2/draftprocesses/${draft.json.results.draftprocess_id}`,
+      bodyForm({ action: "formUpdate", values: { WorkflowForm_Title: "No attachment", WorkflowForm_2: "Welcome" } }),
+    );
+    const started = await cs.put(
+      `api/v2/draftprocesses/${draft.json.results.draftprocess_id}`,
+      bodyForm({ action: "Initiate" }),
+    );
+    assert.equal(started.status, 200, JSON.stringify(started.json));
+    const emptyFolder = Object.values(sim.store.data.processes).find(
+      (p) => p.id === started.json.results.process_id,
+    )!.attachmentFolderId;
+    assert.equal(sim.store.children(emptyFolder).length, 0, "no attachment");
+    const res = await page(browse);
+    assert.doesNotMatch(res.text, new RegExp(`href="/cs/cs/__sim/browse/${emptyFolder}"`));
+    assert.match(res.text, /href="\/cs\/cs\/__sim\/browse\/2301">Archive<\/a>\s*<small>[^<]*, 1 document<\/small>/);
+    assert.doesNotMatch(res.text, /\b1 documents\b|\b1 sub-folders\b/);
+  });
+
   it("shows a folder with a breadcrumb and its documents", async () => {
     const res = await page(`${browse}/2301`);
     assert.equal(res.status, 200);

@@ -1,4 +1,7 @@
 import assert from "node:assert/strict";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { SimClient } from "./sim-client";
 
@@ -131,6 +134,50 @@ describe("Exstream simulator: Design (DAS) API", () => {
     assert.equal(res.json.error, "Conflict");
     assert.equal(res.json.errorCode, 309016);
     assert.equal(res.json.path, `${D}/resources/Demo/${DISCLAIMER_EN_US}/content`);
+  });
+
+  it("keeps the design store under --data: a restarted simulator continues the version numbers and the content", async () => {
+    const data = fs.mkdtempSync(path.join(os.tmpdir(), "exstream-sim-data-"));
+    try {
+      const toDraft = (c: SimClient) =>
+        c.putJson(`${D}/resources/Demo/${DISCLAIMER_EN_US}/state`, {
+          state: "DRAFT",
+          auditedComment: "edit",
+          locked: false,
+        });
+      const first = await startTestExstreamSim({ data });
+      try {
+        assert.equal((await toDraft(new SimClient(first))).json.data.version, 2);
+      } finally {
+        await first.close();
+      }
+      assert.ok(fs.existsSync(path.join(data, "design.json")));
+      const second = await startTestExstreamSim({ data });
+      try {
+        const again = new SimClient(second);
+        const latest = await again.get(`${D}/resources/Demo/${DISCLAIMER_EN_US}?version=2`);
+        assert.equal(latest.status, 200, "version 2 survived the restart");
+        assert.equal(latest.json.data.state, "DRAFT");
+        const content = await fetch(`${second.url}${D}/resources/Demo/${DISCLAIMER_EN_US}/content?version=1`, {
+          headers: { Authorization: `Bearer ${await second.token()}` },
+        });
+        assert.equal(content.status, 200, "content of version 1 survived");
+        assert.ok((await content.arrayBuffer()).byteLength > 0);
+        for (const next of ["REVIEW", "APPROVED"]) {
+          const res = await again.putJson(`${D}/resources/Demo/${DISCLAIMER_EN_US}/state`, {
+            state: next,
+            auditedComment: next,
+            locked: false,
+          });
+          assert.equal(res.status, 200, JSON.stringify(res.json));
+        }
+        assert.equal((await toDraft(again)).json.data.version, 3, "the next version continues from 2");
+      } finally {
+        await second.close();
+      }
+    } finally {
+      fs.rmSync(data, { recursive: true, force: true });
+    }
   });
 
   it("runs the normal workflow: APPROVED→DRAFT makes a new version, DRAFT→REVIEW→APPROVED, REVIEW→REJECTED, bad moves 409", async () => {

@@ -121,6 +121,32 @@ describe("state stores", function () {
         assert.deepEqual(await queue.counts(), { pending: 0, inFlight: 1, done: 0, dead: 2 });
       });
 
+      it("lists dead letters oldest first and revives the named ones (or all): pending again, no attempts counted", async () => {
+        for (const id of ["d1", "d2", "d3"]) {
+          await queue.add(id, { n: 1 });
+          await queue.claim(1, { leaseMs: 60_000 });
+          await queue.fail(id, `refused ${id}`, true);
+        }
+        assert.deepEqual(
+          (await queue.list("dead", 2)).map((e) => [e.id, e.reason, e.attempts]),
+          [
+            ["d1", "refused d1", 1],
+            ["d2", "refused d2", 1],
+          ],
+        );
+        assert.deepEqual(await queue.revive(["d2", "unknown"]), ["d2"], "only dead ids are revived");
+        assert.deepEqual(await queue.revive(["d2"]), [], "pending already: left alone");
+        const revived = await queue.get("d2");
+        assert.deepEqual([revived?.state, revived?.attempts, revived?.reason], ["pending", 0, undefined]);
+        assert.deepEqual(
+          (await queue.claim(5, { leaseMs: 60_000, retryDelayMs: 60_000 })).map((e) => [e.id, e.attempts]),
+          [["d2", 1]],
+          "claimed at once, as a new item",
+        );
+        assert.deepEqual((await queue.revive()).sort(), ["d1", "d3"]);
+        assert.deepEqual(await queue.counts(), { pending: 2, inFlight: 1, done: 0, dead: 0 });
+      });
+
       it("expires a lease that ran out as a failed attempt, and gives claimed items back uncounted on release", async () => {
         await queue.add("x", { n: 1 });
         await queue.add("y", { n: 2 });
@@ -135,8 +161,9 @@ describe("state stores", function () {
         await queue.claim(2, { leaseMs: 60_000 });
         await queue.releaseOwned();
         const after = await queue.list("pending");
+        // The file ledger lists a state in the order items entered it, PostgreSQL in the order they were added.
         assert.deepEqual(
-          after.map((e) => [e.id, e.attempts]),
+          after.map((e) => [e.id, e.attempts]).sort(),
           [
             ["x", 2],
             ["y", 1],
@@ -239,6 +266,21 @@ describe("state stores", function () {
         (await read()).map((r) => r.id),
         ["d1"],
       );
+    });
+
+    it("revives a dead letter for every replica: the row leaves dead_letters and any replica may claim it", async () => {
+      const [a, b] = await Promise.all(replicas(2).map((s) => s.openQueue<Item>(spec())));
+      await a.add("d", { n: 1 });
+      await a.claim(1, { leaseMs: 60_000 });
+      await a.fail("d", "HTTP 400", true);
+      const schema = `t${schemaSeq}`;
+      const deadRows = async () => (await pool().query(`SELECT id FROM "${schema}".dead_letters`)).rows;
+      assert.deepEqual(await deadRows(), [{ id: "d" }]);
+      assert.deepEqual(await b.revive(), ["d"], "revived by the other replica");
+      assert.deepEqual(await deadRows(), []);
+      const [claimed] = await a.claim(1, { leaseMs: 60_000 });
+      assert.deepEqual([claimed?.id, claimed?.attempts], ["d", 1]);
+      assert.equal(await a.acknowledge("d"), "acknowledged");
     });
 
     it("claims one run for one replica: the others leave it until it is settled or the claim runs out", async () => {

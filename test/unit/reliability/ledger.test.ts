@@ -2,7 +2,28 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import sinon from "sinon";
 import { DurableLedger } from "../../../nodes/lib/reliability/ledger";
+
+/** Every string reachable from `root` through own properties, Maps, Sets and arrays (typed arrays hold numbers). */
+function reachableStrings(root: unknown): string[] {
+  const seen = new Set<object>();
+  const strings: string[] = [];
+  const visit = (value: unknown): void => {
+    if (typeof value === "string") strings.push(value);
+    if (value === null || typeof value !== "object" || seen.has(value) || ArrayBuffer.isView(value)) return;
+    seen.add(value);
+    if (value instanceof Map) {
+      for (const [k, v] of value) {
+        visit(k);
+        visit(v);
+      }
+    } else if (value instanceof Set) for (const v of value) visit(v);
+    else for (const key of Object.getOwnPropertyNames(value)) visit((value as Record<string, unknown>)[key]);
+  };
+  visit(root);
+  return strings;
+}
 
 describe("durable ledger", () => {
   let dir: string;
@@ -143,6 +164,82 @@ describe("durable ledger", () => {
     const compacted = fs.readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8");
     assert.ok(!compacted.includes("archived.pdf"), "the compacted journal holds the summary");
     assert.ok(compacted.includes("waiting.pdf"));
+  });
+
+  it("keeps pending items on disk: memory holds an index without the items, read back by position", () => {
+    const ledger = open(3, { compactAfterRecords: 50 });
+    for (let i = 0; i < 300; i++) ledger.add(`id-${i}`, { file: `payload-${i}-${"x".repeat(200)}` });
+    for (let i = 0; i < 100; i++) ledger.take(`id-${i}`);
+    for (let i = 0; i < 50; i++) ledger.acknowledge(`id-${i}`, { nodeId: `outcome-${i}` });
+    ledger.fail("id-60", "reason-60 HTTP 500");
+    const strings = reachableStrings(ledger);
+    assert.ok(strings.includes("id-299"), "the walk reaches the index (ids are kept)");
+    assert.deepEqual(
+      strings.filter((s) => /payload-|outcome-|reason-/.test(s)),
+      [],
+      "no item, outcome or reason is held in memory",
+    );
+    // Compactions ran (threshold 50) and moved every record: positions must have followed.
+    assert.equal(ledger.get("id-7")?.item.file.startsWith("payload-7-"), true);
+    assert.deepEqual(ledger.get("id-7")?.outcome, { nodeId: "outcome-7" });
+    assert.equal(ledger.get("id-60")?.reason, "reason-60 HTTP 500");
+    assert.equal(ledger.get("id-299")?.item.file.startsWith("payload-299-"), true);
+    assert.deepEqual(ledger.counts(), { pending: 201, "in-flight": 49, done: 50, dead: 0 });
+    ledger.close();
+  });
+
+  it("group commit: appends of one window share one fsync, and durable() resolves after it", async () => {
+    const clock = sinon.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"] });
+    const fsync = sinon.spy(fs, "fsyncSync");
+    try {
+      const ledger = open(3, { groupCommitMs: 5 });
+      fsync.resetHistory();
+      for (let i = 0; i < 10; i++) ledger.add(`g${i}`, { file: `${i}` });
+      ledger.take("g0");
+      ledger.acknowledge("g0");
+      let durable = false;
+      const waiting = ledger.durable().then(() => (durable = true));
+      await Promise.resolve();
+      assert.equal(fsync.callCount, 0, "nothing synced before the window ends");
+      assert.equal(durable, false, "not durable before the fsync");
+      await clock.tickAsync(5);
+      await waiting;
+      assert.equal(fsync.callCount, 1, "twelve appends, one fsync");
+      assert.equal(durable, true);
+      await ledger.durable(); // nothing unsynced: at once
+      ledger.close();
+    } finally {
+      fsync.restore();
+      clock.restore();
+    }
+  });
+
+  it("without group commit every append is fsync'd before its method returns", () => {
+    const ledger = open();
+    const fsync = sinon.spy(fs, "fsyncSync");
+    try {
+      ledger.add("a", { file: "a" });
+      ledger.take("a");
+      assert.equal(fsync.callCount, 2);
+    } finally {
+      fsync.restore();
+      ledger.close();
+    }
+  });
+
+  it("revives a dead letter: pending again with all its attempts, also after a restart", () => {
+    const ledger = open(1);
+    ledger.add("d", { file: "d" });
+    ledger.take("d");
+    assert.equal(ledger.fail("d", "HTTP 400").state, "dead");
+    assert.throws(() => ledger.revive("nope"), /no item/);
+    const revived = ledger.revive("d");
+    assert.deepEqual([revived.state, revived.attempts, revived.reason], ["pending", 0, undefined]);
+    assert.throws(() => ledger.revive("d"), /is pending/, "only a dead letter is revived");
+    ledger.close();
+    const reopened = open(1);
+    assert.deepEqual([reopened.get("d")?.state, reopened.get("d")?.attempts], ["pending", 0]);
+    reopened.close();
   });
 
   it("refuses operations on unknown items or in the wrong state", () => {

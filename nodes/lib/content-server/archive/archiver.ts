@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { flattenCategoryValues, nestCategoryValues } from "../categories";
 import { ContentServerError } from "../errors";
@@ -9,11 +10,21 @@ import { crashPoint } from "../../reliability/crash-points";
 import { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 import { numberedName } from "./names";
 import { forgetTargetFolder, resolveTargetFolder } from "./targets";
-import type { ArchiveItem, ArchiveOutcome, ArchiveRequest, ArchiveResult, ArchiverOptions, StoredItem } from "./types";
+import type {
+  ArchiveItem,
+  ArchiveOutcome,
+  ArchiveRequest,
+  ArchiveResult,
+  ArchiverOptions,
+  KnownDigest,
+  StoredItem,
+} from "./types";
 
 /** Bounds the search for a free "name (n)" and the rounds after losing a name to a concurrent writer. */
 const MAX_NUMBERED_NAMES = 100;
 const MAX_NAME_ROUNDS = 5;
+/** Files above this size are looked up by name before they are uploaded (see {@link Archiver.store}). */
+const LOOK_UP_FIRST_ABOVE_BYTES = 16 * 1024 * 1024;
 
 interface PreparedItem extends ArchiveItem {
   parentId: number;
@@ -30,8 +41,8 @@ interface CategoryState {
 
 /**
  * Stores documents in Content Server exactly once per content: a name that already holds the same SHA-256 is a
- * duplicate (not uploaded again), a create with an unknown outcome is looked up before it is sent again, and a
- * name taken by a concurrent writer is examined again instead of failing. The client bounds concurrency and
+ * duplicate (CS refuses the upload of a taken name; the item found under it is compared), a create with an unknown
+ * outcome is looked up before it is sent again, and a name taken by a concurrent writer is examined instead of failing. The client bounds concurrency and
  * retries transient failures of idempotent calls.
  */
 export class Archiver {
@@ -86,18 +97,22 @@ export class Archiver {
   }
 
   private async prepare(parentId: number, item: ArchiveItem): Promise<PreparedItem> {
-    return { ...item, parentId, ...(await digest(item.content)) };
+    return { ...item, parentId, ...(await digest(item.content, item.knownDigest)) };
   }
 
   private async store(item: PreparedItem, state: CategoryState): Promise<StoredItem> {
     const wantedName = item.name;
+    // A new document is the common case: it is uploaded at once and CS refuses a taken name (DUPLICATE); only then
+    // is the name looked up. A large file is looked up first: sending it for nothing costs more than the look-up.
+    let lookFirst = item.size > LOOK_UP_FIRST_ABOVE_BYTES;
     for (let round = 0; round < MAX_NAME_ROUNDS; round++) {
-      const existing = await this.client.nodes.findChildByName(item.parentId, item.name);
-      if (!existing) {
+      if (!lookFirst) {
         const created = await this.create(item, state);
         if (created) return created;
-        continue; // the name was taken meanwhile: examine that item
       }
+      lookFirst = false;
+      const existing = await this.client.nodes.findChildByName(item.parentId, item.name);
+      if (!existing) continue; // free (again): upload
       requireDocument(existing);
       if (await this.holdsSameContent(existing, item.sha256)) return this.finish(existing, item, "duplicate");
       switch (this.options.existsPolicy) {
@@ -338,14 +353,38 @@ function cached<T>(load: () => Promise<T>, forget: () => void): Promise<T> {
   return promise;
 }
 
-/** SHA-256 and size of the content; empty content is refused: a zero-byte rendition is a failed one, not a record. */
-async function digest(content: DocumentContent): Promise<{ sha256: string; size: number }> {
-  const measured = await measure(content);
+/**
+ * SHA-256 and size of the content; empty content is refused: a zero-byte rendition is a failed one, not a record.
+ * A file whose size and modification time are those of a digest taken earlier (the output watch's) is not read again.
+ */
+async function digest(content: DocumentContent, known?: KnownDigest): Promise<{ sha256: string; size: number }> {
+  const reused = known && "path" in content ? await unchangedDigest(content.path, known) : undefined;
+  const measured = reused ?? (await measure(content));
   if (measured.size === 0) {
     const what = "buffer" in content ? "the message payload" : content.path;
     throw new ArchiveError(`${what} is empty (0 bytes)`, true, "EMPTY_CONTENT");
   }
   return measured;
+}
+
+/**
+ * The digest a `msg.document` (or one of its `related` renditions) carries for its file: `sha256`, `size` and
+ * `mtimeMs`, as the output watch records them; undefined when one is missing.
+ */
+export function knownDigestOf(rendition: Record<string, unknown>): KnownDigest | undefined {
+  const { sha256, size, mtimeMs } = rendition;
+  if (typeof sha256 !== "string" || !/^[0-9a-f]{64}$/i.test(sha256)) return undefined;
+  if (typeof size !== "number" || typeof mtimeMs !== "number") return undefined;
+  return { sha256, size, mtimeMs };
+}
+
+async function unchangedDigest(
+  file: string,
+  known: KnownDigest,
+): Promise<{ sha256: string; size: number } | undefined> {
+  const stat = await fs.promises.stat(file).catch(() => undefined);
+  const unchanged = stat?.isFile() && stat.size === known.size && stat.mtimeMs === known.mtimeMs;
+  return unchanged ? { sha256: known.sha256.toLowerCase(), size: known.size } : undefined;
 }
 
 async function measure(content: DocumentContent): Promise<{ sha256: string; size: number }> {

@@ -1,4 +1,4 @@
-export { Archiver } from "./archiver";
+export { Archiver, knownDigestOf } from "./archiver";
 export { resolveTargetFolder } from "./targets";
 export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../../checksum";
 export { ArchiveError, isAmbiguousCreateFailure, isPermanentCsError, isUnknownAttributeError } from "./failures";

@@ -4,8 +4,8 @@ import { ArchiveError } from "./failures";
 import type { ArchiveTarget } from "./types";
 
 /**
- * Folders a path target resolved to, per client, so a batch archiving into one path does not look the path up again
- * for every document (the root plus one lookup per segment). Small, bounded (least recently used out) and short-lived;
+ * Folders a folder or path target resolved to, per client, so a batch archiving into one folder does not read the
+ * folder (and look the path up: the root plus one lookup per segment) again for every document. Small, bounded (least recently used out) and short-lived;
  * an entry is forgotten when an archive into it fails (see {@link forgetTargetFolder}).
  */
 const FOLDER_CACHE_SIZE = 256;
@@ -21,9 +21,7 @@ function folderCacheKey(target: ArchiveTarget): string | undefined {
       .filter((s) => s !== "")
       .join("/");
   if (target.kind === "path") return `path:${target.rootId}:${segments(target.path)}`;
-  if (target.kind === "folder" && target.subFolder?.trim()) {
-    return `folder:${target.folderId}:${segments(target.subFolder)}`;
-  }
+  if (target.kind === "folder") return `folder:${target.folderId}:${segments(target.subFolder ?? "")}`;
   return undefined;
 }
 

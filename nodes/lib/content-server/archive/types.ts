@@ -36,6 +36,14 @@ export interface ArchiveItem {
   /** Final node name (already cleaned). */
   name: string;
   content: DocumentContent;
+  /** A SHA-256 taken earlier from the file at `content.path`; reused while its size and modification time match. */
+  knownDigest?: KnownDigest;
+}
+
+export interface KnownDigest {
+  sha256: string;
+  size: number;
+  mtimeMs: number;
 }
 
 export interface RelatedItem extends ArchiveItem {

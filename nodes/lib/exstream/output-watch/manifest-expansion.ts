@@ -132,6 +132,7 @@ async function buildDocument(
     const primary = await rendition(plan.primary, outputDir, ctx);
     Object.assign(document, { id: `${idBase}#${primary.sha256}`, path: primary.path, size: primary.size });
     document.sha256 = primary.sha256;
+    document.mtimeMs = primary.mtimeMs;
     for (const file of plan.related) document.related.push(await rendition(file, outputDir, ctx));
     if (plan.deliveryLog) {
       document.deliveryLog = await deliveryLogExcerpt(plan.deliveryLog, plan.customerNumber, outputDir, ctx, logs);
@@ -149,7 +150,7 @@ async function buildDocument(
 
 async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionContext): Promise<RenditionFile> {
   const local = await resolveOutputFile(file.fileName, outputDir, ctx.root);
-  const { size, sha256 } = await digestFile(local);
+  const { size, sha256, mtimeMs } = await digestFile(local);
   // The engine writes the manifest last, so an empty file is a failed rendition, not one still being written:
   // never hand it on (it would be archived as an empty document), dead-letter it with the reason.
   if (size === 0) throw new PathRefusedError(`"${file.fileName}" is empty (0 bytes)`, "unplaceable");
@@ -161,6 +162,7 @@ async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionCo
     channel: channelOf(file, ctx.grouping.channelMap),
     size,
     sha256,
+    mtimeMs,
   };
 }
 

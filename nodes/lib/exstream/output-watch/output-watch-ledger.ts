@@ -17,6 +17,22 @@ export interface OutputWatchLedgerOptions {
   name: string;
   maxAttempts: number;
   retainFinishedMs: number;
+  /** File store: group commit window (DurableLedger's `groupCommitMs`); 0: every change fsync'd before it resolves. */
+  groupCommitMs?: number;
+  /** File store: told about journal lines quarantined at start and about a stale lock taken over. */
+  onWarning?: (message: string) => void;
+}
+
+/** A dead-lettered communication as an operator sees it. */
+export interface DeadLetterSummary {
+  id: string;
+  reason: string;
+  attempts: number;
+  /** Epoch ms when it was dead-lettered. */
+  at: number;
+  fileName: string;
+  customerNumber: string;
+  jobId: string;
 }
 
 export class OutputWatchLedger {
@@ -29,7 +45,11 @@ export class OutputWatchLedger {
   ) {}
 
   static async open(store: StateStore, options: OutputWatchLedgerOptions): Promise<OutputWatchLedger> {
-    const common = { retainFinishedMs: options.retainFinishedMs };
+    const common = {
+      retainFinishedMs: options.retainFinishedMs,
+      groupCommitMs: options.groupCommitMs,
+      onWarning: options.onWarning,
+    };
     const communications = await store.openQueue<LedgerItem>({
       ...common,
       name: `${options.name}/communications`,
@@ -37,12 +57,19 @@ export class OutputWatchLedger {
       maxAttempts: options.maxAttempts,
       summarizeFinished: archivedSummary,
     });
-    const manifests = await store.openQueue<ManifestRecord>({
-      ...common,
-      name: `${options.name}/manifests`,
-      file: path.join(options.dir, "manifests.journal"),
-      maxAttempts: 1,
-    });
+    let manifests: WorkQueue<ManifestRecord>;
+    try {
+      manifests = await store.openQueue<ManifestRecord>({
+        ...common,
+        name: `${options.name}/manifests`,
+        file: path.join(options.dir, "manifests.journal"),
+        maxAttempts: 1,
+      });
+    } catch (err) {
+      // Opened again on the next try: the first journal must not stay locked by this attempt.
+      await communications.close();
+      throw err;
+    }
     const ledger = new OutputWatchLedger(communications, manifests);
     for (const state of ["done", "dead"] as const) {
       for (const entry of await manifests.list(state)) ledger.settled.add(entry.id);
@@ -95,6 +122,27 @@ export class OutputWatchLedger {
     await this.manifests.releaseOwned();
   }
 
+  /** Why the ledger stopped accepting changes (a disk fault of the file store), if it did. */
+  get failure(): Error | undefined {
+    return this.communications.failure() ?? this.manifests.failure();
+  }
+
+  /** Dead-lettered communications, oldest first, at most `limit`. */
+  async deadLetters(limit?: number): Promise<DeadLetterSummary[]> {
+    return (await this.communications.list("dead", limit)).map(({ id, reason, attempts, updatedAt, item }) => {
+      const { fileName, customerNumber, job } = item.document;
+      return { id, reason: reason ?? "", attempts, at: updatedAt, fileName, customerNumber, jobId: job.jobId };
+    });
+  }
+
+  /**
+   * Gives dead-lettered communications another chance (all of them without ids): pending again with all their
+   * attempts, recorded durably. Ids not (or no longer) dead are left alone. Returns the ids revived.
+   */
+  replayDeadLetters(ids?: string[]): Promise<string[]> {
+    return this.communications.revive(ids);
+  }
+
   async counts(): Promise<Omit<WatchCounts, "manifestsActive">> {
     const c = await this.communications.counts();
     return { inFlight: c.inFlight, backlog: c.pending, done: c.done, dead: c.dead };
@@ -102,8 +150,16 @@ export class OutputWatchLedger {
 
   /** Documents still to be handed out or acknowledged. */
   async unfinishedDocuments(): Promise<CommunicationDocument[]> {
-    const open = [...(await this.communications.list("pending")), ...(await this.communications.list("in-flight"))];
-    return open.map((e) => e.item.document);
+    const documents: CommunicationDocument[] = [];
+    for await (const document of this.eachUnfinishedDocument()) documents.push(document);
+    return documents;
+  }
+
+  /** Documents still to be handed out or acknowledged, read a few at a time (a backlog stays on disk). */
+  async *eachUnfinishedDocument(): AsyncGenerator<CommunicationDocument> {
+    for (const state of ["pending", "in-flight"] as const) {
+      for await (const entry of this.communications.each(state)) yield entry.item.document;
+    }
   }
 
   // ————— manifests and fetched steps —————

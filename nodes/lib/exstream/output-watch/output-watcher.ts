@@ -17,13 +17,14 @@ import { ApiJobSource, type FetchedStep } from "./api-job-source";
 import { OutputFolderScanner } from "./folder-scanner";
 import { expandManifest, type ExpansionContext } from "./manifest-expansion";
 import type { OutputWatchOptions } from "./options";
-import { manifestKey, OutputWatchLedger, type AckResult } from "./output-watch-ledger";
+import { manifestKey, OutputWatchLedger, type AckResult, type DeadLetterSummary } from "./output-watch-ledger";
 import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
 import type { CommunicationDocument, DeadLetter, ManifestRecord, RunIdentity, WatchCounts } from "./types";
 
-export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "state-error" | "closed";
+export type WatchPhase =
+  "starting" | "watching" | "root-missing" | "api-error" | "state-error" | "ledger-failed" | "closed";
 
 export interface OutputWatcherEvents {
   /** Hand a communication out (attempt = how many times it has been handed out, this one included). */
@@ -46,6 +47,8 @@ export interface OutputWatcherSetup {
   /** Nothing is handed out before this delay: the flow's other nodes must exist before the first send. */
   startDelayMs?: number;
   events: OutputWatcherEvents;
+  /** The ledger's group commit window (see DurableLedger); 0 or unset: fsync per change. */
+  groupCommitMs?: number;
   now?: () => number;
 }
 
@@ -116,6 +119,8 @@ export class OutputWatcher {
           name: this.setup.ledgerName ?? path.basename(this.setup.ledgerDir),
           maxAttempts: options.maxAttempts,
           retainFinishedMs: options.retainFinishedMs,
+          groupCommitMs: this.setup.groupCommitMs,
+          onWarning: (message) => this.events.warn(message),
         }),
       );
       if (!this.ledger || this.closed) return;
@@ -177,6 +182,12 @@ export class OutputWatcher {
         return result;
       } catch (err) {
         if (this.closed) return undefined;
+        // A file ledger stopped by a disk fault stays stopped: nothing to wait for.
+        const failure = this.ledger?.failure;
+        if (failure) {
+          this.ledgerFailed(failure);
+          throw err;
+        }
         this.storeFailed(err);
         await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS));
       }
@@ -200,6 +211,27 @@ export class OutputWatcher {
   /** Manifests seen and not settled yet: waiting to become stable, being expanded, or waiting for a retry. */
   pendingManifests(): number {
     return this.busy.size;
+  }
+
+  /** Dead-lettered communications, oldest first (see OutputWatchLedger.deadLetters). */
+  async deadLetters(limit?: number): Promise<DeadLetterSummary[]> {
+    return this.ledger ? this.ledger.deadLetters(limit) : [];
+  }
+
+  async deadLetterCount(): Promise<number> {
+    return this.ledger ? (await this.ledger.counts()).dead : 0;
+  }
+
+  /**
+   * Hands dead-lettered communications (all without ids) out again with all their attempts; returns those revived,
+   * once their revival is recorded (on disk, or committed in the database).
+   */
+  async replayDeadLetters(ids?: string[]): Promise<string[]> {
+    if (this.closed || !this.ledger) throw new Error("the watch is not running");
+    const revived = await this.ledger.replayDeadLetters(ids);
+    await this.refreshCounts();
+    this.schedulePump();
+    return revived;
   }
 
   /** Stops discovery, waits briefly for expansions, gives in-flight items back uncounted and closes the ledger. */
@@ -239,7 +271,7 @@ export class OutputWatcher {
 
   /** One hand-out round at a time: a round asked for while one runs follows it. */
   private pump(): void {
-    if (this.closed || !this.ledger) return;
+    if (this.closed || !this.ledger || this.phase === "ledger-failed") return;
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -281,7 +313,8 @@ export class OutputWatcher {
       this.storeRecovered();
     } catch (err) {
       if (this.closed) return;
-      this.storeFailed(err);
+      if (ledger.failure) this.ledgerFailed(ledger.failure);
+      else this.storeFailed(err);
     }
     if (this.now() - this.lastSweepAt >= SWEEP_INTERVAL_MS) {
       this.lastSweepAt = this.now();
@@ -290,12 +323,21 @@ export class OutputWatcher {
     this.reportStatus();
   }
 
+  /** A disk fault stopped the ledger: nothing is handed out any more, the node says so. */
+  private ledgerFailed(err: Error): void {
+    if (this.phase === "ledger-failed") return;
+    this.phase = "ledger-failed";
+    this.events.warn(err.message);
+    this.reportStatus();
+  }
+
   private reportDead(document: CommunicationDocument, reason: string, attempts: number): void {
     this.events.deadLetter({ kind: "communication", id: document.id, reason, attempts, document });
   }
 
   private reportStatus(): void {
-    this.events.status(this.storeFailure !== undefined ? "state-error" : this.phase, this.counts());
+    const phase = this.storeFailure !== undefined && this.phase !== "ledger-failed" ? "state-error" : this.phase;
+    this.events.status(phase, this.counts());
   }
 
   // ————— folder mode —————
@@ -570,8 +612,15 @@ export class OutputWatcher {
     const logRoot = path.join(this.setup.ledgerDir, "delivery-logs");
     // Manifests being expanded, or waiting for late files, may still hand their extracts out.
     const inUse = () => [...this.expanding, ...[...this.awaited.keys()].map((key) => this.workDirOf(key))];
+    const present: Array<[string, string[]]> = [];
+    for (const root of [workRoot, logRoot]) {
+      const folders = await fsp.readdir(root).catch(() => [] as string[]);
+      if (folders.length > 0) present.push([root, folders]);
+    }
+    // Nothing to sweep: spare reading every unfinished communication back from the journal.
+    if (present.length === 0 || this.closed) return;
     const needed = new Set(inUse().map((dir) => path.basename(dir)));
-    for (const document of await this.ledger!.unfinishedDocuments()) {
+    for await (const document of this.ledger!.eachUnfinishedDocument()) {
       const places: Array<[string, string | undefined]> = [
         [workRoot, document.path],
         [logRoot, document.deliveryLog?.path],
@@ -580,13 +629,7 @@ export class OutputWatcher {
         if (file && isInside(file, root)) needed.add(path.relative(root, file).split(path.sep)[0]);
       }
     }
-    for (const root of [workRoot, logRoot]) {
-      let folders: string[];
-      try {
-        folders = await fsp.readdir(root);
-      } catch {
-        continue;
-      }
+    for (const [root, folders] of present) {
       for (const folder of folders) {
         if (needed.has(folder) || this.closed || inUse().some((dir) => path.basename(dir) === folder)) continue;
         await fsp.rm(path.join(root, folder), { recursive: true, force: true });

@@ -97,13 +97,16 @@ export class FileChangingError extends Error {
   override name = "FileChangingError";
 }
 
-/** SHA-256 and size of a file, streamed; refuses (FileChangingError) a file that changed while it was read. */
-export async function digestFile(file: string): Promise<{ size: number; sha256: string }> {
+/**
+ * SHA-256, size and modification time of a file, streamed; refuses (FileChangingError) a file that changed while it
+ * was read. Size and modification time travel with the SHA-256 so a later reader can reuse it for the unchanged file.
+ */
+export async function digestFile(file: string): Promise<{ size: number; sha256: string; mtimeMs: number }> {
   const before = await snapshotOf(file);
   const digest = await sha256OfStream(createReadStream(file, { highWaterMark: 256 * 1024 }));
   const after = await snapshotOf(file);
   if (!sameSnapshot(before, after) || digest.size !== after.size) {
     throw new FileChangingError(`${file} changed while it was read`);
   }
-  return digest;
+  return { ...digest, mtimeMs: after.mtimeMs };
 }

@@ -28,6 +28,8 @@ export interface RenditionFile {
   channel: string;
   size: number;
   sha256: string;
+  /** Modification time when the SHA-256 was taken: cs-archive reuses the SHA-256 while size and time are unchanged. */
+  mtimeMs?: number;
 }
 
 /** One line of the delivery log for a customer (the attributes of its `<queue>` element). */
@@ -43,6 +45,8 @@ export interface CommunicationDocument {
   mimeType: string;
   size: number;
   sha256: string;
+  /** Modification time of the primary file when its SHA-256 was taken (see {@link RenditionFile.mtimeMs}). */
+  mtimeMs?: number;
   queue: string;
   channel: string;
   customerNumber: string;
