@@ -143,7 +143,7 @@ export class OutputWatcher {
    */
   async acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
     if (!this.ledger) return "unknown";
-    const result = (await this.whileStoreFails(() => this.ledger!.acknowledge(id, outcome))) ?? "unknown";
+    const result = (await this.record(() => this.ledger!.acknowledge(id, outcome))) ?? "unknown";
     this.schedulePump();
     return result;
   }
@@ -151,7 +151,7 @@ export class OutputWatcher {
   /** A failure reported back (Catch node): permanent → dead letter now; transient → one attempt used, emitted again later. */
   async fail(id: string, reason: string, permanent: boolean): Promise<AckResult> {
     if (!this.ledger) return "unknown";
-    const entry = await this.whileStoreFails(() => this.ledger!.failAttempt(id, reason, permanent));
+    const entry = await this.record(() => this.ledger!.failAttempt(id, reason, permanent));
     if (entry === undefined) return "unknown";
     if (entry === "unknown" || entry === "already-finished") return entry;
     if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? reason, entry.attempts);
@@ -169,6 +169,21 @@ export class OutputWatcher {
       if (this.ledger) this.latestCounts = await this.ledger.counts();
     } catch (err) {
       if (!this.closed) this.storeFailed(err);
+    }
+  }
+
+  /**
+   * Records what downstream reported. The database is tried again until it answers; a journal write that fails (a
+   * full disk, cut back) fails the acknowledgement with its error, so the message's `done` says so.
+   */
+  private async record<R>(operation: () => Promise<R>): Promise<R | undefined> {
+    if (this.store.kind !== "file") return this.whileStoreFails(operation);
+    try {
+      return await operation();
+    } catch (err) {
+      const failure = this.ledger?.failure;
+      if (failure) this.ledgerFailed(failure);
+      throw err;
     }
   }
 
