@@ -27,4 +27,12 @@ export default tseslint.config(
       },
     },
   },
+  {
+    // The editor script runs in Node-RED's editor page: jQuery and RED are its globals.
+    files: ["resources/**/*.js"],
+    languageOptions: {
+      sourceType: "script",
+      globals: { $: "readonly", RED: "readonly", window: "readonly", setTimeout: "readonly" },
+    },
+  },
 );

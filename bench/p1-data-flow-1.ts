@@ -176,7 +176,7 @@ function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkRep
     limits,
     notes: [
       "Issue 16: cs-archive uploads first (was: look the name up, then upload) and reuses the watch's SHA-256 (was: hashed every file again): 2.01 → about 1.1 Content Server requests per document at 2000 documents, one SHA-256 pass per file instead of two (test/e2e/01 and test/integration/content-server/archiver-requests.test.ts count both).",
-      "Fixed after the first run (flow 0.30 of the plain loop, 200 documents): cs-archive resolved its folder path anew for every message (GET the root + one child lookup per segment: 5 of its 7 requests per document). `nodes/lib/content-server/archive/targets.ts` now caches resolved path targets per client (256 entries, least recently used out, 60 s); an archive that fails forgets its cached folder, and one that fails with NOT_FOUND after using it resolves the path anew and retries once.",
+      "Fixed after the first run (flow 0.30 of the plain loop, 200 documents): cs-archive resolved its folder path anew for every message (GET the root + one child lookup per segment: 5 of its 7 requests per document). `nodes/lib/archive/targets.ts` now caches resolved path targets per client (256 entries, least recently used out, 60 s); an archive that fails forgets its cached folder, and one that fails with NOT_FOUND after using it resolves the path anew and retries once.",
       `Content Server requests per document (all requests of the run ÷ documents): flow ${each(
         of("flow").map((r) => r.csRequests / r.documents),
         2,

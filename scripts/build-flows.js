@@ -119,7 +119,8 @@ function buildFlows(dir = EXAMPLES_DIR) {
   }
 
   for (const { node } of configNodes.values()) flows.push(withDeploymentSettings(node));
-  flows.push(STATE_NODE);
+  // The examples carry it (each with the same copy); an example without one still gets it.
+  if (!configNodes.has(STATE_NODE.id)) flows.push(STATE_NODE);
 
   const stripped = flows.map((node) => {
     if (!node.credentials) return node;

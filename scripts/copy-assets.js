@@ -1,12 +1,14 @@
 "use strict";
 /*
- * Copies what tsc does not emit next to each compiled node: its editor .html and its locales/; and the icons/ once.
+ * Copies what tsc does not emit next to each compiled node: its editor .html (with the `defaults` its property schema
+ * declares, see editor-defaults.js) and its locales/; and the icons/ once.
  *
  * Node-RED looks for icons in an `icons` folder beside each registered node file and serves every icon it finds to all
  * nodes of the package, so one copy beside the first registered node (a config node, loaded with every flow) is enough.
  */
 const fs = require("fs");
 const path = require("path");
+const { writeEditorDefaults } = require("./editor-defaults");
 
 const root = path.resolve(__dirname, "..");
 const nodesSrc = path.join(root, "nodes");
@@ -19,7 +21,9 @@ for (const entry of fs.readdirSync(nodesSrc, { withFileTypes: true })) {
   const to = path.join(nodesDist, entry.name);
   fs.mkdirSync(to, { recursive: true });
   for (const file of fs.readdirSync(from)) {
-    if (file.endsWith(".html")) fs.copyFileSync(path.join(from, file), path.join(to, file));
+    if (!file.endsWith(".html")) continue;
+    fs.copyFileSync(path.join(from, file), path.join(to, file));
+    writeEditorDefaults(path.join(to, file), entry.name);
   }
   if (fs.existsSync(path.join(from, "locales")))
     fs.cpSync(path.join(from, "locales"), path.join(to, "locales"), { recursive: true });

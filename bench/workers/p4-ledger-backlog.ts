@@ -8,9 +8,9 @@
 import { mkdtempSync, rmSync, statSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { OutputWatchLedger } from "../../nodes/lib/exstream/output-watch/output-watch-ledger";
+import { OutputWatchLedger } from "../../nodes/lib/watch/output-watch-ledger";
 import { FileStateStore } from "../../nodes/lib/state";
-import type { CommunicationDocument } from "../../nodes/lib/exstream/output-watch/types";
+import type { CommunicationDocument } from "../../nodes/lib/watch/types";
 import { workerMain } from "../harness/child";
 
 export interface P4LedgerInput {

@@ -1,91 +1,66 @@
-import type { NodeAPI, NodeMessage } from "node-red";
+import type { NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
-import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/content-server/archive";
-import { failureOf } from "../lib/node-red/failure";
+import type { ContentServerClient } from "../lib/content-server";
+import { Archiver, DEFAULT_NAME_RULES, type ArchiverOptions, type ExistsPolicy } from "../lib/archive";
+import { defineNode } from "../lib/node-red/define-node";
 import { allowedFileRoots } from "../lib/node-red/file-roots";
-import { EditorLookups } from "../lib/node-red/lookups";
-import { NodeStatus } from "../lib/node-red/status";
 import { RequestBuilder } from "./request";
-import type { CsArchiveDef, CsArchiveNode } from "./types";
+import type { CsArchiveDef } from "./types";
+import { migrations } from "./migrations";
 
 const POLICIES: ExistsPolicy[] = ["version", "new", "skip", "fail"];
 const DEFAULT_SETTLE_MS = 1000;
 
 type Msg = NodeMessage & Record<string, unknown>;
+interface State {
+  client: () => ContentServerClient;
+  archiver: () => Archiver;
+  requests: RequestBuilder;
+}
 
-export = function (RED: NodeAPI): void {
-  function CsArchive(this: CsArchiveNode, def: CsArchiveDef): void {
-    RED.nodes.createNode(this, def);
-    const status = new NodeStatus(this);
-    const config = RED.nodes.getNode(def.server) as CsConfigNode | null;
-    const problems: string[] = [];
-    const options = archiverOptions(def, problems);
-    if (!config) problems.push(RED._("cs-archive.errors.noServer"));
-    if (problems.length) {
-      this.error(RED._("cs-archive.errors.config", { problems: problems.join("; ") }));
-      status.error(RED._("cs-archive.status.config"));
-    }
-    const requests = new RequestBuilder(RED, this, def, options.nameRules, () => allowedFileRoots(RED));
+export = defineNode<CsArchiveDef, State>({
+  type: "cs-archive",
+  migrations,
+  setUp({ RED, node, def, connection, problem }) {
+    const config = connection<CsConfigNode>();
+    const options = archiverOptions(def, problem);
     let archiver: Archiver | undefined;
-    let inFlight = 0;
-
-    async function handle(msg: Msg): Promise<void> {
-      if (problems.length) throw new Error(RED._("cs-archive.errors.config", { problems: problems.join("; ") }));
-      const client = config!.getClient();
-      archiver ??= new Archiver(client, options);
-      if (def.operation === "updateMetadata") {
-        const nodeId = await requests.id(msg, def.nodeId ?? "cs.nodeId", def.nodeIdType ?? "msg", "node id");
-        const { categories, metadata } = await requests.categoriesOf(msg, client);
-        if (!categories) throw new Error(RED._("cs-archive.errors.noMetadata"));
-        await archiver.updateMetadata(nodeId, categories, metadata);
-        const target = await client.nodes.getNode(nodeId);
-        msg.cs = { ...record(msg.cs), nodeId, parentId: target.parentId, name: target.name, outcome: "updated" };
-        return;
-      }
-      msg.cs = await archiver.archive(await requests.build(msg, client));
+    return {
+      client: () => config!.getClient(),
+      archiver: () => (archiver ??= new Archiver(config!.getClient(), options)),
+      requests: new RequestBuilder(RED, node, def, options.nameRules, () => allowedFileRoots(RED)),
+    };
+  },
+  working: "archiving",
+  async run(message, { client, archiver, requests }, { def, t }) {
+    const msg = message as Msg;
+    if (def.operation !== "updateMetadata") {
+      msg.cs = await archiver().archive(await requests.build(msg, client()));
+      return { status: String(record(msg.cs).outcome) };
     }
+    const nodeId = await requests.id(msg, def.nodeId ?? "cs.nodeId", def.nodeIdType ?? "msg", "node id");
+    const { categories, metadata } = await requests.categoriesOf(msg, client());
+    if (!categories) throw new Error(t("errors.noMetadata"));
+    await archiver().updateMetadata(nodeId, categories, metadata);
+    const target = await client().nodes.getNode(nodeId);
+    msg.cs = { ...record(msg.cs), nodeId, parentId: target.parentId, name: target.name, outcome: "updated" };
+    return { status: "updated" };
+  },
+});
 
-    this.on("input", (msg, send, done) => {
-      inFlight++;
-      status.working(RED._("cs-archive.status.archiving", { count: inFlight }));
-      handle(msg as Msg).then(
-        () => {
-          inFlight--;
-          status.ok(RED._(`cs-archive.status.${String(record((msg as Msg).cs).outcome)}`));
-          send(msg);
-          done();
-        },
-        (err: unknown) => {
-          inFlight--;
-          (msg as Msg).failure = failureOf(err);
-          status.error(RED._("cs-archive.status.failed"));
-          done(err as Error);
-        },
-      );
-    });
-
-    this.on("close", () => status.clear());
-  }
-
-  RED.nodes.registerType("cs-archive", CsArchive);
-
-  /** Editor: business workspace types, categories and their attributes. */
-  new EditorLookups(RED, "cs-archive").workspaceTypes().categories();
-};
-
-function archiverOptions(def: CsArchiveDef, problems: string[]): ArchiverOptions {
+function archiverOptions(def: CsArchiveDef, problem: (text: string) => void): ArchiverOptions {
   const policy = (def.existsPolicy || "version") as ExistsPolicy;
-  if (!POLICIES.includes(policy)) problems.push(`unknown policy "${policy}"`);
+  if (!POLICIES.includes(policy)) problem(`unknown policy "${policy}"`);
   const maxLength = numberOr(def.maxNameLength, DEFAULT_NAME_RULES.maxLength);
   if (!Number.isInteger(maxLength) || maxLength < 8 || maxLength > DEFAULT_NAME_RULES.maxLength) {
-    problems.push(`name length must be 8–${DEFAULT_NAME_RULES.maxLength}`);
+    problem(`name length must be 8–${DEFAULT_NAME_RULES.maxLength}`);
   }
   const category = (def.category ?? "").trim();
   const checksum = (def.checksumAttribute ?? "").trim();
-  if (checksum && !category) problems.push("the checksum attribute needs a category");
+  if (checksum && !category) problem("the checksum attribute needs a category");
   const replacement = def.replacement ?? DEFAULT_NAME_RULES.replacement;
   const forbidden = def.forbiddenCharacters ?? DEFAULT_NAME_RULES.forbiddenCharacters;
-  if ([...replacement].some((ch) => forbidden.includes(ch))) problems.push("the replacement is a forbidden character");
+  if ([...replacement].some((ch) => forbidden.includes(ch))) problem("the replacement is a forbidden character");
   return {
     existsPolicy: policy,
     checksumAttribute: checksum && category ? { category, attribute: checksum } : undefined,

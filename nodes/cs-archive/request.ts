@@ -11,9 +11,9 @@ import {
   type ArchiveTarget,
   type NameRules,
   type RelatedItem,
-} from "../lib/content-server/archive";
+} from "../lib/archive";
 import type { DocumentContent } from "../lib/content-server";
-import { requireAllowedFile } from "../lib/content-server/archive/allowed-roots";
+import { requireAllowedFile } from "../lib/archive/allowed-roots";
 import { resolveTypedValue } from "../lib/node-red/inputs";
 import type { CsArchiveProperties, RelatedRendition } from "./types";
 

@@ -1,5 +1,5 @@
 import type { Node, NodeDef } from "node-red";
-import type { ExistsPolicy } from "../lib/content-server/archive";
+import type { ExistsPolicy } from "../lib/archive";
 
 export type TargetType = "folder" | "path" | "workspaceBo" | "workspaceName";
 export type RelatedMode = "none" | "beside" | "recordFolder";

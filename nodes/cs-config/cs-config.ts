@@ -9,26 +9,15 @@ import {
   type ConnectionFields,
 } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
+import { storedPropertyNames } from "../lib/node-red/properties";
 import { buildClientOptions } from "./client-options";
+import { properties } from "./properties";
 import type { CsConfigCredentials, CsConfigDef, CsConfigNode, CsConfigProperties } from "./types";
 
-const PROPERTY_NAMES: Array<keyof CsConfigProperties> = [
-  "baseUrl",
-  "authMode",
-  "otdsUrl",
-  "domain",
-  "tls",
-  "proxy",
-  "timeoutMs",
-  "deadlineMs",
-  "minBytesPerSecond",
-  "maxResponseMiB",
-  "draftFormPath",
-  "maxConcurrent",
-  "retryAttempts",
-  "retryBaseDelayMs",
-  "retryMaxDelayMs",
-];
+/** What "test connection" reads of the dialog: every stored property but the name. */
+const PROPERTY_NAMES = storedPropertyNames(properties).filter((name) => name !== "name") as Array<
+  keyof CsConfigProperties
+>;
 
 const CREDENTIAL_NAMES: Array<keyof CsConfigCredentials> = ["username", "password", "clientId", "clientSecret"];
 const SECRET_NAMES: Array<keyof CsConfigCredentials> = ["password", "clientSecret"];

@@ -4,7 +4,7 @@ import type { NodeAPI, NodeMessageInFlow } from "node-red";
 import type { Request, Response } from "express";
 import type { CsConfigNode } from "../cs-config/types";
 import { isNotAssigned, type WorkflowTask } from "../lib/content-server/workflows";
-import { EditorLookups } from "../lib/node-red/lookups";
+import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
@@ -246,7 +246,7 @@ export = function (RED: NodeAPI): void {
   );
 
   /** Editor: the workflow maps the connection can see, and a map's steps. */
-  new EditorLookups(RED, "cs-workflow-trigger").workflowMaps();
+  registerEditorLookups(RED, "cs-workflow-trigger");
 };
 
 interface RouteLayer {

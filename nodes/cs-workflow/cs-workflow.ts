@@ -1,143 +1,95 @@
-import type { NodeAPI, NodeMessage, NodeMessageInFlow } from "node-red";
+import type { NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
-import { ContentServerError } from "../lib/content-server";
-import { failureOf } from "../lib/node-red/failure";
-import { resolveTypedValue } from "../lib/node-red/inputs";
-import { EditorLookups } from "../lib/node-red/lookups";
-import { NodeStatus } from "../lib/node-red/status";
-import { isNotAssigned, type TaskCompletion } from "../lib/content-server/workflows";
+import { ContentServerError, type ContentServerClient } from "../lib/content-server";
+import { isNotAssigned } from "../lib/content-server/workflows";
+import { defineNode, type NodeContext } from "../lib/node-red/define-node";
 import { WorkflowMapResolver } from "../lib/workflow/maps";
-import type { CsWorkflowDef, CsWorkflowNode, WorkflowFailure } from "./types";
+import type { CsWorkflowDef } from "./types";
+import { migrations } from "./migrations";
 
-type Msg = NodeMessageInFlow & {
-  workflow?: Record<string, unknown>;
-  cs?: { nodeId?: unknown };
-  failure?: WorkflowFailure;
-};
+type Msg = NodeMessage & { workflow?: Record<string, unknown>; cs?: { nodeId?: unknown } };
+type Context = NodeContext<CsWorkflowDef>;
+interface State {
+  client: ContentServerClient;
+  resolver: WorkflowMapResolver;
+}
 
-export = function (RED: NodeAPI): void {
-  function CsWorkflow(this: CsWorkflowNode, def: CsWorkflowDef): void {
-    RED.nodes.createNode(this, def);
-    setUp(this, def);
-  }
+const wf = (msg: NodeMessage) => (msg as Msg).workflow ?? {};
 
-  function setUp(node: CsWorkflowNode, def: CsWorkflowDef): void {
-    const status = new NodeStatus(node);
-    const config = RED.nodes.getNode(def.server) as CsConfigNode | null;
-    const operation = def.operation === "complete" ? "complete" : "start";
-    if (!config) {
-      status.error(RED._("cs-workflow.status.invalid"));
-      node.error(RED._("cs-workflow.errors.noServer"));
-      return;
-    }
-    const client = config.getClient();
-    const mapFolderId = Number(def.mapFolderId) > 0 ? Number(def.mapFolderId) : undefined;
-    const resolver = new WorkflowMapResolver(client, { folderId: mapFolderId });
-    let active = 0;
+export = defineNode<CsWorkflowDef, State>({
+  type: "cs-workflow",
+  migrations,
+  inputs: {
+    map: { msg: (m) => wf(m).mapId ?? wf(m).mapName },
+    title: { msg: (m) => wf(m).title },
+    comment: { msg: (m) => wf(m).comment },
+    attributes: { msg: (m) => wf(m).attributes ?? (isRecord(m.payload) ? m.payload : undefined) },
+    docIds: { msg: (m) => wf(m).docIds ?? (m as Msg).cs?.nodeId },
+    processId: { msg: (m) => wf(m).processId },
+    subprocessId: { msg: (m) => wf(m).subprocessId },
+    taskId: { msg: (m) => wf(m).taskId },
+    action: { msg: (m) => wf(m).action },
+    customAction: { msg: (m) => wf(m).customAction },
+  },
+  setUp(ctx) {
+    const client = ctx.connection<CsConfigNode>()?.getClient() as ContentServerClient;
+    const mapFolderId = Number(ctx.def.mapFolderId) > 0 ? Number(ctx.def.mapFolderId) : undefined;
+    return { client, resolver: new WorkflowMapResolver(client, { folderId: mapFolderId }) };
+  },
+  working: (def) => (def.operation === "complete" ? "completing" : "starting"),
+  run: (msg, state, ctx) => (ctx.def.operation === "complete" ? complete : start)(msg as Msg, state, ctx),
+});
 
-    const typed = (msg: NodeMessage, name: keyof CsWorkflowDef, fallback?: (m: Msg) => unknown) =>
-      resolveTypedValue(
-        RED,
-        node,
-        msg,
-        { value: def[name] as string | undefined, type: def[`${String(name)}Type` as keyof CsWorkflowDef] as string },
-        fallback as (m: NodeMessage) => unknown,
-      );
+async function start(msg: Msg, { client, resolver }: State, ctx: Context) {
+  const mapRef = await ctx.input<string | number>(msg, "map");
+  if (mapRef === undefined) throw invalid(ctx.t("errors.noMap"));
+  const map = await resolver.resolve(mapRef);
+  const title = await ctx.input(msg, "title");
+  const comment = await ctx.input(msg, "comment");
+  const attributes = await ctx.input(msg, "attributes");
+  if (attributes !== undefined && !isRecord(attributes)) throw invalid(ctx.t("errors.attributes"));
+  const docIds = toIds(await ctx.input(msg, "docIds"));
+  const started = await client.workflows.startWorkflow({
+    mapId: map.id,
+    docIds,
+    title: title === undefined ? undefined : String(title),
+    comment: comment === undefined ? undefined : String(comment),
+    attributes,
+  });
+  msg.workflow = {
+    processId: started.processId,
+    subprocessId: started.processId,
+    draftProcessId: started.draftProcessId,
+    mapId: map.id,
+    mapName: map.name,
+    title: title ?? map.name,
+    attachmentFolderId: started.attachmentFolderId,
+    attributes: attributes ?? {},
+    docIds,
+    message: started.message,
+  };
+  return { status: "started" };
+}
 
-    async function start(msg: Msg): Promise<void> {
-      const wf = msg.workflow ?? {};
-      const mapRef = await typed(msg, "map", () => wf.mapId ?? wf.mapName);
-      if (mapRef === undefined) throw invalid(RED._("cs-workflow.errors.noMap"));
-      const map = await resolver.resolve(mapRef as string | number);
-      const title = await typed(msg, "title", () => wf.title);
-      const comment = await typed(msg, "comment", () => wf.comment);
-      const attributes = await typed(
-        msg,
-        "attributes",
-        (m) => wf.attributes ?? (isRecord(m.payload) ? m.payload : undefined),
-      );
-      if (attributes !== undefined && !isRecord(attributes)) throw invalid(RED._("cs-workflow.errors.attributes"));
-      const docIds = toIds(await typed(msg, "docIds", (m) => wf.docIds ?? m.cs?.nodeId));
-      const started = await client.workflows.startWorkflow({
-        mapId: map.id,
-        docIds,
-        title: title === undefined ? undefined : String(title),
-        comment: comment === undefined ? undefined : String(comment),
-        attributes: attributes as Record<string, unknown> | undefined,
-      });
-      msg.workflow = {
-        processId: started.processId,
-        subprocessId: started.processId,
-        draftProcessId: started.draftProcessId,
-        mapId: map.id,
-        mapName: map.name,
-        title: title ?? map.name,
-        attachmentFolderId: started.attachmentFolderId,
-        attributes: attributes ?? {},
-        docIds,
-        message: started.message,
-      };
-    }
-
-    async function complete(msg: Msg): Promise<void> {
-      const wf = msg.workflow ?? {};
-      const processId = toId(await typed(msg, "processId", () => wf.processId));
-      const taskId = toId(await typed(msg, "taskId", () => wf.taskId), true);
-      if (processId === undefined || taskId === undefined) throw invalid(RED._("cs-workflow.errors.noTask"));
-      const subprocessId = toId(await typed(msg, "subprocessId", () => wf.subprocessId)) ?? processId;
-      const action = text(await typed(msg, "action", () => wf.action));
-      const customAction = text(await typed(msg, "customAction", () => wf.customAction));
-      if (action !== undefined && customAction !== undefined) throw invalid(RED._("cs-workflow.errors.bothActions"));
-      const comment = text(await typed(msg, "comment", () => wf.comment));
-      const values = await typed(msg, "attributes", () => wf.values);
-      if (values !== undefined && !isRecord(values)) throw invalid(RED._("cs-workflow.errors.attributes"));
-      const chosen = customAction !== undefined ? { customAction } : { action: action ?? "SendOn" };
-      let completion: TaskCompletion;
-      try {
-        completion = await client.workflows.completeTask(
-          { processId, subprocessId, taskId },
-          { ...chosen, comment, values: values as Record<string, unknown> | undefined },
-        );
-      } catch (err) {
-        throw explain(err, processId, subprocessId, taskId);
-      }
-      msg.workflow = {
-        ...wf,
-        processId,
-        subprocessId,
-        taskId,
-        completed: { ...chosen, comment, values, outcome: completion.outcome },
-      };
-    }
-
-    node.on("input", (msg, send, done) => {
-      const message = msg as Msg;
-      active++;
-      status.working(RED._(`cs-workflow.status.${operation === "start" ? "starting" : "completing"}`));
-      (operation === "start" ? start(message) : complete(message)).then(
-        () => {
-          active--;
-          if (!active) status.ok(RED._(`cs-workflow.status.${operation === "start" ? "started" : "completed"}`));
-          send(message);
-          done();
-        },
-        (err: Error) => {
-          active--;
-          status.error(RED._("cs-workflow.status.failed"));
-          message.failure = failureOf(err);
-          done(err);
-        },
-      );
-    });
-
-    node.on("close", () => status.clear());
-  }
-
-  RED.nodes.registerType("cs-workflow", CsWorkflow);
-
-  /** Editor: the workflow maps the connection can see. */
-  new EditorLookups(RED, "cs-workflow").workflowMaps();
-};
+async function complete(msg: Msg, { client }: State, ctx: Context) {
+  const processId = toId(await ctx.input(msg, "processId"));
+  const taskId = toId(await ctx.input(msg, "taskId"), true);
+  if (processId === undefined || taskId === undefined) throw invalid(ctx.t("errors.noTask"));
+  const subprocessId = toId(await ctx.input(msg, "subprocessId")) ?? processId;
+  const action = text(await ctx.input(msg, "action"));
+  const customAction = text(await ctx.input(msg, "customAction"));
+  if (action !== undefined && customAction !== undefined) throw invalid(ctx.t("errors.bothActions"));
+  const comment = text(await ctx.input(msg, "comment"));
+  const values = await ctx.input(msg, "attributes");
+  if (values !== undefined && !isRecord(values)) throw invalid(ctx.t("errors.attributes"));
+  const chosen = customAction !== undefined ? { customAction } : { action: action ?? "SendOn" };
+  const task = { processId, subprocessId, taskId };
+  const completion = await client.workflows
+    .completeTask(task, { ...chosen, comment, values })
+    .catch((err: unknown) => Promise.reject(explain(err, task)));
+  msg.workflow = { ...wf(msg), ...task, completed: { ...chosen, comment, values, outcome: completion.outcome } };
+  return { status: "completed" };
+}
 
 function invalid(message: string): ContentServerError {
   return new ContentServerError({
@@ -148,8 +100,9 @@ function invalid(message: string): ContentServerError {
 }
 
 /** CS says "Could not get a workflow for p,s,t" when the step is not (or no longer) this user's: say so. */
-function explain(err: unknown, processId: number, subprocessId: number, taskId: number): unknown {
+function explain(err: unknown, task: { processId: number; subprocessId: number; taskId: number }): unknown {
   if (!(err instanceof ContentServerError) || !isNotAssigned(err)) return err;
+  const { processId, subprocessId, taskId } = task;
   return new ContentServerError({
     operation: err.operation,
     code: err.code,

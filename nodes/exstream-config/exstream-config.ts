@@ -9,7 +9,9 @@ import {
   type ConnectionFields,
 } from "../lib/node-red/connection-config";
 import { expandEnvPlaceholders } from "../lib/node-red/env";
+import { storedPropertyNames } from "../lib/node-red/properties";
 import { buildClientOptions } from "./client-options";
+import { properties } from "./properties";
 import type {
   ExstreamConfigCredentials,
   ExstreamConfigDef,
@@ -17,27 +19,10 @@ import type {
   ExstreamConfigProperties,
 } from "./types";
 
-const PROPERTY_NAMES: Array<keyof ExstreamConfigProperties> = [
-  "baseUrl",
-  "domain",
-  "tokenUrl",
-  "tenant",
-  "otdsUrl",
-  "tokenPath",
-  "grantType",
-  "clientAuth",
-  "scope",
-  "tls",
-  "proxy",
-  "timeoutMs",
-  "deadlineMs",
-  "minBytesPerSecond",
-  "maxResponseMiB",
-  "maxConcurrent",
-  "retryAttempts",
-  "retryBaseDelayMs",
-  "retryMaxDelayMs",
-];
+/** What "test connection" reads of the dialog: every stored property but the name. */
+const PROPERTY_NAMES = storedPropertyNames(properties).filter((name) => name !== "name") as Array<
+  keyof ExstreamConfigProperties
+>;
 
 const CREDENTIAL_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientId", "clientSecret", "username", "password"];
 const SECRET_NAMES: Array<keyof ExstreamConfigCredentials> = ["clientSecret", "password"];

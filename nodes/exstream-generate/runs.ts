@@ -24,7 +24,7 @@ import {
   type OnDemandManifest,
 } from "../lib/exstream";
 import { sameRendition } from "../lib/exstream/job-outputs";
-import { CustomerLogExtracts } from "../lib/exstream/output-watch/delivery-log";
+import { CustomerLogExtracts } from "../lib/watch/delivery-log";
 import type { GenerateOptions, OutputEntry } from "./types";
 
 export interface OnDemandTarget {

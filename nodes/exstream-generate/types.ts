@@ -1,39 +1,18 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
 import type { CommunicationDocument, GeneratedOutput } from "../lib/exstream";
+import type { PropertiesWith } from "../lib/node-red/properties";
+import type { properties } from "./properties";
 
-/** exstream-generate properties as the editor stores them (strings until parsed). */
-export interface ExstreamGenerateProperties {
-  server: string;
-  mode: "ondemand" | "batch" | string;
-  /** Communication name or id (TypedInput); blank → msg.communication. */
-  communication: string;
-  communicationType: string;
-  /** prodDsn of the driver (TypedInput); blank → msg.driverDataSource, else resolved from the communication set. */
-  driverDataSource: string;
-  driverDataSourceType: string;
-  /** Batch input channel (TypedInput); blank → msg.channel. */
-  channel: string;
-  channelType: string;
-  /** Content type of string/Buffer driver data; blank = detect (JSON or XML). */
-  contentType: string;
-  /** Queue whose rendition is the primary one; blank = the first PDF. */
-  primaryQueue: string;
-  /** auto: a rendition up to the payload limit stays in memory, a larger one is written to a file; files: always files. */
-  storage: "auto" | "files" | string;
-  payloadLimitMb: string | number;
-  /** Folder for written renditions and batch outputs; blank = <os tmp>/exstream-generate. */
-  outputDir: string;
-  /** On-demand: find the job the call produced and read its manifest keys. */
-  readKeys: boolean | string;
-  /** On-demand request timeout (s). */
-  timeoutS: string | number;
-  /** Batch: deadline for the job (s). */
-  jobTimeoutS: string | number;
-  /** Batch: first wait between job polls (ms). */
-  pollIntervalMs: string | number;
-  /** Messages allowed to wait for a slot of the config node's limiter. */
-  maxQueued: string | number;
-}
+/** exstream-generate properties as the editor stores them (strings until parsed; see properties.ts). */
+export type ExstreamGenerateProperties = PropertiesWith<
+  typeof properties,
+  {
+    server: string;
+    mode?: "ondemand" | "batch" | string;
+    storage?: "auto" | "files" | string;
+    readKeys?: boolean | string;
+  }
+>;
 
 export type ExstreamGenerateDef = NodeDef & ExstreamGenerateProperties;
 

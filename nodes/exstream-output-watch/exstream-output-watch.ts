@@ -10,7 +10,7 @@ import {
   type OutputWatchOptions,
   type WatchCounts,
   type WatchPhase,
-} from "../lib/exstream/output-watch";
+} from "../lib/watch";
 import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
 import { keepOpenWhile } from "../lib/node-red/connection-config";

@@ -1,5 +1,5 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
-import type { CommunicationDocument, ManifestRecord } from "../lib/exstream/output-watch";
+import type { CommunicationDocument, ManifestRecord } from "../lib/watch";
 
 /** The node's properties as the editor stores them (strings; blank = default of the options table). */
 export interface OutputWatchProperties {

@@ -1,25 +1,10 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
 import type { ImportedResource, PublishOutcome } from "../lib/exstream";
+import type { PropertiesWith } from "../lib/node-red/properties";
+import type { properties } from "./properties";
 
-/** exstream-publish properties as the editor stores them. */
-export interface ExstreamPublishProperties {
-  server: string;
-  /** Resource id (TypedInput); wins over name + type. Blank: find by name + type. */
-  resourceId: string;
-  resourceIdType: string;
-  /** Resource name (TypedInput); blank: the Content Server name without its extension. */
-  resourceName: string;
-  resourceNameType: string;
-  /** message | disclaimer | template | image | custom | package (import a DAS export package) */
-  resourceType: string;
-  /** DAS type and subtype when resourceType is "custom". */
-  customType: string;
-  customSubtype: string;
-  /** auto (from the domain) | standard | simple */
-  workflow: string;
-  /** MIME type of the uploaded content; blank: from the file extension / resource type. */
-  contentType: string;
-}
+/** exstream-publish properties as the editor stores them (see properties.ts). */
+export type ExstreamPublishProperties = PropertiesWith<typeof properties, { server: string; resourceType: string }>;
 
 export type ExstreamPublishDef = NodeDef & ExstreamPublishProperties;
 

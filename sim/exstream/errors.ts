@@ -1,6 +1,6 @@
 import { STATUS_CODES } from "node:http";
 
-/** An HTTP failure the simulator answers with the Exstream error envelope (reference §(a)). */
+/** An HTTP failure the simulator answers with the Exstream error envelope (docs/api-evidence.md, "Conventions read from every answer"). */
 export class SimHttpError extends Error {
   override name = "SimHttpError";
   constructor(

@@ -357,7 +357,7 @@ export function flowInstanceDto(i: FlowInstanceRecord, dates: DateStyle): Record
     flowModelType: "COMMUNICATION",
     inputRetrievable: true,
     executingLongRunningOp: false,
-    // not in ORC FlowInstance; the one real answer on record (reference exstream-api §1.4) carries it as null
+    // not in ORC FlowInstance; the one real answer on record (docs/api-evidence.md, "Orchestration runtime") carries it as null
     flowModelName: null,
   };
 }

@@ -102,6 +102,8 @@ interface AnswerCase {
   msg?: (file: (name: string, content: string | Buffer) => string) => Msg;
   /** Extra cs-archive properties for this row. */
   archive?: Record<string, unknown>;
+  /** The message goes to a folder the node has not archived into yet (a folder it used is not read again). */
+  unusedFolder?: boolean;
   expect: Expect;
   check?: (result: { out?: Msg; caught?: Msg }, ctx: { logins: number; served: number }) => void;
 }
@@ -148,6 +150,7 @@ const CASES: AnswerCase[] = [
     id: "h-404-folder",
     title: "404 with an HTML body when the target folder is read",
     answer: { method: "GET", path: /^\/?api\/v[12]\/nodes\/\d+$/, status: 404, body: page("404 Not Found") },
+    unusedFolder: true,
     expect: { error: /^ContentServerError: getNode: 404 Not Found \(HTTP 404\)$/, permanent: true, documents: 0 },
   },
   {
@@ -414,14 +417,17 @@ describe("bad-input corpus: Content Server answers and malformed messages throug
         document: good(`warm-${row.id}`),
       });
       assert.ok(warmUp.out, warmUp.caught?.error?.message);
-      const before = (await documents(folder)).length;
+      const target = row.unusedFolder
+        ? (await cs.nodes.createFolder(2301, `corpus-${row.id}-b-${Date.now()}`)).id
+        : folder;
+      const before = (await documents(target)).length;
       if (cfgExpireFirst) sim.expireAllTickets();
       const loginsBefore = sim.counters.logins.otcs;
       proxy.arm(row.answer);
       if (row.simFault) sim.addFault(row.simFault);
       const base: Msg = {
         _msgid: `corpus-${row.id}`,
-        folder,
+        folder: target,
         filename: file(`${row.id}.pdf`, `%PDF-1.4 ${row.id}`),
         document: good(row.id),
       };
@@ -435,7 +441,7 @@ describe("bad-input corpus: Content Server answers and malformed messages throug
 
       // Nothing lost: exactly one outcome, carrying the original message.
       assert.ok(!!result.out !== !!result.caught, "exactly one outcome");
-      const added = (await documents(folder)).length - before;
+      const added = (await documents(target)).length - before;
       if ("stored" in row.expect) {
         assert.equal(result.caught, undefined, result.caught?.error?.message);
         assert.ok(["created", "versioned"].includes(result.out!.cs.outcome));

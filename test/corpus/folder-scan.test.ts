@@ -12,7 +12,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import sinon from "sinon";
-import { OutputFolderScanner } from "../../nodes/lib/exstream/output-watch/folder-scanner";
+import { OutputFolderScanner } from "../../nodes/lib/watch/folder-scanner";
 
 const RUNS = 400;
 const FILES_PER_RUN = 500;

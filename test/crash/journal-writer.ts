@@ -5,7 +5,7 @@
  * "group-commit" records with group commit on, acknowledges, waits for durable(), says so on stdout and SIGKILLs itself
  * with one more change appended and not yet synced.
  */
-import { DurableCheckpoint } from "../../nodes/lib/exstream/output-watch/checkpoint";
+import { DurableCheckpoint } from "../../nodes/lib/watch/checkpoint";
 import { DurableLedger } from "../../nodes/lib/reliability/ledger";
 import { WorkflowTaskTracker, type TrackedTask } from "../../nodes/lib/workflow/task-tracker";
 

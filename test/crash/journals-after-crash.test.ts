@@ -8,7 +8,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { DurableCheckpoint } from "../../nodes/lib/exstream/output-watch/checkpoint";
+import { DurableCheckpoint } from "../../nodes/lib/watch/checkpoint";
 import { DurableLedger } from "../../nodes/lib/reliability/ledger";
 import { WorkflowTaskTracker, taskKey } from "../../nodes/lib/workflow/task-tracker";
 import { TASKS } from "./journal-writer";

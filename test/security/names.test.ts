@@ -5,7 +5,7 @@
  */
 import assert from "node:assert/strict";
 import { ContentServerClient } from "../../nodes/lib/content-server";
-import { cleanNodeName } from "../../nodes/lib/content-server/archive";
+import { cleanNodeName } from "../../nodes/lib/archive";
 import { DEMO_LOGIN, startSeededContentServer, type ContentServerSimulator } from "../helpers/content-server-sim";
 
 const ENTERPRISE_WORKSPACE = 2000;

@@ -9,7 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { ManifestError, openDeliveryManifest } from "../../nodes/lib/exstream";
 import { MAX_MANIFEST_DEPTH } from "../../nodes/lib/exstream/delivery-manifest";
-import { readDeliveryLog, splitDeliveryLog } from "../../nodes/lib/exstream/output-watch/delivery-log";
+import { readDeliveryLog, splitDeliveryLog } from "../../nodes/lib/watch/delivery-log";
 
 const NESTED = 200_000;
 

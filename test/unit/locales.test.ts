@@ -115,7 +115,10 @@ describe("locales and help of every node", () => {
         const missing: string[] = [];
         for (const { file, text } of sources(type)) {
           for (const key of usedKeys(text, type)) if (!has(en, key)) missing.push(`${file}: ${key}`);
-          if (text.includes(`new EditorLookups(RED, "${type}")`) && !has(en, `${type}.errors.deployServer`)) {
+          if (
+            new RegExp(`(new EditorLookups|registerEditorLookups)\\(RED, "${type}"`).test(text) &&
+            !has(en, `${type}.errors.deployServer`)
+          ) {
             missing.push(`${file}: ${type}.errors.deployServer (editor lookups)`);
           }
         }

@@ -46,6 +46,7 @@ const ALLOWED = [
   /^CHANGELOG\.md$/,
   /^examples\/[^/]+\.json$/,
   /^flows\/(README\.md|settings\.js|flows\.json|flows_cred\.json)$/,
+  /^resources\/[^/]+\.js$/,
   /^dist\/nodes\/.+$/,
 ];
 
@@ -154,6 +155,10 @@ describe("npm pack of the node package", function () {
         `${type} locales`,
       );
     }
+  });
+
+  it("holds the shared editor script (resources/, served by Node-RED at resources/<package name>/)", () => {
+    assertPacked(["resources/editor.js"], "editor script");
   });
 
   it("holds every icon exactly once, in an icons folder beside a registered node (where Node-RED looks)", () => {

@@ -1,6 +1,5 @@
 import { toContentServerDate } from "../mapping";
-import { isAmbiguousCreateFailure } from "./archive/failures";
-import { ContentServerError } from "./errors";
+import { ContentServerError, isAmbiguousCreateFailure } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, type Json } from "./envelopes";
 import type { FieldValue, FormFields, Transport } from "./http";
 import { positiveId, type NodesApi } from "./nodes";

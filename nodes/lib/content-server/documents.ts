@@ -18,7 +18,7 @@ import type {
   VersionRequest,
 } from "./types";
 
-/** CS truncates longer version descriptions (reference §4.2). */
+/** CS truncates longer version descriptions (docs/api-evidence.md, "Documents and versions"). */
 const MAX_VERSION_DESCRIPTION = 255;
 
 /** Documents: upload (streamed from a path or from a Buffer), versions, download. */
@@ -45,7 +45,7 @@ export class DocumentsApi {
       external_modify_date: request.externalModifyDate,
     };
     const roles: Json = {};
-    // v2 takes category values flat (reference §4.1).
+    // v2 takes category values flat (docs/api-evidence.md, "Documents and versions").
     if (request.categories && Object.keys(request.categories).length > 0) {
       roles.categories = flattenCategoryValues(request.categories);
     }

@@ -1,7 +1,7 @@
 import { ContentServerError } from "./errors";
 import type { CsNode, Paging } from "./types";
 
-/** Reading CS's response envelopes (reference §1): v2 `results.data.properties`, v2 lists, v1 `data`. */
+/** Reading CS's response envelopes (docs/api-evidence.md, "Conventions read from every answer"): v2 `results.data.properties`, v2 lists, v1 `data`. */
 
 export type Json = Record<string, unknown>;
 

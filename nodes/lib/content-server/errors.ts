@@ -73,6 +73,16 @@ export class ContentServerError extends Error {
     this.mayHaveBeenProcessed = init.mayHaveBeenProcessed ?? false;
   }
 
+  /** True when the same request will fail again: 4xx validation answers and Content Server's permanent 500s. */
+  get permanent(): boolean {
+    return isPermanentCsError(this);
+  }
+
+  /** The operation and what came back, short enough for a node status: "upload: HTTP 400", "login: TIMEOUT". */
+  get statusText(): string {
+    return `${this.operation}: ${this.status !== undefined ? `HTTP ${this.status}` : (this.networkCode ?? this.code)}`;
+  }
+
   get isNotFound(): boolean {
     return this.code === "NOT_FOUND";
   }
@@ -99,8 +109,33 @@ export class ContentServerError extends Error {
 
 function describe(init: ContentServerErrorInit): string {
   const detail = init.csMessage ?? init.networkCode ?? init.code;
-  const status = init.status !== undefined ? ` (HTTP ${init.status})` : "";
+  // A server message that already names the status (a proxy's "Bad Gateway (HTTP 502)") is not repeated.
+  const named = init.status !== undefined && detail.includes(`HTTP ${init.status}`);
+  const status = init.status !== undefined && !named ? ` (HTTP ${init.status})` : "";
   return `${init.operation}: ${detail}${status}`;
+}
+
+const PERMANENT_CODES = new Set<ContentServerErrorCode>(["NOT_FOUND", "DUPLICATE", "INVALID_REQUEST"]);
+
+/** Content Server answers that will not change on a retry: 4xx validation and CS's permanent 500s. */
+export function isPermanentCsError(err: ContentServerError): boolean {
+  if (PERMANENT_CODES.has(err.code)) return true;
+  if (err.code !== "HTTP") return false;
+  const status = err.status ?? 0;
+  if (status === 408 || status === 429) return false;
+  if (status >= 400 && status < 500) return true;
+  return status === 500 && isPermanentServerMessage(err.csMessage);
+}
+
+/**
+ * A create whose outcome is unknown: the request may have reached CS (lost answer) or CS answered with a
+ * temporary server error. The item must be looked up before it is sent again.
+ */
+export function isAmbiguousCreateFailure(err: unknown): boolean {
+  if (!(err instanceof ContentServerError)) return false;
+  if (err.mayHaveBeenProcessed) return true;
+  if (err.code === "TIMEOUT" || err.code === "NETWORK" || err.code === "BAD_RESPONSE") return true;
+  return err.code === "HTTP" && (err.status ?? 0) >= 500 && !err.permanent;
 }
 
 export function isContentServerError(err: unknown): err is ContentServerError {
@@ -112,7 +147,7 @@ const MISSING_NODE = /could not (get|locate|find) (a )?node|could not be accesse
 const DUPLICATE_NAME = /already exists/i;
 
 /**
- * 500s CS uses for errors that will not go away by asking again (reference §1): duplicates, missing nodes,
+ * 500s CS uses for errors that will not go away by asking again (docs/api-evidence.md, "Conventions read from every answer"): duplicates, missing nodes,
  * missing arguments, invalid categories, workflow lookups.
  */
 const PERMANENT_500 = [

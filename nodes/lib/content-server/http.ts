@@ -425,7 +425,7 @@ export function serialiseQuery(query: QueryParams | undefined): string {
   return parts.length ? `?${parts.join("&")}` : "";
 }
 
-/** One form field named `body` holding the JSON string (reference §1): a form field, never a JSON request body. */
+/** One form field named `body` holding the JSON string (docs/api-evidence.md, "Conventions read from every answer"): a form field, never a JSON request body. */
 export function bodyField(value: Record<string, unknown>): FormFields {
   return { body: JSON.stringify(value) };
 }

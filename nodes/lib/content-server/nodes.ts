@@ -15,7 +15,7 @@ import type { ChildrenQuery, CsNode, Page } from "./types";
 
 export const FOLDER_TYPE = 0;
 export const DOCUMENT_TYPE = 144;
-/** CS refuses longer names (reference §10). */
+/** CS refuses longer names (docs/api-evidence.md, "Nodes"). */
 export const MAX_NAME_LENGTH = 248;
 /** `where_name` is a contains filter, so several pages may need reading before the exact name shows up. */
 const NAME_LOOKUP_PAGE_SIZE = 100;

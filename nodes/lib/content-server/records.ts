@@ -9,6 +9,8 @@ import { VolumeType, type VolumesApi } from "./volumes";
 const CLASSIFICATION_TREE_TYPE = 196;
 const CLASSIFICATION_TYPE = 199;
 const RM_CLASSIFICATION_TYPE = 551;
+/** The kinds of classification an item can be given: an RM Classification or a Classification. */
+export const RM_CLASSIFICATION_TYPES: readonly number[] = [RM_CLASSIFICATION_TYPE, CLASSIFICATION_TYPE];
 
 /** Records management: RM classification and record details (retention via RSI), legal holds. */
 export class RecordsApi {
@@ -25,7 +27,7 @@ export class RecordsApi {
     return this.volumes.findByName({
       volumeType: VolumeType.Classifications,
       name: name.trim(),
-      types: [RM_CLASSIFICATION_TYPE, CLASSIFICATION_TYPE],
+      types: RM_CLASSIFICATION_TYPES,
       containerTypes: [CLASSIFICATION_TREE_TYPE, CLASSIFICATION_TYPE, RM_CLASSIFICATION_TYPE],
     });
   }

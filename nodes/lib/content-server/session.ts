@@ -128,7 +128,7 @@ export class Session {
 
   private async loginOtds(): Promise<Record<string, string>> {
     const { username, password } = this.requireUserPassword();
-    // OTDS (not CS) takes JSON here (reference §2.2).
+    // OTDS (not CS) takes JSON here (docs/api-evidence.md, "OTDS login").
     const response = await this.post(
       withSlash(this.options.otdsUrl) + "otdsws/rest/authentication/credentials",
       JSON.stringify({ userName: username, password }),

@@ -3,7 +3,7 @@ import type { Readable } from "node:stream";
 import type { RetryPolicy } from "../reliability/retry";
 import type { ProxySettings, TransferLimits } from "../transport";
 
-/** How the client proves who it is (reference §2). */
+/** How the client proves who it is (docs/api-evidence.md, "Authentication"). */
 export type AuthMode = "cs" | "otds" | "oauth";
 
 export interface CsCredentials {

@@ -6,7 +6,7 @@ import type { SearchApi } from "./search";
 import type { CsNode } from "./types";
 
 /** Volume subtypes the clients look into (pyxecm's VOLUME_TYPE_* constants). */
-export const VolumeType = { Categories: 133, Classifications: 198 } as const;
+export const VolumeType = { Enterprise: 141, Categories: 133, Classifications: 198 } as const;
 
 /** Folders inside a volume are shallow in practice; this bounds a walk through an unexpectedly deep tree. */
 const MAX_VOLUME_DEPTH = 6;

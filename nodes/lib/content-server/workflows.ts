@@ -338,7 +338,7 @@ function mayHaveBeenApplied(err: unknown): boolean {
 
 function taskIds(task: TaskRef, operation: string): { processId: number; subprocessId: number; taskId: number } {
   const processId = positiveId(task.processId, operation);
-  // subprocess = process unless the step runs in a sub-workflow (reference §9.2)
+  // subprocess = process unless the step runs in a sub-workflow (docs/api-evidence.md, "Workflows")
   return {
     processId,
     subprocessId: positiveId(task.subprocessId ?? processId, operation),

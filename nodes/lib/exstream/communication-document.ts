@@ -1,5 +1,5 @@
 /**
- * The `msg.document` shape (DESIGN §5) of one customer communication: its primary rendition, the other channel files
+ * The `msg.document` shape (docs/architecture.md, "Message conventions") of one customer communication: its primary rendition, the other channel files
  * of the same customer (`related`), its manifest keys and the variant they name — whether the files came from an
  * on-demand response or from a job's delivery file.
  */
@@ -57,7 +57,7 @@ export interface DeliveryLogExcerpt {
   entries: Array<Record<string, string>>;
 }
 
-/** `msg.document` (DESIGN §5). */
+/** `msg.document` (docs/architecture.md, "Message conventions"). */
 export interface CommunicationDocument extends Omit<RenditionFile, "content"> {
   /** Stable identity: job / flow instance / run / customer / primary file name # SHA-256 of the primary. */
   id: string;

@@ -47,6 +47,25 @@ export class ExstreamError extends Error {
     if (init.retryAfterMs !== undefined) this.retryAfterMs = init.retryAfterMs;
   }
 
+  /**
+   * True when the same input will fail again: client errors (4xx except 408/425/429), a job the engine ended in
+   * error, and a request that may already have been processed (sending it again could deliver a communication
+   * twice: an operator decides).
+   */
+  get permanent(): boolean {
+    if (this.code === "EMAYBEPROCESSED") return true;
+    if (this.status !== undefined)
+      return this.status >= 400 && this.status < 500 && !TRANSIENT_STATUSES.has(this.status);
+    // No HTTP status: a network failure or a deadline (transient), or a job that ended in error (permanent).
+    if (this.code) return false;
+    return this.operation === "batch job";
+  }
+
+  /** The operation and what came back, short enough for a node status: "generate: HTTP 400". */
+  get statusText(): string {
+    return `${this.operation}: ${this.status !== undefined ? `HTTP ${this.status}` : (this.code ?? "failed")}`;
+  }
+
   toJSON(): Record<string, unknown> {
     return {
       name: this.name,
@@ -71,7 +90,14 @@ export class ManifestError extends Error {
   ) {
     super(message);
   }
+
+  /** A malformed or unsafe manifest stays so; an empty or truncated one may still be being written. */
+  get permanent(): boolean {
+    return this.reason === "unsafe" || this.reason === "malformed";
+  }
 }
+
+const TRANSIENT_STATUSES = new Set([408, 425, 429]);
 
 function describe(
   operation: string,

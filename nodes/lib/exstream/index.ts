@@ -56,7 +56,6 @@ export { DEFAULT_BATCH_INPUT_PATH } from "./batch";
 export { DEFAULT_CSRF_COOKIE } from "./csrf";
 export { resolveTokenUrl, DEFAULT_TOKEN_PATH_TEMPLATE, CLOUD_TOKEN_PATH_TEMPLATE, DEFAULT_SCOPE } from "./token";
 export * from "./communication-document";
-export { classifyFailure, type FailureInfo } from "./failure";
 export {
   findOnDemandJob,
   findOnDemandManifest,

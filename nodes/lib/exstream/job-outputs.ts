@@ -1,5 +1,5 @@
 /**
- * The outputs of a job read through the Orchestration runtime API (reference §1.5): job → flow instances → their
+ * The outputs of a job read through the Orchestration runtime API (docs/api-evidence.md, "Orchestration runtime"): job → flow instances → their
  * communication steps → each step's delivery file (`_STDDELIVERYFILE.xml`) and artifacts (output files), streamed to
  * disk.
  */

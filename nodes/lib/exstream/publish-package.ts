@@ -1,5 +1,5 @@
 /**
- * Publishing a governed template as a DAS export package (reference §3 (b)): `POST import/das/{domain}`, with the same
+ * Publishing a governed template as a DAS export package (docs/api-evidence.md, "Design (DAS)"): `POST import/das/{domain}`, with the same
  * idempotence and approval as a single resource.
  *
  * Idempotence: a dry run (`commit=false`) under REPLACE_IF_NEWER asks the Design API what the package would change;

@@ -1,5 +1,5 @@
 /**
- * Publishing approved content into a Design (DAS) resource (reference §1.6, §3): find or create the resource, bring it
+ * Publishing approved content into a Design (DAS) resource (docs/api-evidence.md, "Design (DAS)"): find or create the resource, bring it
  * to DRAFT when needed (an APPROVED resource becomes a new version), upload the content and drive it to APPROVED
  * through the domain's workflow with an audited comment naming the source.
  *

@@ -290,3 +290,31 @@ export function sharedClient<C extends { close(): unknown }>(owner: Node, create
   });
   return () => (client ??= create());
 }
+
+/** The numeric fields every connection config node declares, with their defaults (a number or `${ENV}`). */
+export function connectionLimitProperties(defaults: Record<ConnectionLimitName, number>) {
+  const entry = (name: ConnectionLimitName) => ({
+    value: String(defaults[name]),
+    validate: "numberOrEnv",
+  });
+  return {
+    timeoutMs: entry("timeoutMs"),
+    deadlineMs: entry("deadlineMs"),
+    minBytesPerSecond: entry("minBytesPerSecond"),
+    maxResponseMiB: entry("maxResponseMiB"),
+    maxConcurrent: entry("maxConcurrent"),
+    retryAttempts: entry("retryAttempts"),
+    retryBaseDelayMs: entry("retryBaseDelayMs"),
+    retryMaxDelayMs: entry("retryMaxDelayMs"),
+  };
+}
+
+type ConnectionLimitName =
+  | "timeoutMs"
+  | "deadlineMs"
+  | "minBytesPerSecond"
+  | "maxResponseMiB"
+  | "maxConcurrent"
+  | "retryAttempts"
+  | "retryBaseDelayMs"
+  | "retryMaxDelayMs";

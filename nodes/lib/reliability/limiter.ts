@@ -1,5 +1,7 @@
 export class QueueFullError extends Error {
   override name = "QueueFullError";
+  /** The queue drains: the same item can be sent again later. */
+  readonly permanent = false;
 }
 
 /**

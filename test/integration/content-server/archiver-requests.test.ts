@@ -11,8 +11,8 @@ import os from "node:os";
 import path from "node:path";
 import sinon from "sinon";
 import { countPackageSha256Bytes } from "../../helpers/sha256-passes";
-import { Archiver, type ArchiverOptions, type KnownDigest } from "../../../nodes/lib/content-server/archive";
-import { DEFAULT_NAME_RULES } from "../../../nodes/lib/content-server/archive/names";
+import { Archiver, type ArchiverOptions, type KnownDigest } from "../../../nodes/lib/archive";
+import { DEFAULT_NAME_RULES } from "../../../nodes/lib/archive/names";
 import type { ContentServerClient } from "../../../nodes/lib/content-server";
 import { ENTERPRISE_WORKSPACE, startProxy, startSim, uniqueName, type Proxy, type TestSim } from "./support";
 

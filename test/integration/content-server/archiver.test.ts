@@ -6,13 +6,8 @@
 import assert from "node:assert/strict";
 import { createHash } from "node:crypto";
 import sinon from "sinon";
-import {
-  ArchiveError,
-  Archiver,
-  type ArchiverOptions,
-  type ExistsPolicy,
-} from "../../../nodes/lib/content-server/archive";
-import { DEFAULT_NAME_RULES } from "../../../nodes/lib/content-server/archive/names";
+import { ArchiveError, Archiver, type ArchiverOptions, type ExistsPolicy } from "../../../nodes/lib/archive";
+import { DEFAULT_NAME_RULES } from "../../../nodes/lib/archive/names";
 import type { ContentServerClient } from "../../../nodes/lib/content-server";
 import { DOCUMENT_TYPE, FOLDER_TYPE } from "../../../nodes/lib/content-server/nodes";
 import { ENTERPRISE_WORKSPACE, FAST_RETRY, startSim, uniqueName, type TestSim } from "./support";

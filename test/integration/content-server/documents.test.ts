@@ -5,7 +5,7 @@ import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
 import { ContentServerError, DOCUMENT_TYPE } from "../../../nodes/lib/content-server";
-import { isAmbiguousCreateFailure } from "../../../nodes/lib/content-server/archive";
+import { isAmbiguousCreateFailure } from "../../../nodes/lib/archive";
 import { ENTERPRISE_WORKSPACE, startSim, uniqueName, type TestSim } from "./support";
 
 describe("content-server client: documents", function () {

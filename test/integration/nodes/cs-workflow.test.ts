@@ -267,7 +267,7 @@ describe("cs-workflow node", function () {
     });
   });
 
-  it("shows working, done and failed in its status", async () => {
+  it("shows working, then the outcome with counts and time, then the failed operation and its HTTP status", async () => {
     const processId = await startByName(admin, "Letter Generation", { "Customer ID": "C-7001" });
     const { node, out, caught } = await load({ operation: "complete" });
     const statuses: Array<Record<string, string>> = [];
@@ -279,14 +279,42 @@ describe("cs-workflow node", function () {
     node.receive({ workflow: { processId, taskId: 10 } });
     await caught.count(1);
     await until(() => statuses.length >= 4, 5000, "the failed status");
+    const time = "\\d\\d:\\d\\d:\\d\\d";
+    const expected = [
+      /^blue\/dot\/cs-workflow\.status\.completing$/,
+      new RegExp(`^green/dot/cs-workflow\\.status\\.completed · ✓1 · ${time}$`),
+      /^blue\/dot\/cs-workflow\.status\.completing$/,
+      new RegExp(`^red/ring/[\\w ]+: HTTP \\d{3} · ✓1 ✗1 · ${time}$`),
+    ];
+    const shown = statuses.map((s) => `${s.fill}/${s.shape}/${s.text}`);
+    assert.equal(shown.length, expected.length, shown.join("\n"));
+    shown.forEach((text, i) => assert.match(text, expected[i]));
+  });
+
+  it("refuses every message with a bad configuration through done(err) and msg.failure, never dropping one", async () => {
+    const flow = [
+      { id: "tab1", type: "tab" },
+      { id: "wf1", z: "tab1", type: "cs-workflow", server: "missing", operation: "start", wires: [["out1"]] },
+      { id: "out1", z: "tab1", type: "helper" },
+      { id: "catcher", z: "tab1", type: "catch", scope: null, uncaught: false, wires: [["caught1"]] },
+      { id: "caught1", z: "tab1", type: "helper" },
+    ];
+    await helper.load([csConfig, csWorkflow, catchNode], flow);
+    const node = helper.getNode("wf1");
+    const caught = new Collector(helper.getNode("caught1"));
+    const out = new Collector(helper.getNode("out1"));
+    node.receive({ payload: 1, workflow: { mapId: 1 } });
+    node.receive({ payload: 2, workflow: { mapId: 1 } });
+    const errors = await caught.count(2);
+    for (const err of errors) {
+      assert.match(err.error.message, /cs-workflow\.errors\.config/);
+      assert.match(err.failure.reason, /cs-workflow\.errors\.config/);
+      assert.equal(err.failure.permanent, true, "the same configuration fails every message");
+    }
     assert.deepEqual(
-      statuses.map((s) => `${s.fill}/${s.shape}/${s.text}`),
-      [
-        "blue/dot/cs-workflow.status.completing",
-        "green/dot/cs-workflow.status.completed",
-        "blue/dot/cs-workflow.status.completing",
-        "red/ring/cs-workflow.status.failed",
-      ],
+      errors.map((e) => e.payload),
+      [1, 2],
     );
+    assert.equal(out.messages.length, 0);
   });
 });

@@ -141,6 +141,44 @@ describe("editor lookups (admin endpoints behind <type>.read)", function () {
       assert.ok(definition.attributes.some((a: Entry) => a.name === "SHA-256"));
     });
 
+    it("lists RM classifications and holds (cs-archive), id and name", async () => {
+      const classifications = (await get("/cs-archive/csc/rm-classifications")).body as Entry[];
+      assert.ok(classifications.length > 0);
+      for (const c of classifications) assert.deepEqual(Object.keys(c).sort(), ["id", "name"]);
+      const holds = (await get("/cs-archive/csc/holds")).body as Entry[];
+      assert.ok(names(holds).includes("Litigation 2024-017"), JSON.stringify(holds));
+      for (const h of holds) assert.equal(typeof h.id, "number");
+    });
+
+    it("browses folders from the Enterprise volume down, each with its parent (cs-archive, cs-workflow)", async () => {
+      const root = (await get("/cs-archive/csc/folders/root")).body;
+      assert.equal(root.name, "Enterprise Workspace");
+      assert.ok(root.folders.length > 0);
+      const child = (await get(`/cs-workflow/csc/folders/${root.folders[0].id}`)).body;
+      assert.equal(child.id, root.folders[0].id);
+      assert.equal(child.parentId, root.id);
+      const refused = await get("/cs-archive/csc/folders/not-a-number", 400);
+      assert.match(refused.body.message, /not a folder id/);
+    });
+
+    it("previews names and paths with the archive's template code, against the posted sample msg", async () => {
+      const res = await helper
+        .request()
+        .post("/cs-archive/template-preview")
+        .send({
+          names: { nameTemplate: "{{msg.document.keys.CustomerId}}: {{keys.Type}}.pdf" },
+          paths: { folderPath: "Archive/{{msg.document.keys.Type}}" },
+          msg: { document: { keys: { CustomerId: "C-1", Type: "Invoice" } } },
+        });
+      assert.equal(res.status, 200, JSON.stringify(res.body));
+      assert.deepEqual(res.body, {
+        nameTemplate: { value: "C-1_ Invoice.pdf" },
+        folderPath: { value: "Archive/Invoice" },
+      });
+      const form = await helper.request().post("/cs-archive/template-preview").type("form").send({ msg: "x" });
+      assert.equal(form.status, 415, "JSON only");
+    });
+
     it("lists the communications (exstream-generate) and resources by type and subtype (exstream-publish)", async () => {
       const comms = (await get("/exstream-generate/exs/communications")).body as Entry[];
       const monthly = comms.find((c) => c.name === "Monthly Statement");

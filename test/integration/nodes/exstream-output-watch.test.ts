@@ -9,7 +9,7 @@ import sinon from "sinon";
 import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
 import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exstream-output-watch/types";
 import { ExstreamClient } from "../../../nodes/lib/exstream";
-import { OutputWatcher, type WatchCounts } from "../../../nodes/lib/exstream/output-watch";
+import { OutputWatcher, type WatchCounts } from "../../../nodes/lib/watch";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { customerPdf as pdf, outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
 import { clientFor, driverSample } from "../exstream/setup";

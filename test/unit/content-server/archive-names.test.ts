@@ -6,10 +6,10 @@ import {
   numberedName,
   relatedName,
   renderNameTemplate,
-} from "../../../nodes/lib/content-server/archive";
+} from "../../../nodes/lib/archive";
 import { ContentServerError } from "../../../nodes/lib/content-server";
 import { MappingError } from "../../../nodes/lib/mapping";
-import { failureOf } from "../../../nodes/lib/node-red/failure";
+import { failureOf } from "../../../nodes/lib/failure";
 
 describe("archive names", function () {
   const msg = { document: { keys: { AccountNumber: "ACC-1", "Document Type": "Invoice" } }, run: 7 };
@@ -22,6 +22,14 @@ describe("archive names", function () {
     );
     assert.equal(renderNameTemplate("{{time}}/{{datetime}}", {}, now), "090503/20261126-090503");
     assert.equal(renderNameTemplate("no placeholders.pdf", {}, now), "no placeholders.pdf");
+  });
+
+  it("reads {{msg.path}} (the dialogs' one syntax) and still the saved forms without msg. and below msg.document", function () {
+    const saved = "{{document.keys.AccountNumber}} {{keys.AccountNumber}} {{run}}";
+    const shown = "{{msg.document.keys.AccountNumber}} {{msg.document.keys.AccountNumber}} {{ msg.run }}";
+    assert.equal(renderNameTemplate(shown, msg, now), "ACC-1 ACC-1 7");
+    assert.equal(renderNameTemplate(saved, msg, now), renderNameTemplate(shown, msg, now));
+    assert.throws(() => renderNameTemplate("{{msg.nope}}", msg, now), /no value for \{\{msg\.nope\}\}/);
   });
 
   it("names every missing template value instead of leaving holes", function () {

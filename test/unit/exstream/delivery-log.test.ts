@@ -7,7 +7,7 @@ import {
   extractPathOf,
   readDeliveryLog,
   splitDeliveryLog,
-} from "../../../nodes/lib/exstream/output-watch/delivery-log";
+} from "../../../nodes/lib/watch/delivery-log";
 
 const customerXml = (n: number) =>
   `<customer number="${n}" accountNumber="ACC-${n}"><queue name="Print_PDF" channel="print" status="delivered"/>` +

@@ -3,7 +3,7 @@ import {
   DEFAULT_OUTPUT_WATCH_OPTIONS,
   OutputWatchOptionsError,
   parseOutputWatchOptions,
-} from "../../../nodes/lib/exstream/output-watch";
+} from "../../../nodes/lib/watch";
 
 describe("output watch options: missing-file grace and full rescan", () => {
   it("default to two minutes of grace and a full rescan every 15 minutes", () => {

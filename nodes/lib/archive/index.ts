@@ -1,0 +1,14 @@
+export { Archiver, knownDigestOf } from "./archiver";
+export { resolveTargetFolder } from "./targets";
+export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../checksum";
+export { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
+export {
+  DEFAULT_NAME_RULES,
+  NameTemplateError,
+  cleanNodeName,
+  numberedName,
+  relatedName,
+  renderNameTemplate,
+  type NameRules,
+} from "./names";
+export * from "./types";

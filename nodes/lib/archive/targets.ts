@@ -1,0 +1,97 @@
+import type { ContentServerClient } from "../content-server/index";
+import type { CsNode } from "../content-server/types";
+import { ArchiveError } from "./failures";
+import type { ArchiveTarget } from "./types";
+
+/**
+ * Folders a folder or path target resolved to, per client, so a batch archiving into one folder does not read the
+ * folder (and look the path up: the root plus one lookup per segment) again for every document. Small, bounded (least recently used out) and short-lived;
+ * an entry is forgotten when an archive into it fails (see {@link forgetTargetFolder}).
+ */
+const FOLDER_CACHE_SIZE = 256;
+const FOLDER_CACHE_TTL_MS = 60_000;
+const folderCaches = new WeakMap<ContentServerClient, Map<string, { folder: CsNode; at: number }>>();
+
+/** The cache key of a target that names a folder by path; undefined for targets that are not cached. */
+function folderCacheKey(target: ArchiveTarget): string | undefined {
+  const segments = (path: string) =>
+    path
+      .split("/")
+      .map((s) => s.trim())
+      .filter((s) => s !== "")
+      .join("/");
+  if (target.kind === "path") return `path:${target.rootId}:${segments(target.path)}`;
+  if (target.kind === "folder") return `folder:${target.folderId}:${segments(target.subFolder ?? "")}`;
+  return undefined;
+}
+
+/**
+ * Forgets the cached folder of `target` (after a failure: the folder may have been deleted or moved); true when there
+ * was one, i.e. the failed attempt may have used a stale folder.
+ */
+export function forgetTargetFolder(client: ContentServerClient, target: ArchiveTarget): boolean {
+  const key = folderCacheKey(target);
+  return key !== undefined && (folderCaches.get(client)?.delete(key) ?? false);
+}
+
+/**
+ * The container a target names; folders on the way are created when missing (safe under concurrency). Path targets
+ * are answered from the cache while their entry is fresh.
+ */
+export async function resolveTargetFolder(client: ContentServerClient, target: ArchiveTarget): Promise<CsNode> {
+  const key = folderCacheKey(target);
+  if (key === undefined) return resolveUncached(client, target);
+  let cache = folderCaches.get(client);
+  if (!cache) folderCaches.set(client, (cache = new Map()));
+  const hit = cache.get(key);
+  if (hit && Date.now() - hit.at < FOLDER_CACHE_TTL_MS) {
+    cache.delete(key);
+    cache.set(key, hit); // most recently used last
+    return hit.folder;
+  }
+  const folder = await resolveUncached(client, target);
+  cache.delete(key);
+  cache.set(key, { folder, at: Date.now() });
+  if (cache.size > FOLDER_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  return folder;
+}
+
+async function resolveUncached(client: ContentServerClient, target: ArchiveTarget): Promise<CsNode> {
+  switch (target.kind) {
+    case "folder":
+      return below(client, await client.nodes.getNode(target.folderId), target.subFolder);
+    case "path":
+      return client.nodes.ensureFolderPath(target.rootId, target.path);
+    case "workspaceByBusinessObject": {
+      const { extSystemId, boType, boId } = target.businessObject;
+      const workspace = await client.workspaces.findWorkspaceByBusinessObject(target.businessObject);
+      if (!workspace) {
+        throw new ArchiveError(
+          `no business workspace for business object ${extSystemId}/${boType}/${boId}`,
+          true,
+          "WORKSPACE_NOT_FOUND",
+        );
+      }
+      return below(client, workspace, target.subFolder);
+    }
+    case "workspaceByName": {
+      const workspace = await client.workspaces.findWorkspaceByName(target.workspaceType, target.name);
+      if (!workspace) {
+        const type = target.workspaceType.name ?? target.workspaceType.id;
+        throw new ArchiveError(
+          `no business workspace of type "${type}" named "${target.name}"`,
+          true,
+          "WORKSPACE_NOT_FOUND",
+        );
+      }
+      return below(client, workspace, target.subFolder);
+    }
+  }
+}
+
+async function below(client: ContentServerClient, container: CsNode, subFolder: string | undefined): Promise<CsNode> {
+  if (!container.container) {
+    throw new ArchiveError(`node ${container.id} ("${container.name}") is not a container`, true, "NOT_A_CONTAINER");
+  }
+  return subFolder && subFolder.trim() ? client.nodes.ensureFolderPath(container.id, subFolder) : container;
+}

@@ -1,0 +1,222 @@
+import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import { failureOf, statusTextOf } from "../failure";
+import { resolveTypedValue } from "./inputs";
+import { registerEditorLookups } from "./lookups";
+import { applyMigrations, type Migration } from "./migrations";
+import { NodeStatus } from "./status";
+
+/**
+ * Where one input of a node comes from: the configured TypedInput `<name>` (type in `<name>Type`) wins; a blank value
+ * falls back to `msg` (the msg property the help documents), then to `default`.
+ */
+export interface InputSource {
+  msg?: (msg: NodeMessage) => unknown;
+  default?: unknown;
+}
+
+/** A configuration the node cannot work with: reported once at deployment and with every message it receives. */
+export class ConfigurationError extends Error {
+  override name = "ConfigurationError";
+  /** The same configuration fails every message until it is changed and deployed again. */
+  readonly permanent = true;
+  readonly statusText: string;
+
+  constructor(message: string, statusText: string) {
+    super(message);
+    this.statusText = statusText;
+  }
+}
+
+/** What a declared node's set-up and run get from the helper. */
+export interface NodeContext<Def> {
+  RED: NodeAPI;
+  node: Node;
+  def: Def;
+  /** The node's own message texts: `t("errors.noMap")` reads `<type>.errors.noMap`. */
+  t(key: string, vars?: Record<string, string | number>): string;
+  /** Set-up: records a configuration problem; the node then refuses every message, naming all of them. */
+  problem(text: string): void;
+  /** Set-up: the selected connection config node (`def.server`), or a problem when none is deployed. */
+  connection<C extends { getClient(): unknown }>(): C | undefined;
+  /** Resolves the declared input `name` for this message (see InputSource). */
+  input<T = unknown>(msg: NodeMessage, name: keyof Def & string): Promise<T | undefined>;
+  /** Shows progress (a key under `<type>.status`) while a message is worked on. */
+  progress(key: string, vars?: Record<string, string | number>): void;
+  /** Sends a further message (for a node that answers one input with several outputs). */
+  send(msg: NodeMessage): void;
+}
+
+/** How a run ended: a key under `<type>.status` for the node's status, and whether the input goes on. */
+export interface Outcome {
+  status: string;
+  vars?: Record<string, string | number>;
+  /** False when the run sent its own messages (ctx.send) instead of the input. */
+  forward?: boolean;
+}
+
+/**
+ * A node declared as what it does: its inputs, its set-up (options read and checked once per deployment) and its
+ * run per message. The helper owns the rest, the same for every node: creating the node, a bad configuration (red
+ * status, an error at deployment and with every message, never a silent drop), the status policy, `msg.failure`,
+ * `send`/`done`, concurrency accounting, migrations of saved properties and the editor lookups.
+ */
+export interface NodeSpec<Def extends NodeDef, State> {
+  type: string;
+  /** Declared inputs beyond "configured value or nothing". */
+  inputs?: Partial<Record<keyof Def & string, InputSource>>;
+  /** Upgrades of saved properties, oldest first (see migrations.ts). */
+  migrations?: Migration[];
+  /** Reads and checks the configuration; throwing or recording a problem makes the configuration bad. */
+  setUp(ctx: NodeContext<Def>): State;
+  /** Status key shown while messages are worked on (gets `count`, the messages in progress). */
+  working: string | ((def: Def) => string);
+  /** Works on one message: sets its output fields and says how it ended. */
+  run(msg: NodeMessage, state: State, ctx: NodeContext<Def>): Promise<Outcome>;
+  /** Releases what the state holds when the node closes. */
+  close?(state: State): void | Promise<void>;
+}
+
+/** The status policy of every action node: working with a count, green with counts and time, red with what failed. */
+export class ActionStatus {
+  private active = 0;
+  private succeeded = 0;
+  private failed = 0;
+
+  constructor(
+    private readonly status: NodeStatus,
+    private readonly now: () => Date = () => new Date(),
+  ) {}
+
+  started(text: string): void {
+    this.active++;
+    this.status.working(text);
+  }
+
+  progress(text: string): void {
+    this.status.working(text);
+  }
+
+  /** Green once nothing is in progress; the last outcome, the running counts and the time of the last item. */
+  finished(text: string, working: string): void {
+    this.active--;
+    this.succeeded++;
+    if (this.active > 0) return this.status.working(working);
+    this.status.ok(`${text} · ${this.counts()}`);
+  }
+
+  /** Red at once, with what failed ("upload: HTTP 400"); the next success turns it green again. */
+  failedWith(text: string): void {
+    this.active--;
+    this.failed++;
+    this.status.error(`${text} · ${this.counts()}`);
+  }
+
+  get inProgress(): number {
+    return this.active;
+  }
+
+  private counts(): string {
+    const failed = this.failed ? ` ✗${this.failed}` : "";
+    return `✓${this.succeeded}${failed} · ${clockTime(this.now())}`;
+  }
+}
+
+/** The problems are named even where the message catalogue lacks the text (it must never hide them). */
+function configurationError(problems: string[], t: NodeContext<unknown>["t"]): ConfigurationError {
+  const list = problems.join("; ");
+  const message = t("errors.config", { problems: list });
+  return new ConfigurationError(message.includes(list) ? message : `${message}: ${list}`, t("status.invalid"));
+}
+
+function clockTime(date: Date): string {
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}
+
+/** Registers a declared node type (and its lookups); use as the module's export: `export = defineNode({...})`. */
+export function defineNode<Def extends NodeDef, State>(spec: NodeSpec<Def, State>): (RED: NodeAPI) => void {
+  return function register(RED: NodeAPI): void {
+    const t = (key: string, vars?: Record<string, string | number>) => RED._(`${spec.type}.${key}`, vars);
+
+    function DeclaredNode(this: Node, saved: Def): void {
+      RED.nodes.createNode(this, saved);
+      start(this, applyMigrations(saved, spec.migrations ?? []));
+    }
+
+    function start(node: Node, def: Def): void {
+      const nodeStatus = new NodeStatus(node);
+      const status = new ActionStatus(nodeStatus);
+      const problems: string[] = [];
+      const ctx: NodeContext<Def> = {
+        RED,
+        node,
+        def,
+        t,
+        problem: (text) => problems.push(text),
+        connection: <C extends { getClient(): unknown }>() => {
+          const server = (def as { server?: unknown }).server;
+          const config = server ? (RED.nodes.getNode(String(server)) as unknown as C | null) : null;
+          if (config && typeof config.getClient === "function") return config;
+          problems.push(t("errors.noServer"));
+          return undefined;
+        },
+        input: (msg, name) => {
+          const source = spec.inputs?.[name];
+          const typed = { value: def[name] as string | undefined, type: def[`${name}Type` as keyof Def] as string };
+          return resolveTypedValue(RED, node, msg, typed, source?.msg, source?.default as never);
+        },
+        progress: (key, vars) => status.progress(t(`status.${key}`, vars)),
+        send: (msg) => node.send(msg),
+      };
+
+      let state: State | undefined;
+      try {
+        state = spec.setUp(ctx);
+      } catch (err) {
+        problems.push(err instanceof Error ? err.message : String(err));
+      }
+      const badConfig = problems.length ? configurationError(problems, t) : undefined;
+      if (badConfig) {
+        node.error(badConfig.message);
+        nodeStatus.error(badConfig.statusText);
+      }
+
+      const workingKey = `status.${typeof spec.working === "function" ? spec.working(def) : spec.working}`;
+      node.on("input", (msg, send, done) => {
+        if (badConfig) {
+          nodeStatus.error(badConfig.statusText);
+          (msg as NodeMessage & { failure?: unknown }).failure = failureOf(badConfig);
+          return done(badConfig);
+        }
+        const working = () => t(workingKey, { count: status.inProgress });
+        status.started(t(workingKey, { count: status.inProgress + 1 }));
+        spec.run(msg, state as State, ctx).then(
+          (outcome) => {
+            status.finished(t(`status.${outcome.status}`, outcome.vars), working());
+            if (outcome.forward !== false) send(msg);
+            done();
+          },
+          (err: unknown) => {
+            const error = err instanceof Error ? err : new Error(String(err));
+            (msg as NodeMessage & { failure?: unknown }).failure = failureOf(error);
+            status.failedWith(statusTextOf(error) ?? t("status.failed"));
+            done(error);
+          },
+        );
+      });
+
+      node.on("close", (_removed: boolean, done: () => void) => {
+        nodeStatus.clear();
+        Promise.resolve(state !== undefined ? spec.close?.(state) : undefined).then(
+          () => done(),
+          (err: Error) => {
+            node.warn(err.message);
+            done();
+          },
+        );
+      });
+    }
+
+    RED.nodes.registerType(spec.type, DeclaredNode);
+    registerEditorLookups(RED, spec.type);
+  };
+}
