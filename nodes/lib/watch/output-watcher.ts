@@ -286,7 +286,7 @@ export class OutputWatcher {
 
   /** One hand-out round at a time: a round asked for while one runs follows it. */
   private pump(): void {
-    if (this.closed || !this.ledger || this.phase === "ledger-failed") return;
+    if (this.closed || !this.ledger || this.ledger.failure) return;
     if (this.pumping) {
       this.pumpAgain = true;
       return;
@@ -351,7 +351,12 @@ export class OutputWatcher {
   }
 
   private reportStatus(): void {
-    const phase = this.storeFailure !== undefined && this.phase !== "ledger-failed" ? "state-error" : this.phase;
+    // A stopped ledger stays stopped whatever the root or the runtime does meanwhile.
+    const phase = this.ledger?.failure
+      ? "ledger-failed"
+      : this.storeFailure !== undefined && this.phase !== "ledger-failed"
+        ? "state-error"
+        : this.phase;
     this.events.status(phase, this.counts());
   }
 
