@@ -9,6 +9,7 @@ import path from "node:path";
 import helper from "node-red-node-test-helper";
 import exstreamConfig from "../../nodes/exstream-config/exstream-config";
 import exstreamGenerate from "../../nodes/exstream-generate/exstream-generate";
+import { MONTHLY_STATEMENT_DRIVER } from "../../test/helpers/exstream-sim";
 import { RssSampler, workerMain } from "../harness/child";
 import { runPool } from "../harness/pool";
 
@@ -49,27 +50,15 @@ export interface P5WorkerResult {
 
 type Msg = Record<string, any>;
 
-/** The same driver record shape as the demo's Monthly Statement, one customer per message. */
+/** The demo's Monthly Statement driver record, one customer per message. */
 function driverRecord(i: number): Record<string, string> {
   const n = 1000 + i;
   return {
+    ...MONTHLY_STATEMENT_DRIVER,
     CustomerId: `C-${n}`,
     AccountNumber: `ACC-${n}`,
-    FirstName: "Alice",
     LastName: `Johnson ${n}`,
     Email: `customer${n}@example.test`,
-    Phone: "+1 212 555 0101",
-    Language: "en",
-    Jurisdiction: "US",
-    Segment: "retail",
-    AddressLine1: "12 Park Avenue",
-    City: "New York",
-    PostalCode: "10016",
-    Country: "US",
-    StatementDate: "2025-05-31",
-    Balance: "1,250.40",
-    Currency: "USD",
-    DueDate: "2025-06-15",
   };
 }
 
