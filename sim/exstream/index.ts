@@ -14,17 +14,17 @@ import { registerControl } from "./control";
 import { DasPackages } from "./das-package";
 import { DesignApi } from "./design";
 import { loadEngine, type EngineApi } from "./engine-port";
-import { DesignPersistence } from "./persistence";
+import { JsonStateFile } from "./persistence";
 import { errorEnvelope, notFound, SimHttpError } from "./errors";
 import { ConnectionReset, discardingResponse, FaultInjector, lostAnswerError } from "./faults";
 import { Router, sendJson, type RequestContext } from "./http";
 import { registerJobsPage } from "./jobs-page";
-import { JobStore, type JobRecord } from "./jobs";
+import { JobStore, type JobRecord, type JobsSnapshot } from "./jobs";
 import { optionsFromFlags, type ExstreamSimOptions } from "./options";
 import { Orchestration, type OrchestrationCounters } from "./orchestration";
 import { Runtime } from "./runtime";
 import { applySeed, seedByName, type SeedData } from "./seed";
-import { DesignStore, type InputChannel } from "./store";
+import { DesignStore, type InputChannel, type TenantRecord } from "./store";
 
 export type { ExstreamSimOptions } from "./options";
 export type { FaultSpec, FaultState } from "./faults";
@@ -88,21 +88,36 @@ export async function startExstreamSimulator(
   const engineApi = (): EngineApi => (engine ??= loadEngine());
 
   const store = new DesignStore(now);
-  const persistence = options.dataDir ? new DesignPersistence(options.dataDir) : undefined;
-  const persisted = persistence?.load();
+  const data = options.dataDir;
+  const designFile = data ? new JsonStateFile<Map<string, TenantRecord>>(data, "design.json") : undefined;
+  const jobsFile = data ? new JsonStateFile<JobsSnapshot>(data, "jobs.json") : undefined;
+  const persisted = designFile?.load();
   if (persisted) for (const [name, tenant] of persisted) store.tenants.set(name, tenant);
   else applySeed(store, seed);
+  const persist = async (): Promise<void> => {
+    await designFile?.save(store.tenants);
+    await jobsFile?.save(jobs.snapshot());
+  };
   const faults = new FaultInjector();
   for (const f of options.faults) faults.add(f);
   const tokens = new TokenService(clock, store, options.tokenLifetimeSeconds, options.tokenPaths, seed.tenant);
-  const jobs = new JobStore(store, engineApi, faults, now, {
-    outputRoot: options.outputRoot,
-    writeMode: options.writeMode,
-    chunkDelayMs: options.chunkDelayMs,
-    style: { contentVersionsSeparator: options.contentVersionsSeparator, deliveryStatuses: options.deliveryStatuses },
-    jobDelayMs: options.jobDelayMs,
-    retentionMs: options.retentionMs,
-  });
+  const jobs = new JobStore(
+    store,
+    engineApi,
+    faults,
+    now,
+    {
+      outputRoot: options.outputRoot,
+      writeMode: options.writeMode,
+      chunkDelayMs: options.chunkDelayMs,
+      style: { contentVersionsSeparator: options.contentVersionsSeparator, deliveryStatuses: options.deliveryStatuses },
+      jobDelayMs: options.jobDelayMs,
+      retentionMs: options.retentionMs,
+    },
+    () => void jobsFile?.save(jobs.snapshot()).catch(() => undefined),
+  );
+  const persistedJobs = jobsFile?.load();
+  if (persistedJobs) jobs.restore(persistedJobs);
   const csrf = new CsrfGuard(options.protocol);
   const initialProtocol = { ...options.protocol };
   const orchestration = new Orchestration(store, jobs, engineApi, now, options.protocol, csrf);
@@ -136,7 +151,7 @@ export async function startExstreamSimulator(
       if (url.pathname.startsWith("/orchestration/")) csrf.offer(ctx);
       if (!lost) {
         await match.handler(ctx);
-        if (persistence && method !== "GET" && method !== "HEAD") await persistence.save(store.tenants);
+        if (data && method !== "GET" && method !== "HEAD") await persist();
         return;
       }
       await match.handler({ ...ctx, res: discardingResponse() });
@@ -245,7 +260,7 @@ export async function startExstreamSimulator(
     async close() {
       clearInterval(cleanupTimer);
       await jobs.close();
-      await persistence?.save(store.tenants);
+      await persist();
       await new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -103,6 +103,16 @@ export interface RunResult {
   tree: OutputTreeRecord;
 }
 
+/** What `--data` keeps of the jobs (jobs.json); output trees stay where the engine wrote them. */
+export interface JobsSnapshot {
+  jobs: Map<string, JobRecord>;
+  instances: Map<string, FlowInstanceRecord>;
+  steps: Map<string, FlowStepRecord>;
+}
+
+/** A job still "started" in a snapshot lost its run when the simulator stopped; it ends in error with this message. */
+export const INTERRUPTED_JOB_MESSAGE = "The simulator stopped before the job finished";
+
 export class JobStore {
   readonly jobs = new Map<string, JobRecord>();
   readonly instances = new Map<string, FlowInstanceRecord>();
@@ -116,7 +126,27 @@ export class JobStore {
     private readonly faults: FaultInjector,
     private readonly now: () => number,
     readonly settings: JobSettings,
+    /** Called when jobs change outside a request (a batch run ends, the retention cleanup deletes). */
+    private readonly changed: () => void = () => undefined,
   ) {}
+
+  snapshot(): JobsSnapshot {
+    return { jobs: this.jobs, instances: this.instances, steps: this.steps };
+  }
+
+  /** Takes over a snapshot; runs that were under way when it was written end in error (nothing runs them now). */
+  restore(snapshot: JobsSnapshot): void {
+    for (const [id, job] of snapshot.jobs) this.jobs.set(id, job);
+    for (const [id, instance] of snapshot.instances) this.instances.set(id, instance);
+    for (const [id, step] of snapshot.steps) this.steps.set(id, step);
+    const now = this.now();
+    for (const record of [...this.jobs.values(), ...this.instances.values(), ...this.steps.values()]) {
+      if (record.status !== "started" && record.status !== "created") continue;
+      record.status = "error";
+      record.msg = INTERRUPTED_JOB_MESSAGE;
+      record.endDate = now;
+    }
+  }
 
   start(input: StartJobInput): StartedJob {
     const now = this.now();
@@ -259,6 +289,7 @@ export class JobStore {
       throw err;
     } finally {
       this.running.delete(work);
+      this.changed();
     }
   }
 
@@ -286,6 +317,7 @@ export class JobStore {
       await this.deleteJob(job);
       removed.push(job.id);
     }
+    if (removed.length > 0) this.changed();
     return removed;
   }
 

@@ -13,7 +13,7 @@ export interface ExstreamSimOptions {
   outputRoot: string;
   /** Whether the output root is a temp dir the simulator created (removed on close). */
   outputRootIsTemp: boolean;
-  /** Where the design store persists (--data); in memory only when absent. */
+  /** Where the design store and the jobs persist (--data); in memory only when absent. */
   dataDir?: string;
   seed: string;
   tokenLifetimeSeconds: number;
@@ -78,10 +78,13 @@ function num(flags: SimulatorFlags, name: string, fallback: number): number {
  * --delivery-statuses final|transmission --retention-ms --cleanup-interval-ms, and faults:
  * --fault-status <4xx|5xx> [--fault-path <text>] [--fault-times n] · --fail-rate <0..1> · --slow-engine-ms <ms> ·
  * --job-error <message> [--job-error-times n]; wire readings: --csrf required|off [--csrf-cookie name]
- * --dates epoch|iso --filter-syntax both|semicolon|object. --data <dir>: the design store persists there (design.json).
+ * --dates epoch|iso --filter-syntax both|semicolon|object. --data <dir>: the design store (design.json) and the
+ * Orchestration jobs (jobs.json) persist there, output trees in <dir>/output unless --output says otherwise.
  */
 export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
-  const output = str(flags, "output");
+  const data = str(flags, "data");
+  // persisted jobs need their output trees after a restart: without --output they live in <data>/output
+  const output = str(flags, "output") ?? (data ? path.join(data, "output") : undefined);
   const writeMode = str(flags, "write-mode") ?? "atomic";
   if (writeMode !== "atomic" && writeMode !== "slow") throw new Error(`--write-mode must be atomic or slow`);
   const separator = str(flags, "content-versions-separator") ?? "semicolon";
@@ -120,7 +123,7 @@ export function optionsFromFlags(flags: SimulatorFlags): ExstreamSimOptions {
     host: str(flags, "host") ?? "127.0.0.1",
     outputRoot: output ? path.resolve(output) : mkdtempSync(path.join(os.tmpdir(), "exstream-sim-")),
     outputRootIsTemp: !output,
-    dataDir: str(flags, "data") ? path.resolve(str(flags, "data")!) : undefined,
+    dataDir: data ? path.resolve(data) : undefined,
     seed: str(flags, "seed") ?? "demo",
     tokenLifetimeSeconds: num(flags, "token-lifetime", DEFAULT_TOKEN_LIFETIME_SECONDS),
     tokenPaths: tokenPaths(str(flags, "token-path")),

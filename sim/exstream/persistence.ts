@@ -1,36 +1,39 @@
 import { mkdirSync, readFileSync } from "node:fs";
 import { rename, writeFile } from "node:fs/promises";
 import path from "node:path";
-import type { TenantRecord } from "./store";
 
 /**
- * Keeps the design store — tenants, domains, every resource with all its versions and content, channels, history —
- * in `<dir>/design.json`, written atomically after each changing request and on close, so a restarted simulator
- * continues where it stopped (e.g. the next version of a resource).
+ * One piece of simulator state kept as JSON in `<dir>/<name>` (Maps and Buffers included), written atomically, so a
+ * restarted simulator continues where it stopped. `--data` keeps the design store — tenants, domains, every resource
+ * with all its versions and content, channels, history — in `design.json` (e.g. the next version of a resource
+ * continues) and the Orchestration jobs with their flow instances and steps in `jobs.json`.
  */
-export class DesignPersistence {
+export class JsonStateFile<T> {
   private writing: Promise<void> = Promise.resolve();
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    readonly name: string,
+  ) {
     mkdirSync(dir, { recursive: true });
   }
 
   get file(): string {
-    return path.join(this.dir, "design.json");
+    return path.join(this.dir, this.name);
   }
 
-  load(): Map<string, TenantRecord> | undefined {
+  load(): T | undefined {
     try {
-      return JSON.parse(readFileSync(this.file, "utf8"), revive) as Map<string, TenantRecord>;
+      return JSON.parse(readFileSync(this.file, "utf8"), revive) as T;
     } catch (err) {
       if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
       throw err;
     }
   }
 
-  /** Writes `tenants` as they are now; writes never overlap and land in call order. */
-  save(tenants: Map<string, TenantRecord>): Promise<void> {
-    const text = JSON.stringify(tenants, replace);
+  /** Writes `state` as it is now; writes never overlap and land in call order. */
+  save(state: T): Promise<void> {
+    const text = JSON.stringify(state, replace);
     this.writing = this.writing.then(async () => {
       const tmp = `${this.file}.${process.pid}.tmp`;
       await writeFile(tmp, text);

@@ -1,7 +1,9 @@
 import assert from "node:assert/strict";
-import { existsSync, readdirSync, statSync } from "node:fs";
+import { existsSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
+import { INTERRUPTED_JOB_MESSAGE } from "../../../sim/exstream/jobs";
 import { SimClient } from "./sim-client";
 
 const O = "/orchestration/api/v1";
@@ -439,5 +441,84 @@ describe("Exstream simulator: the CSRF cookie of HTTP input channels", () => {
     const res = await post({ cookies: false });
     assert.equal(res.status, 200);
     assert.equal(res.headers.get("set-cookie"), null);
+  });
+});
+
+describe("Exstream simulator: jobs under --data", () => {
+  let data: string;
+  beforeEach(() => {
+    data = mkdtempSync(path.join(os.tmpdir(), "exstream-sim-jobs-"));
+  });
+  afterEach(() => rmSync(data, { recursive: true, force: true }));
+
+  const start = () => startTestExstreamSim({ data, "job-delay-ms": "150" });
+  const submit = async (client: SimClient, body: string) =>
+    (await client.withCsrfCookie()).request("POST", `${O}/inputs/batch/Demo/${EXSTREAM_DEMO.batchChannel}`, {
+      headers: { "Content-Type": "application/json" },
+      body,
+    });
+  const listed = async (client: SimClient) =>
+    Object.fromEntries(
+      (await client.get(`${RT}/jobs?count=100`)).json.data.map((j: { id: string; mode: string; status: string }) => [
+        j.id,
+        `${j.mode} ${j.status}`,
+      ]),
+    );
+
+  it("a restarted simulator lists the earlier jobs with their ids, statuses, flow instances and outputs; new ids are fresh", async () => {
+    const first = await start();
+    let before: Record<string, string>;
+    let batch: { id: string; jobId: string };
+    let interrupted: string;
+    try {
+      const client = new SimClient(first);
+      const generated = await client.generate(
+        "Demo",
+        EXSTREAM_DEMO.communicationId,
+        EXSTREAM_DEMO.driverDataSource,
+        JSON.stringify(first.seed.customers[0]),
+      );
+      assert.equal(generated.status, 200);
+      batch = (await submit(client, JSON.stringify(first.seed.customers))).json.data[0];
+      assert.equal((await first.waitForJob(batch.jobId)).status, "complete");
+      interrupted = (await submit(client, JSON.stringify(first.seed.customers[0]))).json.data[0].jobId;
+      before = await listed(client);
+      assert.deepEqual(Object.values(before).sort(), ["BATCH complete", "BATCH started", "ONDEMAND complete"]);
+    } finally {
+      await first.close();
+    }
+    assert.ok(existsSync(path.join(data, "jobs.json")));
+
+    const second = await start();
+    try {
+      const client = new SimClient(second);
+      assert.deepEqual(
+        await listed(client),
+        { ...before, [interrupted]: "BATCH error" },
+        "same ids and statuses; the batch job stopped mid-delay ends in error",
+      );
+      assert.equal((await client.get(`${RT}/jobs/${interrupted}`)).json.data.msg, INTERRUPTED_JOB_MESSAGE);
+      const instances = await client.get(`${RT}/flow-instances?filter=jobId:${batch.jobId}`);
+      assert.deepEqual(
+        instances.json.data.map((i: { id: string; status: string }) => [i.id, i.status]),
+        [[batch.id, "complete"]],
+      );
+      const input = await client.get(`${RT}/flow-instances/${batch.id}/input`);
+      assert.deepEqual(JSON.parse(input.body.toString()), second.seed.customers, "the input survived");
+      const steps = await client.get(`${RT}/flow-steps?filter=flowInstanceId:${batch.id};stepTypes:communication`);
+      assert.equal(steps.json.data[0].status, "complete");
+      assert.equal(steps.json.data[0].deliveryFileRetrievable, true);
+      assert.equal(second.outputRoot, path.join(data, "output"), "without --output the outputs live under --data");
+      assert.ok(existsSync(path.join(second.outputRoot, "demo", "Demo", "jobs", batch.jobId)), "outputs stay in place");
+      const page = await (await fetch(`${second.url}/sim/jobs`)).text();
+      assert.match(page, new RegExp(`href="/sim/jobs/${batch.jobId}"`));
+
+      const next = (await submit(client, JSON.stringify(second.seed.customers[0]))).json.data[0].jobId;
+      assert.ok(!(next in before), "a new job gets a fresh id");
+      assert.equal((await second.waitForJob(next)).status, "complete");
+      assert.equal(Object.keys(await listed(client)).length, 4);
+    } finally {
+      await second.close();
+    }
   });
 });
