@@ -17,10 +17,11 @@ import { p2 } from "./p2-cs-client";
 import { p3 } from "./p3-delivery-manifest";
 import { p4 } from "./p4-output-watch";
 import { p5 } from "./p5-exstream-generate";
+import { p6 } from "./p6-scale-out";
 import { p7 } from "./p7-data-flow-2";
 
 /** In report order. */
-const BENCHMARKS: BenchmarkModule[] = [p1, p2, p3, p4, p5, p7];
+const BENCHMARKS: BenchmarkModule[] = [p1, p2, p3, p4, p5, p6, p7];
 const PLANNED = ["p1", "p2", "p3", "p4", "p5", "p6", "p7"];
 
 interface Args {

@@ -13,6 +13,8 @@
  * the shared Content Server connection also reads CS_OTDS_URL (OTDS on another host) and CS_CLIENT_ID /
  * CS_CLIENT_SECRET (authentication mode oauth); the Exstream connection reads EXSTREAM_TOKEN_PATH (the OTDS token
  * path, which installations differ in) and EXSTREAM_SCOPE. Unset variables expand to "" = the node's default.
+ * Every output watch and workflow trigger keeps its state through one shared "Durable state" node (`state-demo`)
+ * whose kind comes from STATE_STORE: unset = files (as `npm start` runs), `postgresql` = PG_URL, PG_USER, … (replicas).
  *
  * `node scripts/build-flows.js --check` exits 1 when the committed files differ from what the examples produce.
  * The unit test test/unit/flows.test.ts does the same check.
@@ -48,6 +50,21 @@ const DEPLOYMENT_SETTINGS = {
     credentials: {},
   },
 };
+
+/** The shared Durable state node: files unless STATE_STORE=postgresql (flows/README.md, "Replicas"). */
+const STATE_NODE = {
+  id: "state-demo",
+  type: "ccm-state",
+  name: "Durable state (STATE_STORE)",
+  kind: "${STATE_STORE}",
+  url: "${PG_URL}",
+  tls: "${PG_TLS}",
+  caFile: "${PG_CA_FILE}",
+  poolSize: "${PG_POOL_SIZE}",
+  schema: "${PG_SCHEMA}",
+  credentials: { user: "${PG_USER}", password: "${PG_PASSWORD}" },
+};
+const STATEFUL_TYPES = ["exstream-output-watch", "cs-workflow-trigger"];
 
 function withDeploymentSettings(node) {
   const extra = DEPLOYMENT_SETTINGS[node.id];
@@ -96,10 +113,14 @@ function buildFlows(dir = EXAMPLES_DIR) {
       if (seen.has(node.id)) throw new Error(`${file}: node id ${node.id} is also used in ${seen.get(node.id)}`);
       seen.set(node.id, file);
     }
-    flows.push(...ordered);
+    flows.push(
+      ...ordered.map((node) => (STATEFUL_TYPES.includes(node.type) ? { ...node, state: STATE_NODE.id } : node)),
+    );
   }
 
   for (const { node } of configNodes.values()) flows.push(withDeploymentSettings(node));
+  // The examples carry it (each with the same copy); an example without one still gets it.
+  if (!configNodes.has(STATE_NODE.id)) flows.push(STATE_NODE);
 
   const stripped = flows.map((node) => {
     if (!node.credentials) return node;
@@ -147,6 +168,7 @@ function main(argv) {
 
 module.exports = {
   DEPLOYMENT_SETTINGS,
+  STATE_NODE,
   buildFlows,
   renderFlows,
   exampleFiles,

@@ -8,6 +8,7 @@ import { registerEditorLookups } from "../lib/node-red/lookups";
 import { NodeStatus } from "../lib/node-red/status";
 import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
+import { stateStoreOf } from "../lib/node-red/state-config";
 import {
   CALLBACK_NONCE_HEADER,
   CALLBACK_TIMESTAMP_HEADER,
@@ -61,6 +62,8 @@ export = function (RED: NodeAPI): void {
     const client = config.getClient();
     const resolver = new WorkflowMapResolver(client, { folderId: options.mapFolderId });
     const tracker = new WorkflowTaskTracker({
+      store: stateStoreOf(RED, def.state),
+      name: node.id,
       file: path.join(userDir, "cs-workflow-trigger", `${node.id.replace(/[^\w.-]/g, "_")}.ledger`),
       reemitAfterMs: options.reemitAfterMs,
       maxInFlight: options.maxInFlight,
@@ -156,7 +159,7 @@ export = function (RED: NodeAPI): void {
         res.status(400).json({ error: "processId and taskId are required" });
         return;
       }
-      if (verdict.nonce !== undefined && !tracker.acceptNonce(verdict.nonce)) {
+      if (verdict.nonce !== undefined && !(await tracker.acceptNonce(verdict.nonce))) {
         res.status(401).json({ error: "replayed" });
         return;
       }
@@ -165,7 +168,7 @@ export = function (RED: NodeAPI): void {
       try {
         task = await poller.read({ ...ids, stepName: "" });
       } catch (err) {
-        if (isNotAssigned(err)) tracker.finished(ids);
+        if (isNotAssigned(err)) await tracker.finished(ids);
         warnOnce(`${taskKey(ids)}: ${(err as Error).message}`);
         showState(err);
         return;
@@ -176,9 +179,9 @@ export = function (RED: NodeAPI): void {
         node.warn(unidentifiedWarning([{ ref: ids, stepName: task.stepName, title: match.title }]));
         if (options.unidentifiedMaps !== "emit") return;
       }
-      const due = tracker.callback({ ...ids, stepName: task.stepName, mapId: match?.mapId ?? task.mapId });
+      const due = await tracker.callback({ ...ids, stepName: task.stepName, mapId: match?.mapId ?? task.mapId });
       if (!due) return;
-      node.send(toMessage(task, tracker.emitted(due.id)));
+      node.send(toMessage(task, due.attempt));
       showState();
     }
 
@@ -203,11 +206,13 @@ export = function (RED: NodeAPI): void {
       if (timer) clearTimeout(timer);
       if (options.mode === "callback") removeRoute(options.callbackPath, callbackRoute);
       keepOpenWhile(config, running);
-      running.finally(() => {
-        tracker.close();
-        status.clear();
-        done();
-      });
+      running
+        .then(() => tracker.close())
+        .catch((err: Error) => node.warn(err.message))
+        .finally(() => {
+          status.clear();
+          done();
+        });
     });
   }
 

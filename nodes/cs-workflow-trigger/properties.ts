@@ -7,6 +7,7 @@ import { defineProperties } from "../lib/node-red/properties";
 export const properties = defineProperties({
   name: { value: "" },
   server: { value: "", type: "cs-config", required: true },
+  state: { value: "", type: "ccm-state", required: false },
   mode: { value: "poll", required: true },
   maps: { value: "" },
   steps: { value: "" },

@@ -5,6 +5,8 @@ export type TriggerMode = "poll" | "callback";
 /** cs-workflow-trigger properties as the editor stores them (strings until parsed; `${ENV}` allowed). */
 export interface CsWorkflowTriggerProperties {
   server: string;
+  /** Durable state configuration (ccm-state); blank = the journal file in the user dir. */
+  state?: string;
   mode: TriggerMode | string;
   /** Workflow maps by id or name, comma- or line-separated; empty = all maps. */
   maps?: string;

@@ -15,6 +15,7 @@ import type { ExstreamClient } from "../lib/exstream";
 import { NodeStatus } from "../lib/node-red/status";
 import { keepOpenWhile } from "../lib/node-red/connection-config";
 import { registerFileRoots } from "../lib/node-red/file-roots";
+import { stateStoreOf } from "../lib/node-red/state-config";
 import { registerDeadLetterEndpoints } from "../lib/node-red/dead-letters";
 import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
 import type { ExstreamConfigNode } from "../exstream-config/types";
@@ -58,6 +59,8 @@ export = function (RED: NodeAPI): void {
       watcher = new OutputWatcher({
         options,
         ledgerDir,
+        store: stateStoreOf(RED, def.state),
+        ledgerName: def.ledgerName || node.id,
         startDelayMs: START_DELAY_MS,
         groupCommitMs: ledgerGroupCommitMs(RED),
         client: options.source === "api" ? exstreamClient(def.server) : undefined,
@@ -89,16 +92,16 @@ export = function (RED: NodeAPI): void {
         return done();
       }
       if (!watcher) return done(new OutputWatchError(t("errors.notRunning"), "communication"));
-      try {
-        const result = ack.error
-          ? watcher.fail(id, failureReason(ack), ack.failure?.permanent === true)
-          : watcher.acknowledge(id, ack.cs ?? true);
-        if (result === "unknown") node.warn(t("errors.unknownDocument", { id }));
-        // With group commit the acknowledgement is on disk only once durable() resolves.
-        watcher.durable().then(() => done(), done);
-      } catch (err) {
-        done(err as Error);
-      }
+      const recorded = ack.error
+        ? watcher.fail(id, failureReason(ack), ack.failure?.permanent === true)
+        : watcher.acknowledge(id, ack.cs ?? true);
+      recorded.then(
+        (result) => {
+          if (result === "unknown") node.warn(t("errors.unknownDocument", { id }));
+          done();
+        },
+        (err: Error) => done(err),
+      );
     });
 
     node.on("close", (_removed: boolean, done: () => void) => {
@@ -168,6 +171,7 @@ export = function (RED: NodeAPI): void {
     function renderStatus(phase: WatchPhase, counts: WatchCounts): void {
       if (phase === "root-missing") return status.error(t("status.rootMissing"));
       if (phase === "api-error") return status.error(t("status.apiError"));
+      if (phase === "state-error") return status.error(t("status.stateError"));
       if (phase === "ledger-failed") return status.error(t("status.ledgerFailed"));
       if (phase === "starting") return status.idle(t("status.starting"));
       const dead = counts.dead > 0 ? t("status.dead", { dead: counts.dead }) : "";

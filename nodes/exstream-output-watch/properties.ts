@@ -14,6 +14,7 @@ export const properties = defineProperties({
     validate:
       'function (v) {\n  var source = $("#node-input-source").val() || this.source;\n  return source !== "api" || (!!v && v !== "_ADD_");\n}',
   },
+  state: { value: "", type: "ccm-state", required: false },
   root: {
     value: "",
     validate:

@@ -25,6 +25,8 @@ export interface OutputWatchProperties {
   ackTimeoutMs?: string;
   maxAttempts?: string;
   retryDelayMs?: string;
+  /** Durable state configuration (ccm-state); blank = the journal files in the ledger folder. */
+  state?: string;
   ledgerName?: string;
   ledgerDir?: string;
   retainDays?: string;

@@ -22,11 +22,12 @@ if (require.main === module) void run(process.argv[2], process.argv[3]);
 
 async function run(kind: string, file: string): Promise<void> {
   if (kind === "tracker") {
-    const tracker = new WorkflowTaskTracker({ file, reemitAfterMs: 60_000, maxInFlight: 5 });
-    tracker.reconcile(TASKS);
-    for (const due of tracker.due().slice(0, 2)) tracker.emitted(due.id);
-    tracker.reconcile(TASKS.slice(1)); // the first task left the assignments: completed in CS
-    tracker.close();
+    // Two in flight at most: the first two tasks are claimed for emission, the third waits.
+    const tracker = new WorkflowTaskTracker({ file, reemitAfterMs: 60_000, maxInFlight: 2 });
+    await tracker.reconcile(TASKS);
+    await tracker.due();
+    await tracker.reconcile(TASKS.slice(1)); // the first task left the assignments: completed in CS
+    await tracker.close(false);
   } else if (kind === "checkpoint") {
     const checkpoint = new DurableCheckpoint(file);
     checkpoint.write(1_000);

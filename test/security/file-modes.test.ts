@@ -9,6 +9,7 @@ import os from "node:os";
 import path from "node:path";
 import { DurableCheckpoint } from "../../nodes/lib/watch/checkpoint";
 import { splitDeliveryLog } from "../../nodes/lib/watch/delivery-log";
+import { FileStateStore } from "../../nodes/lib/state";
 import { OutputWatchLedger } from "../../nodes/lib/watch/output-watch-ledger";
 import { DurableLedger } from "../../nodes/lib/reliability/ledger";
 import { WorkflowTaskTracker } from "../../nodes/lib/workflow/task-tracker";
@@ -68,23 +69,30 @@ describe("security: ledger and work files are owner-only (0700 folders, 0600 fil
     assert.equal(octal(modeOf(file)), "0600");
   });
 
-  it("the output watch: both journals and the API-mode checkpoint", () => {
+  it("the output watch: both journals and the API-mode checkpoint", async () => {
     const dir = path.join(tmp, "watch");
-    const ledger = new OutputWatchLedger({ dir, maxAttempts: 3, retainFinishedMs: 60_000 });
-    ledger.settle("manifest|1|2", { path: "/x/_STDDELIVERYFILE.xml", size: 1, mtimeMs: 2 });
-    ledger.close();
+    const store = new FileStateStore();
+    const ledger = await OutputWatchLedger.open(store, {
+      dir,
+      name: "watch",
+      maxAttempts: 3,
+      retainFinishedMs: 60_000,
+    });
+    await ledger.settle("manifest|1|2", { path: "/x/_STDDELIVERYFILE.xml", size: 1, mtimeMs: 2 });
+    await store.close();
     new DurableCheckpoint(path.join(dir, "checkpoint.json")).write(Date.now());
     assertPrivate(dir);
   });
 
-  it("the workflow trigger's task tracker", () => {
+  it("the workflow trigger's task tracker", async () => {
     const dir = path.join(tmp, "workflow");
     const tracker = new WorkflowTaskTracker({
       file: path.join(dir, "tasks.journal"),
       reemitAfterMs: 1000,
       maxInFlight: 1,
     });
-    tracker.close();
+    await tracker.counts();
+    await tracker.close();
     assertPrivate(dir);
   });
 

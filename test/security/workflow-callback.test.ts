@@ -157,6 +157,7 @@ describe("security: workflow callbacks", function () {
   async function recordedCallbacks(spy: sinon.SinonSpy, n: number): Promise<void> {
     await until(() => spy.callCount >= n, 5000, `${n} recorded callbacks`);
     assert.equal(spy.callCount, n);
+    await spy.lastCall.returnValue; // the record is asynchronous: it is complete once its promise settles
     // A message sent right after the record would have reached the sink on these turns of the event loop.
     for (let turn = 0; turn < 3; turn++) await new Promise((r) => setImmediate(r));
   }
@@ -214,7 +215,7 @@ describe("security: workflow callbacks", function () {
       await until(() => received.length === 1, 5000, "the task");
       assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
       await recordedCallbacks(recorded, 2);
-      assert.equal(recorded.lastCall.returnValue, undefined, "the repeat is not due");
+      assert.equal(await recorded.lastCall.returnValue, undefined, "the repeat is not due");
       assert.equal(received.length, 1, "a repeated callback is no second message");
       await stop();
 
@@ -226,7 +227,7 @@ describe("security: workflow callbacks", function () {
       assert.equal(received[0].workflow.attempt, 2, "the durable task record counts the emissions");
       assert.equal((await post(body, signedCallbackHeaders(SECRET, body))).status, 202);
       await recordedCallbacks(recorded, 4);
-      assert.equal(recorded.lastCall.returnValue, undefined, "the repeat after the restart is not due");
+      assert.equal(await recorded.lastCall.returnValue, undefined, "the repeat after the restart is not due");
       assert.equal(received.length, 1);
     } finally {
       recorded.restore();

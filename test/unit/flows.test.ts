@@ -55,6 +55,8 @@ describe("flows/ (headless deployment)", () => {
         for (const [key, value] of Object.entries(generator.DEPLOYMENT_SETTINGS[node.id]?.properties ?? {})) {
           if (!expected[key]) expected[key] = value;
         }
+        // Every stateful node keeps its state through the shared Durable state node (files unless STATE_STORE says).
+        if (["exstream-output-watch", "cs-workflow-trigger"].includes(node.type)) expected.state = "state-demo";
         assert.deepEqual(deployed, expected, `${file}: node ${node.id} as in the example`);
       }
     }
@@ -73,7 +75,7 @@ describe("flows/ (headless deployment)", () => {
 
   it("shares one Content Server and one Exstream connection, configured from the environment", () => {
     const configs = flows.filter((n) => n.z === undefined && n.type !== "tab");
-    assert.deepEqual(configs.map((n) => n.id).sort(), ["cs-config-demo", "exstream-config-demo"]);
+    assert.deepEqual(configs.map((n) => n.id).sort(), ["cs-config-demo", "exstream-config-demo", "state-demo"]);
     const cs = configs.find((n) => n.id === "cs-config-demo");
     assert.equal(cs.baseUrl, "${CS_URL}");
     assert.equal(cs.authMode, "${CS_AUTH_MODE}");
@@ -84,7 +86,7 @@ describe("flows/ (headless deployment)", () => {
       ["${EXSTREAM_URL}", "${EXSTREAM_TENANT}", "${EXSTREAM_DOMAIN}"],
     );
     for (const node of flows) {
-      for (const key of ["server"]) {
+      for (const key of ["server", "state"]) {
         if (node[key])
           assert.ok(
             configs.some((c) => c.id === node[key]),
@@ -92,6 +94,17 @@ describe("flows/ (headless deployment)", () => {
           );
       }
     }
+  });
+
+  it("keeps state in files unless STATE_STORE=postgresql, the database connection from PG_* variables", () => {
+    const state = flows.find((n) => n.id === "state-demo");
+    assert.deepEqual(
+      { type: state.type, kind: state.kind, url: state.url, tls: state.tls, schema: state.schema },
+      { type: "ccm-state", kind: "${STATE_STORE}", url: "${PG_URL}", tls: "${PG_TLS}", schema: "${PG_SCHEMA}" },
+    );
+    const stateful = flows.filter((n) => ["exstream-output-watch", "cs-workflow-trigger"].includes(n.type));
+    assert.ok(stateful.length >= 7);
+    assert.ok(stateful.every((n) => n.state === "state-demo"));
   });
 
   it("holds no secret: credentials only in flows_cred.json and only as ${NAME} placeholders", () => {
@@ -107,6 +120,7 @@ describe("flows/ (headless deployment)", () => {
         clientSecret: "${CS_CLIENT_SECRET}",
       },
       "exstream-config-demo": { clientId: "${EXSTREAM_CLIENT_ID}", clientSecret: "${EXSTREAM_CLIENT_SECRET}" },
+      "state-demo": { user: "${PG_USER}", password: "${PG_PASSWORD}" },
     });
     for (const [id, values] of Object.entries(credentials)) {
       for (const [key, value] of Object.entries(values)) assert.match(value, PLACEHOLDER_ONLY, `${id}.${key}`);

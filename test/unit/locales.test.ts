@@ -85,8 +85,8 @@ function ports(type: string): { inputs: number; outputs: number } | undefined {
 }
 
 describe("locales and help of every node", () => {
-  it("covers the nine node types of package.json", () => {
-    assert.equal(TYPES.length, 9);
+  it("covers the ten node types of package.json", () => {
+    assert.equal(TYPES.length, 10);
   });
 
   for (const type of TYPES) {

@@ -1,7 +1,7 @@
 /*
  * Dead letters of a running node, for the editor: list them and give them another chance. The replay goes through
- * the node's ledger (dead → pending with all attempts, recorded in its journal), so a replayed item is handed out and
- * acknowledged like any other: exactly once.
+ * the node's state store (dead → pending with all attempts, in its journal or its database), so a replayed item is
+ * handed out and acknowledged like any other: exactly once.
  *
  *   GET  /<type>/:node/dead-letters?limit=   {total, deadLetters: [{id, reason, attempts, at, …}]}   <type>.read
  *   POST /<type>/:node/dead-letters/replay   body {ids: [...]} (some) or {all: true}  → {replayed: [...]}  <type>.write
@@ -12,11 +12,10 @@ import { registerAdminEndpoint, RefusedRequest } from "./admin";
 
 /** What a node with dead letters offers the endpoints. */
 export interface DeadLetterSource<Letter> {
-  deadLetters(limit?: number): Letter[];
-  deadLetterCount(): number;
-  replayDeadLetters(ids?: string[]): string[];
-  /** Resolves once the replay is on disk. */
-  durable(): Promise<void>;
+  deadLetters(limit?: number): Promise<Letter[]>;
+  deadLetterCount(): Promise<number>;
+  /** Resolves with the ids replayed once the replay is recorded durably. */
+  replayDeadLetters(ids?: string[]): Promise<string[]>;
 }
 
 const DEFAULT_LISTED = 200;
@@ -36,7 +35,7 @@ export function registerDeadLetterEndpoints<Letter>(
     const letters = source(req);
     const asked = Number(req.query.limit ?? DEFAULT_LISTED);
     const limit = Number.isInteger(asked) && asked > 0 ? Math.min(asked, MAX_LISTED) : DEFAULT_LISTED;
-    return { total: letters.deadLetterCount(), deadLetters: letters.deadLetters(limit) };
+    return { total: await letters.deadLetterCount(), deadLetters: await letters.deadLetters(limit) };
   });
   registerAdminEndpoint(RED, "post", `/${type}/:node/dead-letters/replay`, `${type}.write`, async (req) => {
     const letters = source(req);
@@ -46,8 +45,7 @@ export function registerDeadLetterEndpoints<Letter>(
     if (body.all !== true && !valid) {
       throw new RefusedRequest('send {"ids": ["<dead letter id>", …]} or {"all": true}');
     }
-    const replayed = letters.replayDeadLetters(body.all === true ? undefined : (ids as string[]));
-    await letters.durable();
+    const replayed = await letters.replayDeadLetters(body.all === true ? undefined : (ids as string[]));
     return { replayed };
   });
 }

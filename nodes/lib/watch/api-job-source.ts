@@ -24,7 +24,7 @@ export interface ApiJobSourceOptions {
   checkpointFile: string;
   manifestName: string;
   startFrom: "all" | "now";
-  isSettled: (key: string) => boolean;
+  isSettled: (key: string) => Promise<boolean>;
   shouldStop: () => boolean;
   now?: () => number;
 }
@@ -63,7 +63,7 @@ export class ApiJobSource {
         })) {
           if (this.options.shouldStop()) return { jobs: jobs.length, steps };
           const key = `api:${job.id}/${instance.id}/${step.id}`;
-          if (this.options.isSettled(key)) continue;
+          if (await this.options.isSettled(key)) continue;
           const fetched = await this.fetchStep(key, job, instance.id, step);
           if (!fetched) continue;
           await handle(fetched);

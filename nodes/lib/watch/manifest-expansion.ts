@@ -38,8 +38,8 @@ export interface ExpansionContext {
 }
 
 export interface ExpansionSink {
-  communication(document: CommunicationDocument): void;
-  refused(document: CommunicationDocument, reason: string): void;
+  communication(document: CommunicationDocument): Promise<void> | void;
+  refused(document: CommunicationDocument, reason: string): Promise<void> | void;
 }
 
 export type ExpansionResult =
@@ -83,10 +83,10 @@ export async function expandManifest(
       for (const b of built) {
         if (b.ok) {
           result.communications++;
-          sink.communication(b.document);
+          await sink.communication(b.document);
         } else {
           result.refused++;
-          sink.refused(b.document, b.error.message);
+          await sink.refused(b.document, b.error.message);
         }
       }
     }

@@ -1,23 +1,26 @@
 /**
- * The watcher's durable memory, two fsync'd journals in one folder:
- *  - `communications.journal`: every communication from its discovery to its acknowledgement or dead letter
- *    (at-least-once hand-out, bounded attempts, re-emission after an ack timeout and after a restart);
- *  - `manifests.journal`: manifests already expanded (or dead-lettered as a whole), keyed by path + size + mtime, and
- *    in API mode the flow steps already fetched — so nothing is expanded twice and nothing is forgotten.
+ * The watcher's durable memory, two queues of a state store (files in one folder by default, or PostgreSQL):
+ *  - `communications`: every communication from its discovery to its acknowledgement or dead letter
+ *    (at-least-once hand-out under a lease, bounded attempts, re-emission after the lease and after a restart);
+ *  - `manifests`: manifests claimed for expansion, expanded or dead-lettered as a whole, keyed by path + size + mtime,
+ *    and in API mode the flow steps already fetched — so nothing is expanded twice and nothing is forgotten.
  */
 import path from "node:path";
-import { DurableLedger, type LedgerEntry } from "../reliability/ledger";
+import type { AckResult, StateStore, WorkEntry, WorkQueue } from "../state";
 import type { CommunicationDocument, LedgerItem, ManifestRecord, WatchCounts } from "./types";
 
+export type { AckResult };
+
 export interface OutputWatchLedgerOptions {
+  /** The file store's folder (journals); the name of the queues in a shared store. */
   dir: string;
+  name: string;
   maxAttempts: number;
   retainFinishedMs: number;
-  /** Group commit window (DurableLedger's `groupCommitMs`); 0: every change fsync'd before its method returns. */
+  /** File store: group commit window (DurableLedger's `groupCommitMs`); 0: every change fsync'd before it resolves. */
   groupCommitMs?: number;
-  /** Told about journal lines quarantined at start and about a stale lock taken over. */
+  /** File store: told about journal lines quarantined at start and about a stale lock taken over. */
   onWarning?: (message: string) => void;
-  now?: () => number;
 }
 
 /** A dead-lettered communication as an operator sees it. */
@@ -32,136 +35,76 @@ export interface DeadLetterSummary {
   jobId: string;
 }
 
-export type AckResult = "acknowledged" | "already-finished" | "unknown";
-
 export class OutputWatchLedger {
-  private readonly communications: DurableLedger<LedgerItem>;
-  private readonly manifests: DurableLedger<ManifestRecord>;
-  private readonly now: () => number;
+  /** Manifest keys known to be settled (a cache: the scanner asks synchronously, settled stays settled). */
+  private readonly settled = new Set<string>();
 
-  constructor(readonly options: OutputWatchLedgerOptions) {
-    this.now = options.now ?? Date.now;
+  private constructor(
+    private readonly communications: WorkQueue<LedgerItem>,
+    private readonly manifests: WorkQueue<ManifestRecord>,
+  ) {}
+
+  static async open(store: StateStore, options: OutputWatchLedgerOptions): Promise<OutputWatchLedger> {
     const common = {
       retainFinishedMs: options.retainFinishedMs,
       groupCommitMs: options.groupCommitMs,
       onWarning: options.onWarning,
-      now: this.now,
     };
-    this.communications = new DurableLedger<LedgerItem>({
+    const communications = await store.openQueue<LedgerItem>({
       ...common,
+      name: `${options.name}/communications`,
       file: path.join(options.dir, "communications.journal"),
       maxAttempts: options.maxAttempts,
       summarizeFinished: archivedSummary,
     });
+    let manifests: WorkQueue<ManifestRecord>;
     try {
-      this.manifests = new DurableLedger<ManifestRecord>({
+      manifests = await store.openQueue<ManifestRecord>({
         ...common,
+        name: `${options.name}/manifests`,
         file: path.join(options.dir, "manifests.journal"),
         maxAttempts: 1,
       });
     } catch (err) {
-      this.communications.close();
+      // Opened again on the next try: the first journal must not stay locked by this attempt.
+      await communications.close();
       throw err;
     }
-    // Forget finished entries past their retention once per start.
-    this.communications.compact();
-    this.manifests.compact();
+    const ledger = new OutputWatchLedger(communications, manifests);
+    for (const state of ["done", "dead"] as const) {
+      for (const entry of await manifests.list(state)) ledger.settled.add(entry.id);
+    }
+    return ledger;
   }
 
   // ————— communications —————
 
   /** Records a newly discovered communication; false when its id is already known (a re-read manifest). */
-  add(document: CommunicationDocument): boolean {
+  add(document: CommunicationDocument): Promise<boolean> {
     return this.communications.add(document.id, { document });
   }
 
   /** Records a communication that cannot be emitted (refused or missing file) straight as a dead letter. */
-  refuse(document: CommunicationDocument, reason: string): LedgerEntry<LedgerItem> | undefined {
-    const known = this.communications.info(document.id);
-    if (known && known.state !== "pending") return undefined;
-    if (!known) this.communications.add(document.id, { document });
-    return this.communications.deadLetter(document.id, reason);
+  refuse(document: CommunicationDocument, reason: string): Promise<WorkEntry<LedgerItem> | undefined> {
+    return this.communications.deadLetter(document.id, { document }, reason, ["pending"]);
   }
 
-  get(id: string): LedgerEntry<LedgerItem> | undefined {
+  get(id: string): Promise<WorkEntry<LedgerItem> | undefined> {
     return this.communications.get(id);
   }
 
-  /** In-flight communications whose acknowledgement is overdue count a failed attempt; returns them as they are now. */
-  expireOverdue(ackTimeoutMs: number): Array<LedgerEntry<LedgerItem>> {
-    const now = this.now();
-    const expired: Array<LedgerEntry<LedgerItem>> = [];
-    for (const id of [...this.communications.ids("in-flight")]) {
-      if (now - this.communications.info(id)!.updatedAt < ackTimeoutMs) continue;
-      expired.push(this.communications.fail(id, `not acknowledged within ${ackTimeoutMs} ms`));
-    }
-    return expired;
+  /** Claimed communications whose lease (the ack timeout) ran out count a failed attempt; returns them as they are now. */
+  expireOverdue(ackTimeoutMs: number): Promise<Array<WorkEntry<LedgerItem>>> {
+    return this.communications.expire(ackTimeoutMs, `not acknowledged within ${ackTimeoutMs} ms`);
   }
 
-  /** Hands out up to `limit` waiting communications (oldest first); a failed one only after `retryDelayMs`. */
-  takeDue(limit: number, retryDelayMs: number): Array<LedgerEntry<LedgerItem>> {
-    if (limit <= 0) return [];
-    const now = this.now();
-    const due: string[] = [];
-    for (const id of this.communications.ids("pending")) {
-      if (due.length >= limit) break;
-      const info = this.communications.info(id)!;
-      if (!info.hasDetail || now - info.updatedAt >= retryDelayMs) due.push(id);
-    }
-    return due.map((id) => this.communications.take(id));
+  /** Claims up to `limit` waiting communications (oldest first) for `leaseMs`; a failed one only after `retryDelayMs`. */
+  takeDue(limit: number, retryDelayMs: number, leaseMs: number): Promise<Array<WorkEntry<LedgerItem>>> {
+    return this.communications.claim(limit, { retryDelayMs, leaseMs });
   }
 
-  /** Resolves once every change recorded so far is on disk (at once unless group commit is on). */
-  durable(): Promise<void> {
-    return Promise.all([this.communications.durable(), this.manifests.durable()]).then(() => undefined);
-  }
-
-  /** Why the ledger stopped accepting changes (a disk fault), if it did. */
-  get failure(): Error | undefined {
-    return this.communications.failure ?? this.manifests.failure;
-  }
-
-  /** Dead-lettered communications, oldest first, at most `limit`. */
-  deadLetters(limit = Number.POSITIVE_INFINITY): DeadLetterSummary[] {
-    const result: DeadLetterSummary[] = [];
-    for (const id of this.communications.ids("dead")) {
-      if (result.length >= limit) break;
-      const entry = this.communications.get(id)!;
-      const { fileName, customerNumber, job } = entry.item.document;
-      result.push({
-        id,
-        reason: entry.reason ?? "",
-        attempts: entry.attempts,
-        at: entry.updatedAt,
-        fileName,
-        customerNumber,
-        jobId: job.jobId,
-      });
-    }
-    return result;
-  }
-
-  /**
-   * Gives dead-lettered communications another chance (all of them without ids): pending again with all their
-   * attempts, recorded in the journal. Ids not (or no longer) dead are left alone. Returns the ids revived.
-   */
-  replayDeadLetters(ids?: string[]): string[] {
-    const wanted = ids ?? [...this.communications.ids("dead")];
-    const revived: string[] = [];
-    for (const id of wanted) {
-      if (this.communications.info(id)?.state !== "dead") continue;
-      this.communications.revive(id);
-      revived.push(id);
-    }
-    return revived;
-  }
-
-  acknowledge(id: string, outcome?: unknown): AckResult {
-    const entry = this.communications.info(id);
-    if (!entry) return "unknown";
-    if (entry.state === "done") return "already-finished";
-    this.communications.acknowledge(id, outcome);
-    return "acknowledged";
+  acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
+    return this.communications.acknowledge(id, outcome);
   }
 
   /** A downstream failure: permanent → dead letter at once; transient → counts an attempt (dead when used up). */
@@ -169,65 +112,101 @@ export class OutputWatchLedger {
     id: string,
     reason: string,
     permanent: boolean,
-  ): LedgerEntry<LedgerItem> | "unknown" | "already-finished" {
-    const entry = this.communications.info(id);
-    if (!entry) return "unknown";
-    if (entry.state === "done" || entry.state === "dead") return "already-finished";
-    return permanent ? this.communications.deadLetter(id, reason) : this.communications.fail(id, reason);
+  ): Promise<WorkEntry<LedgerItem> | "unknown" | "already-finished"> {
+    return this.communications.fail(id, reason, permanent);
   }
 
-  /** Gives every in-flight communication back without counting a failure (shutdown). */
-  releaseInFlight(): void {
-    for (const id of [...this.communications.ids("in-flight")]) this.communications.release(id);
+  /** Gives this owner's claimed communications and manifests back without counting a failure (shutdown). */
+  async releaseOwned(): Promise<void> {
+    await this.communications.releaseOwned();
+    await this.manifests.releaseOwned();
   }
 
-  counts(): Omit<WatchCounts, "manifestsActive"> {
-    const c = this.communications.counts();
-    return { inFlight: c["in-flight"], backlog: c.pending, done: c.done, dead: c.dead };
+  /** Why the ledger stopped accepting changes (a disk fault of the file store), if it did. */
+  get failure(): Error | undefined {
+    return this.communications.failure() ?? this.manifests.failure();
+  }
+
+  /** Dead-lettered communications, oldest first, at most `limit`. */
+  async deadLetters(limit?: number): Promise<DeadLetterSummary[]> {
+    return (await this.communications.list("dead", limit)).map(({ id, reason, attempts, updatedAt, item }) => {
+      const { fileName, customerNumber, job } = item.document;
+      return { id, reason: reason ?? "", attempts, at: updatedAt, fileName, customerNumber, jobId: job.jobId };
+    });
+  }
+
+  /**
+   * Gives dead-lettered communications another chance (all of them without ids): pending again with all their
+   * attempts, recorded durably. Ids not (or no longer) dead are left alone. Returns the ids revived.
+   */
+  replayDeadLetters(ids?: string[]): Promise<string[]> {
+    return this.communications.revive(ids);
+  }
+
+  async counts(): Promise<Omit<WatchCounts, "manifestsActive">> {
+    const c = await this.communications.counts();
+    return { inFlight: c.inFlight, backlog: c.pending, done: c.done, dead: c.dead };
   }
 
   /** Documents still to be handed out or acknowledged. */
-  unfinishedDocuments(): CommunicationDocument[] {
-    return [...this.eachUnfinishedDocument()];
+  async unfinishedDocuments(): Promise<CommunicationDocument[]> {
+    const documents: CommunicationDocument[] = [];
+    for await (const document of this.eachUnfinishedDocument()) documents.push(document);
+    return documents;
   }
 
-  /** Documents still to be handed out or acknowledged, read one at a time from the journal (a backlog stays on disk). */
-  *eachUnfinishedDocument(): Generator<CommunicationDocument> {
+  /** Documents still to be handed out or acknowledged, read a few at a time (a backlog stays on disk). */
+  async *eachUnfinishedDocument(): AsyncGenerator<CommunicationDocument> {
     for (const state of ["pending", "in-flight"] as const) {
-      for (const id of [...this.communications.ids(state)]) {
-        const entry = this.communications.get(id);
-        if (entry && (entry.state === "pending" || entry.state === "in-flight")) yield entry.item.document;
-      }
+      for await (const entry of this.communications.each(state)) yield entry.item.document;
     }
   }
 
   // ————— manifests and fetched steps —————
 
-  /** Whether a manifest version (or an API flow step) was already expanded or dead-lettered. */
-  isSettled(key: string): boolean {
-    const state = this.manifests.info(key)?.state;
-    return state === "done" || state === "dead";
+  /** Whether this process already knows a manifest version (or an API flow step) to be settled. */
+  isKnownSettled(key: string): boolean {
+    return this.settled.has(key);
   }
 
-  manifestEntry(key: string): LedgerEntry<ManifestRecord> | undefined {
-    return this.manifests.get(key);
+  /** Whether a manifest version (or an API flow step) was already expanded or dead-lettered (by any replica). */
+  async isSettled(key: string): Promise<boolean> {
+    if (this.settled.has(key)) return true;
+    const state = (await this.manifests.get(key))?.state;
+    const settled = state === "done" || state === "dead";
+    if (settled) this.settled.add(key);
+    return settled;
   }
 
-  settle(key: string, record: ManifestRecord): void {
-    if (this.isSettled(key)) return;
-    this.manifests.add(key, record);
-    this.manifests.acknowledge(key);
+  /**
+   * Claims a manifest version for expansion: false when it is settled or another replica holds it. A claim this
+   * process holds already is renewed (a manifest looked at again while files are awaited).
+   */
+  async claim(key: string, record: ManifestRecord, leaseMs: number): Promise<boolean> {
+    if (this.settled.has(key)) return false;
+    const claimed = await this.manifests.claimOne(key, record, leaseMs, true);
+    if (!claimed) await this.isSettled(key);
+    return claimed !== undefined;
   }
 
-  deadLetterManifest(key: string, record: ManifestRecord, reason: string): LedgerEntry<ManifestRecord> | undefined {
-    if (this.isSettled(key)) return undefined;
-    this.manifests.add(key, record);
-    return this.manifests.deadLetter(key, reason);
+  async settle(key: string, record: ManifestRecord): Promise<void> {
+    if (this.settled.has(key)) return;
+    if ((await this.manifests.acknowledge(key, { customers: record.customers })) === "unknown") {
+      await this.manifests.add(key, record);
+      await this.manifests.acknowledge(key, { customers: record.customers });
+    }
+    this.settled.add(key);
   }
 
-  close(): void {
-    this.communications.close();
-    this.manifests.close();
+  async deadLetterManifest(
+    key: string,
+    record: ManifestRecord,
+    reason: string,
+  ): Promise<WorkEntry<ManifestRecord> | undefined> {
+    if (this.settled.has(key)) return undefined;
+    const entry = await this.manifests.deadLetter(key, record, reason, ["pending", "in-flight"]);
+    this.settled.add(key);
+    return entry;
   }
 }
 

@@ -11,6 +11,7 @@ import type { ExstreamClient } from "../exstream/index";
 import { toEpochMs } from "../exstream/dates";
 import { ManifestError } from "../exstream/errors";
 import { crashPoint } from "../reliability/crash-points";
+import { FileStateStore, type StateStore } from "../state";
 import { ConcurrencyLimiter } from "../reliability/limiter";
 import { ApiJobSource, type FetchedStep } from "./api-job-source";
 import { OutputFolderScanner } from "./folder-scanner";
@@ -20,10 +21,10 @@ import { manifestKey, OutputWatchLedger, type AckResult, type DeadLetterSummary 
 import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
-import type { CommunicationDocument, DeadLetter, LedgerItem, ManifestRecord, RunIdentity, WatchCounts } from "./types";
-import type { LedgerEntry } from "../reliability/ledger";
+import type { CommunicationDocument, DeadLetter, ManifestRecord, RunIdentity, WatchCounts } from "./types";
 
-export type WatchPhase = "starting" | "watching" | "root-missing" | "api-error" | "ledger-failed" | "closed";
+export type WatchPhase =
+  "starting" | "watching" | "root-missing" | "api-error" | "state-error" | "ledger-failed" | "closed";
 
 export interface OutputWatcherEvents {
   /** Hand a communication out (attempt = how many times it has been handed out, this one included). */
@@ -35,7 +36,12 @@ export interface OutputWatcherEvents {
 
 export interface OutputWatcherSetup {
   options: OutputWatchOptions;
+  /** Working folder (delivery-log extracts, API downloads) and the file store's journals. */
   ledgerDir: string;
+  /** Where the ledger lives: the files in `ledgerDir` by default; closed with the watcher. */
+  store?: StateStore;
+  /** The ledger's name in a shared store (the same on every replica of the flow). */
+  ledgerName?: string;
   /** API mode only. */
   client?: ExstreamClient;
   /** Nothing is handed out before this delay: the flow's other nodes must exist before the first send. */
@@ -52,6 +58,8 @@ const CLOSE_GRACE_MS = 3_000;
 const SWEEP_INTERVAL_MS = 60_000;
 /** Longest wait between two looks for files a manifest names but the share does not show yet. */
 const MAX_MISSING_RETRY_MS = 60_000;
+/** Wait between two tries to reach a state store that failed (opening it, or recording an acknowledgement). */
+const STORE_RETRY_MS = 1_000;
 
 /** Customers of a manifest waiting for files the manifest names but the share does not show (yet). */
 interface AwaitedFiles {
@@ -63,7 +71,8 @@ interface AwaitedFiles {
 export class OutputWatcher {
   private readonly options: OutputWatchOptions;
   private readonly events: OutputWatcherEvents;
-  private readonly ledger: OutputWatchLedger;
+  private readonly store: StateStore;
+  private ledger: OutputWatchLedger | undefined;
   private readonly limiter: ConcurrencyLimiter;
   private readonly active = new Set<Promise<unknown>>();
   /** Manifests being waited on, expanded, or waiting for a retry: a rescan must not start them twice. */
@@ -83,19 +92,17 @@ export class OutputWatcher {
   private phase: WatchPhase = "starting";
   private closed = false;
   private manifestsActive = 0;
+  private pumping: Promise<void> | undefined;
+  private pumpAgain = false;
+  private latestCounts: Omit<WatchCounts, "manifestsActive"> = { inFlight: 0, backlog: 0, done: 0, dead: 0 };
+  /** The last state store failure while it lasts (status "state-error"). */
+  private storeFailure: string | undefined;
 
   constructor(private readonly setup: OutputWatcherSetup) {
     this.options = setup.options;
     this.events = setup.events;
     this.now = setup.now ?? Date.now;
-    this.ledger = new OutputWatchLedger({
-      dir: setup.ledgerDir,
-      maxAttempts: this.options.maxAttempts,
-      retainFinishedMs: this.options.retainFinishedMs,
-      groupCommitMs: setup.groupCommitMs,
-      onWarning: (message) => this.events.warn(message),
-      now: setup.now,
-    });
+    this.store = setup.store ?? new FileStateStore(setup.now);
     this.limiter = new ConcurrencyLimiter(this.options.maxConcurrentManifests);
   }
 
@@ -105,40 +112,115 @@ export class OutputWatcher {
       1_000,
       Math.max(10, Math.floor(Math.min(options.ackTimeoutMs, options.retryDelayMs || options.ackTimeoutMs) / 2)),
     );
-    const begin = () => {
+    const begin = async () => {
+      this.ledger = await this.whileStoreFails(() =>
+        OutputWatchLedger.open(this.store, {
+          dir: this.setup.ledgerDir,
+          name: this.setup.ledgerName ?? path.basename(this.setup.ledgerDir),
+          maxAttempts: options.maxAttempts,
+          retainFinishedMs: options.retainFinishedMs,
+          groupCommitMs: this.setup.groupCommitMs,
+          onWarning: (message) => this.events.warn(message),
+        }),
+      );
+      if (!this.ledger || this.closed) return;
       this.tick = setInterval(() => this.pump(), tickMs);
       if (options.source === "folder") this.startFolder();
       else this.startApi();
       this.pump();
     };
-    if (!this.setup.startDelayMs) return begin();
     const timer = setTimeout(() => {
       this.timers.delete(timer);
-      begin();
-    }, this.setup.startDelayMs);
+      this.track(begin());
+    }, this.setup.startDelayMs ?? 0);
     this.timers.add(timer);
   }
 
-  /** A success acknowledgement from downstream (e.g. cs-archive's `msg.cs`). */
-  acknowledge(id: string, outcome?: unknown): AckResult {
-    if (this.closed) return "unknown";
-    const result = this.ledger.acknowledge(id, outcome);
+  /**
+   * A success acknowledgement from downstream (e.g. cs-archive's `msg.cs`). While the state store cannot be
+   * reached it is tried again until it is recorded (or the watcher closes: the lease then runs out and the item is
+   * handed out again, which the archive recognises as already stored).
+   */
+  async acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
+    if (!this.ledger) return "unknown";
+    const result = (await this.record(() => this.ledger!.acknowledge(id, outcome))) ?? "unknown";
     this.schedulePump();
     return result;
   }
 
   /** A failure reported back (Catch node): permanent → dead letter now; transient → one attempt used, emitted again later. */
-  fail(id: string, reason: string, permanent: boolean): AckResult {
-    if (this.closed) return "unknown";
-    const entry = this.ledger.failAttempt(id, reason, permanent);
+  async fail(id: string, reason: string, permanent: boolean): Promise<AckResult> {
+    if (!this.ledger) return "unknown";
+    const entry = await this.record(() => this.ledger!.failAttempt(id, reason, permanent));
+    if (entry === undefined) return "unknown";
     if (entry === "unknown" || entry === "already-finished") return entry;
     if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? reason, entry.attempts);
+    await this.refreshCounts();
     this.schedulePump();
     return "acknowledged";
   }
 
   counts(): WatchCounts {
-    return { ...this.ledger.counts(), manifestsActive: this.manifestsActive };
+    return { ...this.latestCounts, manifestsActive: this.manifestsActive };
+  }
+
+  private async refreshCounts(): Promise<void> {
+    try {
+      if (this.ledger) this.latestCounts = await this.ledger.counts();
+    } catch (err) {
+      if (!this.closed) this.storeFailed(err);
+    }
+  }
+
+  /**
+   * Records what downstream reported. The database is tried again until it answers; a journal write that fails (a
+   * full disk, cut back) fails the acknowledgement with its error, so the message's `done` says so.
+   */
+  private async record<R>(operation: () => Promise<R>): Promise<R | undefined> {
+    if (this.store.kind !== "file") return this.whileStoreFails(operation);
+    try {
+      return await operation();
+    } catch (err) {
+      const failure = this.ledger?.failure;
+      if (failure) this.ledgerFailed(failure);
+      throw err;
+    }
+  }
+
+  /** Runs a state store operation until it succeeds, reporting failures; undefined when the watcher closed first. */
+  private async whileStoreFails<R>(operation: () => Promise<R>): Promise<R | undefined> {
+    for (;;) {
+      if (this.closed) return undefined;
+      try {
+        const result = await operation();
+        this.storeRecovered();
+        return result;
+      } catch (err) {
+        if (this.closed) return undefined;
+        // A file ledger stopped by a disk fault stays stopped: nothing to wait for.
+        const failure = this.ledger?.failure;
+        if (failure) {
+          this.ledgerFailed(failure);
+          throw err;
+        }
+        this.storeFailed(err);
+        await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS));
+      }
+    }
+  }
+
+  private storeFailed(err: unknown): void {
+    const message = `state store (${this.store.kind}): ${(err as Error).message}`;
+    if (message !== this.storeFailure) this.events.warn(message);
+    this.storeFailure = message;
+    this.reportStatus();
+  }
+
+  private storeRecovered(): void {
+    if (this.storeFailure === undefined) return;
+    this.storeFailure = undefined;
+    this.events.warn(`state store (${this.store.kind}) reachable again`);
+    this.reportStatus();
   }
 
   /** Manifests seen and not settled yet: waiting to become stable, being expanded, or waiting for a retry. */
@@ -146,24 +228,23 @@ export class OutputWatcher {
     return this.busy.size;
   }
 
-  /** Resolves once every change recorded so far (e.g. an acknowledgement) is on disk. */
-  durable(): Promise<void> {
-    return this.ledger.durable();
-  }
-
   /** Dead-lettered communications, oldest first (see OutputWatchLedger.deadLetters). */
-  deadLetters(limit?: number): DeadLetterSummary[] {
-    return this.ledger.deadLetters(limit);
+  async deadLetters(limit?: number): Promise<DeadLetterSummary[]> {
+    return this.ledger ? this.ledger.deadLetters(limit) : [];
   }
 
-  deadLetterCount(): number {
-    return this.ledger.counts().dead;
+  async deadLetterCount(): Promise<number> {
+    return this.ledger ? (await this.ledger.counts()).dead : 0;
   }
 
-  /** Hands dead-lettered communications (all without ids) out again with all their attempts; returns those revived. */
-  replayDeadLetters(ids?: string[]): string[] {
-    if (this.closed) throw new Error("the watch is closed");
-    const revived = this.ledger.replayDeadLetters(ids);
+  /**
+   * Hands dead-lettered communications (all without ids) out again with all their attempts; returns those revived,
+   * once their revival is recorded (on disk, or committed in the database).
+   */
+  async replayDeadLetters(ids?: string[]): Promise<string[]> {
+    if (this.closed || !this.ledger) throw new Error("the watch is not running");
+    const revived = await this.ledger.replayDeadLetters(ids);
+    await this.refreshCounts();
     this.schedulePump();
     return revived;
   }
@@ -183,8 +264,12 @@ export class OutputWatcher {
       new Promise((resolve) => (grace = setTimeout(resolve, CLOSE_GRACE_MS))),
     ]);
     clearTimeout(grace);
-    this.ledger.releaseInFlight();
-    this.ledger.close();
+    try {
+      await this.ledger?.releaseOwned();
+    } catch (err) {
+      this.events.warn(`state store (${this.store.kind}): ${(err as Error).message}`);
+    }
+    await this.store.close();
     this.phase = "closed";
   }
 
@@ -199,38 +284,58 @@ export class OutputWatcher {
     });
   }
 
+  /** One hand-out round at a time: a round asked for while one runs follows it. */
   private pump(): void {
-    if (this.closed) return;
+    if (this.closed || !this.ledger || this.ledger.failure) return;
+    if (this.pumping) {
+      this.pumpAgain = true;
+      return;
+    }
+    this.pumping = this.handOut(this.ledger).finally(() => {
+      this.pumping = undefined;
+      if (this.pumpAgain) {
+        this.pumpAgain = false;
+        this.schedulePump();
+      }
+    });
+    this.track(this.pumping);
+  }
+
+  private async handOut(ledger: OutputWatchLedger): Promise<void> {
+    const { options } = this;
     try {
-      for (const entry of this.ledger.expireOverdue(this.options.ackTimeoutMs)) {
+      for (const entry of await ledger.expireOverdue(options.ackTimeoutMs)) {
         if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? "", entry.attempts);
       }
-      const free = this.options.maxInFlight - this.ledger.counts().inFlight;
-      const taken = this.ledger.takeDue(free, this.options.retryDelayMs);
-      // With group commit the hand-outs are recorded on disk before their messages leave.
-      if (taken.length > 0)
-        void this.ledger.durable().then(
-          () => this.handOut(taken),
-          (err) => this.ledgerFailed(err),
-        );
+      const counts = await ledger.counts();
+      if (this.closed) return;
+      const taken = await ledger.takeDue(
+        options.maxInFlight - counts.inFlight,
+        options.retryDelayMs,
+        options.ackTimeoutMs,
+      );
+      this.latestCounts = {
+        ...counts,
+        inFlight: counts.inFlight + taken.length,
+        backlog: counts.backlog - taken.length,
+      };
+      // Claimed while closing: close() gives them back.
+      for (const entry of taken) {
+        if (this.closed) return;
+        this.events.emit(entry.item.document, entry.attempts);
+        crashPoint("watch:hand-out");
+      }
+      this.storeRecovered();
     } catch (err) {
-      if (this.ledger.failure) this.ledgerFailed(this.ledger.failure);
-      else this.events.warn(`ledger: ${(err as Error).message}`);
+      if (this.closed) return;
+      if (ledger.failure) this.ledgerFailed(ledger.failure);
+      else this.storeFailed(err);
     }
     if (this.now() - this.lastSweepAt >= SWEEP_INTERVAL_MS) {
       this.lastSweepAt = this.now();
       this.track(this.sweepWorkFolders());
     }
     this.reportStatus();
-  }
-
-  private handOut(taken: Array<LedgerEntry<LedgerItem>>): void {
-    for (const entry of taken) {
-      // Closed meanwhile: the ledger gave them back, nothing may leave any more.
-      if (this.closed) return;
-      this.events.emit(entry.item.document, entry.attempts);
-      crashPoint("watch:hand-out");
-    }
   }
 
   /** A disk fault stopped the ledger: nothing is handed out any more, the node says so. */
@@ -246,7 +351,13 @@ export class OutputWatcher {
   }
 
   private reportStatus(): void {
-    this.events.status(this.phase, this.counts());
+    // A stopped ledger stays stopped whatever the root or the runtime does meanwhile.
+    const phase = this.ledger?.failure
+      ? "ledger-failed"
+      : this.storeFailure !== undefined && this.phase !== "ledger-failed"
+        ? "state-error"
+        : this.phase;
+    this.events.status(phase, this.counts());
   }
 
   // ————— folder mode —————
@@ -265,7 +376,7 @@ export class OutputWatcher {
       scanIntervalMs: options.scanIntervalMs,
       fullRescanIntervalMs: options.fullRescanIntervalMs,
       onManifest: (file) => void this.onManifestSeen(file),
-      isSettled: (file, snapshot) => this.ledger.isSettled(manifestKey(file, snapshot.size, snapshot.mtimeMs)),
+      isSettled: (file, snapshot) => this.ledger!.isKnownSettled(manifestKey(file, snapshot.size, snapshot.mtimeMs)),
       onRootState: (reachable) => {
         this.phase = reachable ? "watching" : "root-missing";
         this.reportStatus();
@@ -279,20 +390,22 @@ export class OutputWatcher {
     if (this.closed || this.busy.has(file)) return;
     this.busy.add(file);
     try {
-      const snapshot = await snapshotOf(file);
-      if (this.ledger.isSettled(manifestKey(file, snapshot.size, snapshot.mtimeMs))) {
+      const snapshot = await snapshotOf(file).catch(() => undefined);
+      // vanished between the event and the look: cleanup, not an error
+      if (!snapshot || (await this.ledger!.isSettled(manifestKey(file, snapshot.size, snapshot.mtimeMs)))) {
         this.busy.delete(file);
         return;
       }
       this.gate?.observe(file);
-    } catch {
-      this.busy.delete(file); // vanished between the event and the look: cleanup, not an error
+    } catch (err) {
+      this.storeFailed(err);
+      this.retryLater(file, STORE_RETRY_MS);
     }
   }
 
   private onStable(file: string, snapshot: FileSnapshot): void {
     const key = manifestKey(file, snapshot.size, snapshot.mtimeMs);
-    if (this.closed || this.ledger.isSettled(key)) {
+    if (this.closed || this.ledger!.isKnownSettled(key)) {
       this.busy.delete(file);
       return;
     }
@@ -312,6 +425,19 @@ export class OutputWatcher {
     this.track(
       this.limiter.run(async () => {
         if (this.closed) return;
+        // One replica expands a manifest version: the others leave it while the claim lasts.
+        let claimed: boolean;
+        try {
+          claimed = await this.ledger!.claim(key, record, this.options.ackTimeoutMs);
+        } catch (err) {
+          this.storeFailed(err);
+          return this.retryLater(file, STORE_RETRY_MS);
+        }
+        if (!claimed) {
+          if (this.ledger!.isKnownSettled(key)) this.busy.delete(file);
+          else this.retryLater(file, this.options.ackTimeoutMs);
+          return;
+        }
         const outcome = await this.expand(file, key, record, context);
         if (outcome === "done") this.busy.delete(file);
         else this.retryLater(file, outcome === "await-files" ? this.missingRetryDelay(key) : undefined);
@@ -362,13 +488,13 @@ export class OutputWatcher {
     this.reportStatus();
     try {
       const result = await expandManifest(file, context, {
-        communication: (document) => {
+        communication: async (document) => {
           if (this.closed) return;
-          if (this.ledger.add(document)) this.schedulePump();
+          if (await this.ledger!.add(document)) this.schedulePump();
         },
-        refused: (document, reason) => {
+        refused: async (document, reason) => {
           if (this.closed) return;
-          const entry = this.ledger.refuse(document, reason);
+          const entry = await this.ledger!.refuse(document, reason);
           if (entry) this.reportDead(document, reason, entry.attempts);
         },
       });
@@ -379,7 +505,7 @@ export class OutputWatcher {
         return "await-files";
       }
       if (result.outcome === "expanded" && !this.closed) {
-        this.ledger.settle(key, { ...record, customers: result.customers });
+        await this.ledger!.settle(key, { ...record, customers: result.customers });
         this.parseFailures.delete(key);
       }
       this.awaited.delete(key);
@@ -394,10 +520,12 @@ export class OutputWatcher {
         err instanceof ManifestError ? err.message : `manifest could not be expanded: ${(err as Error).message}`;
       if (failures < this.options.manifestAttempts) return "retry";
       this.parseFailures.delete(key);
-      const entry = this.ledger.deadLetterManifest(key, record, reason);
+      const entry = await this.ledger!.deadLetterManifest(key, record, reason);
       if (entry) this.events.deadLetter({ kind: "manifest", id: key, reason, attempts: failures, manifest: record });
       return "done";
     } finally {
+      // What the expansion recorded (backlog, refused) shows in counts() before the manifest counts as settled.
+      await this.refreshCounts();
       this.manifestsActive--;
       this.expanding.delete(context.workDir);
       this.reportStatus();
@@ -422,7 +550,7 @@ export class OutputWatcher {
       checkpointFile: path.join(this.setup.ledgerDir, "checkpoint.json"),
       manifestName: this.options.manifestName,
       startFrom: this.options.startFrom,
-      isSettled: (key) => this.ledger.isSettled(key),
+      isSettled: (key) => this.ledger!.isSettled(key),
       shouldStop: () => this.closed,
       now: this.setup.now,
     });
@@ -486,9 +614,13 @@ export class OutputWatcher {
     const key = fetched.key;
     const attempts = this.options.manifestAttempts;
     this.parseFailures.set(key, attempts - 1);
-    await this.limiter.run(() => this.expand(fetched.manifestPath, key, record, context));
-    // Unsettled (closing, or an I/O failure): the poll stops here and the checkpoint stays before this job.
-    if (!this.ledger.isSettled(key)) throw new Error(`flow step ${fetched.step.id} was not expanded`);
+    await this.limiter.run(async () => {
+      if (await this.ledger!.claim(key, record, this.options.ackTimeoutMs)) {
+        await this.expand(fetched.manifestPath, key, record, context);
+      }
+    });
+    // Unsettled (closing, an I/O failure, another replica on it): the poll stops here and the checkpoint stays before this job.
+    if (!(await this.ledger!.isSettled(key))) throw new Error(`flow step ${fetched.step.id} was not expanded`);
   }
 
   /**
@@ -508,7 +640,7 @@ export class OutputWatcher {
     // Nothing to sweep: spare reading every unfinished communication back from the journal.
     if (present.length === 0 || this.closed) return;
     const needed = new Set(inUse().map((dir) => path.basename(dir)));
-    for (const document of this.ledger.eachUnfinishedDocument()) {
+    for await (const document of this.ledger!.eachUnfinishedDocument()) {
       const places: Array<[string, string | undefined]> = [
         [workRoot, document.path],
         [logRoot, document.deliveryLog?.path],

@@ -76,20 +76,21 @@ export class WorkflowTaskPoller {
     }
     if (isStopped()) return 0;
     this.options.onUnidentified?.(unidentified);
-    tracker.reconcile(assigned);
+    await tracker.reconcile(assigned);
     let emitted = 0;
-    for (const due of tracker.due()) {
+    // Claimed ones left when stopping are given back when the tracker closes.
+    for (const due of await tracker.due()) {
       if (isStopped()) break;
       let task: WorkflowTask;
       try {
         task = await this.read(due.task);
       } catch (err) {
+        await tracker.notEmitted(due.id, (err as Error).message);
         this.options.onTaskError?.(err, due.task);
         continue;
       }
       if (isStopped()) break;
-      const attempt = tracker.emitted(due.id);
-      this.options.emit({ task, attempt });
+      this.options.emit({ task, attempt: due.attempt });
       emitted++;
     }
     return emitted;

@@ -1,4 +1,4 @@
-import { DurableLedger, type LedgerEntry } from "../reliability/ledger";
+import { FileStateStore, type StateStore, type WorkEntry, type WorkQueue } from "../state";
 
 /** A task as the tracker records it (enough to read it again after a restart). */
 export interface TrackedTask {
@@ -11,11 +11,15 @@ export interface TrackedTask {
 }
 
 export interface TaskTrackerOptions {
-  /** Journal file (fsync'd; survives restarts). */
+  /** Journal file of the file store (fsync'd; survives restarts); `<file>.callbacks` holds the callback nonces. */
   file: string;
-  /** A task still assigned this long after its emission is emitted again. */
+  /** The tracker's name in a shared store (the same on every replica of the flow). */
+  name?: string;
+  /** Where the record lives: the journal files by default; closed with the tracker. */
+  store?: StateStore;
+  /** A task still assigned this long after its emission is emitted again (the lease of a claimed task). */
   reemitAfterMs: number;
-  /** Tasks emitted and still assigned at most; further new tasks wait. */
+  /** Tasks emitted and still assigned at most (per replica); further new tasks wait. */
   maxInFlight: number;
   /** Emissions per task at most (0 = unlimited); then the task is dead-lettered and left alone. */
   maxEmissions?: number;
@@ -43,177 +47,187 @@ export function taskKey(task: Pick<TrackedTask, "processId" | "subprocessId" | "
   return `${task.processId}/${task.subprocessId}/${task.taskId}`;
 }
 
+type TaskItem = TrackedTask & { key: string; occurrence: number };
+
 /**
- * Decides which assigned workflow tasks to emit, with a durable record (DurableLedger) so that a task is emitted once,
+ * Decides which assigned workflow tasks to emit, with a durable record (a state store) so that a task is emitted once,
  * again only when it is still assigned after `reemitAfterMs` or after a restart, and never after it left the
  * assignments (completed by anyone). A step entered again later (e.g. after a Reject) is a new occurrence.
+ * A task is claimed before it is emitted, so with replicas on one database one task goes to one replica.
  */
 export class WorkflowTaskTracker {
-  private readonly ledger: DurableLedger<TrackedTask & { key: string; occurrence: number }>;
-  /** Latest occurrence per task key. */
-  private readonly latest = new Map<string, { id: string; occurrence: number }>();
-  /** Nonces of accepted callbacks, beside the task journal (`<file>.callbacks`). */
-  private readonly nonces: DurableLedger<Record<string, never>>;
+  private lastCounts = { inFlight: 0 };
+  private readonly store: StateStore;
+  private opened: Promise<{ tasks: WorkQueue<TaskItem>; nonces: WorkQueue<Record<string, never>> }> | undefined;
 
   constructor(private readonly options: TaskTrackerOptions) {
-    this.ledger = new DurableLedger({
-      file: options.file,
-      maxAttempts: options.maxEmissions && options.maxEmissions > 0 ? options.maxEmissions : Number.MAX_SAFE_INTEGER,
-      retainFinishedMs: options.retainFinishedMs ?? DEFAULT_RETAIN_FINISHED_MS,
-      compactAfterRecords: 1000,
-      onWarning: options.onWarning,
-      now: options.now,
-    });
-    for (const entry of this.ledger.list()) this.remember(entry);
-    try {
-      this.nonces = new DurableLedger({
-        file: `${options.file}.callbacks`,
-        maxAttempts: 1,
-        retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
+    this.store = options.store ?? new FileStateStore(options.now);
+  }
+
+  /** The tracker's two queues, opened on first use (again after a failed try: the database may come later). */
+  private queues(): Promise<{ tasks: WorkQueue<TaskItem>; nonces: WorkQueue<Record<string, never>> }> {
+    const { options, store } = this;
+    const name = options.name ?? options.file;
+    this.opened ??= (async () => {
+      const tasks = await store.openQueue<TaskItem>({
+        name: `${name}/tasks`,
+        file: options.file,
+        maxAttempts: options.maxEmissions && options.maxEmissions > 0 ? options.maxEmissions : Number.MAX_SAFE_INTEGER,
+        retainFinishedMs: options.retainFinishedMs ?? DEFAULT_RETAIN_FINISHED_MS,
         compactAfterRecords: 1000,
         onWarning: options.onWarning,
-        now: options.now,
       });
-    } catch (err) {
-      this.ledger.close();
-      throw err;
-    }
+      try {
+        const nonces = await store.openQueue<Record<string, never>>({
+          name: `${name}/callbacks`,
+          file: `${options.file}.callbacks`,
+          maxAttempts: 1,
+          retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
+          compactAfterRecords: 1000,
+          onWarning: options.onWarning,
+        });
+        return { tasks, nonces };
+      } catch (err) {
+        // Opened again on the next try: the first journal must not stay locked by this attempt.
+        await tasks.close();
+        throw err;
+      }
+    })();
+    this.opened.catch(() => (this.opened = undefined));
+    return this.opened;
+  }
+
+  private async tasks(): Promise<WorkQueue<TaskItem>> {
+    return (await this.queues()).tasks;
   }
 
   /** Records a callback's nonce; false when it was accepted before (a replay), also before a restart. */
-  acceptNonce(nonce: string): boolean {
+  async acceptNonce(nonce: string): Promise<boolean> {
     const id = `nonce:${nonce}`;
-    if (!this.nonces.add(id, {})) return false;
-    this.nonces.acknowledge(id);
+    const { nonces } = await this.queues();
+    if (!(await nonces.add(id, {}))) return false;
+    await nonces.acknowledge(id);
     return true;
   }
 
   /**
-   * A callback names this task (read and found assigned): it is recorded like a polled task. Returns the occurrence
-   * to emit now — a new one, or a recorded one not yet emitted or emitted longer than the re-emit timeout ago —
-   * or undefined when it is in flight (a repeated callback) or dead-lettered.
+   * A callback names this task (read and found assigned): it is recorded like a polled task and claimed. Returns the
+   * occurrence to emit now — a new one, or a recorded one not yet emitted or emitted longer than the re-emit timeout
+   * ago — or undefined when it is in flight (a repeated callback) or dead-lettered.
    */
-  callback(task: TrackedTask): TaskDue | undefined {
+  async callback(task: TrackedTask): Promise<TaskDue | undefined> {
+    await this.expireOverdue();
     const key = taskKey(task);
-    const known = this.latest.get(key);
-    const entry = known ? this.ledger.get(known.id) : undefined;
-    if (entry?.state === "dead") return undefined;
-    if (entry?.state === "pending") return toDue(entry);
-    if (entry?.state === "in-flight") {
-      const now = (this.options.now ?? Date.now)();
-      if (now - entry.updatedAt < this.options.reemitAfterMs) return undefined;
-      const max = this.options.maxEmissions ?? 0;
-      if (max > 0 && entry.attempts >= max) {
-        this.ledger.fail(entry.id, `still assigned after ${entry.attempts} emissions`);
-        return undefined;
-      }
-      return toDue(entry);
-    }
-    const occurrence = (known?.occurrence ?? 0) + 1;
+    const latest = (await this.latestOccurrences()).get(key);
+    if (latest?.state === "dead") return undefined;
+    if (latest?.state === "in-flight") return undefined;
+    const occurrence = latest?.state === "pending" ? latest.item.occurrence : (latest?.item.occurrence ?? 0) + 1;
     const id = `${key}#${occurrence}`;
-    this.ledger.add(id, { ...task, key, occurrence });
-    this.latest.set(key, { id, occurrence });
-    return toDue(this.ledger.get(id)!);
+    const claimed = await (
+      await this.tasks()
+    ).claimOne(id, { ...task, key, occurrence }, this.options.reemitAfterMs, false);
+    return claimed && toDue(claimed);
   }
 
   /** The task is no longer this user's (completed by anyone): its recorded occurrence is done. */
-  finished(task: Pick<TrackedTask, "processId" | "subprocessId" | "taskId">): void {
-    const known = this.latest.get(taskKey(task));
-    const state = known ? this.ledger.get(known.id)?.state : undefined;
-    if (known && state && state !== "done") this.ledger.acknowledge(known.id, "no longer assigned");
+  async finished(task: Pick<TrackedTask, "processId" | "subprocessId" | "taskId">): Promise<void> {
+    const latest = (await this.latestOccurrences()).get(taskKey(task));
+    if (latest && latest.state !== "done") await (await this.tasks()).acknowledge(latest.id, "no longer assigned");
   }
 
   /**
-   * Brings the record in line with the current assignments: tasks no longer assigned (dead-lettered ones included) are acknowledged, new ones
-   * (and steps entered again) recorded as pending. Returns how many were acknowledged and added.
+   * Brings the record in line with the current assignments: tasks no longer assigned (dead-lettered ones included)
+   * are acknowledged, new ones (and steps entered again) recorded as pending. Returns how many were acknowledged and
+   * added.
    */
-  reconcile(assigned: TrackedTask[]): { acknowledged: number; added: number } {
+  async reconcile(assigned: TrackedTask[]): Promise<{ acknowledged: number; added: number }> {
     const keys = new Set(assigned.map(taskKey));
     let acknowledged = 0;
     let added = 0;
-    const live = [...this.ledger.list("pending"), ...this.ledger.list("in-flight"), ...this.ledger.list("dead")];
-    for (const entry of live) {
-      if (!keys.has(entry.item.key)) {
-        this.ledger.acknowledge(entry.id, "no longer assigned");
-        acknowledged++;
+    const latest = await this.latestOccurrences();
+    for (const entry of latest.values()) {
+      if (entry.state !== "done" && !keys.has(entry.item.key)) {
+        if ((await (await this.tasks()).acknowledge(entry.id, "no longer assigned")) === "acknowledged") acknowledged++;
       }
     }
     for (const task of assigned) {
       const key = taskKey(task);
-      const known = this.latest.get(key);
-      const state = known ? this.ledger.get(known.id)?.state : undefined;
-      if (state === "pending" || state === "in-flight" || state === "dead") continue;
+      const known = latest.get(key);
+      if (known && known.state !== "done") continue;
       // unknown, forgotten, or done (it left the assignments and is back: a new occurrence)
-      const occurrence = (known?.occurrence ?? 0) + 1;
-      const id = `${key}#${occurrence}`;
-      if (this.ledger.add(id, { ...task, key, occurrence })) {
-        this.latest.set(key, { id, occurrence });
-        added++;
-      }
+      const occurrence = (known?.item.occurrence ?? 0) + 1;
+      if (await (await this.tasks()).add(`${key}#${occurrence}`, { ...task, key, occurrence })) added++;
     }
     return { acknowledged, added };
   }
 
   /**
-   * Tasks to emit now: in-flight ones not completed within the timeout (they already count as in flight), then
-   * pending ones while fewer than `maxInFlight` are in flight. Tasks that used up their emissions are dead-lettered.
+   * Claims the tasks to emit now: those emitted longer than the re-emit timeout ago and still assigned (tasks that
+   * used up their emissions are dead-lettered instead), then pending ones while fewer than `maxInFlight` are in flight.
    */
-  due(): TaskDue[] {
-    const now = (this.options.now ?? Date.now)();
-    const result: TaskDue[] = [];
-    let inFlight = this.ledger.counts()["in-flight"];
-    const max = this.options.maxEmissions ?? 0;
-    for (const entry of this.ledger.due(this.options.reemitAfterMs)) {
-      if (entry.state === "in-flight") {
-        if (max > 0 && entry.attempts >= max) {
-          this.ledger.fail(entry.id, `still assigned after ${entry.attempts} emissions`);
-          continue;
-        }
-        if (now - entry.updatedAt >= this.options.reemitAfterMs) result.push(toDue(entry));
-      } else if (inFlight < this.options.maxInFlight) {
-        inFlight++;
-        result.push(toDue(entry));
-      }
-    }
-    return result;
+  async due(): Promise<TaskDue[]> {
+    await this.expireOverdue();
+    const counts = await (await this.tasks()).counts();
+    const claimed = await (
+      await this.tasks()
+    ).claim(this.options.maxInFlight - counts.inFlight, {
+      leaseMs: this.options.reemitAfterMs,
+    });
+    this.lastCounts = { inFlight: counts.inFlight + claimed.length };
+    return claimed.map(toDue);
   }
 
-  /** Records the emission (before the message leaves, so a crash in between re-emits rather than loses it). */
-  emitted(id: string): number {
-    return this.ledger.take(id).attempts;
+  /** A claimed task could not be emitted (it could not be read): it is due again at the next poll. */
+  async notEmitted(id: string, reason: string): Promise<void> {
+    await (await this.tasks()).fail(id, reason, false);
   }
 
   /** The task occurrence is handled for good (e.g. emitted by a callback and completed). */
-  acknowledge(id: string): void {
-    if (this.ledger.get(id)) this.ledger.acknowledge(id);
+  async acknowledge(id: string): Promise<void> {
+    await (await this.tasks()).acknowledge(id);
   }
 
+  /** In flight after the last look (claimed by this process and still assigned). */
   get inFlight(): number {
-    return this.ledger.counts()["in-flight"];
+    return this.lastCounts.inFlight;
   }
 
-  get pending(): number {
-    return this.ledger.counts().pending;
+  /** Pending and in flight (claimed by this process), read from the record now. */
+  async counts(): Promise<{ pending: number; inFlight: number }> {
+    const { pending, inFlight } = await (await this.tasks()).counts();
+    return { pending, inFlight };
   }
 
-  get dead(): Array<LedgerEntry<TrackedTask>> {
-    return this.ledger.list("dead");
+  async dead(): Promise<Array<WorkEntry<TrackedTask>>> {
+    return (await this.tasks()).list("dead");
   }
 
-  close(): void {
-    this.ledger.close();
-    this.nonces.close();
-  }
-
-  private remember(entry: LedgerEntry<TrackedTask & { key: string; occurrence: number }>): void {
-    const known = this.latest.get(entry.item.key);
-    if (!known || known.occurrence < entry.item.occurrence) {
-      this.latest.set(entry.item.key, { id: entry.id, occurrence: entry.item.occurrence });
+  /** Gives this process's claimed tasks back (they are emitted again by whichever replica polls next) and closes. */
+  async close(release = true): Promise<void> {
+    try {
+      if (release && this.opened) await (await this.tasks()).releaseOwned();
+    } finally {
+      await this.store.close();
     }
+  }
+
+  private async expireOverdue(): Promise<void> {
+    const reason = `still assigned ${this.options.reemitAfterMs} ms after its emission`;
+    await (await this.tasks()).expire(this.options.reemitAfterMs, reason);
+  }
+
+  /** The latest recorded occurrence of every task key. */
+  private async latestOccurrences(): Promise<Map<string, WorkEntry<TaskItem>>> {
+    const latest = new Map<string, WorkEntry<TaskItem>>();
+    for (const entry of await (await this.tasks()).list()) {
+      const known = latest.get(entry.item.key);
+      if (!known || known.item.occurrence < entry.item.occurrence) latest.set(entry.item.key, entry);
+    }
+    return latest;
   }
 }
 
-function toDue(entry: LedgerEntry<TrackedTask & { key: string; occurrence: number }>): TaskDue {
+function toDue(entry: WorkEntry<TaskItem>): TaskDue {
   const { key: _key, occurrence: _occurrence, ...task } = entry.item;
-  return { id: entry.id, task, attempt: entry.attempts + 1 };
+  return { id: entry.id, task, attempt: entry.attempts };
 }
