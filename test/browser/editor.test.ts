@@ -21,6 +21,7 @@ import net from "node:net";
 import os from "node:os";
 import path from "node:path";
 import type { BrowserContext, ConsoleMessage, Page } from "playwright-core";
+import { customerPdf as pdf, writeHandMadeRun } from "../helpers/output-tree";
 import { requirePrerequisite } from "../helpers/prerequisites";
 
 const ROOT = path.resolve(__dirname, "..", "..");
@@ -683,7 +684,233 @@ describe("editor in Chromium (playwright-core)", function () {
     );
   });
 
+  // ---------------------------------------------------------------- the deployed nodes at work (issue 17 points 10, 12)
+  // After the log check above: these flows fail on purpose, and their nodes stay out of the dialog tests above.
+
+  it("cs-archive: a failed request shows red on the canvas with the operation and HTTP code, the next good message turns it green with outcome and counts", async () => {
+    const tab = "browser-status-tab";
+    await importFlow([
+      { id: tab, type: "tab", label: "status on the canvas" },
+      {
+        id: "browser-status-cs",
+        type: "cs-config",
+        name: "Content Server (status test)",
+        baseUrl: "${CS_URL}",
+        authMode: "${CS_AUTH_MODE}",
+        credentials: { username: "${CS_USERNAME}", password: "${CS_PASSWORD}" },
+      },
+      injectNode("browser-status-bad", tab, "no such folder", "999999999", 120, "browser-status-content"),
+      injectNode("browser-status-good", tab, "folder 2000", "2000", 200, "browser-status-content"),
+      {
+        id: "browser-status-content",
+        z: tab,
+        type: "function",
+        name: "PDF into the folder",
+        func: 'msg.folderId = Number(msg.payload); msg.payload = Buffer.from("%PDF-1.4 status"); msg.document = { fileName: "status-" + Date.now() + ".pdf" }; return msg;',
+        outputs: 1,
+        x: 380,
+        y: 160,
+        wires: [["browser-status-archive"]],
+      },
+      {
+        id: "browser-status-archive",
+        z: tab,
+        type: "cs-archive",
+        server: "browser-status-cs",
+        targetType: "folder",
+        folderId: "folderId",
+        folderIdType: "msg",
+        x: 600,
+        y: 160,
+        wires: [[]],
+      },
+    ]);
+    await deploy("status-flow-deployed");
+    const archive = "browser-status-archive";
+
+    await clickInjectButton("browser-status-bad");
+    const failed = await canvasStatus(archive, "red");
+    assert.match(failed.text, /^getNode: HTTP 400 · ✓0 ✗1 · \d\d:\d\d:\d\d$/, `red status: ${failed.text}`);
+    assert.equal(failed.shape, "ring");
+    await screenshot("cs-archive-status-failed");
+
+    await clickInjectButton("browser-status-good");
+    const ok = await canvasStatus(archive, "green");
+    assert.match(ok.text, /^created · ✓1 ✗1 · \d\d:\d\d:\d\d$/, `green status: ${ok.text}`);
+    assert.equal(ok.shape, "dot");
+    await screenshot("cs-archive-status-ok");
+    // The folder lookup answered 400 to the runtime, not to the browser: nothing for the console.
+    assertNoBrowserProblems();
+  });
+
+  it("exstream-output-watch: the dialog shows dead letters with reason, attempts and time; Replay hands one out again", async () => {
+    const tab = "browser-dead-tab";
+    const watch = "browser-dead-watch";
+    const root = path.join(run!.dir, "dead-letter-share");
+    // Two communications whose files are missing: dead-lettered at once (grace 0), before any hand-out.
+    await writeHandMadeRun({
+      root,
+      jobId: "job-dead-browser",
+      files: [pdf("missing-2.pdf", "2"), pdf("missing-3.pdf", "3")],
+    });
+    await importFlow([
+      { id: tab, type: "tab", label: "dead letters" },
+      {
+        id: watch,
+        z: tab,
+        type: "exstream-output-watch",
+        name: "watch (dead letters)",
+        source: "folder",
+        root,
+        rootType: "str",
+        stabilityWindowMs: "50",
+        missingFileGraceMs: "0",
+        x: 160,
+        y: 120,
+        wires: [["browser-dead-ack"], []],
+      },
+      // Stands in for cs-archive: acknowledges what it gets and tells the debug sidebar which file it was.
+      {
+        id: "browser-dead-ack",
+        z: tab,
+        type: "function",
+        name: "acknowledge",
+        func: 'msg.cs = { outcome: "created" }; return [msg, { payload: "handed out " + msg.document.fileName }];',
+        outputs: 2,
+        x: 400,
+        y: 120,
+        wires: [[watch], ["browser-dead-debug"]],
+      },
+      {
+        id: "browser-dead-debug",
+        z: tab,
+        type: "debug",
+        name: "handed out",
+        active: true,
+        tosidebar: true,
+        console: false,
+        complete: "payload",
+        targetType: "msg",
+        x: 620,
+        y: 160,
+        wires: [],
+      },
+    ]);
+    await deploy("dead-letter-flow-deployed");
+    const listed = async (): Promise<DeadLetterAnswer> => {
+      const res = await fetch(`${run!.nodeRed}/exstream-output-watch/${watch}/dead-letters`);
+      assert.equal(res.status, 200, "admin API answers");
+      return (await res.json()) as DeadLetterAnswer;
+    };
+    // The watch finds the run on its own; the dialog is opened once both are dead letters.
+    await page.waitForFunction(
+      async (url) => ((await (await fetch(url)).json()) as { total: number }).total === 2,
+      `${run!.nodeRed}/exstream-output-watch/${watch}/dead-letters`,
+      { polling: 100 },
+    );
+    const before = await listed();
+    const [first, second] = ["missing-2.pdf", "missing-3.pdf"].map((f) =>
+      before.deadLetters.find((d) => d.fileName === f)!,
+    );
+    assert.ok(first && second, JSON.stringify(before));
+
+    const dead = await canvasStatus(watch, "yellow");
+    assert.match(dead.text, /\b2 dead\b/, `yellow status on the canvas: ${dead.text}`);
+
+    await openEditDialog(watch);
+    await page.locator("#exstream-output-watch-dead-load").click();
+    const rows = page.locator("#exstream-output-watch-dead-list > div");
+    await rows.filter({ hasText: "missing-3.pdf" }).waitFor();
+    assert.equal(await rows.count(), 2, "both dead letters listed");
+    for (const letter of [first, second]) {
+      const text = await rows.filter({ hasText: letter.fileName }).innerText();
+      assert.ok(text.includes(letter.reason), `reason shown: ${text}`);
+      assert.match(text, /\(0 attempt\(s\), /, `attempts shown: ${text}`);
+      const when = await page.evaluate((at) => new Date(at).toLocaleString(), letter.at);
+      assert.ok(text.includes(when), `time ${when} shown: ${text}`);
+    }
+    await rows.last().scrollIntoViewIfNeeded();
+    await screenshot("exstream-output-watch-dead-letters");
+
+    await page.evaluate(() => (window as any).RED.sidebar.show("debug"));
+    await rows.filter({ hasText: first.fileName }).getByRole("button", { name: "Replay", exact: true }).click();
+    // The dialog lists again after the replay: the replayed one is gone, the other stays.
+    await rows.filter({ hasText: first.fileName }).waitFor({ state: "detached" });
+    await page.locator(".red-ui-notification", { hasText: "1 dead letter(s) handed out again" }).waitFor();
+    assert.deepEqual(
+      (await rows.allInnerTexts()).map((t) => t.includes(second.fileName)),
+      [true],
+      "only the other one left in the dialog",
+    );
+    assert.deepEqual(
+      (await listed()).deadLetters.map((d) => d.id),
+      [second.id],
+      "the admin API lists only the other one",
+    );
+    await page.locator(".red-ui-debug-msg", { hasText: `handed out ${first.fileName}` }).waitFor();
+    const statusLabel = `#red-ui-workspace-chart g.red-ui-flow-node[id="${watch}"] .red-ui-flow-node-status-label`;
+    await page.locator(statusLabel, { hasText: /\b1 dead\b/ }).waitFor();
+    assert.equal(
+      await page.locator(".red-ui-debug-msg", { hasText: `handed out ${second.fileName}` }).count(),
+      0,
+      "the other one is not handed out",
+    );
+    await screenshot("exstream-output-watch-replayed");
+    await page.locator("#node-dialog-cancel").click();
+    await page.locator(".red-ui-tray").waitFor({ state: "detached" });
+    assertNoBrowserProblems();
+  });
+
   // ---------------------------------------------------------------- editor actions
+  /**
+   * Adds a flow (a tab with its nodes) to the editor as importing its export would: the properties left out get their
+   * registered defaults, as an export holds every property. Shows its tab.
+   */
+  async function importFlow(flow: Array<Record<string, unknown>>): Promise<void> {
+    await page.evaluate((nodes) => {
+      const RED = (window as any).RED;
+      for (const node of nodes) {
+        const defaults = RED.nodes.getType(node.type)?.defaults ?? {};
+        for (const [prop, def] of Object.entries<{ value: unknown }>(defaults)) {
+          if (!(prop in node)) node[prop] = JSON.parse(JSON.stringify(def.value ?? ""));
+        }
+      }
+      RED.view.importNodes(nodes, { generateIds: false });
+      RED.workspaces.show(nodes.find((n) => n.type === "tab")!.id);
+    }, flow);
+    for (const node of flow.filter((n) => n.z)) {
+      await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node[id="${String(node.id)}"]`).waitFor();
+    }
+    const invalid = await page.evaluate(
+      (ids) =>
+        ids
+          .map((id) => (window as any).RED.nodes.node(id))
+          .filter((n) => !n.valid)
+          .map((n) => `${n.type} ${n.id}: ${(n.validationErrors ?? []).join(", ")}`),
+      flow.filter((n) => n.z).map((n) => String(n.id)),
+    );
+    assert.deepEqual(invalid, [], "imported nodes are valid");
+  }
+
+  /** Clicks the button of an inject node drawn on the canvas, as a user does, and waits for the runtime's answer. */
+  async function clickInjectButton(id: string): Promise<void> {
+    const answered = page.waitForResponse((res) => res.url().endsWith(`/inject/${id}`) && res.status() === 200);
+    await page
+      .locator(`#red-ui-workspace-chart g.red-ui-flow-node[id="${id}"] .red-ui-flow-node-button-button`)
+      .click();
+    await answered;
+  }
+
+  /** Waits until the node's status drawn on the canvas has the colour, and returns its text and shape. */
+  async function canvasStatus(id: string, fill: string): Promise<{ text: string; shape: string }> {
+    const node = page.locator(`#red-ui-workspace-chart g.red-ui-flow-node[id="${id}"]`);
+    await node.locator(`.red-ui-flow-node-status[class*="-${fill}"]`).waitFor();
+    const shape = await node.locator(".red-ui-flow-node-status").getAttribute("class");
+    return {
+      text: (await node.locator(".red-ui-flow-node-status-label").textContent()) ?? "",
+      shape: /red-ui-flow-node-status-(\w+)-/.exec(shape ?? "")?.[1] ?? "",
+    };
+  }
 
   async function dragIntoWorkspace(type: string, index: number): Promise<string> {
     const before = await nodeIdsOfType(type);
@@ -965,6 +1192,35 @@ interface FlowNode {
   id: string;
   type: string;
   z?: string;
+}
+
+/** An inject node (button on the canvas) sending a fixed string payload to one node. */
+function injectNode(
+  id: string,
+  z: string,
+  name: string,
+  payload: string,
+  y: number,
+  to: string,
+): Record<string, unknown> {
+  return {
+    id,
+    z,
+    type: "inject",
+    name,
+    props: [{ p: "payload" }],
+    payload,
+    payloadType: "str",
+    x: 160,
+    y,
+    wires: [[to]],
+  };
+}
+
+/** GET <admin>/exstream-output-watch/<id>/dead-letters */
+interface DeadLetterAnswer {
+  total: number;
+  deadLetters: Array<{ id: string; reason: string; attempts: number; at: number; fileName: string }>;
 }
 
 function exampleNames(): string[] {
