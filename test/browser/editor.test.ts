@@ -802,20 +802,15 @@ describe("editor in Chromium (playwright-core)", function () {
       assert.equal(res.status, 200, "admin API answers");
       return (await res.json()) as DeadLetterAnswer;
     };
-    // The watch finds the run on its own; the dialog is opened once both are dead letters.
-    await page.waitForFunction(
-      async (url) => ((await (await fetch(url)).json()) as { total: number }).total === 2,
-      `${run!.nodeRed}/exstream-output-watch/${watch}/dead-letters`,
-      { polling: 100 },
-    );
+    // The watch finds the run on its own: its status on the canvas turns yellow with both dead letters.
+    const statusLabel = `#red-ui-workspace-chart g.red-ui-flow-node[id="${watch}"] .red-ui-flow-node-status-label`;
+    await page.locator(statusLabel, { hasText: /\b2 dead\b/ }).waitFor();
+    assert.equal((await canvasStatus(watch, "yellow")).shape, "ring", "yellow ring: watching, with dead letters");
     const before = await listed();
     const [first, second] = ["missing-2.pdf", "missing-3.pdf"].map((f) =>
       before.deadLetters.find((d) => d.fileName === f)!,
     );
     assert.ok(first && second, JSON.stringify(before));
-
-    const dead = await canvasStatus(watch, "yellow");
-    assert.match(dead.text, /\b2 dead\b/, `yellow status on the canvas: ${dead.text}`);
 
     await openEditDialog(watch);
     await page.locator("#exstream-output-watch-dead-load").click();
@@ -848,7 +843,6 @@ describe("editor in Chromium (playwright-core)", function () {
       "the admin API lists only the other one",
     );
     await page.locator(".red-ui-debug-msg", { hasText: `handed out ${first.fileName}` }).waitFor();
-    const statusLabel = `#red-ui-workspace-chart g.red-ui-flow-node[id="${watch}"] .red-ui-flow-node-status-label`;
     await page.locator(statusLabel, { hasText: /\b1 dead\b/ }).waitFor();
     assert.equal(
       await page.locator(".red-ui-debug-msg", { hasText: `handed out ${second.fileName}` }).count(),
