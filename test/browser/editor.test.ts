@@ -938,16 +938,27 @@ describe("editor in Chromium (playwright-core)", function () {
     await page.locator(".red-ui-tray #node-dialog-ok").waitFor({ state: "visible" });
   }
 
-  /** The node's properties that hold a config node (from its registered definition) and are shown in the dialog. */
-  function configProperties(type: string): Promise<{ prop: string; configType: string }[]> {
-    return page.evaluate((t) => {
-      const RED = (window as any).RED;
-      const defaults = RED.nodes.getType(t).defaults as Record<string, { type?: string }>;
-      return Object.entries(defaults)
-        .filter(([, d]) => d.type && RED.nodes.getType(d.type)?.category === "config" && d.type !== "tls-config")
-        .filter(([prop]) => document.getElementById(`node-input-btn-${prop}-add`)?.offsetParent)
-        .map(([prop, d]) => ({ prop, configType: d.type as string }));
-    }, type);
+  /**
+   * The node's properties that hold a config node (from its registered definition) and are shown in the dialog; waits
+   * until the dialog shows at least one (a tray still opening under load shows none yet), empty when it never does.
+   */
+  async function configProperties(type: string): Promise<{ prop: string; configType: string }[]> {
+    const shown = await page
+      .waitForFunction(
+        (t) => {
+          const RED = (window as any).RED;
+          const defaults = RED.nodes.getType(t).defaults as Record<string, { type?: string }>;
+          const found = Object.entries(defaults)
+            .filter(([, d]) => d.type && RED.nodes.getType(d.type)?.category === "config" && d.type !== "tls-config")
+            .filter(([prop]) => document.getElementById(`node-input-btn-${prop}-add`)?.offsetParent)
+            .map(([prop, d]) => ({ prop, configType: d.type as string }));
+          return found.length > 0 ? found : false;
+        },
+        type,
+        { timeout: 15_000 },
+      )
+      .catch(() => undefined);
+    return shown ? ((await shown.jsonValue()) as { prop: string; configType: string }[]) : [];
   }
 
   /** Creates a new config node through the "+" button beside the select, typing URL and credentials. */
