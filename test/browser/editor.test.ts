@@ -183,6 +183,7 @@ describe("editor in Chromium (playwright-core)", function () {
     await screenshot(`failed-${slug(this.currentTest.title)}`);
     // Leave the editor usable for the next test: back to the deployed flows, without what the failed test left.
     page.once("dialog", (dialog) => void dialog.accept()); // "leave the page with undeployed changes?"
+    editorScript.splice(0); // a new page load requests the shared editor script again
     await page.reload({ timeout: EDITOR_LOAD_MS });
     await editorReady(EDITOR_LOAD_MS);
     problems.splice(0);
@@ -314,7 +315,7 @@ describe("editor in Chromium (playwright-core)", function () {
         return ids;
       });
       await openExamples();
-      await page.locator(".red-ui-treeList-label", { hasText: name }).first().click();
+      await chooseExample(name);
       await page.locator("#red-ui-clipboard-dialog-ok").click();
       await resolveImportConflicts(tabsBefore.length);
       const imported = await page.evaluate((before) => {
@@ -1159,6 +1160,31 @@ describe("editor in Chromium (playwright-core)", function () {
       hasText: pkg.name,
     });
     await module.first().click();
+  }
+
+  /**
+   * Selects an example in the open Import ▸ Examples tree. Node-RED enables Import only once a file (not a folder) is
+   * the selection; a click that lands while the tree is still unfolding selects nothing, so it is repeated.
+   */
+  async function chooseExample(name: string): Promise<void> {
+    const item = page
+      .locator("#red-ui-clipboard-dialog-import-tab-examples .red-ui-treeList-label", { hasText: name })
+      .first();
+    const importEnabled = () =>
+      page.waitForFunction(
+        () => !(document.querySelector("#red-ui-clipboard-dialog-ok") as HTMLButtonElement | null)?.disabled,
+        undefined,
+        { timeout: 5_000 },
+      );
+    for (let attempt = 1; ; attempt++) {
+      await item.click();
+      try {
+        await importEnabled();
+        return;
+      } catch (err) {
+        if (attempt === 3) throw err;
+      }
+    }
   }
 
   /**
