@@ -19,10 +19,11 @@ import { p4 } from "./p4-output-watch";
 import { p5 } from "./p5-exstream-generate";
 import { p6 } from "./p6-scale-out";
 import { p7 } from "./p7-data-flow-2";
+import { footprint } from "./footprint";
 
 /** In report order. */
-const BENCHMARKS: BenchmarkModule[] = [p1, p2, p3, p4, p5, p6, p7];
-const PLANNED = ["p1", "p2", "p3", "p4", "p5", "p6", "p7"];
+const BENCHMARKS: BenchmarkModule[] = [p1, p2, p3, p4, p5, p6, p7, footprint];
+const PLANNED = ["p1", "p2", "p3", "p4", "p5", "p6", "p7", "footprint"];
 
 interface Args {
   quick: boolean;

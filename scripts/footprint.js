@@ -19,7 +19,12 @@ function packed() {
     encoding: "utf8",
   });
   const [result] = JSON.parse(out);
-  return { size: result.size, unpackedSize: result.unpackedSize, files: result.entryCount };
+  return {
+    size: result.size,
+    unpackedSize: result.unpackedSize,
+    files: result.entryCount,
+    paths: result.files.map((f) => f.path),
+  };
 }
 
 /** Runtime packages reachable from the root package's dependencies, as lock locations ("node_modules/axios", …). */

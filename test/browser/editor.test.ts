@@ -344,6 +344,10 @@ describe("editor in Chromium (playwright-core)", function () {
       await page.evaluate((tab) => (window as any).RED.workspaces.show(tab), imported.tabs[0]);
       await assertReadableLayout(name, imported.tabs[0]);
       await deploy(`example-${name}`);
+      if (name.startsWith("01-")) {
+        await dismissNotifications();
+        await screenshot(`example-${name}-deployed`, "example-01");
+      }
       assertNoBrowserProblems();
     });
   }
