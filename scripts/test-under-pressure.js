@@ -21,7 +21,9 @@ process.on("exit", stopLoops);
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => process.exit(130));
 
 const hasTaskset = spawnSync("taskset", ["--version"]).status === 0;
-const mocha = [path.join(root, "node_modules", "mocha", "bin", "mocha.js"), ...(specs.length ? specs : [])];
+/** The same specs as `npm test`. */
+const ALL_SPECS = "test/**/*.test.ts";
+const mocha = [path.join(root, "node_modules", "mocha", "bin", "mocha.js"), ...(specs.length ? specs : [ALL_SPECS])];
 const command = hasTaskset ? "taskset" : process.execPath;
 const args = hasTaskset ? ["--cpu-list", "0", process.execPath, ...mocha] : mocha;
 console.log(
