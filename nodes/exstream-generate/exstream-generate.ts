@@ -1,12 +1,12 @@
 import type { NodeMessage } from "node-red";
 import type { CommunicationBinding, DriverData, ExstreamClient } from "../lib/exstream";
+import { runBatch, runOnDemand } from "../lib/generate";
 import { defineNode, type NodeContext } from "../lib/node-red/define-node";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import type { ConcurrencyLimiter } from "../lib/reliability/limiter";
 import type { ExstreamConfigNode } from "../exstream-config/types";
 import { limiterFor, runBounded } from "./limits";
 import { parseGenerateOptions } from "./options";
-import { runBatch, runOnDemand } from "./runs";
 import type { ExstreamGenerateDef, GenerateMessage, GenerateOptions } from "./types";
 import { migrations } from "./migrations";
 

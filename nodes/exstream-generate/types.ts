@@ -1,5 +1,6 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
 import type { CommunicationDocument, GeneratedOutput } from "../lib/exstream";
+import type { OutputEntry, RunOptions } from "../lib/generate";
 import type { PropertiesWith } from "../lib/node-red/properties";
 import type { properties } from "./properties";
 
@@ -17,32 +18,9 @@ export type ExstreamGenerateProperties = PropertiesWith<
 export type ExstreamGenerateDef = NodeDef & ExstreamGenerateProperties;
 
 /** The parsed options (one typed object with defaults, see options.ts). */
-export interface GenerateOptions {
+export interface GenerateOptions extends RunOptions {
   mode: "ondemand" | "batch";
-  contentType?: string;
-  primaryQueue?: string;
-  storage: "auto" | "files";
-  payloadLimitBytes: number;
-  outputDir: string;
-  readKeys: boolean;
-  timeoutMs: number;
-  jobTimeoutMs: number;
-  pollIntervalMs: number;
   maxQueued: number;
-}
-
-/** One rendition of an on-demand call as listed in msg.exstream.outputs. */
-export interface OutputEntry {
-  queueName?: string;
-  fileName: string;
-  mimeType: string;
-  customerNumber?: string;
-  size: number;
-  sha256: string;
-  /** Local path when written to disk. */
-  filename?: string;
-  /** The bytes, when kept in memory (storage auto, below the payload limit). */
-  content?: Buffer;
 }
 
 export interface GenerateMsgExstream {

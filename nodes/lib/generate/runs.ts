@@ -1,9 +1,9 @@
-/** The two ways exstream-generate runs a communication, composed from the Exstream client (nodes/lib/exstream). */
+/** The two ways a communication is generated (on demand, batch), composed from the Exstream client (lib/exstream). */
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { sha256OfBuffer, sha256OfFile } from "../lib/checksum";
-import { makePrivateDir, PRIVATE_FILE_MODE } from "../lib/reliability/private-files";
+import { sha256OfBuffer, sha256OfFile } from "../checksum";
+import { makePrivateDir, PRIVATE_FILE_MODE } from "../reliability/private-files";
 import {
   ExstreamError,
   channelOf,
@@ -22,10 +22,10 @@ import {
   type ExstreamClient,
   type LocalCustomerCommunication,
   type OnDemandManifest,
-} from "../lib/exstream";
-import { sameRendition } from "../lib/exstream/job-outputs";
-import { CustomerLogExtracts } from "../lib/watch/delivery-log";
-import type { GenerateOptions, OutputEntry } from "./types";
+} from "../exstream";
+import { sameRendition } from "../exstream/job-outputs";
+import { CustomerLogExtracts } from "../watch/delivery-log";
+import type { OutputEntry, RunOptions } from "./types";
 
 export interface OnDemandTarget {
   communicationId: string;
@@ -51,7 +51,7 @@ export async function runOnDemand(
   client: ExstreamClient,
   target: OnDemandTarget,
   driver: DriverData,
-  options: GenerateOptions,
+  options: RunOptions,
 ): Promise<OnDemandRun> {
   const runName = randomUUID();
   const sentAt = Date.now();
@@ -187,7 +187,7 @@ export async function runBatch(
   client: ExstreamClient,
   channel: string,
   body: string | Buffer | Record<string, unknown> | unknown[],
-  options: GenerateOptions,
+  options: RunOptions,
   hooks: {
     onSubmitted?(jobId: string): void;
     onDocument(document: CommunicationDocument, customer: LocalCustomerCommunication): Promise<void> | void;

@@ -1,0 +1,2 @@
+export { runBatch, runOnDemand, type BatchRun, type OnDemandRun, type OnDemandTarget } from "./runs";
+export type { OutputEntry, RunOptions } from "./types";
