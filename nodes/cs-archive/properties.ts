@@ -27,9 +27,12 @@ export const properties = defineProperties({
       'function (v) {\n  var category = $("#node-input-category").length ? $("#node-input-category").val() : this.category;\n  return !v || !!category;\n}',
   },
   verifyChecksum: { value: false },
+  /** RM classification name or id (applied to every stored document). */
   rmClassification: { value: "" },
+  /** Legal hold name or id. */
   hold: { value: "" },
   related: { value: "none" },
+  /** With related renditions: also store `msg.document.deliveryLog`. */
   includeDeliveryLog: { value: true },
   recordFolderTemplate: { value: "" },
   forbiddenCharacters: { value: ':/\\*?"<>|' },

@@ -1,49 +1,25 @@
 import type { Node, NodeDef } from "node-red";
 import type { ExistsPolicy } from "../lib/archive";
+import type { PropertiesWith } from "../lib/node-red/properties";
+import type { properties } from "./properties";
 
 export type TargetType = "folder" | "path" | "workspaceBo" | "workspaceName";
 export type RelatedMode = "none" | "beside" | "recordFolder";
 export type Operation = "archive" | "updateMetadata";
 
-/** cs-archive properties as the editor stores them; `<prop>Type` is the TypedInput type of `<prop>`. */
-export interface CsArchiveProperties {
-  server: string;
-  operation?: Operation;
-  targetType: TargetType;
-  folderId?: string;
-  folderIdType?: string;
-  rootId?: string;
-  rootIdType?: string;
-  folderPath?: string;
-  folderPathType?: string;
-  extSystemId?: string;
-  boType?: string;
-  boId?: string;
-  boIdType?: string;
-  workspaceType?: string;
-  workspaceName?: string;
-  workspaceNameType?: string;
-  subFolder?: string;
-  nameTemplate?: string;
-  existsPolicy?: ExistsPolicy;
-  category?: string;
-  checksumAttribute?: string;
-  verifyChecksum?: boolean;
-  /** RM classification name or id (applied to every stored document). */
-  rmClassification?: string;
-  /** Legal hold name or id. */
-  hold?: string;
-  related?: RelatedMode;
-  /** With related renditions: also store `msg.document.deliveryLog` (default true). */
-  includeDeliveryLog?: boolean;
-  recordFolderTemplate?: string;
-  forbiddenCharacters?: string;
-  replacement?: string;
-  maxNameLength?: string | number;
-  ambiguousSettleMs?: string | number;
-  nodeId?: string;
-  nodeIdType?: string;
-}
+/** cs-archive properties as the editor stores them (see properties.ts); `<prop>Type` is the TypedInput type. */
+export type CsArchiveProperties = PropertiesWith<
+  typeof properties,
+  {
+    server: string;
+    operation?: Operation;
+    targetType: TargetType;
+    existsPolicy?: ExistsPolicy;
+    related?: RelatedMode;
+    maxNameLength?: string | number;
+    ambiguousSettleMs?: string | number;
+  }
+>;
 
 export type CsArchiveDef = NodeDef & CsArchiveProperties;
 

@@ -8,6 +8,7 @@ export const properties = defineProperties({
   name: { value: "" },
   server: { value: "", type: "cs-config", required: false },
   mode: { value: "category", required: true },
+  /** Category name or id (category mode). */
   category: { value: "" },
   rules: {
     value: [],
@@ -15,7 +16,9 @@ export const properties = defineProperties({
       "function (rules) {\n  return Array.isArray(rules) && rules.length > 0 && rules.every(function (r) { return r && r.target; });\n}",
   },
   dateOrder: { value: "" },
+  /** IANA zone instants are written in for Content Server (its dates carry no zone); blank = the host's zone. */
   timeZone: { value: "" },
   truncate: { value: false },
+  /** msg property receiving the values by name (category mode) or the driver-data object (driver mode). */
   output: { value: "" },
 });

@@ -1,5 +1,7 @@
 import type { Node, NodeDef } from "node-red";
 import type { AttributeValueType, DateOrder } from "../lib/mapping";
+import type { PropertiesWith } from "../lib/node-red/properties";
+import type { properties } from "./properties";
 
 /** Where a rule's value comes from (TypedInput types; `key` and `wfattr` are this node's own). */
 export type RuleSourceType = "key" | "wfattr" | "msg" | "jsonata" | "str" | "num" | "bool" | "env" | "flow" | "global";
@@ -24,19 +26,15 @@ export interface RuleConfig {
 
 export type MappingMode = "category" | "driver";
 
-export interface MetadataMapProperties {
-  server?: string;
-  mode: MappingMode;
-  /** Category name or id (category mode). */
-  category?: string;
-  rules: RuleConfig[];
-  dateOrder?: DateOrder | "";
-  /** IANA zone instants are written in for Content Server (its dates carry no zone); blank = the host's zone. */
-  timeZone?: string;
-  truncate?: boolean;
-  /** msg property receiving the values by name (category mode) or the driver-data object (driver mode). */
-  output?: string;
-}
+/** metadata-map properties as the editor stores them (see properties.ts). */
+export type MetadataMapProperties = PropertiesWith<
+  typeof properties,
+  {
+    mode: MappingMode;
+    rules: RuleConfig[];
+    dateOrder?: DateOrder | "";
+  }
+>;
 
 export type MetadataMapDef = NodeDef & MetadataMapProperties;
 
