@@ -29,7 +29,7 @@ function writeEditorDefaults(htmlFile, type) {
   return true;
 }
 
-module.exports = { writeEditorDefaults };
+module.exports = { schemaOf, writeEditorDefaults };
 
 if (require.main === module && process.argv.includes("--write")) {
   const written = [];

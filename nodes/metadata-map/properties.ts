@@ -1,24 +1,22 @@
 import { defineProperties } from "../lib/node-red/properties";
 
 /**
- * The node's properties, declared once: the editor's `defaults` (the build writes them into the .html), the
- * runtime's property types and the check of saved flows come from here.
+ * The node's properties, declared once: the editor's `defaults` (the build writes them into the .html), the help's
+ * property list (described in the catalogues' `properties`), the runtime's property types and the check of saved
+ * flows come from here.
  */
 export const properties = defineProperties({
   name: { value: "" },
   server: { value: "", type: "cs-config", required: false },
-  mode: { value: "category", required: true },
-  /** Category name or id (category mode). */
+  mode: { value: "category", required: true, helpType: "category | driver" },
   category: { value: "" },
   rules: {
     value: [],
     validate:
       "function (rules) {\n  return Array.isArray(rules) && rules.length > 0 && rules.every(function (r) { return r && r.target; });\n}",
   },
-  dateOrder: { value: "" },
-  /** IANA zone instants are written in for Content Server (its dates carry no zone); blank = the host's zone. */
+  dateOrder: { value: "", helpType: "DMY | MDY" },
   timeZone: { value: "" },
   truncate: { value: false },
-  /** msg property receiving the values by name (category mode) or the driver-data object (driver mode). */
   output: { value: "" },
 });

@@ -1,6 +1,12 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import {
+  hasHelpProperties,
+  helpPropertyProblems,
+  withHelpProperties,
+  type HelpCatalogue,
+} from "../../nodes/lib/node-red/help-properties";
 import { applyMigrations, type Migration } from "../../nodes/lib/node-red/migrations";
 import { storedPropertyNames, withEditorDefaults, type PropertySchema } from "../../nodes/lib/node-red/properties";
 
@@ -19,6 +25,23 @@ function schemaOf(type: string): PropertySchema {
 function migrationsOf(type: string): Migration[] {
   const file = path.join(root, "nodes", type, "migrations.ts");
   return fs.existsSync(file) ? (require(file) as { migrations: Migration[] }).migrations : [];
+}
+
+/** The help's languages, and the heading of its property list (German as in Node-RED's own de help pages). */
+const PROPERTIES_HEADING: Record<string, string> = { "en-US": "Properties", de: "Eigenschaften" };
+
+/** The help of a node in a language: locales/<lang>/<type>.html, or (en-US) the data-help-name block of <type>.html. */
+function helpOf(type: string, lang: string): string {
+  const localeFile = path.join(root, "nodes", type, "locales", lang, `${type}.html`);
+  const file = fs.existsSync(localeFile) ? localeFile : path.join(root, "nodes", type, `${type}.html`);
+  const match = new RegExp(`data-help-name="${type}"[^>]*>([\\s\\S]*?)</script>`).exec(fs.readFileSync(file, "utf8"));
+  assert.ok(match, `${type}: no ${lang} help`);
+  return match[1];
+}
+
+function catalogueOf(type: string, lang: string): HelpCatalogue {
+  const file = path.join(root, "nodes", type, "locales", lang, `${type}.json`);
+  return (JSON.parse(fs.readFileSync(file, "utf8")) as Record<string, HelpCatalogue>)[type];
 }
 
 const exampleNodes = fs
@@ -41,6 +64,21 @@ describe("property schemas", () => {
         "run `npm run build && node scripts/editor-defaults.js --write`",
       );
     });
+  }
+
+  for (const type of TYPES) {
+    for (const [lang, heading] of Object.entries(PROPERTIES_HEADING)) {
+      it(`${type}: its ${lang} help lists every property of its schema, described in locales/${lang}/${type}.json`, () => {
+        const help = helpOf(type, lang);
+        assert.ok(hasHelpProperties(help), "the help has the <!-- properties.ts … --> line where the build writes the list");
+        const schema = schemaOf(type);
+        const catalogue = catalogueOf(type, lang);
+        assert.deepEqual(helpPropertyProblems(schema, catalogue), []);
+        const built = withHelpProperties(help, schema, catalogue);
+        assert.match(built, new RegExp(`<h3>${heading}</h3>\\s*<dl class="message-properties">\\s*<dt`));
+        for (const text of Object.values(catalogue.properties ?? {})) assert.ok(built.includes(`<dd>${text}</dd>`));
+      });
+    }
   }
 
   it("the examples hold every node type (the fixtures below cover them all)", () => {

@@ -293,19 +293,20 @@ export function sharedClient<C extends { close(): unknown }>(owner: Node, create
 
 /** The numeric fields every connection config node declares, with their defaults (a number or `${ENV}`). */
 export function connectionLimitProperties(defaults: Record<ConnectionLimitName, number>) {
-  const entry = (name: ConnectionLimitName) => ({
+  const entry = (name: ConnectionLimitName, helpType: string) => ({
     value: String(defaults[name]),
     validate: "numberOrEnv",
+    helpType,
   });
   return {
-    timeoutMs: entry("timeoutMs"),
-    deadlineMs: entry("deadlineMs"),
-    minBytesPerSecond: entry("minBytesPerSecond"),
-    maxResponseMiB: entry("maxResponseMiB"),
-    maxConcurrent: entry("maxConcurrent"),
-    retryAttempts: entry("retryAttempts"),
-    retryBaseDelayMs: entry("retryBaseDelayMs"),
-    retryMaxDelayMs: entry("retryMaxDelayMs"),
+    timeoutMs: entry("timeoutMs", "ms"),
+    deadlineMs: entry("deadlineMs", "ms"),
+    minBytesPerSecond: entry("minBytesPerSecond", "bytes/s"),
+    maxResponseMiB: entry("maxResponseMiB", "MiB"),
+    maxConcurrent: entry("maxConcurrent", "number"),
+    retryAttempts: entry("retryAttempts", "number"),
+    retryBaseDelayMs: entry("retryBaseDelayMs", "ms"),
+    retryMaxDelayMs: entry("retryMaxDelayMs", "ms"),
   };
 }
 

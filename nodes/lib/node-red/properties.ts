@@ -1,7 +1,7 @@
 /**
  * One declaration per node property: the editor's `defaults` (written into the node's .html by the build, see
- * scripts/editor-defaults.js), the runtime's property types (PropertiesOf) and the list of what a saved node may
- * store are all derived from it.
+ * scripts/editor-defaults.js), the help's property list (help-properties.ts), the runtime's property types
+ * (PropertiesOf) and the list of what a saved node may store are all derived from it.
  */
 export interface PropertySpec {
   /** The value a new node gets in the editor. */
@@ -15,6 +15,8 @@ export interface PropertySpec {
   typed?: string;
   /** The msg property a blank value falls back to (for the help and the inputs table). */
   msg?: string;
+  /** The type the help's property list names (e.g. "ms", "cs | otds"); default: config node type, boolean, string. */
+  helpType?: string;
 }
 
 export type PropertySchema = Record<string, PropertySpec>;
