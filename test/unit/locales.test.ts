@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import fs from "node:fs";
 import path from "node:path";
+import { helpOf } from "../helpers/node-help";
 
 const ROOT = path.resolve(__dirname, "..", "..");
 const TYPES = Object.keys(
@@ -66,14 +67,6 @@ function sources(type: string): Array<{ file: string; text: string }> {
     .map((f) => ({ file: f, text: fs.readFileSync(path.join(dir, f), "utf8") }));
 }
 
-/** The help of a node in a language: locales/<lang>/<type>.html, or (en-US) the data-help-name block of <type>.html. */
-function help(type: string, lang: string): string | undefined {
-  const localeFile = read(path.join(ROOT, "nodes", type, "locales", lang, `${type}.html`));
-  const text = localeFile ?? (lang === "en-US" ? read(path.join(ROOT, "nodes", type, `${type}.html`)) : undefined);
-  const match = text && new RegExp(`data-help-name="${type}"[^>]*>([\\s\\S]*?)</script>`).exec(text);
-  return match ? match[1] : undefined;
-}
-
 /** Ports from the editor definition (`inputs: 1`, `outputs: 2`); undefined when the node has no editor file yet. */
 function ports(type: string): { inputs: number; outputs: number } | undefined {
   const editor = read(path.join(ROOT, "nodes", type, `${type}.html`));
@@ -127,7 +120,7 @@ describe("locales and help of every node", () => {
 
       for (const lang of LANGUAGES) {
         it(`has help in ${lang} in the style guide's shape`, () => {
-          const text = help(type, lang);
+          const text = helpOf(type, lang);
           assert.ok(text, `no ${lang} help`);
           assert.match(text.trim(), /^<p>/, "the first paragraph is the tooltip");
           const sections = SECTIONS[lang];

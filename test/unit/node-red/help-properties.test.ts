@@ -55,7 +55,10 @@ describe("the help's property list, derived from the property schema and the mes
 
   it("fails, naming it, when a property of the schema has no description or no label", () => {
     const added = defineProperties({ ...schema, retries: { value: "3", helpType: "number" } });
-    assert.throws(() => withHelpProperties(help, added, catalogue), /retries: no label\.retries; retries: no properties\.retries/);
+    assert.throws(
+      () => withHelpProperties(help, added, catalogue),
+      /retries: no label\.retries; retries: no properties\.retries/,
+    );
   });
 
   it("fails on a description of a property the schema does not declare", () => {
