@@ -20,7 +20,7 @@ function writeHelpProperties(htmlFile, type, catalogueFile) {
   try {
     fs.writeFileSync(htmlFile, withHelpProperties(fs.readFileSync(htmlFile, "utf8"), schema, catalogue));
   } catch (err) {
-    throw new Error(`${path.relative(dist, htmlFile)}: ${err.message}`);
+    throw new Error(`${path.relative(dist, htmlFile)}: ${err.message}`, { cause: err });
   }
   return true;
 }

@@ -22,7 +22,7 @@ export function hasHelpProperties(help: string): boolean {
 }
 
 /** The properties the help describes, in the schema's order. */
-export function describedProperties(schema: PropertySchema): string[] {
+function describedProperties(schema: PropertySchema): string[] {
   return Object.keys(schema).filter((name) => !UNDESCRIBED.has(name));
 }
 
