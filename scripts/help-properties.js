@@ -14,9 +14,10 @@ const dist = path.resolve(__dirname, "..", "dist", "nodes");
 /** Writes the list into `htmlFile` (a copy in dist/) from the schema of `type` and the catalogue `catalogueFile`. */
 function writeHelpProperties(htmlFile, type, catalogueFile) {
   const schema = schemaOf(type);
-  if (!schema || !fs.existsSync(catalogueFile)) return false;
+  if (!schema) return false;
   const { withHelpProperties } = require(path.join(dist, "lib", "node-red", "help-properties.js"));
-  const catalogue = JSON.parse(fs.readFileSync(catalogueFile, "utf8"))[type] ?? {};
+  // A help asking for the list without a catalogue fails below, naming every property it lacks.
+  const catalogue = fs.existsSync(catalogueFile) ? JSON.parse(fs.readFileSync(catalogueFile, "utf8"))[type] : {};
   try {
     fs.writeFileSync(htmlFile, withHelpProperties(fs.readFileSync(htmlFile, "utf8"), schema, catalogue));
   } catch (err) {
