@@ -8,6 +8,7 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import type { Pool } from "pg";
 
 export interface PostgresServer {
   /** postgresql://postgres@127.0.0.1:<port>/postgres (trust authentication, no TLS). */
@@ -108,4 +109,16 @@ function freePort(): Promise<number> {
       probe.close(() => resolve(port));
     });
   });
+}
+
+/** Records the text of every statement the pool's `query` sends from now on: what a store costs in round trips. */
+export function recordStatements(pool: Pool): string[] {
+  const statements: string[] = [];
+  const query = pool.query.bind(pool) as (...args: unknown[]) => unknown;
+  (pool as unknown as { query: (...args: unknown[]) => unknown }).query = (...args: unknown[]) => {
+    const text = typeof args[0] === "string" ? args[0] : (args[0] as { text: string }).text;
+    statements.push(text);
+    return query(...args);
+  };
+  return statements;
 }

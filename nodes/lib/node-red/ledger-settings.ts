@@ -9,7 +9,8 @@ const MAX_GROUP_COMMIT_MS = 1_000;
 
 /**
  * The group commit window for the file ledger: appends within it share one fsync, and the node confirms an
- * acknowledgement (`done()`) or sends a hand-out only once it is on disk. Off (0) unless configured.
+ * acknowledgement (`done()`) or sends a hand-out only once it is on disk. Off (0) unless configured. A PostgreSQL
+ * store uses it for acknowledgements: those within it share one statement (committed before `done()`).
  */
 export function ledgerGroupCommitMs(RED: NodeAPI): number {
   const configured = (RED.settings as unknown as Record<string, unknown>)[GROUP_COMMIT_SETTING];

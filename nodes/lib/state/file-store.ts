@@ -60,11 +60,18 @@ class FileWorkQueue<T> implements WorkQueue<T> {
     return this.ledger.add(id, item);
   }
 
+  async addAll(entries: Array<{ id: string; item: T }>): Promise<number> {
+    return entries.filter(({ id, item }) => this.ledger.add(id, item)).length;
+  }
+
   async get(id: string): Promise<WorkEntry<T> | undefined> {
     return this.ledger.get(id);
   }
 
   async claim(limit: number, options: ClaimOptions): Promise<Array<WorkEntry<T>>> {
+    if (options.ownedAtMost !== undefined) {
+      limit = Math.min(limit, options.ownedAtMost - this.ledger.counts()["in-flight"]);
+    }
     if (limit <= 0) return [];
     const now = this.now();
     const retryDelayMs = options.retryDelayMs ?? 0;
@@ -93,6 +100,12 @@ class FileWorkQueue<T> implements WorkQueue<T> {
       if (now - this.ledger.info(id)!.updatedAt >= leaseMs) expired.push(this.ledger.fail(id, reason));
     }
     return this.durably(expired);
+  }
+
+  async leased(leaseMs: number): Promise<Array<WorkEntry<T>>> {
+    const now = this.now();
+    const ids = [...this.ledger.ids("in-flight")].filter((id) => now - this.ledger.info(id)!.updatedAt < leaseMs);
+    return ids.map((id) => this.ledger.get(id)!);
   }
 
   async acknowledge(id: string, outcome?: unknown): Promise<AckResult> {

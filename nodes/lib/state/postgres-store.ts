@@ -101,7 +101,16 @@ const MS = "* interval '1 millisecond'";
 /** Rows per query of `each`. */
 const EACH_PAGE = 500;
 
+/** Callers waiting for one acknowledgement, and the outcome it records. */
+type AckWaiters = Array<{ resolve(result: AckResult): void; reject(err: Error): void }> & { outcome: unknown };
+
 class PostgresWorkQueue<T> implements WorkQueue<T> {
+  /** Acknowledgements asked for and not yet sent, by id. */
+  private acks = new Map<string, AckWaiters>();
+  private ackTimer: NodeJS.Timeout | undefined;
+  /** The group being committed. */
+  private committing: Promise<void> | undefined;
+
   constructor(
     private readonly pool: Pool,
     private readonly table: string,
@@ -124,6 +133,19 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     return rowCount === 1;
   }
 
+  /** One statement for all of them, rows in their order (their `seq`, so they are claimed oldest first). */
+  async addAll(entries: Array<{ id: string; item: T }>): Promise<number> {
+    if (entries.length === 0) return 0;
+    const { rowCount } = await this.query(
+      `INSERT INTO ${this.table} (queue, id, state, item)
+       SELECT $1, e.value->>'id', 'pending', e.value->'item'
+       FROM jsonb_array_elements($2::jsonb) WITH ORDINALITY AS e(value, n) ORDER BY e.n
+       ON CONFLICT DO NOTHING`,
+      [this.spec.name, JSON.stringify(entries)],
+    );
+    return rowCount ?? 0;
+  }
+
   async get(id: string): Promise<WorkEntry<T> | undefined> {
     const { rows } = await this.query(`SELECT ${COLUMNS} FROM ${this.table} WHERE queue = $1 AND id = $2`, [
       this.spec.name,
@@ -138,12 +160,15 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
       `WITH due AS (
          SELECT id FROM ${this.table}
          WHERE queue = $1 AND state = 'pending' AND (reason IS NULL OR updated_at <= ${NOW} - $3 ${MS})
-         ORDER BY seq LIMIT $2 FOR UPDATE SKIP LOCKED)
+         ORDER BY seq
+         LIMIT greatest(0, least($2::bigint, $6::bigint - (SELECT count(*) FROM ${this.table}
+           WHERE queue = $1 AND state = 'in-flight' AND owner = $4)))
+         FOR UPDATE SKIP LOCKED)
        UPDATE ${this.table} AS w SET state = 'in-flight', attempts = attempts + 1, owner = $4,
          lease_until = ${NOW} + $5 ${MS}, updated_at = ${NOW}
        FROM due WHERE w.queue = $1 AND w.id = due.id
        RETURNING ${COLUMNS.replace(/\bid\b/, "w.id")}`,
-      [this.spec.name, limit, options.retryDelayMs ?? 0, this.owner, options.leaseMs],
+      [this.spec.name, limit, options.retryDelayMs ?? 0, this.owner, options.leaseMs, options.ownedAtMost ?? null],
     );
     return rows.sort((a, b) => Number(a.seq) - Number(b.seq)).map((row) => toEntry<T>(row));
   }
@@ -173,14 +198,68 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     return rows.map((row) => toEntry<T>(row));
   }
 
-  async acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
-    const { rowCount } = await this.query(
-      `UPDATE ${this.table} SET state = 'done', outcome = $3, owner = NULL, lease_until = NULL, updated_at = ${NOW}
-       WHERE queue = $1 AND id = $2 AND state <> 'done'`,
-      [this.spec.name, id, outcome === undefined ? null : JSON.stringify(outcome)],
+  /**
+   * Acknowledgements are grouped: those asked for within the group commit window, or while the previous group
+   * commits, are recorded by one statement; each resolves once that statement has committed.
+   */
+  acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
+    return new Promise((resolve, reject) => {
+      const asked = this.acks.get(id);
+      // The same id twice in one group: the second finds it finished, as it would one statement later.
+      if (asked) asked.push({ resolve: (r) => resolve(r === "acknowledged" ? "already-finished" : r), reject });
+      else this.acks.set(id, Object.assign([{ resolve, reject }], { outcome }));
+      this.scheduleAcks();
+    });
+  }
+
+  private scheduleAcks(): void {
+    if (this.ackTimer || this.committing || this.acks.size === 0) return;
+    this.ackTimer = setTimeout(() => {
+      this.ackTimer = undefined;
+      void this.commitAcks();
+    }, this.spec.groupCommitMs ?? 0);
+  }
+
+  private commitAcks(): Promise<void> {
+    const group = this.acks;
+    this.acks = new Map();
+    this.committing = this.commitGroup(group).finally(() => {
+      this.committing = undefined;
+      this.scheduleAcks();
+    });
+    return this.committing;
+  }
+
+  private async commitGroup(group: Map<string, AckWaiters>): Promise<void> {
+    try {
+      const acks = [...group].map(([id, waiters]) => ({ id, outcome: waiters.outcome }));
+      const { rows } = await this.query(
+        `WITH acks AS (
+           SELECT a.value->>'id' AS id, a.value->'outcome' AS outcome FROM jsonb_array_elements($2::jsonb) AS a(value)),
+         done AS (
+           UPDATE ${this.table} AS w SET state = 'done', outcome = acks.outcome, owner = NULL, lease_until = NULL,
+             updated_at = ${NOW}
+           FROM acks WHERE w.queue = $1 AND w.id = acks.id AND w.state <> 'done'
+           RETURNING w.id)
+         SELECT acks.id, CASE WHEN done.id IS NOT NULL THEN 'acknowledged'
+           WHEN EXISTS (SELECT 1 FROM ${this.table} k WHERE k.queue = $1 AND k.id = acks.id) THEN 'already-finished'
+           ELSE 'unknown' END AS result
+         FROM acks LEFT JOIN done ON done.id = acks.id`,
+        [this.spec.name, JSON.stringify(acks)],
+      );
+      const results = new Map(rows.map((row) => [row.id as string, row.result as AckResult]));
+      for (const [id, waiters] of group) for (const w of waiters) w.resolve(results.get(id) ?? "unknown");
+    } catch (err) {
+      for (const waiters of group.values()) for (const w of waiters) w.reject(err as Error);
+    }
+  }
+
+  async leased(_leaseMs: number): Promise<Array<WorkEntry<T>>> {
+    const { rows } = await this.query(
+      `SELECT ${COLUMNS} FROM ${this.table} WHERE queue = $1 AND state = 'in-flight' AND lease_until > ${NOW} ORDER BY seq`,
+      [this.spec.name],
     );
-    if (rowCount === 1) return "acknowledged";
-    return (await this.get(id)) ? "already-finished" : "unknown";
+    return rows.map((row) => toEntry<T>(row));
   }
 
   async fail(id: string, reason: string, permanent: boolean): Promise<WorkEntry<T> | "unknown" | "already-finished"> {
@@ -263,8 +342,14 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     }
   }
 
-  /** Nothing of its own: the pool belongs to the store's owner. */
-  async close(): Promise<void> {}
+  /** Commits the acknowledgements still waiting; the pool belongs to the store's owner. */
+  async close(): Promise<void> {
+    while (this.committing || this.acks.size > 0) {
+      clearTimeout(this.ackTimer);
+      this.ackTimer = undefined;
+      await (this.committing ?? this.commitAcks());
+    }
+  }
 
   /** A database fault is an error of the call that met it; the queue itself never stops. */
   failure(): Error | undefined {

@@ -30,7 +30,10 @@ export interface QueueSpec<T> {
   compactAfterRecords?: number;
   /** What to keep of an acknowledged item while it is retained. */
   summarizeFinished?: (item: T) => T;
-  /** File store: appends within this many ms share one fsync (DurableLedger's group commit); 0/unset: off. */
+  /**
+   * Changes within this many ms share one fsync (file store, DurableLedger's group commit) or one statement
+   * (PostgreSQL acknowledgements, which also group whatever arrives while the previous group commits); 0/unset: off.
+   */
   groupCommitMs?: number;
   /** File store: told about journal lines quarantined at start and about a stale lock taken over. */
   onWarning?: (message: string) => void;
@@ -41,11 +44,15 @@ export interface ClaimOptions {
   retryDelayMs?: number;
   /** The claim lasts this long without an acknowledgement. */
   leaseMs: number;
+  /** Claims only as many as keep this owner's claimed items at or below this number (counted in the same step). */
+  ownedAtMost?: number;
 }
 
 export interface WorkQueue<T> {
   /** Records a new pending item; false when the id is already known. */
   add(id: string, item: T): Promise<boolean>;
+  /** Records new pending items in one step (in their order); returns how many were new. */
+  addAll(entries: Array<{ id: string; item: T }>): Promise<number>;
   get(id: string): Promise<WorkEntry<T> | undefined>;
   /** Claims up to `limit` due items (oldest first), each counting an attempt. Never hands one item to two owners. */
   claim(limit: number, options: ClaimOptions): Promise<Array<WorkEntry<T>>>;
@@ -56,7 +63,10 @@ export interface WorkQueue<T> {
   claimOne(id: string, item: T, leaseMs: number, renewOwn: boolean): Promise<WorkEntry<T> | undefined>;
   /** Claimed items whose lease ran out count a failed attempt (dead when used up); returns them as they are now. */
   expire(leaseMs: number, reason: string): Promise<Array<WorkEntry<T>>>;
+  /** Resolves once the acknowledgement is durable (on disk, or committed). */
   acknowledge(id: string, outcome?: unknown): Promise<AckResult>;
+  /** Items claimed under a lease that has not run out (by any owner); the file store counts `leaseMs` from the claim. */
+  leased(leaseMs: number): Promise<Array<WorkEntry<T>>>;
   /** A failed attempt: permanent → dead letter at once; otherwise pending again, dead once the attempts are used up. */
   fail(id: string, reason: string, permanent: boolean): Promise<WorkEntry<T> | "unknown" | "already-finished">;
   /** Records an item straight as a dead letter (added when unknown); undefined when it is past `from`. */

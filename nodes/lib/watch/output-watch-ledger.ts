@@ -84,6 +84,11 @@ export class OutputWatchLedger {
     return this.communications.add(document.id, { document });
   }
 
+  /** Records newly discovered communications in one step (one statement in a database); returns how many were new. */
+  addAll(documents: CommunicationDocument[]): Promise<number> {
+    return this.communications.addAll(documents.map((document) => ({ id: document.id, item: { document } })));
+  }
+
   /** Records a communication that cannot be emitted (refused or missing file) straight as a dead letter. */
   refuse(document: CommunicationDocument, reason: string): Promise<WorkEntry<LedgerItem> | undefined> {
     return this.communications.deadLetter(document.id, { document }, reason, ["pending"]);
@@ -98,9 +103,12 @@ export class OutputWatchLedger {
     return this.communications.expire(ackTimeoutMs, `not acknowledged within ${ackTimeoutMs} ms`);
   }
 
-  /** Claims up to `limit` waiting communications (oldest first) for `leaseMs`; a failed one only after `retryDelayMs`. */
-  takeDue(limit: number, retryDelayMs: number, leaseMs: number): Promise<Array<WorkEntry<LedgerItem>>> {
-    return this.communications.claim(limit, { retryDelayMs, leaseMs });
+  /**
+   * Claims waiting communications (oldest first) for `leaseMs` until this owner holds `maxInFlight`, in one step; a
+   * failed one only after `retryDelayMs`.
+   */
+  takeDue(maxInFlight: number, retryDelayMs: number, leaseMs: number): Promise<Array<WorkEntry<LedgerItem>>> {
+    return this.communications.claim(maxInFlight, { retryDelayMs, leaseMs, ownedAtMost: maxInFlight });
   }
 
   acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
@@ -187,6 +195,11 @@ export class OutputWatchLedger {
     const claimed = await this.manifests.claimOne(key, record, leaseMs, true);
     if (!claimed) await this.isSettled(key);
     return claimed !== undefined;
+  }
+
+  /** Manifest versions some replica (this one included) holds a live claim on: being expanded right now. */
+  async claimedManifests(leaseMs: number): Promise<Array<{ key: string; record: ManifestRecord }>> {
+    return (await this.manifests.leased(leaseMs)).map((entry) => ({ key: entry.id, record: entry.item }));
   }
 
   async settle(key: string, record: ManifestRecord): Promise<void> {

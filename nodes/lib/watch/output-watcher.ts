@@ -4,7 +4,6 @@
  * unacknowledged at a time, again after an ack timeout or a transient failure, never after an acknowledgement, and
  * to the dead-letter path once their attempts are used up or a failure is permanent. Knows nothing of Node-RED.
  */
-import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { ExstreamClient } from "../exstream/index";
@@ -18,10 +17,10 @@ import { OutputFolderScanner } from "./folder-scanner";
 import { expandManifest, type ExpansionContext } from "./manifest-expansion";
 import type { OutputWatchOptions } from "./options";
 import { manifestKey, OutputWatchLedger, type AckResult, type DeadLetterSummary } from "./output-watch-ledger";
-import { isInside } from "./path-safety";
 import { runIdentityFromEnginePath, runIdentityFromFolder } from "./run-identity";
 import { FileChangingError, snapshotOf, StabilityGate, type FileSnapshot } from "./stability";
 import type { CommunicationDocument, DeadLetter, ManifestRecord, RunIdentity, WatchCounts } from "./types";
+import { sweepWorkFolders, workFolderOf } from "./work-folders";
 
 export type WatchPhase =
   "starting" | "watching" | "root-missing" | "api-error" | "state-error" | "ledger-failed" | "closed";
@@ -60,6 +59,13 @@ const SWEEP_INTERVAL_MS = 60_000;
 const MAX_MISSING_RETRY_MS = 60_000;
 /** Wait between two tries to reach a state store that failed (opening it, or recording an acknowledgement). */
 const STORE_RETRY_MS = 1_000;
+/**
+ * Most communications of a manifest recorded in one step (one statement in a database). The steps grow from one
+ * communication to this many, so the first is handed out while the rest are still being read.
+ */
+const ADD_BATCH = 250;
+/** How often a shared store's counts (one query over the whole queue) are read for the status. */
+const SHARED_COUNTS_MS = 1_000;
 
 /** Customers of a manifest waiting for files the manifest names but the share does not show (yet). */
 interface AwaitedFiles {
@@ -84,6 +90,10 @@ export class OutputWatcher {
   private readonly timers = new Set<NodeJS.Timeout>();
   private readonly now: () => number;
   private lastSweepAt = 0;
+  private lastExpiryAt = 0;
+  private lastCountsAt = 0;
+  /** Hand-out rounds run at least this often; leases that ran out are looked for about as often. */
+  private tickMs = 1_000;
   private gate: StabilityGate | undefined;
   private scanner: OutputFolderScanner | undefined;
   private api: ApiJobSource | undefined;
@@ -108,7 +118,7 @@ export class OutputWatcher {
 
   start(): void {
     const { options } = this;
-    const tickMs = Math.min(
+    this.tickMs = Math.min(
       1_000,
       Math.max(10, Math.floor(Math.min(options.ackTimeoutMs, options.retryDelayMs || options.ackTimeoutMs) / 2)),
     );
@@ -124,7 +134,7 @@ export class OutputWatcher {
         }),
       );
       if (!this.ledger || this.closed) return;
-      this.tick = setInterval(() => this.pump(), tickMs);
+      this.tick = setInterval(() => this.pump(), this.tickMs);
       if (options.source === "folder") this.startFolder();
       else this.startApi();
       this.pump();
@@ -301,24 +311,33 @@ export class OutputWatcher {
     this.track(this.pumping);
   }
 
+  /**
+   * One hand-out round: one claim (up to maxInFlight held by this owner); leases that ran out and, with a shared
+   * store, the counts are looked at only every so often (each is a query of its own).
+   */
   private async handOut(ledger: OutputWatchLedger): Promise<void> {
     const { options } = this;
     try {
-      for (const entry of await ledger.expireOverdue(options.ackTimeoutMs)) {
-        if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? "", entry.attempts);
+      if (this.now() - this.lastExpiryAt >= this.tickMs / 2) {
+        this.lastExpiryAt = this.now();
+        for (const entry of await ledger.expireOverdue(options.ackTimeoutMs)) {
+          if (entry.state === "dead") this.reportDead(entry.item.document, entry.reason ?? "", entry.attempts);
+        }
       }
-      const counts = await ledger.counts();
       if (this.closed) return;
-      const taken = await ledger.takeDue(
-        options.maxInFlight - counts.inFlight,
-        options.retryDelayMs,
-        options.ackTimeoutMs,
-      );
-      this.latestCounts = {
-        ...counts,
-        inFlight: counts.inFlight + taken.length,
-        backlog: counts.backlog - taken.length,
-      };
+      const taken = await ledger.takeDue(options.maxInFlight, options.retryDelayMs, options.ackTimeoutMs);
+      const countsEveryMs = this.store.kind === "file" ? 0 : SHARED_COUNTS_MS;
+      if (this.now() - this.lastCountsAt >= countsEveryMs) {
+        this.lastCountsAt = this.now();
+        this.latestCounts = await ledger.counts();
+      } else {
+        const { inFlight, backlog } = this.latestCounts;
+        this.latestCounts = {
+          ...this.latestCounts,
+          inFlight: inFlight + taken.length,
+          backlog: Math.max(0, backlog - taken.length),
+        };
+      }
       // Claimed while closing: close() gives them back.
       for (const entry of taken) {
         if (this.closed) return;
@@ -333,7 +352,7 @@ export class OutputWatcher {
     }
     if (this.now() - this.lastSweepAt >= SWEEP_INTERVAL_MS) {
       this.lastSweepAt = this.now();
-      this.track(this.sweepWorkFolders());
+      this.track(this.sweep());
     }
     this.reportStatus();
   }
@@ -470,10 +489,8 @@ export class OutputWatcher {
     return Math.max(10, Math.min(doubling, left));
   }
 
-  /** Private folder of one manifest version (its customers' delivery-log extracts). */
   private workDirOf(key: string): string {
-    const name = createHash("sha256").update(key).digest("hex").slice(0, 24);
-    return path.join(this.setup.ledgerDir, "delivery-logs", name);
+    return workFolderOf(this.setup.ledgerDir, key);
   }
 
   /** Expands one manifest into the ledger; "retry" when it should be looked at again later. */
@@ -487,17 +504,24 @@ export class OutputWatcher {
     this.expanding.add(context.workDir);
     this.reportStatus();
     try {
+      const found: CommunicationDocument[] = [];
+      let step = 1;
+      const recordFound = async () => {
+        const batch = found.splice(0);
+        if (batch.length > 0 && !this.closed && (await this.ledger!.addAll(batch)) > 0) this.schedulePump();
+      };
       const result = await expandManifest(file, context, {
         communication: async (document) => {
-          if (this.closed) return;
-          if (await this.ledger!.add(document)) this.schedulePump();
+          if (found.push(document) < step) return;
+          step = Math.min(ADD_BATCH, step * 2);
+          await recordFound();
         },
         refused: async (document, reason) => {
           if (this.closed) return;
           const entry = await this.ledger!.refuse(document, reason);
           if (entry) this.reportDead(document, reason, entry.attempts);
         },
-      });
+      }).finally(recordFound);
       if (result.outcome === "expanded" && !this.closed && result.deferred.length > 0) {
         const awaited = this.awaited.get(key);
         if (awaited) awaited.customers = new Set(result.deferred);
@@ -574,7 +598,7 @@ export class OutputWatcher {
     try {
       await this.api!.poll((fetched) => this.expandFetched(fetched, workRoot));
       if (this.phase === "api-error") this.phase = "watching";
-      await this.sweepWorkFolders();
+      await this.sweep();
     } catch (err) {
       if (this.closed) return;
       this.phase = "api-error";
@@ -623,38 +647,16 @@ export class OutputWatcher {
     if (!(await this.ledger!.isSettled(key))) throw new Error(`flow step ${fetched.step.id} was not expanded`);
   }
 
-  /**
-   * Removes working folders no unfinished communication needs any more: API-mode job downloads and delivery-log
-   * extracts of communications that are all acknowledged or dead.
-   */
-  private async sweepWorkFolders(): Promise<void> {
-    const workRoot = path.join(this.setup.ledgerDir, "work");
-    const logRoot = path.join(this.setup.ledgerDir, "delivery-logs");
-    // Manifests being expanded, or waiting for late files, may still hand their extracts out.
-    const inUse = () => [...this.expanding, ...[...this.awaited.keys()].map((key) => this.workDirOf(key))];
-    const present: Array<[string, string[]]> = [];
-    for (const root of [workRoot, logRoot]) {
-      const folders = await fsp.readdir(root).catch(() => [] as string[]);
-      if (folders.length > 0) present.push([root, folders]);
-    }
-    // Nothing to sweep: spare reading every unfinished communication back from the journal.
-    if (present.length === 0 || this.closed) return;
-    const needed = new Set(inUse().map((dir) => path.basename(dir)));
-    for await (const document of this.ledger!.eachUnfinishedDocument()) {
-      const places: Array<[string, string | undefined]> = [
-        [workRoot, document.path],
-        [logRoot, document.deliveryLog?.path],
-      ];
-      for (const [root, file] of places) {
-        if (file && isInside(file, root)) needed.add(path.relative(root, file).split(path.sep)[0]);
-      }
-    }
-    for (const [root, folders] of present) {
-      for (const folder of folders) {
-        if (needed.has(folder) || this.closed || inUse().some((dir) => path.basename(dir) === folder)) continue;
-        await fsp.rm(path.join(root, folder), { recursive: true, force: true });
-      }
-    }
+  /** Removes working folders no replica needs any more (see work-folders.ts). */
+  private async sweep(): Promise<void> {
+    await sweepWorkFolders({
+      ledgerDir: this.setup.ledgerDir,
+      ledger: this.ledger!,
+      leaseMs: this.options.ackTimeoutMs,
+      // Manifests being expanded, or waiting for late files, may still hand their extracts out.
+      inUse: () => [...this.expanding, ...[...this.awaited.keys()].map((key) => this.workDirOf(key))],
+      stopped: () => this.closed,
+    });
   }
 }
 

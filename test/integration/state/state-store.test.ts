@@ -6,7 +6,7 @@ import { Pool } from "pg";
 import { FileStateStore, migrate, PostgresStateStore, type StateStore, type WorkQueue } from "../../../nodes/lib/state";
 import { WorkflowTaskTracker, taskKey, type TrackedTask } from "../../../nodes/lib/workflow/task-tracker";
 import { requirePrerequisite } from "../../helpers/prerequisites";
-import { postgresAvailable, startPostgres, type PostgresServer } from "../../helpers/postgres";
+import { postgresAvailable, recordStatements, startPostgres, type PostgresServer } from "../../helpers/postgres";
 
 interface Item {
   n: number;
@@ -89,6 +89,66 @@ describe("state stores", function () {
           rest.map((e) => e.id),
           ["i4", "i5"],
         );
+      });
+
+      it("records a batch of new items in one step, in their order, leaving known ids alone", async () => {
+        await queue.add("b2", { n: 0 });
+        const batch = ["b1", "b2", "b3", "b1"].map((id, n) => ({ id, item: { n } }));
+        assert.equal(await queue.addAll(batch), 2, "b1 and b3 are new; b2 was known, b1 is there once");
+        assert.equal(await queue.addAll([]), 0);
+        assert.deepEqual(
+          (await queue.claim(5, { leaseMs: 60_000 })).map((e) => [e.id, e.item.n]),
+          [
+            ["b2", 0],
+            ["b1", 0],
+            ["b3", 2],
+          ],
+        );
+      });
+
+      it("claims only as many as keep the owner's claimed items at the given number", async () => {
+        for (let n = 1; n <= 6; n++) await queue.add(`o${n}`, { n });
+        assert.equal((await queue.claim(3, { leaseMs: 60_000 })).length, 3);
+        const topUp = await queue.claim(10, { leaseMs: 60_000, ownedAtMost: 4 });
+        assert.deepEqual(
+          topUp.map((e) => e.id),
+          ["o4"],
+          "three held, one more to four",
+        );
+        assert.deepEqual(await queue.claim(10, { leaseMs: 60_000, ownedAtMost: 4 }), [], "four held already");
+        await queue.acknowledge("o1");
+        assert.deepEqual(
+          (await queue.claim(10, { leaseMs: 60_000, ownedAtMost: 4 })).map((e) => e.id),
+          ["o5"],
+        );
+      });
+
+      it("answers acknowledgements asked at the same moment each on its own", async () => {
+        for (const id of ["a", "b", "c"]) await queue.add(id, { n: 1 });
+        await queue.claim(3, { leaseMs: 60_000 });
+        await queue.acknowledge("c");
+        const answers = await Promise.all([
+          queue.acknowledge("a", { nodeId: 1 }),
+          queue.acknowledge("a", { nodeId: 2 }),
+          queue.acknowledge("b"),
+          queue.acknowledge("c"),
+          queue.acknowledge("nope"),
+        ]);
+        assert.deepEqual(answers, ["acknowledged", "already-finished", "acknowledged", "already-finished", "unknown"]);
+        assert.deepEqual((await queue.get("a"))?.outcome, { nodeId: 1 }, "the first acknowledgement's outcome");
+        assert.deepEqual(await queue.counts(), { pending: 0, inFlight: 0, done: 3, dead: 0 });
+      });
+
+      it("lists the items claimed under a lease that has not run out", async () => {
+        await queue.add("x", { n: 1 });
+        await queue.add("y", { n: 2 });
+        await queue.claim(1, { leaseMs: 200 });
+        assert.deepEqual(
+          (await queue.leased(200)).map((e) => e.id),
+          ["x"],
+        );
+        await sleep(300);
+        assert.deepEqual(await queue.leased(200), [], "the lease ran out");
       });
 
       it("counts failed attempts, waits the retry delay, and dead-letters with the reason when they are used up", async () => {
@@ -191,6 +251,20 @@ describe("state stores", function () {
       assert.deepEqual(await migrate(pool(), schema), [], "a restart applies nothing");
       const { rows } = await pool().query(`SELECT version, name FROM "${schema}".schema_migrations`);
       assert.deepEqual(rows, [{ version: 1, name: "work items and dead letters" }]);
+    });
+
+    it("sends one statement per batch of new items, per claim of a batch and per group of acknowledgements", async () => {
+      const counted = pool();
+      const statements = recordStatements(counted);
+      const store = new PostgresStateStore(counted, `s${++schemaSeq}`);
+      const queue = await store.openQueue<Item>(spec());
+      statements.length = 0;
+      await queue.addAll(Array.from({ length: 100 }, (_, n) => ({ id: `s${n}`, item: { n } })));
+      const claimed = await queue.claim(8, { leaseMs: 60_000, ownedAtMost: 8 });
+      const answers = await Promise.all(claimed.map((e) => queue.acknowledge(e.id, { nodeId: 1 })));
+      assert.deepEqual(answers, Array(8).fill("acknowledged"));
+      assert.equal(statements.length, 3, `statements sent:\n${statements.join("\n---\n")}`);
+      assert.deepEqual(await queue.counts(), { pending: 92, inFlight: 0, done: 8, dead: 0 });
     });
 
     it("refuses a schema name that is not a plain identifier", async () => {
