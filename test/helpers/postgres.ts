@@ -8,7 +8,8 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import type { Pool } from "pg";
+import { Pool } from "pg";
+import { requirePrerequisite } from "./prerequisites";
 
 export interface PostgresServer {
   /** postgresql://postgres@127.0.0.1:<port>/postgres (trust authentication, no TLS). */
@@ -121,4 +122,51 @@ export function recordStatements(pool: Pool): string[] {
     return query(...args);
   };
   return statements;
+}
+
+export interface PostgresSuite {
+  /** The suite's server, started before its tests. */
+  readonly server: PostgresServer;
+  /** A fresh temporary folder for the running test, removed after it. */
+  readonly dir: string;
+  /** A new pool on the server (its errors ignored: tests stop the server), ended after the suite. */
+  pool(max?: number): Pool;
+}
+
+/**
+ * Registers the hooks of a suite on one real PostgreSQL server (call it inside `describe`); without the server
+ * binaries the suite is skipped, or fails under CI.
+ */
+export function postgresSuite(tmpPrefix: string): PostgresSuite {
+  let server: PostgresServer | undefined;
+  let dir: string | undefined;
+  const pools: Pool[] = [];
+  before(async function () {
+    requirePrerequisite(this, postgresAvailable(), "PostgreSQL server (Debian package postgresql)");
+    server = await startPostgres();
+  });
+  after(async () => {
+    await Promise.all(pools.splice(0).map((p) => p.end()));
+    server?.destroy();
+  });
+  beforeEach(() => {
+    dir = fs.mkdtempSync(path.join(os.tmpdir(), tmpPrefix));
+  });
+  afterEach(() => {
+    if (dir) fs.rmSync(dir, { recursive: true, force: true });
+  });
+  return {
+    get server() {
+      return server!;
+    },
+    get dir() {
+      return dir!;
+    },
+    pool(max = 4) {
+      const created = new Pool({ connectionString: server!.url, max });
+      created.on("error", () => undefined);
+      pools.push(created);
+      return created;
+    },
+  };
 }

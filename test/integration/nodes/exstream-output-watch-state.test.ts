@@ -10,15 +10,14 @@ import os from "node:os";
 import path from "node:path";
 import type { EventEmitter } from "node:events";
 import helper from "node-red-node-test-helper";
-import { Pool } from "pg";
+import type { Pool } from "pg";
 import sinon from "sinon";
 import ccmState from "../../../nodes/ccm-state/ccm-state";
 import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
 import type { CommunicationMessage } from "../../../nodes/exstream-output-watch/types";
 import { OutputWatcher } from "../../../nodes/lib/watch";
 import { customerPdf, writeHandMadeRun } from "../../helpers/output-tree";
-import { postgresAvailable, startPostgres, type PostgresServer } from "../../helpers/postgres";
-import { requirePrerequisite } from "../../helpers/prerequisites";
+import { postgresSuite } from "../../helpers/postgres";
 
 const catchNode = require("@node-red/nodes/core/common/25-catch.js");
 const statusNode = require("@node-red/nodes/core/common/25-status.js");
@@ -176,24 +175,14 @@ describe("exstream-output-watch node when its state store fails", function () {
   });
 
   describe("on PostgreSQL", () => {
-    let server: PostgresServer;
-    let pool: Pool;
+    const pg = postgresSuite("watch-state-pg-");
     const SCHEMA = "watch_state";
-
-    before(async function () {
-      requirePrerequisite(this, postgresAvailable(), "PostgreSQL server (Debian package postgresql)");
-      server = await startPostgres();
-      pool = new Pool({ connectionString: server.url, max: 1 });
-      pool.on("error", () => undefined);
-    });
-    after(async () => {
-      await pool?.end();
-      server?.destroy();
-    });
+    let readerPool: Pool | undefined;
+    const reader = () => (readerPool ??= pg.pool(1));
 
     const done = async () =>
       (
-        await pool.query(
+        await reader().query(
           `SELECT count(*)::int AS n FROM "${SCHEMA}".work_items WHERE queue = 'watch-state/communications' AND state = 'done'`,
         )
       ).rows[0].n as number;
@@ -205,7 +194,7 @@ describe("exstream-output-watch node when its state store fails", function () {
         id: "state1",
         type: "ccm-state",
         kind: "postgresql",
-        url: server.url,
+        url: pg.server.url,
         tls: "off",
         poolSize: "2",
         schema: SCHEMA,
@@ -222,7 +211,7 @@ describe("exstream-output-watch node when its state store fails", function () {
         "two acknowledged, two more out",
       );
 
-      server.stop();
+      pg.server.stop();
       // Acknowledged while the database is down: tried again until it is back.
       h.out.slice(2, 4).forEach(acknowledge);
       await until(() => lastStatus(h)?.text === STATUS("stateError"), "the state-error status");
@@ -234,7 +223,7 @@ describe("exstream-output-watch node when its state store fails", function () {
       assert.equal(h.out.length, 4, "two in flight: nothing more handed out before their acknowledgements count");
 
       autoAck = true;
-      server.start();
+      pg.server.start();
       await until(async () => (await done().catch(() => 0)) >= COMMUNICATIONS, "every communication acknowledged");
       await until(() => lastStatus(h)?.fill === "green", "the green status");
       assert.equal(lastStatus(h)?.text, STATUS("watching"));
@@ -243,7 +232,7 @@ describe("exstream-output-watch node when its state store fails", function () {
       assert.equal(new Set(ids).size, COMMUNICATIONS, "every communication handed out");
       assert.equal(ids.length, COMMUNICATIONS, "none twice");
       assert.deepEqual(h.caught, [], "no acknowledgement failed: each was tried again until recorded");
-      const { rows } = await pool.query(
+      const { rows } = await reader().query(
         `SELECT state, count(*)::int AS n FROM "${SCHEMA}".work_items WHERE queue = 'watch-state/communications' GROUP BY state`,
       );
       assert.deepEqual(rows, [{ state: "done", n: COMMUNICATIONS }], "nothing pending, in flight or dead");

@@ -5,45 +5,21 @@
  * acknowledge).
  */
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { Pool } from "pg";
 import { PostgresStateStore } from "../../../nodes/lib/state";
 import { OutputWatcher, parseOutputWatchOptions } from "../../../nodes/lib/watch";
 import { customerPdf, writeHandMadeRun } from "../../helpers/output-tree";
-import { requirePrerequisite } from "../../helpers/prerequisites";
-import { postgresAvailable, recordStatements, startPostgres, type PostgresServer } from "../../helpers/postgres";
+import { postgresSuite, recordStatements } from "../../helpers/postgres";
 
 const COMMUNICATIONS = 400;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("output watcher on PostgreSQL: round trips per communication", function () {
   this.timeout(120_000);
-  let server: PostgresServer;
-  let dir: string;
-  const pools: Pool[] = [];
-
-  before(async function () {
-    requirePrerequisite(this, postgresAvailable(), "PostgreSQL server (Debian package postgresql)");
-    server = await startPostgres();
-    dir = fs.mkdtempSync(path.join(os.tmpdir(), "round-trips-"));
-  });
-  after(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.end()));
-    server?.destroy();
-    if (dir) fs.rmSync(dir, { recursive: true, force: true });
-  });
-
-  function pool(): Pool {
-    const created = new Pool({ connectionString: server.url, max: 4 });
-    created.on("error", () => undefined);
-    pools.push(created);
-    return created;
-  }
+  const pg = postgresSuite("round-trips-");
 
   it("records, hands out and acknowledges a run's communications in less than one statement each", async () => {
-    const root = path.join(dir, "output-root");
+    const root = path.join(pg.dir, "output-root");
     await writeHandMadeRun({
       root,
       jobId: "job-round-trips",
@@ -51,14 +27,14 @@ describe("output watcher on PostgreSQL: round trips per communication", function
         customerPdf(`ACC-${i}.pdf`, String(10_000 + i), `%PDF-1.4 ${i}`),
       ),
     });
-    const counted = pool();
+    const counted = pg.pool();
     const statements = recordStatements(counted);
     const store = new PostgresStateStore(counted, "round_trips");
     const warnings: string[] = [];
     const acknowledged: Array<Promise<unknown>> = [];
     const watcher: OutputWatcher = new OutputWatcher({
       options: parseOutputWatchOptions({ root, watchMethod: "poll", scanIntervalMs: "50", stabilityWindowMs: "20" }),
-      ledgerDir: path.join(dir, "ledger"),
+      ledgerDir: path.join(pg.dir, "ledger"),
       store,
       ledgerName: "round-trips",
       events: {
@@ -70,7 +46,7 @@ describe("output watcher on PostgreSQL: round trips per communication", function
       },
     });
     watcher.start();
-    const reader = pool();
+    const reader = pg.pool();
     // 0 until the watcher has created its schema.
     const done = () =>
       reader

@@ -1,12 +1,8 @@
 import assert from "node:assert/strict";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { Pool } from "pg";
 import { FileStateStore, migrate, PostgresStateStore, type StateStore, type WorkQueue } from "../../../nodes/lib/state";
 import { WorkflowTaskTracker, taskKey, type TrackedTask } from "../../../nodes/lib/workflow/task-tracker";
-import { requirePrerequisite } from "../../helpers/prerequisites";
-import { postgresAvailable, recordStatements, startPostgres, type PostgresServer } from "../../helpers/postgres";
+import { postgresSuite, recordStatements } from "../../helpers/postgres";
 
 interface Item {
   n: number;
@@ -17,28 +13,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("state stores", function () {
   this.timeout(120_000);
-  let server: PostgresServer;
-  const pools: Pool[] = [];
+  const pg = postgresSuite("state-store-");
+  const pool = () => pg.pool();
   let schemaSeq = 0;
-  let dir: string;
-
-  before(async function () {
-    requirePrerequisite(this, postgresAvailable(), "PostgreSQL server (Debian package postgresql)");
-    server = await startPostgres();
-  });
-  after(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.end()));
-    server?.destroy();
-  });
-  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "state-store-"))));
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
-
-  function pool(): Pool {
-    const created = new Pool({ connectionString: server.url, max: 4 });
-    created.on("error", () => undefined);
-    pools.push(created);
-    return created;
-  }
 
   /** Replicas of one deployment: each has its own pool (its own process in production) on one schema. */
   function replicas(count: number): PostgresStateStore[] {
@@ -48,7 +25,7 @@ describe("state stores", function () {
 
   const spec = (maxAttempts = 3) => ({
     name: "watch/communications",
-    file: path.join(dir, "items.journal"),
+    file: path.join(pg.dir, "items.journal"),
     maxAttempts,
   });
 

@@ -5,45 +5,27 @@
  */
 import assert from "node:assert/strict";
 import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { Pool } from "pg";
 import { PostgresStateStore } from "../../../nodes/lib/state";
 import { manifestKey, OutputWatchLedger, type CommunicationDocument } from "../../../nodes/lib/watch";
 import { sweepWorkFolders, workFolderOf } from "../../../nodes/lib/watch/work-folders";
-import { requirePrerequisite } from "../../helpers/prerequisites";
-import { postgresAvailable, startPostgres, type PostgresServer } from "../../helpers/postgres";
+import { postgresSuite } from "../../helpers/postgres";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LEASE_MS = 60_000;
 
 describe("working folders of replicas sharing a ledger folder on one PostgreSQL", function () {
   this.timeout(60_000);
-  let server: PostgresServer;
-  let dir: string;
+  const pg = postgresSuite("work-folders-");
   let schemaSeq = 0;
-  const pools: Pool[] = [];
-
-  before(async function () {
-    requirePrerequisite(this, postgresAvailable(), "PostgreSQL server (Debian package postgresql)");
-    server = await startPostgres();
-  });
-  after(async () => {
-    await Promise.all(pools.splice(0).map((p) => p.end()));
-    server?.destroy();
-  });
-  beforeEach(() => (dir = fs.mkdtempSync(path.join(os.tmpdir(), "work-folders-"))));
-  afterEach(() => fs.rmSync(dir, { recursive: true, force: true }));
 
   /** Two replicas' ledgers: each its own pool (its own process in production), one schema, one ledger folder. */
   async function replicas(): Promise<OutputWatchLedger[]> {
     const schema = `w${++schemaSeq}`;
     return Promise.all(
       [0, 1].map(() => {
-        const pool = new Pool({ connectionString: server.url, max: 2 });
-        pools.push(pool);
-        return OutputWatchLedger.open(new PostgresStateStore(pool, schema), {
-          dir,
+        return OutputWatchLedger.open(new PostgresStateStore(pg.pool(), schema), {
+          dir: pg.dir,
           name: "shared",
           maxAttempts: 3,
           retainFinishedMs: LEASE_MS,
@@ -55,13 +37,13 @@ describe("working folders of replicas sharing a ledger folder on one PostgreSQL"
   const sweepOf =
     (ledger: OutputWatchLedger, leaseMs = LEASE_MS) =>
     () =>
-      sweepWorkFolders({ ledgerDir: dir, ledger, leaseMs, inUse: () => [], stopped: () => false });
+      sweepWorkFolders({ ledgerDir: pg.dir, ledger, leaseMs, inUse: () => [], stopped: () => false });
 
   /** A manifest version and its working folder with one customer's delivery-log extract in it. */
   function run(name: string) {
     const record = { path: `/output/${name}/_STDDELIVERYFILE.xml`, size: 100, mtimeMs: 1_700_000_000_000 };
     const key = manifestKey(record.path, record.size, record.mtimeMs);
-    const folder = workFolderOf(dir, key);
+    const folder = workFolderOf(pg.dir, key);
     const extract = path.join(folder, "10001.xml");
     fs.mkdirSync(folder, { recursive: true });
     fs.writeFileSync(extract, "<deliveryLog/>");
