@@ -1,4 +1,11 @@
-import type { AuthMode, ContentServerClientOptions, Logger, TlsOptions } from "../lib/content-server";
+import {
+  DEFAULT_OTDS_TICKET_USE,
+  type AuthMode,
+  type ContentServerClientOptions,
+  type Logger,
+  type OtdsTicketUse,
+  type TlsOptions,
+} from "../lib/content-server";
 import {
   connectionFieldReader,
   readRetryPolicy,
@@ -12,6 +19,8 @@ import type { CsConfigCredentials, CsConfigProperties } from "./types";
 /** Defaults of the cs-config fields; the editor's `defaults` repeat these values. */
 export const CS_CONFIG_DEFAULTS = {
   authMode: "cs" as AuthMode,
+  /** pyxecm's way (docs/api-evidence.md, gap 12); saved flows without the field get it too. */
+  otdsTicketUse: DEFAULT_OTDS_TICKET_USE,
   ...TRANSFER_LIMIT_DEFAULTS,
   maxConcurrent: 4,
   retryAttempts: 4,
@@ -20,6 +29,7 @@ export const CS_CONFIG_DEFAULTS = {
 };
 
 const AUTH_MODES: AuthMode[] = ["cs", "otds", "oauth"];
+const OTDS_TICKET_USES: OtdsTicketUse[] = ["exchange", "direct"];
 
 /**
  * cs-config properties + credentials → client options. Every value goes through `expand` first, so `${ENV}`
@@ -38,10 +48,15 @@ export function buildClientOptions(
   if (!baseUrl) throw new Error("cs-config: the Content Server URL is missing");
   const authMode = (fields.text(props.authMode) ?? CS_CONFIG_DEFAULTS.authMode) as AuthMode;
   if (!AUTH_MODES.includes(authMode)) throw new Error(`cs-config: unknown authentication mode "${authMode}"`);
+  const otdsTicketUse = (fields.text(props.otdsTicketUse) ?? CS_CONFIG_DEFAULTS.otdsTicketUse) as OtdsTicketUse;
+  if (!OTDS_TICKET_USES.includes(otdsTicketUse)) {
+    throw new Error(`cs-config: OTDS ticket use must be "exchange" or "direct", not "${otdsTicketUse}"`);
+  }
   return {
     baseUrl,
     authMode,
     otdsUrl: fields.text(props.otdsUrl),
+    otdsTicketUse,
     credentials: {
       username: fields.text(credentials.username),
       password: fields.secret(credentials.password),

@@ -12,6 +12,7 @@ export const properties = defineProperties({
   baseUrl: { value: "", required: true },
   authMode: { value: CS_CONFIG_DEFAULTS.authMode, required: true, helpType: "cs | otds | oauth" },
   otdsUrl: { value: "" },
+  otdsTicketUse: { value: CS_CONFIG_DEFAULTS.otdsTicketUse },
   domain: { value: "" },
   tls: { type: "tls-config", required: false },
   proxy: { type: "http proxy", required: false },

@@ -1,11 +1,13 @@
 import type { Node, NodeDef } from "node-red";
-import type { AuthMode, ContentServerClient, ContentServerClientOptions } from "../lib/content-server";
+import type { AuthMode, ContentServerClient, ContentServerClientOptions, OtdsTicketUse } from "../lib/content-server";
 
 /** cs-config properties as the editor stores them (all strings until parsed; `${ENV}` allowed everywhere). */
 export interface CsConfigProperties {
   baseUrl: string;
   authMode: AuthMode | string;
   otdsUrl?: string;
+  /** Modes otds / oauth: "exchange" (default) or "direct". */
+  otdsTicketUse?: OtdsTicketUse | string;
   domain?: string;
   /** id of a core `tls-config` node, or "" */
   tls?: string;

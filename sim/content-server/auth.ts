@@ -25,8 +25,11 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return undefined;
 }
 
-/** Resolves the caller from OTCSTicket, OTDSTicket, a bearer token or the LLCookie, in that order; 401 otherwise. */
-export function authenticate(sim: SimContext, req: IncomingMessage): Authenticated {
+/**
+ * Resolves the caller from OTCSTicket, OTDSTicket, a bearer token or the LLCookie, in that order; 401 otherwise.
+ * With `otdsDirectUse: "refuse"` an OTDS ticket or bearer token is accepted only where it is exchanged (`exchange`).
+ */
+export function authenticate(sim: SimContext, req: IncomingMessage, exchange = false): Authenticated {
   const { sessions, store } = sim;
   const bearer = /^Bearer\s+(.+)$/i.exec(header(req, "authorization") ?? "")?.[1];
   const attempts: Array<[string | undefined, Session["mode"]]> = [
@@ -39,7 +42,8 @@ export function authenticate(sim: SimContext, req: IncomingMessage): Authenticat
     if (!token) continue;
     const session = sessions.verify(token, mode);
     const user = session && store.findUser(session.userId);
-    if (session && user) return { session, user };
+    const refused = mode !== "otcs" && !exchange && sim.options.otdsDirectUse === "refuse";
+    if (session && user && !refused) return { session, user };
     throw new CsError(401, AUTH_REQUIRED);
   }
   throw new CsError(401, AUTH_REQUIRED);
@@ -78,6 +82,18 @@ function login(ctx: RequestContext) {
   return { ticket: ctx.sim.sessions.login(user.id, "otcs") };
 }
 
+/**
+ * GET api/v1/auth: the current user (OpenAPI `GetCurrentUserInfo`). Called with an OTDS ticket or bearer token it is
+ * pyxecm's exchange: the answer's `OTCSTicket` header carries the ticket of a new Content Server session.
+ */
+function currentUser(ctx: RequestContext) {
+  if (ctx.session.mode !== "otcs") {
+    ctx.sim.counters.exchanges++;
+    ctx.res.setHeader("OTCSTicket", ctx.sim.sessions.login(ctx.user.id, "otcs"));
+  }
+  return { data: userView(ctx.user) };
+}
+
 function serverInfo(ctx: RequestContext) {
   const { options } = ctx.sim;
   const host = ctx.req.headers.host ?? `${options.host}:${options.port}`;
@@ -112,7 +128,7 @@ function serverInfo(ctx: RequestContext) {
 export function registerAuthRoutes(router: Router): void {
   router
     .post("api/v1/auth", login, { anonymous: true })
-    .get("api/v1/auth", (ctx) => ({ data: userView(ctx.user) }))
+    .get("api/v1/auth", currentUser, { otdsExchange: true })
     .delete("api/v1/auth", (ctx) => {
       ctx.sim.sessions.logout(ctx.session);
       ctx.res.removeHeader("OTCSTicket");

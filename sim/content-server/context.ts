@@ -7,6 +7,8 @@ import type { Store } from "./store";
 export interface Counters {
   /** Successful logins per mode: POST api/v1/auth, OTDS credentials, OAuth2 token grants. */
   logins: { otcs: number; otds: number; oauth: number };
+  /** OTDS tickets and bearer tokens exchanged for an OTCSTicket at GET api/v1/auth. */
+  exchanges: number;
   /** Calls answered 401 for a missing, invalid or expired ticket. */
   unauthorized: number;
   /** API calls received (faulted ones excluded). */
@@ -20,6 +22,7 @@ export interface Counters {
 export function emptyCounters(): Counters {
   return {
     logins: { otcs: 0, otds: 0, oauth: 0 },
+    exchanges: 0,
     unauthorized: 0,
     requests: 0,
     ticketExpiries: 0,

@@ -4,9 +4,11 @@ import { emptyCounters, type SimContext } from "./context";
 import type { FaultRule } from "./faults";
 import {
   categoryFormShape,
+  otdsDirectUse,
   searchShape,
   workflowAttachmentMode,
   type CategoryFormShape,
+  type OtdsDirectUse,
   type SearchResultShape,
   type WorkflowAttachmentMode,
 } from "./options";
@@ -40,7 +42,8 @@ async function readBody(req: IncomingMessage): Promise<Record<string, unknown>> 
 
 /**
  * The simulator's own control API, outside `/api` (e.g. `/cs/cs/__sim/faults`), JSON or form bodies:
- *   GET|POST|DELETE __sim/faults, DELETE __sim/faults/{id}, POST __sim/tickets/expire,
+ *   GET|POST|DELETE __sim/faults, DELETE __sim/faults/{id},
+ *   POST __sim/tickets/expire (`{"kind": "otcs"}` expires only Content Server tickets, OTDS ones stay valid),
  *   GET __sim/faults/{id}/held (`?wait=true` answers once a call is held), POST __sim/faults/{id}/release,
  *   GET|DELETE __sim/counters, GET|PUT __sim/settings,
  *   GET __sim/browse[/…]: the read-only HTML browse page (browse-page.ts).
@@ -78,7 +81,11 @@ export async function handleControl(sim: SimContext, req: IncomingMessage, res: 
       return sendJson(res, removed ? 200 : 404, removed ? {} : { error: "no such fault" });
     }
     if (route === "tickets/expire" && method === "POST") {
-      sim.sessions.expireAll();
+      const { kind } = await readBody(req);
+      if (kind !== undefined && kind !== "otcs" && kind !== "otds" && kind !== "bearer") {
+        throw new Error("kind must be otcs, otds or bearer");
+      }
+      sim.sessions.expireAll(kind);
       return sendJson(res, 200, {});
     }
     if (route === "counters" && method === "GET")
@@ -107,6 +114,7 @@ export interface RuntimeSettings {
   searchResultShape?: SearchResultShape;
   workflowAttachments?: WorkflowAttachmentMode;
   categoryForms?: CategoryFormShape;
+  otdsDirectUse?: OtdsDirectUse;
 }
 
 function settingsOf(sim: SimContext): RuntimeSettings {
@@ -117,12 +125,20 @@ function settingsOf(sim: SimContext): RuntimeSettings {
     searchResultShape: sim.options.searchResultShape,
     workflowAttachments: sim.options.workflowAttachments,
     categoryForms: sim.options.categoryForms,
+    otdsDirectUse: sim.options.otdsDirectUse,
   };
 }
 
 export function applySettings(sim: SimContext, settings: RuntimeSettings | Record<string, unknown>): void {
-  const { ticketInactivityMs, missingNodeStatus, volumesRoute, searchResultShape, workflowAttachments, categoryForms } =
-    settings as RuntimeSettings;
+  const {
+    ticketInactivityMs,
+    missingNodeStatus,
+    volumesRoute,
+    searchResultShape,
+    workflowAttachments,
+    categoryForms,
+    otdsDirectUse: directUse,
+  } = settings as RuntimeSettings;
   if (ticketInactivityMs !== undefined) {
     if (!Number.isFinite(ticketInactivityMs) || ticketInactivityMs < 0) throw new Error("invalid ticketInactivityMs");
     sim.sessions.inactivityMs = ticketInactivityMs;
@@ -139,4 +155,5 @@ export function applySettings(sim: SimContext, settings: RuntimeSettings | Recor
   if (searchResultShape !== undefined) sim.options.searchResultShape = searchShape(searchResultShape);
   if (workflowAttachments !== undefined) sim.options.workflowAttachments = workflowAttachmentMode(workflowAttachments);
   if (categoryForms !== undefined) sim.options.categoryForms = categoryFormShape(categoryForms);
+  if (directUse !== undefined) sim.options.otdsDirectUse = otdsDirectUse(directUse);
 }

@@ -21,7 +21,7 @@ import { demoSeed } from "./seed/demo";
 import { emptySeed } from "./seed/empty";
 import { loadSeed } from "./seed/load";
 import { createRequestListener } from "./server";
-import { Sessions } from "./sessions";
+import { Sessions, type AuthMode as TicketKind } from "./sessions";
 import { Store } from "./store";
 import { registerVolumeRoutes } from "./volumes";
 import { registerWorkflowRoutes } from "./workflows";
@@ -42,8 +42,8 @@ export interface ContentServerSimulator extends RunningSimulator {
   faults: Faults;
   addFault(rule: FaultRule): FaultRule;
   clearFaults(): void;
-  /** Every ticket, OTDS ticket and bearer token issued so far answers 401 from now on. */
-  expireAllTickets(): void;
+  /** Every ticket, OTDS ticket and bearer token issued so far (or only those of `kind`) answers 401 from now on. */
+  expireAllTickets(kind?: TicketKind): void;
   configure(settings: RuntimeSettings): void;
   resetCounters(): void;
   /** Writes the store to the data directory now (no-op in memory). */
@@ -112,7 +112,7 @@ export async function startContentServerSimulator(flags: SimulatorFlags = {}): P
     faults: sim.faults,
     addFault: (rule) => sim.faults.add(rule),
     clearFaults: () => sim.faults.clear(),
-    expireAllTickets: () => sim.sessions.expireAll(),
+    expireAllTickets: (kind) => sim.sessions.expireAll(kind),
     configure: (settings) => applySettings(sim, settings),
     resetCounters: () => {
       Object.assign(sim.counters, emptyCounters());

@@ -6,6 +6,17 @@ export type SearchResultShape = "schema" | "pyxecm";
 export type WorkflowAttachmentMode = "copy" | "shortcut";
 /** `forms`: `{forms: [form]}` as pyxecm's example shows; `schema`: data/options/schema at the top level (OpenAPI). */
 export type CategoryFormShape = "forms" | "schema";
+/**
+ * An OTDS ticket or bearer token sent on an ordinary call: `accept`ed like an OTCSTicket, or `refuse`d (401) so that
+ * only the OTCSTicket exchanged for it at `GET api/v1/auth` (pyxecm's way) works. The evidence shows only the
+ * exchange; clients are seen doing both: both are offered.
+ */
+export type OtdsDirectUse = "accept" | "refuse";
+
+export function otdsDirectUse(value: unknown): OtdsDirectUse {
+  if (value !== "accept" && value !== "refuse") throw new Error("otds direct use must be accept or refuse");
+  return value;
+}
 
 export function categoryFormShape(value: unknown): CategoryFormShape {
   if (value !== "forms" && value !== "schema") throw new Error("category form shape must be forms or schema");
@@ -46,6 +57,8 @@ export interface SimulatorOptions {
    * description's `forms_CategoriesCreateFormInfo`). The evidence disagrees: both are offered.
    */
   categoryForms: CategoryFormShape;
+  /** OTDS ticket / bearer token on calls other than the exchange at `GET api/v1/auth`. */
+  otdsDirectUse: OtdsDirectUse;
   faults: FaultRule[];
   /** Seed of the fault rules' random choices (`probability`), so a faulted run can be replayed; random when absent. */
   faultSeed?: number;
@@ -109,6 +122,7 @@ export function parseOptions(flags: SimulatorFlags): SimulatorOptions {
     searchResultShape: searchShape(text(flags, "search-result-shape") ?? "schema"),
     workflowAttachments: workflowAttachmentMode(text(flags, "workflow-attachments") ?? "copy"),
     categoryForms: categoryFormShape(text(flags, "category-forms") ?? "forms"),
+    otdsDirectUse: otdsDirectUse(text(flags, "otds-direct-use") ?? "accept"),
     faults,
     faultSeed: text(flags, "fault-seed") === undefined ? undefined : number(flags, "fault-seed", 0),
     oauthClient: clientId ? { id: clientId, secret: text(flags, "oauth-client-secret") ?? "" } : undefined,

@@ -21,6 +21,8 @@ export type RouteHandler = (ctx: RequestContext) => unknown;
 export interface RouteOptions {
   /** Answered without a ticket (auth, serverinfo, ping). */
   anonymous?: boolean;
+  /** Where an OTDS ticket or bearer token is exchanged for an OTCSTicket (GET api/v1/auth): always accepted. */
+  otdsExchange?: boolean;
 }
 
 interface Route {

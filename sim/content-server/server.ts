@@ -96,7 +96,7 @@ async function handleApi(
   let bodyRead = !BODY_METHODS.has(method);
   try {
     let auth: Authenticated | undefined;
-    if (!match.options.anonymous) auth = authenticate(sim, req);
+    if (!match.options.anonymous) auth = authenticate(sim, req, match.options.otdsExchange === true);
     if (!bodyRead && isJsonBody(req)) {
       throw new CsError(
         400,

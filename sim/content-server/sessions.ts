@@ -35,7 +35,8 @@ const JWT_HEADER = Buffer.from(JSON.stringify({ alg: "HS256", typ: "JWT" })).toS
 export class Sessions {
   private readonly lastRequestMs = new Map<string, number>();
   private readonly revoked = new Set<string>();
-  private notBeforeMs = 0;
+  /** Per kind: tickets issued before this time are expired. */
+  private readonly notBeforeMs: Record<AuthMode, number> = { otcs: 0, otds: 0, bearer: 0 };
   private expiredSinceLastLogin = false;
 
   constructor(
@@ -48,7 +49,7 @@ export class Sessions {
   /** Starts a session and returns its first ticket (OTCSTicket, OTDS ticket or bearer token, by mode). */
   login(userId: number, mode: AuthMode): string {
     const sessionId = randomBytes(9).toString("base64url");
-    const now = this.issueTime();
+    const now = this.issueTime(mode);
     if (this.expiredSinceLastLogin) this.counters.loginsAfterExpiry++;
     this.expiredSinceLastLogin = false;
     this.lastRequestMs.set(sessionId, now);
@@ -57,7 +58,7 @@ export class Sessions {
 
   /** A fresh CS ticket for the same session (what CS hands back in the OTCSTicket response header). */
   rotate(session: Session): string {
-    const now = this.issueTime();
+    const now = this.issueTime("otcs");
     return this.issue({ s: session.sessionId, u: session.userId, l: now, i: now, k: "otcs", n: "" }, "otcs");
   }
 
@@ -65,7 +66,7 @@ export class Sessions {
     const claims = this.decode(token, mode);
     if (!claims) return undefined;
     const now = Date.now();
-    if (this.revoked.has(claims.s) || claims.i < this.notBeforeMs) return undefined;
+    if (this.revoked.has(claims.s) || claims.i < this.notBeforeMs[mode]) return undefined;
     if (claims.e !== undefined && now > claims.e) return undefined;
     const last = this.lastRequestMs.get(claims.s) ?? claims.i;
     if (this.inactivityMs > 0 && now - last > this.inactivityMs) {
@@ -83,14 +84,16 @@ export class Sessions {
   }
 
   /** A ticket issued in the same millisecond as an expiry, but after it, must stay valid. */
-  private issueTime(): number {
-    return Math.max(Date.now(), this.notBeforeMs);
+  private issueTime(mode: AuthMode): number {
+    return Math.max(Date.now(), this.notBeforeMs[mode]);
   }
 
-  /** Every ticket issued so far becomes invalid (the next call answers 401). */
-  expireAll(): void {
-    this.notBeforeMs = Date.now() + 1;
-    this.lastRequestMs.clear();
+  /** Every ticket issued so far (of one kind, or of every kind) becomes invalid: the next call answers 401. */
+  expireAll(kind?: AuthMode): void {
+    for (const mode of kind ? [kind] : (Object.keys(this.notBeforeMs) as AuthMode[])) {
+      this.notBeforeMs[mode] = Date.now() + 1;
+    }
+    if (!kind) this.lastRequestMs.clear();
     this.counters.ticketExpiries++;
     this.expiredSinceLastLogin = true;
   }

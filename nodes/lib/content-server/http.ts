@@ -126,6 +126,7 @@ export class Transport {
       otdsUrl: normaliseBaseUrl(options.otdsUrl || origin),
       mode: options.authMode ?? "cs",
       credentials: options.credentials,
+      otdsTicketUse: options.otdsTicketUse,
       redactor: this.redactor,
     });
   }
@@ -298,6 +299,8 @@ export class Transport {
       code,
       status,
       csMessage,
+      // A 401 here met a fresh login too (withAuth replays once): with OTDS credentials sent directly, say what helps.
+      message: code === "AUTH" ? this.session.directUseRefusal(request.operation) : undefined,
       method: request.method,
       path: request.path,
       retryAfterMs: retryAfterMs(response),

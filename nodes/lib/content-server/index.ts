@@ -111,6 +111,7 @@ export class ContentServerClient {
 }
 
 export { ContentServerError, isContentServerError } from "./errors";
+export { DEFAULT_OTDS_TICKET_USE } from "./session";
 export type { ContentServerErrorCode } from "./errors";
 export { mimeTypeFor } from "./documents";
 export { flattenCategoryValues, nestCategoryValues } from "./categories";

@@ -1,7 +1,7 @@
 import type { AxiosInstance, AxiosResponse } from "axios";
 import { SingleFlight } from "../reliability/single-flight";
 import { ContentServerError, extractCsMessage, type SecretRedactor } from "./errors";
-import type { AuthMode, CsCredentials } from "./types";
+import type { AuthMode, CsCredentials, OtdsTicketUse } from "./types";
 
 /** The credential header(s) to send and the login they came from. */
 export interface AuthState {
@@ -17,21 +17,34 @@ export interface SessionOptions {
   otdsUrl: string;
   mode: AuthMode;
   credentials: CsCredentials;
+  /** Modes "otds" and "oauth": exchange the OTDS credential for an OTCSTicket, or send it on every call. */
+  otdsTicketUse?: OtdsTicketUse;
   redactor: SecretRedactor;
+}
+
+/** pyxecm exchanges OTDS tickets and tokens at `GET api/v1/auth` (docs/api-evidence.md, gap 12). */
+export const DEFAULT_OTDS_TICKET_USE: OtdsTicketUse = "exchange";
+
+/** An OTDS ticket or bearer token as the header that carries it, and when it stops being usable. */
+interface OtdsCredential {
+  headers: Record<string, string>;
+  expiresAt: number;
 }
 
 /** OAuth tokens are renewed this long before they say they expire, so a request never leaves with a dying token. */
 const TOKEN_EXPIRY_MARGIN_MS = 30_000;
 
 /**
- * Owns the login: obtains the credential for the configured auth mode, shares one login among all callers
- * (single flight), renews it once for any number of requests that met a 401, and follows the ticket CS hands back
- * in the `OTCSTicket` response header.
+ * Owns the login: obtains the credential for the configured auth mode (with OTDS, by default, an OTCSTicket in
+ * exchange for the OTDS ticket or token), shares one login among all callers (single flight), renews it once for any
+ * number of requests that met a 401, and follows the ticket CS hands back in the `OTCSTicket` response header.
  */
 export class Session {
   private state: AuthState | undefined;
   private generation = 0;
   private expiresAt = Number.POSITIVE_INFINITY;
+  /** The OTDS ticket or token kept for the next exchange (exchange mode only). */
+  private otdsCredential: OtdsCredential | undefined;
   private readonly flight = new SingleFlight<AuthState>();
   /** Completed logins (for status displays and tests). */
   loginCount = 0;
@@ -44,6 +57,25 @@ export class Session {
 
   get mode(): AuthMode {
     return this.options.mode;
+  }
+
+  /** True when the OTDS ticket or bearer token itself goes with every call (otdsTicketUse "direct"). */
+  get sendsOtdsCredentialDirectly(): boolean {
+    return this.options.mode !== "cs" && (this.options.otdsTicketUse ?? DEFAULT_OTDS_TICKET_USE) === "direct";
+  }
+
+  /**
+   * The message for a call that met 401 although it carried a fresh OTDS ticket or token directly: some installations
+   * accept only their own OTCSTicket. Undefined when the session does not send OTDS credentials directly.
+   */
+  directUseRefusal(operation: string): string | undefined {
+    if (!this.sendsOtdsCredentialDirectly) return undefined;
+    const credential = this.options.mode === "otds" ? "OTDS ticket" : "OAuth2 bearer token";
+    return (
+      `${operation}: Content Server refused the ${credential} sent directly (HTTP 401), also right after a new ` +
+      `login. If this installation accepts only its own OTCSTicket, set the cs-config option "OTDS ticket" ` +
+      `(otdsTicketUse) to "exchange"`
+    );
   }
 
   /** The current credential, logging in first when there is none (or an OAuth token is about to expire). */
@@ -66,17 +98,18 @@ export class Session {
 
   /** Takes over a fresh ticket from a response to a request that used the current login. */
   rotate(generation: number, ticket: string | undefined): void {
-    if (this.options.mode !== "cs" || !ticket || !this.state || this.state.generation !== generation) return;
+    if (!ticket || !this.state?.headers.OTCSTicket || this.state.generation !== generation) return;
     if (this.state.headers.OTCSTicket === ticket) return;
     this.options.redactor.add(ticket);
     this.state = { headers: { OTCSTicket: ticket }, generation };
   }
 
-  /** Ends the CS session (mode "cs"); forgets the credential in every mode. */
+  /** Ends the CS session (an OTCSTicket, logged in or exchanged); forgets the credentials in every mode. */
   async logout(): Promise<void> {
     const state = this.state;
     this.state = undefined;
-    if (!state || this.options.mode !== "cs") return;
+    this.otdsCredential = undefined;
+    if (!state?.headers.OTCSTicket) return;
     try {
       await this.options.http.request({
         method: "DELETE",
@@ -103,9 +136,12 @@ export class Session {
       case "cs":
         return this.loginContentServer();
       case "otds":
-        return this.loginOtds();
-      case "oauth":
-        return this.loginOAuth();
+      case "oauth": {
+        if (!this.sendsOtdsCredentialDirectly) return this.exchangeForOtcsTicket();
+        const credential = await this.loginAtOtds();
+        this.expiresAt = credential.expiresAt;
+        return credential.headers;
+      }
       default:
         throw new ContentServerError({
           operation: "login",
@@ -119,14 +155,63 @@ export class Session {
     const { username, password, domain } = this.requireUserPassword();
     const form = new URLSearchParams({ username, password });
     if (domain) form.set("domain", domain);
-    const response = await this.post(withSlash(this.options.baseUrl) + "api/v1/auth", form);
+    const response = await this.post(this.authUrl, form);
     const ticket = readString(response.data, "ticket") ?? headerValue(response, "otcsticket");
     if (!ticket) throw this.badLogin(response, "no ticket in the login answer");
     this.options.redactor.add(ticket);
     return { OTCSTicket: ticket };
   }
 
-  private async loginOtds(): Promise<Record<string, string>> {
+  private loginAtOtds(): Promise<OtdsCredential> {
+    return this.options.mode === "otds" ? this.loginOtds() : this.loginOAuth();
+  }
+
+  /**
+   * pyxecm's OTDS login to Content Server: `GET api/v1/auth` with the OTDS ticket or bearer token answers the CS
+   * ticket in its `OTCSTicket` header. The OTDS credential is kept for the next exchange; when CS refuses it there,
+   * it has expired too, and a fresh one is obtained once.
+   */
+  private async exchangeForOtcsTicket(): Promise<Record<string, string>> {
+    let credential = this.otdsCredential;
+    const reused = credential !== undefined && Date.now() < credential.expiresAt;
+    if (!credential || !reused) credential = this.otdsCredential = await this.loginAtOtds();
+    let ticket = await this.requestOtcsTicket(credential.headers);
+    if (ticket === undefined && reused) {
+      credential = this.otdsCredential = await this.loginAtOtds();
+      ticket = await this.requestOtcsTicket(credential.headers);
+    }
+    if (ticket === undefined) {
+      this.otdsCredential = undefined;
+      const what = this.options.mode === "otds" ? "OTDS ticket" : "OAuth2 bearer token";
+      throw new ContentServerError({
+        operation: "login",
+        code: "AUTH",
+        status: 401,
+        method: "GET",
+        path: loginPath(this.authUrl),
+        message: `login: Content Server refused to exchange the ${what} for an OTCSTicket (HTTP 401)`,
+      });
+    }
+    this.expiresAt = Number.POSITIVE_INFINITY;
+    return { OTCSTicket: ticket };
+  }
+
+  /** The OTCSTicket for an OTDS credential, or undefined when CS answers 401. */
+  private async requestOtcsTicket(headers: Record<string, string>): Promise<string | undefined> {
+    const response = await this.request("GET", this.authUrl, { headers });
+    if (response.status === 401) return undefined;
+    if (response.status < 200 || response.status >= 300) throw this.failedLogin(response, "GET", this.authUrl);
+    const ticket = headerValue(response, "otcsticket");
+    if (!ticket) throw this.badLogin(response, "no OTCSTicket header in the answer to the ticket exchange");
+    this.options.redactor.add(ticket);
+    return ticket;
+  }
+
+  private get authUrl(): string {
+    return withSlash(this.options.baseUrl) + "api/v1/auth";
+  }
+
+  private async loginOtds(): Promise<OtdsCredential> {
     const { username, password } = this.requireUserPassword();
     // OTDS (not CS) takes JSON here (docs/api-evidence.md, "OTDS login").
     const response = await this.post(
@@ -137,10 +222,11 @@ export class Session {
     const ticket = readString(response.data, "ticket");
     if (!ticket) throw this.badLogin(response, "no ticket in the OTDS answer");
     this.options.redactor.add(ticket);
-    return { OTDSTicket: ticket };
+    // An OTDS ticket names no lifetime: it is used until Content Server refuses it.
+    return { headers: { OTDSTicket: ticket }, expiresAt: Number.POSITIVE_INFINITY };
   }
 
-  private async loginOAuth(): Promise<Record<string, string>> {
+  private async loginOAuth(): Promise<OtdsCredential> {
     const { clientId, clientSecret, scope } = this.options.credentials;
     if (!clientId || !clientSecret) {
       throw new ContentServerError({
@@ -160,11 +246,11 @@ export class Session {
     if (!token) throw this.badLogin(response, "no access_token in the OTDS answer");
     this.options.redactor.add(token);
     const expiresInS = Number((response.data as Record<string, unknown>).expires_in);
-    this.expiresAt =
+    const expiresAt =
       Number.isFinite(expiresInS) && expiresInS > 0
         ? Date.now() + Math.max(expiresInS * 1000 - TOKEN_EXPIRY_MARGIN_MS, expiresInS * 500)
         : Number.POSITIVE_INFINITY;
-    return { Authorization: `Bearer ${token}` };
+    return { headers: { Authorization: `Bearer ${token}` }, expiresAt };
   }
 
   private requireUserPassword(): { username: string; password: string; domain?: string } {
@@ -180,31 +266,45 @@ export class Session {
   }
 
   private async post(url: string, data: URLSearchParams | string, contentType?: string): Promise<AxiosResponse> {
-    let response: AxiosResponse;
+    const headers: Record<string, string> = contentType ? { "Content-Type": contentType } : {};
+    const response = await this.request("POST", url, { data, headers });
+    const parsed = parseJson(response.data);
+    if (response.status >= 200 && response.status < 300 && parsed !== undefined) return { ...response, data: parsed };
+    throw this.failedLogin(response, "POST", url);
+  }
+
+  /** One login request; every status comes back (the caller decides), network failures become errors. */
+  private async request(
+    method: "GET" | "POST",
+    url: string,
+    init: { data?: URLSearchParams | string; headers: Record<string, string> },
+  ): Promise<AxiosResponse> {
     try {
-      response = await this.options.http.request({
-        method: "POST",
+      return await this.options.http.request({
+        method,
         url,
-        data,
-        headers: { Accept: "application/json", ...(contentType ? { "Content-Type": contentType } : {}) },
+        data: init.data,
+        headers: { Accept: "application/json", ...init.headers },
         responseType: "text",
         transformResponse: [(raw: unknown) => raw],
         validateStatus: () => true,
       });
     } catch (err) {
-      throw networkError(err, "login", "POST", loginPath(url), this.options.redactor);
+      throw networkError(err, "login", method, loginPath(url), this.options.redactor);
     }
-    const parsed = parseJson(response.data);
-    if (response.status >= 200 && response.status < 300 && parsed !== undefined) return { ...response, data: parsed };
+  }
+
+  private failedLogin(response: AxiosResponse, method: string, url: string): ContentServerError {
+    const ok = response.status >= 200 && response.status < 300;
     const csMessage = this.options.redactor.redact(
-      extractCsMessage(parsed ?? response.data, String(response.headers["content-type"] ?? "")),
+      extractCsMessage(parseJson(response.data) ?? response.data, String(response.headers["content-type"] ?? "")),
     );
-    throw new ContentServerError({
+    return new ContentServerError({
       operation: "login",
-      code: response.status >= 200 && response.status < 300 ? "BAD_RESPONSE" : statusToLoginCode(response.status),
+      code: ok ? "BAD_RESPONSE" : statusToLoginCode(response.status),
       status: response.status,
       csMessage,
-      method: "POST",
+      method,
       path: loginPath(url),
       retryAfterMs: retryAfterMs(response),
     });

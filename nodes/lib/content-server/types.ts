@@ -6,6 +6,12 @@ import type { ProxySettings, TransferLimits } from "../transport";
 /** How the client proves who it is (docs/api-evidence.md, "Authentication"). */
 export type AuthMode = "cs" | "otds" | "oauth";
 
+/**
+ * What the client does with an OTDS ticket or OAuth bearer token (modes "otds" and "oauth"): `exchange` it once at
+ * `GET api/v1/auth` for an `OTCSTicket` and send that (as pyxecm does), or send it `direct`ly on every call.
+ */
+export type OtdsTicketUse = "exchange" | "direct";
+
 export interface CsCredentials {
   /** CS user / OTDS user (modes "cs" and "otds"). */
   username?: string;
@@ -46,6 +52,8 @@ export interface ContentServerClientOptions extends Partial<TransferLimits> {
   credentials: CsCredentials;
   /** OTDS base URL (modes "otds" and "oauth"); default: the origin of `baseUrl`. */
   otdsUrl?: string;
+  /** Modes "otds" and "oauth": exchange the OTDS credential for an OTCSTicket (default) or send it directly. */
+  otdsTicketUse?: OtdsTicketUse;
   /** Requests in flight at once on this connection; further requests wait in line. */
   maxConcurrent?: number;
   /** Bound of that waiting line. */

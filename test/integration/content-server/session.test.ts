@@ -24,38 +24,9 @@ describe("content-server client: session", function () {
     assert.equal(await client.ping(), true);
   });
 
-  it("logs in through OTDS with user and password and sends the OTDSTicket header", async () => {
-    const proxy = await startProxy(sim.url);
-    try {
-      const client = sim.client({ baseUrl: proxy.url, authMode: "otds", otdsUrl: sim.origin });
-      const node = await client.nodes.getNode(ENTERPRISE_WORKSPACE);
-      assert.equal(node.id, ENTERPRISE_WORKSPACE);
-      const apiCalls = proxy.requests.filter((r) => r.path.includes("/api/"));
-      assert.ok(apiCalls.length > 0);
-      for (const call of apiCalls) {
-        assert.ok(call.headers.otdsticket, `${call.path} carries OTDSTicket`);
-        assert.equal(call.headers.authorization, undefined);
-      }
-    } finally {
-      await proxy.close();
-    }
-  });
-
   it("defaults the OTDS URL to the origin of the Content Server URL", async () => {
     const client = sim.client({ authMode: "otds", otdsUrl: undefined });
     assert.equal((await client.getCurrentUser()).name, ADMIN.username);
-  });
-
-  it("logs in with OAuth2 client credentials and sends a bearer token", async () => {
-    const proxy = await startProxy(sim.url);
-    try {
-      const client = sim.client({ baseUrl: proxy.url, authMode: "oauth", otdsUrl: sim.origin, credentials: OAUTH });
-      await client.nodes.getNode(ENTERPRISE_WORKSPACE);
-      const apiCalls = proxy.requests.filter((r) => r.path.includes("/api/"));
-      assert.ok(apiCalls.every((r) => /^Bearer \S+$/.test(String(r.headers.authorization))));
-    } finally {
-      await proxy.close();
-    }
   });
 
   it("re-authenticates once when twenty requests meet an expired ticket, and all of them succeed", async () => {

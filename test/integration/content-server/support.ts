@@ -30,6 +30,7 @@ export interface TestSim {
   expireTickets(): Promise<void>;
   counters(): Promise<{
     logins: { otcs: number; otds: number; oauth: number };
+    exchanges: number;
     unauthorized: number;
     requests: number;
   }>;
