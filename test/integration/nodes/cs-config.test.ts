@@ -85,6 +85,35 @@ describe("cs-config node", function () {
       }
     });
 
+    it("exchanges the OTDS ticket unless told otherwise: saved connections without the field get exchange", async () => {
+      process.env.CS_CONFIG_TEST_TICKET_USE = "direct";
+      try {
+        const flow = [
+          { id: "saved", type: "cs-config", baseUrl: sim.url, authMode: "otds", otdsUrl: sim.otdsUrl },
+          {
+            id: "env",
+            type: "cs-config",
+            baseUrl: sim.url,
+            authMode: "otds",
+            otdsTicketUse: "${CS_CONFIG_TEST_TICKET_USE}",
+          },
+          { id: "odd", type: "cs-config", baseUrl: sim.url, authMode: "otds", otdsTicketUse: "sometimes" },
+        ];
+        const login = { username: DEMO_LOGIN.username, password: DEMO_LOGIN.password };
+        await helper.load(csConfig, flow, { saved: login, env: login, odd: login });
+        const saved = helper.getNode("saved") as unknown as CsConfigNode;
+        assert.equal(saved.clientOptions().otdsTicketUse, "exchange");
+        assert.equal((await saved.getClient().testConnection()).userName, DEMO_LOGIN.username);
+        assert.equal((helper.getNode("env") as unknown as CsConfigNode).clientOptions().otdsTicketUse, "direct");
+        assert.throws(
+          () => (helper.getNode("odd") as unknown as CsConfigNode).clientOptions(),
+          /OTDS ticket use must be "exchange" or "direct", not "sometimes"/,
+        );
+      } finally {
+        delete process.env.CS_CONFIG_TEST_TICKET_USE;
+      }
+    });
+
     it("closes its client when the flow stops", async () => {
       const flow3 = [{ id: "cfg3", type: "cs-config", baseUrl: sim.url }];
       await helper.load(csConfig, flow3, {

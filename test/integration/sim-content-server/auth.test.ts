@@ -1,6 +1,7 @@
 import assert from "node:assert/strict";
 import sinon from "sinon";
 import { startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
+import { parseOptions } from "../../../sim/content-server/options";
 import { CsCaller, form } from "./cs-http";
 
 describe("content-server simulator: authentication", () => {
@@ -139,6 +140,94 @@ describe("content-server simulator: authentication", () => {
       body: form({ grant_type: "client_credentials", client_id: "node-red", client_secret: "x" }),
     });
     assert.equal(wrong.status, 401);
+  });
+
+  describe("OTDS ticket and bearer token exchanged or used directly", () => {
+    async function otdsTicket(on: ContentServerSimulator): Promise<string> {
+      const res = await fetch(`${on.otdsUrl}/otdsws/rest/authentication/credentials`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ userName: "Admin", password: "livelink" }),
+      });
+      return ((await res.json()) as { ticket: string }).ticket;
+    }
+    async function bearer(on: ContentServerSimulator): Promise<string> {
+      const res = await fetch(`${on.otdsUrl}/otdsws/oauth2/token`, {
+        method: "POST",
+        body: form({ grant_type: "client_credentials", client_id: "node-red", client_secret: "node-red-secret" }),
+      });
+      return ((await res.json()) as { access_token: string }).access_token;
+    }
+    const node = (on: ContentServerSimulator, headers: Record<string, string>) =>
+      fetch(`${on.url}/api/v2/nodes/2000`, { headers });
+
+    it("GET api/v1/auth exchanges either for the OTCSTicket of a new Content Server session, counted", async () => {
+      for (const headers of [{ OTDSTicket: await otdsTicket(sim) }, { Authorization: `Bearer ${await bearer(sim)}` }]) {
+        const before = sim.counters.exchanges;
+        const me = await fetch(`${sim.url}/api/v1/auth`, { headers });
+        assert.equal(me.status, 200);
+        assert.deepEqual(Object.keys((await me.json()) as object), ["data"]);
+        const csTicket = me.headers.get("otcsticket")!;
+        assert.ok(csTicket && !csTicket.startsWith("*OTDSSSO*"));
+        assert.equal((await node(sim, { OTCSTicket: csTicket })).status, 200);
+        assert.equal(sim.counters.exchanges, before + 1);
+      }
+    });
+
+    it("with --otds-direct-use refuse, they work only at GET api/v1/auth; the exchanged OTCSTicket works everywhere", async () => {
+      const refusing = await startSeededContentServer({ "otds-direct-use": "refuse" });
+      try {
+        assert.equal(refusing.options.otdsDirectUse, "refuse");
+        for (const headers of [
+          { OTDSTicket: await otdsTicket(refusing) },
+          { Authorization: `Bearer ${await bearer(refusing)}` },
+        ]) {
+          const direct = await node(refusing, headers);
+          assert.equal(direct.status, 401);
+          assert.equal(direct.headers.get("otcsticket"), null);
+          const me = await fetch(`${refusing.url}/api/v1/auth`, { headers });
+          assert.equal(me.status, 200);
+          assert.equal((await node(refusing, { OTCSTicket: me.headers.get("otcsticket")! })).status, 200);
+        }
+      } finally {
+        await refusing.close();
+      }
+    });
+
+    it("switches direct use at runtime (settings otdsDirectUse) and refuses an unknown value", async () => {
+      const headers = { OTDSTicket: await otdsTicket(sim) };
+      try {
+        const put = await fetch(`${sim.url}/__sim/settings`, {
+          method: "PUT",
+          headers: { "Content-Type": "application/json" },
+          body: JSON.stringify({ otdsDirectUse: "refuse" }),
+        });
+        assert.equal(((await put.json()) as { otdsDirectUse: string }).otdsDirectUse, "refuse");
+        assert.equal((await node(sim, headers)).status, 401);
+        sim.configure({ otdsDirectUse: "accept" });
+        assert.equal((await node(sim, headers)).status, 200);
+        assert.throws(() => sim.configure({ otdsDirectUse: "sometimes" as never }), /accept or refuse/);
+        assert.throws(() => parseOptions({ "otds-direct-use": "yes" }), /accept or refuse/);
+      } finally {
+        sim.configure({ otdsDirectUse: "accept" });
+      }
+    });
+
+    it("expires only Content Server tickets on request (tickets/expire kind otcs): OTDS tickets stay valid", async () => {
+      const ticket = await otdsTicket(sim);
+      const me = await fetch(`${sim.url}/api/v1/auth`, { headers: { OTDSTicket: ticket } });
+      const csTicket = me.headers.get("otcsticket")!;
+      const expire = await fetch(`${sim.url}/__sim/tickets/expire`, {
+        method: "POST",
+        headers: { "Content-Type": "application/json" },
+        body: JSON.stringify({ kind: "otcs" }),
+      });
+      assert.equal(expire.status, 200);
+      assert.equal((await node(sim, { OTCSTicket: csTicket })).status, 401);
+      assert.equal((await node(sim, { OTDSTicket: ticket })).status, 200);
+      sim.expireAllTickets();
+      assert.equal((await node(sim, { OTDSTicket: ticket })).status, 401);
+    });
   });
 
   it("serves serverinfo (with session settings) and ping without a ticket", async () => {
