@@ -4,9 +4,22 @@
  * every call or refuses it everywhere but at the exchange. Every combination is run.
  */
 import assert from "node:assert/strict";
-import util from "node:util";
-import { ContentServerError, type AuthMode, type OtdsTicketUse } from "../../../nodes/lib/content-server";
-import { ADMIN, ENTERPRISE_WORKSPACE, OAUTH_CLIENT, startProxy, startSim, type Proxy, type TestSim } from "./support";
+import {
+  ContentServerError,
+  type AuthMode,
+  type ContentServerClientOptions,
+  type Logger,
+} from "../../../nodes/lib/content-server";
+import {
+  ADMIN,
+  assertNoSecret,
+  ENTERPRISE_WORKSPACE,
+  OAUTH_CLIENT,
+  startProxy,
+  startSim,
+  type Proxy,
+  type TestSim,
+} from "./support";
 
 const OTDS_MODES: AuthMode[] = ["otds", "oauth"];
 const SERVER_BEHAVIOURS = ["accept", "refuse"] as const;
@@ -43,15 +56,20 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
     sim.sim.configure({ otdsDirectUse: "accept" });
   });
 
-  function client(mode: AuthMode, otdsTicketUse?: OtdsTicketUse, extra: { maxConcurrent?: number } = {}) {
+  /** A client through the recording proxy, logging in at the simulator's OTDS in `mode`. */
+  function client(mode: AuthMode, overrides: Partial<ContentServerClientOptions> = {}) {
     return sim.client({
       baseUrl: proxy.url,
       authMode: mode,
       otdsUrl: sim.origin,
       credentials: mode === "oauth" ? { ...OAUTH_CLIENT } : { ...ADMIN },
-      ...(otdsTicketUse ? { otdsTicketUse } : {}),
-      ...extra,
+      ...overrides,
     });
+  }
+
+  /** A logger that keeps every line. */
+  function recordingLogger(lines: string[]): Logger {
+    return { debug: (m) => lines.push(m), warn: (m) => lines.push(m) };
   }
 
   for (const behaviour of SERVER_BEHAVIOURS) {
@@ -82,7 +100,7 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
 
   for (const mode of OTDS_MODES) {
     it(`${mode}, direct: sends the OTDS credential on every call and never exchanges it — server accepts direct use`, async () => {
-      const cs = client(mode, "direct");
+      const cs = client(mode, { otdsTicketUse: "direct" });
       for (let i = 0; i < 2; i++) await cs.nodes.getNode(ENTERPRISE_WORKSPACE);
       const calls = apiCalls(proxy);
       assert.equal(calls.length, 2);
@@ -95,7 +113,7 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
 
     it(`${mode}, direct: fails with an AUTH error that says to switch to exchange — server refuses direct use`, async () => {
       sim.sim.configure({ otdsDirectUse: "refuse" });
-      const cs = client(mode, "direct");
+      const cs = client(mode, { otdsTicketUse: "direct" });
       const err = await cs.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
       assert.ok(err instanceof ContentServerError, String(err));
       assert.equal(err.code, "AUTH");
@@ -107,7 +125,7 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
     });
 
     it(`${mode}, exchange: twenty calls meeting an expired OTCSTicket share one new exchange, the OTDS credential is reused`, async () => {
-      const cs = client(mode, "exchange", { maxConcurrent: 20 });
+      const cs = client(mode, { otdsTicketUse: "exchange", maxConcurrent: 20 });
       await cs.login();
       await sim.resetCounters();
       sim.sim.expireAllTickets("otcs");
@@ -121,7 +139,7 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
     });
 
     it(`${mode}, exchange: when the OTDS credential expired too, twenty calls share one OTDS login and one exchange`, async () => {
-      const cs = client(mode, "exchange", { maxConcurrent: 20 });
+      const cs = client(mode, { otdsTicketUse: "exchange", maxConcurrent: 20 });
       await cs.login();
       await sim.resetCounters();
       const seenBefore = proxy.requests.length;
@@ -139,13 +157,7 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
     it(`${mode}, exchange: a refused exchange fails with an AUTH error naming the exchange, without a secret`, async () => {
       await sim.addFault({ method: "GET", path: "api/v1/auth", status: 401, error: "Authentication Required" });
       const logs: string[] = [];
-      const cs = sim.client({
-        baseUrl: proxy.url,
-        authMode: mode,
-        otdsUrl: sim.origin,
-        credentials: mode === "oauth" ? { ...OAUTH_CLIENT } : { ...ADMIN },
-        logger: { debug: (m) => logs.push(m), warn: (m) => logs.push(m) },
-      });
+      const cs = client(mode, { logger: recordingLogger(logs) });
       const err = await cs.nodes.getNode(ENTERPRISE_WORKSPACE).catch((e: unknown) => e);
       assert.ok(err instanceof ContentServerError, String(err));
       assert.equal(err.code, "AUTH");
@@ -162,14 +174,10 @@ describe("content-server client: OTDS ticket exchanged or sent directly", functi
     const errors: unknown[] = [];
     for (const mode of OTDS_MODES) {
       for (const otdsTicketUse of ["exchange", "direct"] as const) {
-        const cs = sim.client({
-          baseUrl: proxy.url,
-          authMode: mode,
-          otdsUrl: sim.origin,
+        const cs = client(mode, {
           otdsTicketUse,
-          credentials: mode === "oauth" ? { ...OAUTH_CLIENT } : { ...ADMIN },
           retry: { maxAttempts: 2, baseDelayMs: 1, maxDelayMs: 1 },
-          logger: { debug: (m) => logs.push(m), warn: (m) => logs.push(m) },
+          logger: recordingLogger(logs),
         });
         await cs.nodes.getNode(ENTERPRISE_WORKSPACE);
         errors.push(await cs.nodes.getNode(987654321).catch((e: unknown) => e));
@@ -198,12 +206,4 @@ function wireSecrets(proxy: Proxy): string[] {
     }
   }
   return secrets;
-}
-
-function assertNoSecret(err: unknown, secrets: string[]): void {
-  const e = err as Error;
-  const views = [e.message, String(e.stack), JSON.stringify(err), util.inspect(err, { depth: 10, showHidden: true })];
-  for (const secret of secrets) {
-    for (const view of views) assert.ok(!view.includes(secret), `secret leaked into: ${view.slice(0, 300)}`);
-  }
 }

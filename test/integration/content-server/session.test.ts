@@ -1,7 +1,14 @@
 import assert from "node:assert/strict";
-import util from "node:util";
 import { ContentServerError } from "../../../nodes/lib/content-server";
-import { ADMIN, ENTERPRISE_WORKSPACE, OAUTH_CLIENT, startProxy, startSim, type TestSim } from "./support";
+import {
+  ADMIN,
+  assertNoSecret,
+  ENTERPRISE_WORKSPACE,
+  OAUTH_CLIENT,
+  startProxy,
+  startSim,
+  type TestSim,
+} from "./support";
 
 const OAUTH = { ...OAUTH_CLIENT };
 
@@ -142,11 +149,3 @@ describe("content-server client: session", function () {
     }
   });
 });
-
-function assertNoSecret(err: unknown, secrets: string[]): void {
-  const e = err as Error;
-  const views = [e.message, String(e.stack), JSON.stringify(err), util.inspect(err, { depth: 10, showHidden: true })];
-  for (const secret of secrets) {
-    for (const view of views) assert.ok(!view.includes(secret), `secret leaked into: ${view.slice(0, 300)}`);
-  }
-}

@@ -2,8 +2,10 @@
  * Shared set-up for the Content Server client tests: a seeded simulator over real HTTP, clients configured like the
  * cs-config node would, and the simulator's control API (faults, forced ticket expiry, counters).
  */
+import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
+import util from "node:util";
 import type { SimulatorFlags } from "../../../sim/types";
 import { ContentServerClient, type ContentServerClientOptions } from "../../../nodes/lib/content-server";
 import {
@@ -158,4 +160,13 @@ export async function startProxy(targetBaseUrl: string): Promise<Proxy> {
       server.close(() => resolve());
     });
   return proxy;
+}
+
+/** Fails when any of `secrets` shows in the error's message, stack, JSON form or inspection. */
+export function assertNoSecret(err: unknown, secrets: string[]): void {
+  const e = err as Error;
+  const views = [e.message, String(e.stack), JSON.stringify(err), util.inspect(err, { depth: 10, showHidden: true })];
+  for (const secret of secrets) {
+    for (const view of views) assert.ok(!view.includes(secret), `secret leaked into: ${view.slice(0, 300)}`);
+  }
 }

@@ -162,7 +162,10 @@ describe("content-server simulator: authentication", () => {
       fetch(`${on.url}/api/v2/nodes/2000`, { headers });
 
     it("GET api/v1/auth exchanges either for the OTCSTicket of a new Content Server session, counted", async () => {
-      for (const headers of [{ OTDSTicket: await otdsTicket(sim) }, { Authorization: `Bearer ${await bearer(sim)}` }]) {
+      for (const headers of <Array<Record<string, string>>>[
+        { OTDSTicket: await otdsTicket(sim) },
+        { Authorization: `Bearer ${await bearer(sim)}` },
+      ]) {
         const before = sim.counters.exchanges;
         const me = await fetch(`${sim.url}/api/v1/auth`, { headers });
         assert.equal(me.status, 200);
@@ -178,7 +181,7 @@ describe("content-server simulator: authentication", () => {
       const refusing = await startSeededContentServer({ "otds-direct-use": "refuse" });
       try {
         assert.equal(refusing.options.otdsDirectUse, "refuse");
-        for (const headers of [
+        for (const headers of <Array<Record<string, string>>>[
           { OTDSTicket: await otdsTicket(refusing) },
           { Authorization: `Bearer ${await bearer(refusing)}` },
         ]) {
