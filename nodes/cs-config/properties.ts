@@ -12,7 +12,7 @@ export const properties = defineProperties({
   baseUrl: { value: "", required: true },
   authMode: { value: CS_CONFIG_DEFAULTS.authMode, required: true, helpType: "cs | otds | oauth" },
   otdsUrl: { value: "" },
-  otdsTicketUse: { value: CS_CONFIG_DEFAULTS.otdsTicketUse },
+  otdsTicketUse: { value: CS_CONFIG_DEFAULTS.otdsTicketUse, helpType: "exchange | direct" },
   domain: { value: "" },
   tls: { type: "tls-config", required: false },
   proxy: { type: "http proxy", required: false },
