@@ -95,6 +95,7 @@ export = defineSourceNode<OutputWatchDef, Config, { watcher: OutputWatcher; clos
     if (ack.error?.source?.id === node.id) return;
     const id = typeof ack.document?.id === "string" ? ack.document.id : "";
     if (!id) return node.warn(t("errors.noDocumentId"));
+    if (!watcher.open) throw new OutputWatchError(t("errors.notRunning"), "communication");
     const recorded = ack.error
       ? watcher.fail(id, failureReason(ack), ack.failure?.permanent === true)
       : watcher.acknowledge(id, ack.cs ?? true);

@@ -134,12 +134,15 @@ export function defineSourceNode<Def extends NodeDef, Config, R extends Running>
         const input = spec.input;
         node.on("input", (msg, _send, done) => {
           if (badConfig) return refuse(badConfig, look, msg, done);
-          Promise.resolve()
-            .then(() => input(msg, running as R, ctx))
-            .then(
-              () => done(),
-              (err: unknown) => done(err instanceof Error ? err : new Error(String(err))),
-            );
+          const failed = (err: unknown) => done(err instanceof Error ? err : new Error(String(err)));
+          // Called at once, not in a later tick: a report that arrives just before close is still recorded.
+          let handled: void | Promise<void>;
+          try {
+            handled = input(msg, running as R, ctx);
+          } catch (err) {
+            return failed(err);
+          }
+          Promise.resolve(handled).then(() => done(), failed);
         });
       }
 
