@@ -3,7 +3,7 @@ import { failureOf, statusTextOf } from "../failure";
 import { resolveTypedValue } from "./inputs";
 import { registerEditorLookups } from "./lookups";
 import { applyMigrations, type Migration } from "./migrations";
-import { NodeStatus } from "./status";
+import { clockTime, NodeStatus } from "./status";
 
 /**
  * Where one input of a node comes from: the configured TypedInput `<name>` (type in `<name>Type`) wins; a blank value
@@ -27,17 +27,23 @@ export class ConfigurationError extends Error {
   }
 }
 
-/** What a declared node's set-up and run get from the helper. */
-export interface NodeContext<Def> {
+/** What the set-up of every declared node (action or source) gets from the helper. */
+export interface SetUpContext<Def> {
   RED: NodeAPI;
   node: Node;
   def: Def;
   /** The node's own message texts: `t("errors.noMap")` reads `<type>.errors.noMap`. */
-  t(key: string, vars?: Record<string, string | number>): string;
+  t: Translate;
   /** Set-up: records a configuration problem; the node then refuses every message, naming all of them. */
   problem(text: string): void;
   /** Set-up: the selected connection config node (`def.server`), or a problem when none is deployed. */
   connection<C extends { getClient(): unknown }>(): C | undefined;
+}
+
+export type Translate = (key: string, vars?: Record<string, string | number>) => string;
+
+/** What a declared action node's set-up and run get from the helper. */
+export interface NodeContext<Def> extends SetUpContext<Def> {
   /** Resolves the declared input `name` for this message (see InputSource). */
   input<T = unknown>(msg: NodeMessage, name: keyof Def & string): Promise<T | undefined>;
   /** Shows progress (a key under `<type>.status`) while a message is worked on. */
@@ -54,18 +60,29 @@ export interface Outcome {
   forward?: boolean;
 }
 
+/** What registers a declared node type, action or source. */
+export interface DeclaredType {
+  type: string;
+  /** Upgrades of saved properties, oldest first (see migrations.ts). */
+  migrations?: Migration[];
+  /** Credential fields, e.g. `{ secret: { type: "password" } }`. */
+  credentials?: Record<string, { type: "text" | "password" }>;
+  /**
+   * Key of the deployment error (gets the problems as `problems`, and as `message` for older texts); default
+   * `errors.config`. Without the text in the catalogue the error is the problems themselves.
+   */
+  configError?: string;
+}
+
 /**
  * A node declared as what it does: its inputs, its set-up (options read and checked once per deployment) and its
  * run per message. The helper owns the rest, the same for every node: creating the node, a bad configuration (red
  * status, an error at deployment and with every message, never a silent drop), the status policy, `msg.failure`,
  * `send`/`done`, concurrency accounting, migrations of saved properties and the editor lookups.
  */
-export interface NodeSpec<Def extends NodeDef, State> {
-  type: string;
+export interface NodeSpec<Def extends NodeDef, State> extends DeclaredType {
   /** Declared inputs beyond "configured value or nothing". */
   inputs?: Partial<Record<keyof Def & string, InputSource>>;
-  /** Upgrades of saved properties, oldest first (see migrations.ts). */
-  migrations?: Migration[];
   /** Reads and checks the configuration; throwing or recording a problem makes the configuration bad. */
   setUp(ctx: NodeContext<Def>): State;
   /** Status key shown while messages are worked on (gets `count`, the messages in progress). */
@@ -121,44 +138,105 @@ export class ActionStatus {
   }
 }
 
-/** The problems are named even where the message catalogue lacks the text (it must never hide them). */
-function configurationError(problems: string[], t: NodeContext<unknown>["t"]): ConfigurationError {
-  const list = problems.join("; ");
-  const message = t("errors.config", { problems: list });
-  return new ConfigurationError(message.includes(list) ? message : `${message}: ${list}`, t("status.invalid"));
+/** A deployed node as the helper hands it to the builder of its kind (action or source). */
+export interface Declared<Def> {
+  RED: NodeAPI;
+  node: Node;
+  def: Def;
+  t: Translate;
+  look: NodeStatus;
 }
 
-function clockTime(date: Date): string {
-  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+/** Registers a declared node type with its credentials and editor lookups; `build` makes each deployed node. */
+export function declareType<Def extends NodeDef>(
+  spec: DeclaredType,
+  build: (declared: Declared<Def>) => void,
+  registered?: (RED: NodeAPI) => void,
+): (RED: NodeAPI) => void {
+  return function register(RED: NodeAPI): void {
+    const t: Translate = (key, vars) => RED._(`${spec.type}.${key}`, vars);
+
+    function DeclaredNode(this: Node, saved: Def): void {
+      RED.nodes.createNode(this, saved);
+      const def = applyMigrations(saved, spec.migrations ?? []);
+      build({ RED, node: this, def, t, look: new NodeStatus(this) });
+    }
+
+    RED.nodes.registerType(spec.type, DeclaredNode, spec.credentials ? { credentials: spec.credentials } : undefined);
+    registerEditorLookups(RED, spec.type);
+    registered?.(RED);
+  };
+}
+
+/**
+ * Runs a node's set-up with its context (the set-up context plus `extra`). A thrown error or a recorded problem
+ * makes the configuration bad: one error at deployment and a red status; the error is returned for the messages.
+ */
+export function configure<Def, Ctx extends SetUpContext<Def>, State>(
+  { RED, node, def, t, look }: Declared<Def>,
+  configError: string | undefined,
+  extra: Omit<Ctx, keyof SetUpContext<Def>>,
+  setUp: (ctx: Ctx, ok: () => boolean) => State,
+): { ctx: Ctx; state?: State; badConfig?: ConfigurationError } {
+  const problems: string[] = [];
+  const base: SetUpContext<Def> = {
+    RED,
+    node,
+    def,
+    t,
+    problem: (text) => problems.push(text),
+    connection: <C extends { getClient(): unknown }>() => {
+      const server = (def as { server?: unknown }).server;
+      const config = server ? (RED.nodes.getNode(String(server)) as unknown as C | null) : null;
+      if (config && typeof config.getClient === "function") return config;
+      problems.push(t("errors.noServer"));
+      return undefined;
+    },
+  };
+  const ctx = { ...base, ...extra } as Ctx;
+  let state: State | undefined;
+  try {
+    state = setUp(ctx, () => problems.length === 0);
+  } catch (err) {
+    problems.push(err instanceof Error ? err.message : String(err));
+  }
+  if (!problems.length) return { ctx, state };
+  const badConfig = configurationError(problems, t, configError);
+  node.error(badConfig.message);
+  look.error(badConfig.statusText);
+  return { ctx, state, badConfig };
+}
+
+/** A message to a node with a bad configuration fails with it (a Catch node sees it), never silently. */
+export function refuse(
+  badConfig: ConfigurationError,
+  look: NodeStatus,
+  msg: NodeMessage,
+  done: (err?: Error) => void,
+): void {
+  look.error(badConfig.statusText);
+  (msg as NodeMessage & { failure?: unknown }).failure = failureOf(badConfig);
+  done(badConfig);
+}
+
+/** The problems are named even where the message catalogue lacks the text (it must never hide them). */
+function configurationError(problems: string[], t: Translate, key = "errors.config"): ConfigurationError {
+  const list = problems.join("; ");
+  const message = t(key, { problems: list, message: list });
+  // A catalogue without the text answers with the key itself.
+  const text = message.endsWith(key) ? list : message.includes(list) ? message : `${message}: ${list}`;
+  return new ConfigurationError(text, t("status.invalid"));
 }
 
 /** Registers a declared node type (and its lookups); use as the module's export: `export = defineNode({...})`. */
 export function defineNode<Def extends NodeDef, State>(spec: NodeSpec<Def, State>): (RED: NodeAPI) => void {
-  return function register(RED: NodeAPI): void {
-    const t = (key: string, vars?: Record<string, string | number>) => RED._(`${spec.type}.${key}`, vars);
-
-    function DeclaredNode(this: Node, saved: Def): void {
-      RED.nodes.createNode(this, saved);
-      start(this, applyMigrations(saved, spec.migrations ?? []));
-    }
-
-    function start(node: Node, def: Def): void {
-      const nodeStatus = new NodeStatus(node);
-      const status = new ActionStatus(nodeStatus);
-      const problems: string[] = [];
-      const ctx: NodeContext<Def> = {
-        RED,
-        node,
-        def,
-        t,
-        problem: (text) => problems.push(text),
-        connection: <C extends { getClient(): unknown }>() => {
-          const server = (def as { server?: unknown }).server;
-          const config = server ? (RED.nodes.getNode(String(server)) as unknown as C | null) : null;
-          if (config && typeof config.getClient === "function") return config;
-          problems.push(t("errors.noServer"));
-          return undefined;
-        },
+  return declareType<Def>(spec, (declared) => {
+    const { RED, node, def, t, look } = declared;
+    const status = new ActionStatus(look);
+    const { ctx, state, badConfig } = configure<Def, NodeContext<Def>, State>(
+      declared,
+      spec.configError,
+      {
         input: (msg, name) => {
           const source = spec.inputs?.[name];
           const typed = { value: def[name] as string | undefined, type: def[`${name}Type` as keyof Def] as string };
@@ -166,57 +244,39 @@ export function defineNode<Def extends NodeDef, State>(spec: NodeSpec<Def, State
         },
         progress: (key, vars) => status.progress(t(`status.${key}`, vars)),
         send: (msg) => node.send(msg),
-      };
+      },
+      (ctx) => spec.setUp(ctx),
+    );
 
-      let state: State | undefined;
-      try {
-        state = spec.setUp(ctx);
-      } catch (err) {
-        problems.push(err instanceof Error ? err.message : String(err));
-      }
-      const badConfig = problems.length ? configurationError(problems, t) : undefined;
-      if (badConfig) {
-        node.error(badConfig.message);
-        nodeStatus.error(badConfig.statusText);
-      }
+    const workingKey = `status.${typeof spec.working === "function" ? spec.working(def) : spec.working}`;
+    node.on("input", (msg, send, done) => {
+      if (badConfig) return refuse(badConfig, look, msg, done);
+      const working = () => t(workingKey, { count: status.inProgress });
+      status.started(t(workingKey, { count: status.inProgress + 1 }));
+      spec.run(msg, state as State, ctx).then(
+        (outcome) => {
+          status.finished(t(`status.${outcome.status}`, outcome.vars), working());
+          if (outcome.forward !== false) send(msg);
+          done();
+        },
+        (err: unknown) => {
+          const error = err instanceof Error ? err : new Error(String(err));
+          (msg as NodeMessage & { failure?: unknown }).failure = failureOf(error);
+          status.failedWith(statusTextOf(error) ?? t("status.failed"));
+          done(error);
+        },
+      );
+    });
 
-      const workingKey = `status.${typeof spec.working === "function" ? spec.working(def) : spec.working}`;
-      node.on("input", (msg, send, done) => {
-        if (badConfig) {
-          nodeStatus.error(badConfig.statusText);
-          (msg as NodeMessage & { failure?: unknown }).failure = failureOf(badConfig);
-          return done(badConfig);
-        }
-        const working = () => t(workingKey, { count: status.inProgress });
-        status.started(t(workingKey, { count: status.inProgress + 1 }));
-        spec.run(msg, state as State, ctx).then(
-          (outcome) => {
-            status.finished(t(`status.${outcome.status}`, outcome.vars), working());
-            if (outcome.forward !== false) send(msg);
-            done();
-          },
-          (err: unknown) => {
-            const error = err instanceof Error ? err : new Error(String(err));
-            (msg as NodeMessage & { failure?: unknown }).failure = failureOf(error);
-            status.failedWith(statusTextOf(error) ?? t("status.failed"));
-            done(error);
-          },
-        );
-      });
-
-      node.on("close", (_removed: boolean, done: () => void) => {
-        nodeStatus.clear();
-        Promise.resolve(state !== undefined ? spec.close?.(state) : undefined).then(
-          () => done(),
-          (err: Error) => {
-            node.warn(err.message);
-            done();
-          },
-        );
-      });
-    }
-
-    RED.nodes.registerType(spec.type, DeclaredNode);
-    registerEditorLookups(RED, spec.type);
-  };
+    node.on("close", (_removed: boolean, done: () => void) => {
+      look.clear();
+      Promise.resolve(state !== undefined ? spec.close?.(state) : undefined).then(
+        () => done(),
+        (err: Error) => {
+          node.warn(err.message);
+          done();
+        },
+      );
+    });
+  });
 }

@@ -25,10 +25,14 @@ export function registerFileRoots(node: Node, ...folders: Array<string | undefin
   });
 }
 
+/** The Node-RED user directory (settings `userDir`, else ~/.node-red). */
+export function userDirOf(RED: NodeAPI): string {
+  return (RED.settings as unknown as { userDir?: string }).userDir || path.join(os.homedir(), ".node-red");
+}
+
 /** The package's work folder below the Node-RED user directory (ledgers, API-mode downloads). */
 export function packageWorkFolder(RED: NodeAPI): string {
-  const userDir = (RED.settings as unknown as { userDir?: string }).userDir || path.join(os.homedir(), ".node-red");
-  return path.join(userDir, "exstream-xecm");
+  return path.join(userDirOf(RED), "exstream-xecm");
 }
 
 /**

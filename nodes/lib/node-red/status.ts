@@ -28,3 +28,8 @@ export class NodeStatus {
     this.node.status({});
   }
 }
+
+/** The time of day as a status shows it: hh:mm:ss. */
+export function clockTime(date: Date): string {
+  return [date.getHours(), date.getMinutes(), date.getSeconds()].map((n) => String(n).padStart(2, "0")).join(":");
+}

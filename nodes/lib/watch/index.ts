@@ -8,6 +8,7 @@ export {
   type RawOutputWatchOptions,
 } from "./options";
 export { OutputWatchError } from "./errors";
+export { communicationFields, deadLetterFields } from "./messages";
 export { channelOf, groupCommunication, variantOf } from "./communication-grouping";
 export { outputRelativeSegments, resolveOutputFile, joinInside, PathRefusedError } from "./path-safety";
 export { manifestKey, OutputWatchLedger, type AckResult } from "./output-watch-ledger";

@@ -170,6 +170,11 @@ export class OutputWatcher {
     return "acknowledged";
   }
 
+  /** False once close() began: reports that come later are not recorded (the items are handed out again). */
+  get open(): boolean {
+    return !this.closed;
+  }
+
   counts(): WatchCounts {
     return { ...this.latestCounts, manifestsActive: this.manifestsActive };
   }
