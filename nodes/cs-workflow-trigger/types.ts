@@ -37,20 +37,3 @@ export interface CsWorkflowTriggerCredentials {
 }
 
 export type CsWorkflowTriggerNode = Node<CsWorkflowTriggerCredentials>;
-
-/** The effective options, parsed and defaulted. */
-export interface TriggerOptions {
-  mode: TriggerMode;
-  maps: string[];
-  steps: string[];
-  mapFolderId?: number;
-  unidentifiedMaps: "hold" | "emit";
-  pollIntervalMs: number;
-  reemitAfterMs: number;
-  maxInFlight: number;
-  maxEmissions: number;
-  downloadDir?: string;
-  callbackPath: string;
-  callbackAuth: "secret" | "hmac";
-  callbackHeader: string;
-}
