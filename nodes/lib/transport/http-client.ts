@@ -3,6 +3,8 @@
  * gets the route (direct or through the proxy), the overall deadline and the size cap; every streamed answer the
  * idle timeout, the minimum rate and the Content-Length check.
  */
+import nodeHttp from "node:http";
+import nodeHttps from "node:https";
 import type { Readable } from "node:stream";
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from "axios";
 import { Deadline, deadlineFor, guardedStream, TransferLimitError, type TransferLimits } from "./limits";
@@ -27,6 +29,18 @@ declare module "axios" {
 
 const deadlines = new WeakMap<object, Deadline>();
 
+/**
+ * Node's own http(s).request, handed to axios as a custom transport. With its built-in transport axios also starts a
+ * wall-clock timer of `timeout` that runs until the answer's headers: an upload that keeps sending for longer than
+ * `timeoutMs` (a large file on a slow line) would be cut off although the connection never went silent. Silence is
+ * what `timeoutMs` bounds (axios still sets it as the socket's idle timeout); the whole exchange is bounded by the
+ * deadline.
+ */
+const nodeTransport = {
+  request: (options: nodeHttp.RequestOptions, callback: (res: nodeHttp.IncomingMessage) => void) =>
+    (options.protocol === "https:" ? nodeHttps : nodeHttp).request(options, callback),
+};
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { limits } = options;
   const agents = new AgentPool(options);
@@ -38,16 +52,22 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // Routing is ours (AgentPool): axios's own proxy support sends https through a proxy without a tunnel.
     proxy: false,
     validateStatus: () => true,
+    transport: nodeTransport,
   });
-  http.interceptors.request.use((config) => {
-    Object.assign(config, agents.agentsFor(absoluteUrl(config)));
-    const streamed = config.responseType === "stream";
-    config.maxContentLength = streamed ? -1 : limits.maxResponseBytes;
-    const deadline = new Deadline(deadlineFor(limits, config.uploadBytes ?? 0, config.timeout ?? limits.timeoutMs));
-    deadlines.set(config, deadline);
-    config.signal = deadline.signal;
-    return config;
-  });
+  http.interceptors.request.use(
+    (config) => {
+      Object.assign(config, agents.agentsFor(absoluteUrl(config)));
+      const streamed = config.responseType === "stream";
+      config.maxContentLength = streamed ? -1 : limits.maxResponseBytes;
+      const deadline = new Deadline(deadlineFor(limits, config.uploadBytes ?? 0, config.timeout ?? limits.timeoutMs));
+      deadlines.set(config, deadline);
+      config.signal = deadline.signal;
+      return config;
+    },
+    undefined,
+    // Runs at once, not in a promise chain of its own.
+    { synchronous: true },
+  );
   http.interceptors.response.use(
     (response) => {
       deadlines.get(response.config)?.clear();
