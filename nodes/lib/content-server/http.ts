@@ -86,6 +86,8 @@ export interface CsStreamResponse {
 const DEFAULT_MAX_CONCURRENT = 4;
 const DEFAULT_MAX_QUEUED = 1_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Answers are parsed here (parseJson), not by axios. */
+const RAW_RESPONSE = [(data: unknown) => data];
 /** Multipart bodies up to this size are encoded in memory (per request in flight); larger ones are streamed. */
 const BUFFERED_MULTIPART_MAX_BYTES = 1024 * 1024;
 
@@ -209,7 +211,7 @@ export class Transport {
               data: body.data,
               uploadBytes: body.uploadBytes,
               responseType: expect === "stream" ? "stream" : "text",
-              transformResponse: [(data: unknown) => data],
+              transformResponse: RAW_RESPONSE,
             });
           } catch (err) {
             reject(networkError(err, request.operation, request.method, request.path, this.redactor));
