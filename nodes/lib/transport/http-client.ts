@@ -7,7 +7,14 @@ import nodeHttp from "node:http";
 import nodeHttps from "node:https";
 import type { Readable } from "node:stream";
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from "axios";
-import { Deadline, deadlineFor, guardedStream, TransferLimitError, type TransferLimits } from "./limits";
+import {
+  Deadline,
+  deadlineFor,
+  guardedStream,
+  SMALL_BODY_BYTES,
+  TransferLimitError,
+  type TransferLimits,
+} from "./limits";
 import { AgentPool, type AgentOptions } from "./proxy";
 
 export interface HttpClientOptions extends AgentOptions {
@@ -30,11 +37,12 @@ declare module "axios" {
 const deadlines = new WeakMap<object, Deadline>();
 
 /**
- * Node's own http(s).request, handed to axios as a custom transport. With its built-in transport axios also starts a
- * wall-clock timer of `timeout` that runs until the answer's headers: an upload that keeps sending for longer than
- * `timeoutMs` (a large file on a slow line) would be cut off although the connection never went silent. Silence is
- * what `timeoutMs` bounds (axios still sets it as the socket's idle timeout); the whole exchange is bounded by the
- * deadline.
+ * Node's own http(s).request, handed to axios as a custom transport for large uploads. With its built-in transport
+ * axios also starts a wall-clock timer of `timeout` that runs until the answer's headers: an upload that keeps sending
+ * for longer than `timeoutMs` (a large file on a slow line) would be cut off although the connection never went
+ * silent. Through this one only silence ends it (axios still sets `timeoutMs` as the socket's idle timeout), and the
+ * deadline, extended by the upload's size at the minimum rate, bounds the whole exchange. Other calls keep axios's
+ * timer: sent at once, their wait for the answer is silence.
  */
 const nodeTransport = {
   request: (options: nodeHttp.RequestOptions, callback: (res: nodeHttp.IncomingMessage) => void) =>
@@ -52,11 +60,11 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     // Routing is ours (AgentPool): axios's own proxy support sends https through a proxy without a tunnel.
     proxy: false,
     validateStatus: () => true,
-    transport: nodeTransport,
   });
   http.interceptors.request.use(
     (config) => {
       Object.assign(config, agents.agentsFor(absoluteUrl(config)));
+      if ((config.uploadBytes ?? 0) > SMALL_BODY_BYTES) config.transport = nodeTransport;
       const streamed = config.responseType === "stream";
       config.maxContentLength = streamed ? -1 : limits.maxResponseBytes;
       const deadline = new Deadline(deadlineFor(limits, config.uploadBytes ?? 0, config.timeout ?? limits.timeoutMs));

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { createHttpClient, transferLimits, type HttpClient } from "../../../nodes/lib/transport";
+import { createHttpClient, MIB, transferLimits, type HttpClient } from "../../../nodes/lib/transport";
 
 const TIMEOUT_MS = 500;
 
@@ -29,7 +29,7 @@ async function busyServer(busyMs: number): Promise<{ url: string; close(): Promi
   };
 }
 
-describe("transport: timeoutMs bounds silence, not the length of a call", function () {
+describe("transport: timeoutMs bounds silence, not the length of a large upload", function () {
   this.timeout(20_000);
   let client: HttpClient;
 
@@ -38,11 +38,12 @@ describe("transport: timeoutMs bounds silence, not the length of a call", functi
   });
   afterEach(() => client.close());
 
-  it("lets a call last several times timeoutMs while the connection keeps carrying data (a long upload)", async () => {
+  it("lets a large upload last several times timeoutMs while the connection keeps carrying data", async () => {
     const server = await busyServer(4 * TIMEOUT_MS);
     try {
       const started = Date.now();
-      const response = await client.http.post(server.url, Buffer.from("content"), { responseType: "text" });
+      const body = Buffer.alloc(2 * MIB, "x");
+      const response = await client.http.post(server.url, body, { responseType: "text", uploadBytes: body.length });
       assert.equal(response.status, 200);
       assert.ok(Date.now() - started >= 4 * TIMEOUT_MS, "the answer came after four timeouts");
     } finally {
