@@ -188,17 +188,23 @@ function report(
   const kweliGrowth = (kweliLarge.memory.maxRssBytes - kweliLarge.result.rss.startBytes) / kweliBytes;
   const notes = [
     "Profiled (`--cpu-prof`) after the first run missed the throughput target (ours 0.61 of kweli): the time went to streaming each small body as a FormData — a web stream over the file-backed Blob (`node:internal/blob` `readNext`) and axios's multipart generator writing chunk by chunk. Fixed in `nodes/lib/content-server/http.ts`: multipart bodies up to 1 MiB are encoded in memory as one Buffer (same wire format, Content-Length, one write); larger ones stream as before, so the large-file figure is unchanged.",
+    "Profiled again (issue 16): the in-memory body still took the file from a file-backed Blob, whose reads run synchronously on the main thread in Node 20 (`node:internal/blob` `readNext`, the top self-time frame of ours after idle, with the synchronous `stat` of `fs.openAsBlob` and two copies of the content). Now the file is read with one open and one read straight into the body buffer (its size checked before the upload; a file that changed size since is streamed instead), and a Buffer's content is copied once. Tests: `test/integration/content-server/upload-encoding.test.ts` (byte for byte what axios's FormData encoder sends).",
+    "The 1 GiB upload once failed with `timeout of 60000ms exceeded` on a loaded machine: axios's built-in transport runs a wall-clock timer of `timeoutMs` until the answer's headers, so any upload lasting longer than `timeoutMs` was cut off although data kept flowing. For uploads above 1 MiB the transport now hands axios Node's own `http(s).request`, so `timeoutMs` bounds silence only (socket idle timeout) and the deadline, extended by the size at the minimum rate, bounds the exchange (`test/unit/transport/http-client.test.ts`).",
     `@kweli/cs-rest ran the large-file case with ${fixed(kweliBytes / MIB, 0)} MiB${kweliBytes < sizes.largeFileBytes ? ` instead of ${fixed(sizes.largeFileBytes / MIB, 0)} MiB, on purpose` : ""}: its \`addDocument\` reads the whole file (\`fs.readFile\`), \`form-data\`'s \`getBuffer()\` copies it into one multipart Buffer, and axios 0.26 / follow-redirects keep the request body for a possible redirect. Its RSS grew by ${fixed(kweliGrowth, 1)}× the file size${kweliBytes < sizes.largeFileBytes ? `, so ${fixed(sizes.largeFileBytes / MIB, 0)} MiB would need about ${fixed((kweliGrowth * sizes.largeFileBytes) / MB, 0)} MB` : ""}.`,
   ];
   for (const r of repeated) notes.push(`Repeated once after a failure: ${r}.`);
   const limits: string[] = [];
   if (ratio < TARGET_THROUGHPUT_RATIO) {
     limits.push(
-      "Throughput below @kweli/cs-rest. Profile of ours after the fix: the worker is idle (waiting for the " +
-        "simulator) about 40 % of the time; the main-thread costs left are the `stat` before each upload and the " +
-        "synchronous reads of the file-backed Blob (`fs.openAsBlob`), where @kweli/cs-rest reads with " +
-        "`fs.promises.readFile` on the thread pool. Reading small files with `readFile` instead gave no gain " +
-        "measurable above the noise here and was not kept. Run-to-run spread on this busy 2-core machine is ±20 %.",
+      "Throughput below @kweli/cs-rest. Both clients send one multipart POST per file over keep-alive " +
+        "connections (ours its own keep-alive agent, @kweli/cs-rest Node's global agent, keep-alive by default " +
+        "since Node 19). Profile of ours (`--cpu-prof`, self time while uploading): axios 1.x's per-request " +
+        "machinery (`dispatchHttpRequest`, `mergeConfig`, AxiosHeaders, option look-ups) takes about four times " +
+        "what axios 0.26 with follow-redirects takes in @kweli/cs-rest; then the thread-pool file calls (the " +
+        "`stat` before each upload, open, read, close: as many as @kweli/cs-rest's `readFile`) and the socket " +
+        "writes, the same for both. When other processes load the machine both clients compete for CPU and the " +
+        "ratio follows CPU time per upload; on a quiet machine the simulator is the bottleneck and the clients " +
+        "are level. Run-to-run spread on this busy 2-core machine is large: compare the runs.",
     );
   }
   if (oursPeak > TARGET_LARGE_FILE_RSS_BYTES) {

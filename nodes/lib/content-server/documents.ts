@@ -51,12 +51,12 @@ export class DocumentsApi {
     }
     if (request.classificationIds?.length) roles.classifications = { create_id: [], id: request.classificationIds };
     if (Object.keys(roles).length > 0) body.roles = roles;
-    await assertReadable(request.content, operation);
+    const file = await filePart(request.content, operation, name);
     const response = await this.transport.json({
       operation,
       method: "POST",
       path: "api/v2/nodes",
-      multipart: async () => [{ name: "body", value: JSON.stringify(body) }, await filePart(request.content, name)],
+      multipart: async () => [{ name: "body", value: JSON.stringify(body) }, file],
     });
     return this.nodes.createdNode(response.data, operation);
   }
@@ -65,7 +65,7 @@ export class DocumentsApi {
   async addVersion(nodeId: number, request: VersionRequest): Promise<DocumentVersion> {
     const operation = "addVersion";
     const id = positiveId(nodeId, operation);
-    await assertReadable(request.content, operation);
+    const file = await filePart(request.content, operation);
     const fields: Array<[string, string | undefined]> = [
       ["description", request.description?.slice(0, MAX_VERSION_DESCRIPTION)],
       ["add_major_version", request.addMajorVersion === undefined ? undefined : String(request.addMajorVersion)],
@@ -80,7 +80,7 @@ export class DocumentsApi {
         ...fields
           .filter((field): field is [string, string] => field[1] !== undefined)
           .map(([name, value]) => ({ name, value })),
-        await filePart(request.content),
+        file,
       ],
     });
     const data = asRecord(v2Results(response.data).data);
@@ -197,22 +197,11 @@ function toVersion(raw: Json, nodeId: number): DocumentVersion {
   };
 }
 
-async function filePart(content: DocumentContent, fallbackName?: string): Promise<MultipartPart> {
-  if ("path" in content) {
-    const fileName = content.fileName ?? fallbackName ?? path.basename(content.path);
-    const type = content.mimeType ?? mimeTypeFor(fileName);
-    // A Blob backed by the file: read in chunks while the request is written, never held in memory.
-    return { name: "file", value: await fs.openAsBlob(content.path, { type }), fileName };
-  }
-  const type = content.mimeType ?? mimeTypeFor(content.fileName);
-  return {
-    name: "file",
-    value: new Blob([content.buffer as Uint8Array<ArrayBuffer>], { type }),
-    fileName: content.fileName,
-  };
-}
-
-async function assertReadable(content: DocumentContent, operation: string): Promise<void> {
+/**
+ * The file part of an upload, checked before anything is sent: a file path must name a readable file (its content
+ * is read when the request goes out, in its concurrency slot, so waiting uploads hold no file content).
+ */
+async function filePart(content: DocumentContent, operation: string, fallbackName?: string): Promise<MultipartPart> {
   if ("buffer" in content) {
     if (!Buffer.isBuffer(content.buffer)) {
       throw new ContentServerError({
@@ -221,16 +210,24 @@ async function assertReadable(content: DocumentContent, operation: string): Prom
         message: `${operation}: content is not a Buffer`,
       });
     }
-    return;
+    const type = content.mimeType ?? mimeTypeFor(content.fileName);
+    return { name: "file", value: { type, buffer: content.buffer }, fileName: content.fileName };
   }
+  const fileName = content.fileName ?? fallbackName ?? path.basename(content.path);
+  const type = content.mimeType ?? mimeTypeFor(fileName);
+  return { name: "file", value: { type, path: content.path, size: await fileSize(content.path, operation) }, fileName };
+}
+
+async function fileSize(filePath: string, operation: string): Promise<number> {
   try {
-    const stat = await fs.promises.stat(content.path);
+    const stat = await fs.promises.stat(filePath);
     if (!stat.isFile()) throw new Error("not a file");
+    return stat.size;
   } catch {
     throw new ContentServerError({
       operation,
       code: "INVALID_REQUEST",
-      message: `${operation}: cannot read file ${content.path}`,
+      message: `${operation}: cannot read file ${filePath}`,
     });
   }
 }

@@ -1,4 +1,5 @@
 import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { AxiosInstance, AxiosResponse } from "axios";
@@ -41,9 +42,12 @@ export type QueryParams = Record<string, FieldValue | FieldValue[] | undefined |
 /** A multipart body: named string fields and at most one file, in order (CS clients send `body` before `file`). */
 export interface MultipartPart {
   name: string;
-  value: string | Blob;
+  value: string | FileContent;
   fileName?: string;
 }
+
+/** A file part's content: bytes in memory, or a file on disk with the size it had when checked (read when sent). */
+export type FileContent = { type: string; buffer: Buffer } | { type: string; path: string; size: number };
 
 export interface CsRequest {
   /** Names the operation in errors and logs (`uploadDocument`). */
@@ -82,6 +86,8 @@ export interface CsStreamResponse {
 const DEFAULT_MAX_CONCURRENT = 4;
 const DEFAULT_MAX_QUEUED = 1_000;
 const MAX_ERROR_BODY_BYTES = 64 * 1024;
+/** Answers are parsed here (parseJson), not by axios. */
+const RAW_RESPONSE = [(data: unknown) => data];
 /** Multipart bodies up to this size are encoded in memory (per request in flight); larger ones are streamed. */
 const BUFFERED_MULTIPART_MAX_BYTES = 1024 * 1024;
 
@@ -205,7 +211,7 @@ export class Transport {
               data: body.data,
               uploadBytes: body.uploadBytes,
               responseType: expect === "stream" ? "stream" : "text",
-              transformResponse: [(data: unknown) => data],
+              transformResponse: RAW_RESPONSE,
             });
           } catch (err) {
             reject(networkError(err, request.operation, request.method, request.path, this.redactor));
@@ -358,47 +364,104 @@ interface EncodedBody {
 async function encodeBody(request: CsRequest): Promise<EncodedBody> {
   if (request.multipart) {
     const parts = await request.multipart();
-    const size = multipartSize(parts);
-    if (size <= BUFFERED_MULTIPART_MAX_BYTES) return bufferedMultipart(parts);
-    const form = new FormData();
-    for (const part of parts) {
-      if (typeof part.value === "string") form.append(part.name, part.value);
-      else form.append(part.name, part.value, part.fileName ?? "file");
-    }
-    return { data: form, uploadBytes: size };
+    const small = multipartSize(parts) <= BUFFERED_MULTIPART_MAX_BYTES;
+    return (small && (await bufferedMultipart(parts))) || streamedMultipart(parts);
   }
   if (request.form) return { data: encodeForm(request.form) };
   return {};
 }
 
 function multipartSize(parts: MultipartPart[]): number {
-  return parts.reduce(
-    (sum, part) => sum + (typeof part.value === "string" ? Buffer.byteLength(part.value) : part.value.size),
-    0,
-  );
+  return parts.reduce((sum, part) => sum + partSize(part.value), 0);
+}
+
+function partSize(value: string | FileContent): number {
+  if (typeof value === "string") return Buffer.byteLength(value);
+  return "buffer" in value ? value.buffer.length : value.size;
+}
+
+/** A large body as a FormData, its file read from disk in chunks while the request is written. */
+async function streamedMultipart(parts: MultipartPart[]): Promise<EncodedBody> {
+  const form = new FormData();
+  let size = 0;
+  for (const part of parts) {
+    if (typeof part.value === "string") {
+      form.append(part.name, part.value);
+      size += Buffer.byteLength(part.value);
+      continue;
+    }
+    const { type } = part.value;
+    const blob =
+      "buffer" in part.value
+        ? new Blob([part.value.buffer as Uint8Array<ArrayBuffer>], { type })
+        : await fs.openAsBlob(part.value.path, { type });
+    form.append(part.name, blob, part.fileName ?? "file");
+    size += blob.size;
+  }
+  return { data: form, uploadBytes: size };
 }
 
 /**
- * A small multipart body as one Buffer: sent in one write with a Content-Length. Streaming a FormData costs a web
- * stream per file and a write per chunk, which made many small uploads about a quarter slower (P2 in BENCHMARKS.md).
- * Same wire format as axios's FormData encoder: names escaped, text CRLF-normalised, file parts typed.
+ * A small multipart body as one Buffer, sent in one write with a Content-Length; a file on disk is read straight
+ * into it (one open, one read). Streaming a FormData costs a web stream per file and a write per chunk, and a
+ * file-backed Blob reads on the main thread, which made many small uploads slower (P2 in BENCHMARKS.md). Same wire
+ * format as axios's FormData encoder: names escaped, text CRLF-normalised, file parts typed as a Blob types them.
+ * Undefined when a file no longer has the size it was checked with (the body is then streamed, sized anew).
  */
-async function bufferedMultipart(parts: MultipartPart[]): Promise<EncodedBody> {
+async function bufferedMultipart(parts: MultipartPart[]): Promise<EncodedBody | undefined> {
   const boundary = `form-data-boundary-${randomBytes(12).toString("hex")}`;
-  const chunks: Buffer[] = [];
+  const pieces: Array<Buffer | FileContent> = [];
   for (const part of parts) {
-    let head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapePartName(part.name)}"`;
+    const head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapePartName(part.name)}"`;
     if (typeof part.value === "string") {
-      chunks.push(Buffer.from(`${head}\r\n\r\n`), Buffer.from(part.value.replace(/\r?\n|\r\n?/g, "\r\n")));
-    } else {
-      head += `; filename="${escapePartName(part.fileName ?? "file")}"\r\n`;
-      head += `Content-Type: ${part.value.type || "application/octet-stream"}\r\n\r\n`;
-      chunks.push(Buffer.from(head), Buffer.from(await part.value.arrayBuffer()));
+      pieces.push(Buffer.from(`${head}\r\n\r\n${part.value.replace(/\r?\n|\r\n?/g, "\r\n")}\r\n`));
+      continue;
     }
-    chunks.push(Buffer.from("\r\n"));
+    const type = blobType(part.value.type) || "application/octet-stream";
+    pieces.push(
+      Buffer.from(`${head}; filename="${escapePartName(part.fileName ?? "file")}"\r\nContent-Type: ${type}\r\n\r\n`),
+      part.value,
+      CRLF,
+    );
   }
-  chunks.push(Buffer.from(`--${boundary}--\r\n`));
-  return { data: Buffer.concat(chunks), contentType: `multipart/form-data; boundary=${boundary}` };
+  pieces.push(Buffer.from(`--${boundary}--\r\n`));
+  const length = pieces.reduce((sum, piece) => sum + (Buffer.isBuffer(piece) ? piece.length : partSize(piece)), 0);
+  // One spare byte: a read that fills it finds a file grown since it was checked.
+  const body = Buffer.allocUnsafe(length + 1);
+  let offset = 0;
+  for (const piece of pieces) {
+    if (Buffer.isBuffer(piece)) offset += piece.copy(body, offset);
+    else if ("buffer" in piece) offset += piece.buffer.copy(body, offset);
+    else if (await readExactly(piece.path, piece.size, body, offset)) offset += piece.size;
+    else return undefined;
+  }
+  return { data: body.subarray(0, length), contentType: `multipart/form-data; boundary=${boundary}` };
+}
+
+const CRLF = Buffer.from("\r\n");
+
+/** Whether the file at `path` holds exactly `size` bytes, read into `target` at `offset` (which has room for one more). */
+async function readExactly(path: string, size: number, target: Buffer, offset: number): Promise<boolean> {
+  const handle = await fs.promises.open(path, "r");
+  try {
+    let read = 0;
+    while (read <= size) {
+      const { bytesRead } = await handle.read(target, offset + read, size + 1 - read, read);
+      if (bytesRead === 0) break;
+      read += bytesRead;
+      // A short read of a regular file ends at its end: no further read needed to see the end of the file.
+      if (read === size) break;
+    }
+    return read === size;
+  } finally {
+    // Not awaited: the request need not wait for the descriptor to close.
+    handle.close().catch(() => undefined);
+  }
+}
+
+/** The type a Blob would carry (`new Blob([], { type })`): lower case, or empty when not printable ASCII. */
+function blobType(type: string): string {
+  return /^[\x20-\x7e]*$/.test(type) ? type.toLowerCase() : "";
 }
 
 function escapePartName(name: string): string {

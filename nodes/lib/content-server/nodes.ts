@@ -261,7 +261,8 @@ export function positiveId(id: number, operation: string): number {
  * Nobody types them into a name on purpose, so every name sent to CS loses them.
  */
 export function withoutFormatCharacters(name: string): string {
-  return name.replace(/\p{Cf}/gu, "");
+  // No format character is printable ASCII: most names need no Unicode property scan.
+  return /^[ -~]*$/.test(name) ? name : name.replace(/\p{Cf}/gu, "");
 }
 
 export function validName(name: string, operation: string): string {

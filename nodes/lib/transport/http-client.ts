@@ -3,9 +3,18 @@
  * gets the route (direct or through the proxy), the overall deadline and the size cap; every streamed answer the
  * idle timeout, the minimum rate and the Content-Length check.
  */
+import nodeHttp from "node:http";
+import nodeHttps from "node:https";
 import type { Readable } from "node:stream";
 import axios, { type AxiosInstance, type AxiosResponse, type InternalAxiosRequestConfig } from "axios";
-import { Deadline, deadlineFor, guardedStream, TransferLimitError, type TransferLimits } from "./limits";
+import {
+  Deadline,
+  deadlineFor,
+  guardedStream,
+  SMALL_BODY_BYTES,
+  TransferLimitError,
+  type TransferLimits,
+} from "./limits";
 import { AgentPool, type AgentOptions } from "./proxy";
 
 export interface HttpClientOptions extends AgentOptions {
@@ -27,6 +36,19 @@ declare module "axios" {
 
 const deadlines = new WeakMap<object, Deadline>();
 
+/**
+ * Node's own http(s).request, handed to axios as a custom transport for large uploads. With its built-in transport
+ * axios also starts a wall-clock timer of `timeout` that runs until the answer's headers: an upload that keeps sending
+ * for longer than `timeoutMs` (a large file on a slow line) would be cut off although the connection never went
+ * silent. Through this one only silence ends it (axios still sets `timeoutMs` as the socket's idle timeout), and the
+ * deadline, extended by the upload's size at the minimum rate, bounds the whole exchange. Other calls keep axios's
+ * timer: sent at once, their wait for the answer is silence.
+ */
+const nodeTransport = {
+  request: (options: nodeHttp.RequestOptions, callback: (res: nodeHttp.IncomingMessage) => void) =>
+    (options.protocol === "https:" ? nodeHttps : nodeHttp).request(options, callback),
+};
+
 export function createHttpClient(options: HttpClientOptions): HttpClient {
   const { limits } = options;
   const agents = new AgentPool(options);
@@ -39,15 +61,21 @@ export function createHttpClient(options: HttpClientOptions): HttpClient {
     proxy: false,
     validateStatus: () => true,
   });
-  http.interceptors.request.use((config) => {
-    Object.assign(config, agents.agentsFor(absoluteUrl(config)));
-    const streamed = config.responseType === "stream";
-    config.maxContentLength = streamed ? -1 : limits.maxResponseBytes;
-    const deadline = new Deadline(deadlineFor(limits, config.uploadBytes ?? 0, config.timeout ?? limits.timeoutMs));
-    deadlines.set(config, deadline);
-    config.signal = deadline.signal;
-    return config;
-  });
+  http.interceptors.request.use(
+    (config) => {
+      Object.assign(config, agents.agentsFor(absoluteUrl(config)));
+      if ((config.uploadBytes ?? 0) > SMALL_BODY_BYTES) config.transport = nodeTransport;
+      const streamed = config.responseType === "stream";
+      config.maxContentLength = streamed ? -1 : limits.maxResponseBytes;
+      const deadline = new Deadline(deadlineFor(limits, config.uploadBytes ?? 0, config.timeout ?? limits.timeoutMs));
+      deadlines.set(config, deadline);
+      config.signal = deadline.signal;
+      return config;
+    },
+    undefined,
+    // Runs at once, not in a promise chain of its own.
+    { synchronous: true },
+  );
   http.interceptors.response.use(
     (response) => {
       deadlines.get(response.config)?.clear();
