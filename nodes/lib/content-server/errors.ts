@@ -235,26 +235,50 @@ const SECRET_SHAPES: Array<[RegExp, string]> = [
   [/\b(password|client_secret|access_token)=[^&\s]+/gi, "$1=***"],
 ];
 
-/** Replaces every known secret (and anything shaped like a ticket or token) with `***`. */
-export class SecretRedactor {
-  private readonly secrets = new Set<string>();
+/**
+ * Session secrets (tickets, tokens, each also URL-encoded) remembered: every answer may rotate the ticket, and the
+ * older ones have expired.
+ */
+const SESSION_SECRETS_KEPT = 128;
 
-  /** Remembers a secret; very short values are ignored (they would mangle ordinary words). */
+/**
+ * Replaces every known secret (and anything shaped like a ticket or token) with `***`. Credentials are remembered
+ * for good; session secrets only the most recent ones, so a process that runs for months does not grow with them.
+ */
+export class SecretRedactor {
+  private readonly credentials = new Set<string>();
+  private readonly session = new Set<string>();
+  private longestFirst: string[] | undefined;
+
+  /** Remembers a credential; very short values are ignored (they would mangle ordinary words). */
   add(secret: string | undefined): void {
-    if (secret && secret.length >= 4) {
-      this.secrets.add(secret);
-      const encoded = encodeURIComponent(secret);
-      if (encoded !== secret) this.secrets.add(encoded);
-    }
+    this.remember(this.credentials, secret);
+  }
+
+  /** Remembers a ticket or token; the oldest is forgotten beyond SESSION_SECRETS_KEPT. */
+  addSessionSecret(secret: string | undefined): void {
+    this.remember(this.session, secret);
+    while (this.session.size > SESSION_SECRETS_KEPT) this.session.delete(this.session.values().next().value!);
   }
 
   redact(text: string): string;
   redact(text: string | undefined): string | undefined;
   redact(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
+    this.longestFirst ??= [...this.credentials, ...this.session].sort((a, b) => b.length - a.length);
     let out = text;
-    for (const secret of [...this.secrets].sort((a, b) => b.length - a.length)) out = out.split(secret).join("***");
+    for (const secret of this.longestFirst) out = out.split(secret).join("***");
     for (const [pattern, replacement] of SECRET_SHAPES) out = out.replace(pattern, replacement);
     return out;
+  }
+
+  private remember(into: Set<string>, secret: string | undefined): void {
+    if (!secret || secret.length < 4) return;
+    // Set order is insertion order: a secret seen again moves to the end, the newest.
+    for (const value of new Set([secret, encodeURIComponent(secret)])) {
+      into.delete(value);
+      into.add(value);
+    }
+    this.longestFirst = undefined;
   }
 }
