@@ -161,6 +161,10 @@ class FileWorkQueue<T> implements WorkQueue<T> {
     }
   }
 
+  durable(): Promise<void> {
+    return this.ledger.durable();
+  }
+
   async close(): Promise<void> {
     this.forget();
     this.ledger.close();

@@ -10,6 +10,7 @@ import type { ExstreamClient } from "../exstream/index";
 import { toEpochMs } from "../exstream/dates";
 import { ManifestError } from "../exstream/errors";
 import { crashPoint } from "../reliability/crash-points";
+import type { GroupCommit } from "../reliability/journal-file";
 import { FileStateStore, type StateStore } from "../state";
 import { ConcurrencyLimiter } from "../reliability/limiter";
 import { ApiJobSource, type FetchedStep } from "./api-job-source";
@@ -46,8 +47,8 @@ export interface OutputWatcherSetup {
   /** Nothing is handed out before this delay: the flow's other nodes must exist before the first send. */
   startDelayMs?: number;
   events: OutputWatcherEvents;
-  /** The ledger's group commit window (see DurableLedger); 0 or unset: fsync per change. */
-  groupCommitMs?: number;
+  /** The ledger's group commit (see GroupCommit); 0 or unset: fsync per change. */
+  groupCommitMs?: GroupCommit;
   now?: () => number;
 }
 
