@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { isInside } from "../watch/path-safety";
+import { isInside, realDirectory } from "../watch/path-safety";
 import { ArchiveError } from "./failures";
 
 /**
@@ -27,27 +27,7 @@ export async function requireAllowedFile(filePath: string, roots: readonly strin
   } catch {
     return;
   }
-  const realRoots = await Promise.all(resolvedRoots.map(realRoot));
+  // A root that does not exist is taken as it is: a file inside it does not exist either.
+  const realRoots = await Promise.all(resolvedRoots.map((root) => realDirectory(root).catch(() => root)));
   if (!realRoots.some((root) => isInside(real, root))) refuse("is a link to a place outside the allowed folders");
-}
-
-/** How long a root's resolved location is reused: the roots are the same for every message of a busy flow. */
-const ROOT_CACHE_MS = 5_000;
-const MAX_CACHED_ROOTS = 256;
-const rootCache = new Map<string, { real: string; until: number }>();
-
-/** The root with symlinks followed (as it is when missing: a file inside it is missing too). */
-async function realRoot(root: string): Promise<string> {
-  const now = Date.now();
-  const cached = rootCache.get(root);
-  if (cached && cached.until > now) return cached.real;
-  try {
-    const real = await fsp.realpath(root);
-    if (rootCache.size >= MAX_CACHED_ROOTS) rootCache.clear();
-    rootCache.set(root, { real, until: now + ROOT_CACHE_MS });
-    return real;
-  } catch {
-    rootCache.delete(root);
-    return root;
-  }
 }

@@ -183,13 +183,13 @@ export class JournalFile {
     this.release(this.fd);
     this.fd = openPrivateSync(this.file, "a+");
     this.size = fs.fstatSync(this.fd).size;
-    this.synced(this.size);
+    this.syncedSize = this.size;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
   /** Everything up to `upTo` is on disk: the callers waiting for it are told. */
   private synced(upTo: number): void {
     this.syncedSize = Math.max(this.syncedSize, upTo);
-    if (this.syncedSize > this.size) this.syncedSize = this.size; // a replaced, shorter file
     const waiting = this.waiters;
     this.waiters = [];
     for (const waiter of waiting) {
@@ -222,19 +222,16 @@ export class JournalFile {
     fs.fsync(fd, (err) => {
       this.syncingFd = -1;
       if (this.closeAfterSync.delete(fd)) fs.closeSync(fd);
-      // Replaced or closed meanwhile: the compaction (or close) made everything durable itself.
-      if (fd !== this.fd || this.failure) {
-        this.syncQueued = false;
-        return;
-      }
-      if (err) {
+      // Replaced (compaction) or closed meanwhile: that made everything up to then durable itself.
+      const current = fd === this.fd;
+      if (current && err && !this.failure) {
         this.syncQueued = false;
         this.failSync(err);
         return;
       }
-      this.synced(upTo);
-      // The next one after the turn that tells the waiters: what they append in reply shares it.
-      if (this.syncedSize < this.size) setImmediate(() => this.syncInBackground());
+      if (current && !err) this.synced(upTo);
+      // What was appended meanwhile gets the next one, after the turn that tells the waiters (their replies share it).
+      if (this.fd >= 0 && !this.failure && this.syncedSize < this.size) setImmediate(() => this.syncInBackground());
       else this.syncQueued = false;
     });
   }
