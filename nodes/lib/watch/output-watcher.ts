@@ -154,7 +154,11 @@ export class OutputWatcher {
    */
   async acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
     if (!this.ledger) return "unknown";
-    const result = (await this.record(() => this.ledger!.acknowledge(id, outcome))) ?? "unknown";
+    const recording = this.record(() => this.ledger!.acknowledge(id, outcome));
+    // The file store holds the acknowledgement already (its fsync still to come): the next hand-out is claimed now,
+    // so that its record shares the fsync, and is sent once both are on disk.
+    if (this.store.kind === "file") this.pump();
+    const result = (await recording) ?? "unknown";
     this.schedulePump();
     return result;
   }
