@@ -1,6 +1,6 @@
 import type { NodeMessage } from "node-red";
 import type { CsConfigNode } from "../cs-config/types";
-import type { ContentServerClient } from "../lib/content-server";
+import type { CategoryDefinition, ContentServerClient } from "../lib/content-server";
 import { attributeLookup } from "../lib/content-server/mapping-definitions";
 import { mapAttributes, type AttributeDefinition, type MappingRule } from "../lib/mapping";
 import { defineNode } from "../lib/node-red/define-node";
@@ -82,16 +82,23 @@ export = defineNode<MetadataMapDef, State>({
 /** The category's attributes by name; read again once per deployment when a rule names one it does not know. */
 function categoryLookup(client: () => ContentServerClient, category: string): NonNullable<State["lookup"]> {
   let refreshedOnce = false;
+  // The client caches the definition: the lookup built from it serves every message until it is read again.
+  const lookups = new WeakMap<object, Lookup>();
+  const lookupOf = (definition: CategoryDefinition): Lookup => {
+    let lookup = lookups.get(definition);
+    if (!lookup) lookups.set(definition, (lookup = attributeLookup(definition)));
+    return lookup;
+  };
   return async (rules) => {
     const categories = client().categories;
     let definition = await categories.getCategoryDefinition(category);
-    let lookup = attributeLookup(definition);
+    let lookup = lookupOf(definition);
     if (!refreshedOnce && rules.some((r) => !lookup(r.attribute))) {
       // The category may have changed since the definition was cached.
       refreshedOnce = true;
       categories.clearCache();
       definition = await categories.getCategoryDefinition(category);
-      lookup = attributeLookup(definition);
+      lookup = lookupOf(definition);
     }
     return { lookup, categoryId: definition.id };
   };

@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { isInside } from "../watch/path-safety";
+import { isInside, realDirectory } from "../watch/path-safety";
 import { ArchiveError } from "./failures";
 
 /**
@@ -27,6 +27,7 @@ export async function requireAllowedFile(filePath: string, roots: readonly strin
   } catch {
     return;
   }
-  const realRoots = await Promise.all(resolvedRoots.map((root) => fsp.realpath(root).catch(() => root)));
+  // A root that does not exist is taken as it is: a file inside it does not exist either.
+  const realRoots = await Promise.all(resolvedRoots.map((root) => realDirectory(root).catch(() => root)));
   if (!realRoots.some((root) => isInside(real, root))) refuse("is a link to a place outside the allowed folders");
 }

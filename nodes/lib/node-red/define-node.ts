@@ -147,6 +147,25 @@ export interface Declared<Def> {
   look: NodeStatus;
 }
 
+/** Texts already looked up: the status texts of every message are the same few (an i18n lookup is not cheap). */
+const MAX_MEMOIZED_TEXTS = 1_000;
+
+function memoized(t: Translate): Translate {
+  const texts = new Map<string, string>();
+  return (key, vars) => {
+    const id = vars ? `${key}\u0000${JSON.stringify(vars)}` : key;
+    let text = texts.get(id);
+    if (text === undefined) {
+      text = t(key, vars);
+      // A key that is not (yet) in the catalogue comes back as itself: asked again next time.
+      if (text.endsWith(key)) return text;
+      if (texts.size >= MAX_MEMOIZED_TEXTS) texts.clear();
+      texts.set(id, text);
+    }
+    return text;
+  };
+}
+
 /** Registers a declared node type with its credentials and editor lookups; `build` makes each deployed node. */
 export function declareType<Def extends NodeDef>(
   spec: DeclaredType,
@@ -154,7 +173,7 @@ export function declareType<Def extends NodeDef>(
   registered?: (RED: NodeAPI) => void,
 ): (RED: NodeAPI) => void {
   return function register(RED: NodeAPI): void {
-    const t: Translate = (key, vars) => RED._(`${spec.type}.${key}`, vars);
+    const t = memoized((key, vars) => RED._(`${spec.type}.${key}`, vars));
 
     function DeclaredNode(this: Node, saved: Def): void {
       RED.nodes.createNode(this, saved);

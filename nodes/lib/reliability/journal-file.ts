@@ -1,7 +1,7 @@
 /**
  * An append-only file of JSON lines that a ledger journals into: each append is written whole or not at all (a write
  * cut short, e.g. by a full disk, is cut back to the last whole line), made durable by fsync (at once, or with
- * group commit one fsync for all appends of a short window), and read back by position. A failure the file cannot
+ * group commit one fsync for a batch of appends: see GroupCommit), and read back by position. A failure the file cannot
  * recover from (an fsync error, a cut-back that fails) puts it into a failed state: every later append throws.
  */
 import fs from "node:fs";
@@ -30,22 +30,37 @@ export class JournalFailedError extends Error {
   override name = "JournalFailedError";
 }
 
+/**
+ * How appends become durable: 0 — fsync'd before `append` returns; a number of ms — one fsync (on the event loop) for
+ * all appends of that window; "auto" — an fsync starts on the thread pool as soon as the current turn of the event
+ * loop has made its appends, and appends made while it runs share the next one (no added wait when idle, one fsync
+ * per batch under load, the event loop never blocked by the disk). With a window or "auto", `durable()` says when.
+ */
+export type GroupCommit = number | "auto";
+
 export class JournalFile {
   private fd: number;
   /** Bytes of whole lines in the file: where the next append starts, and where a failed one is cut back to. */
   private size: number;
+  /** Bytes known to be on disk (fsync'd). */
+  private syncedSize: number;
   private failure: Error | undefined;
-  private unsynced = false;
   private syncTimer: NodeJS.Timeout | undefined;
-  private waiters: Array<{ resolve: () => void; reject: (err: Error) => void }> = [];
+  /** "auto": an fsync is asked for (setImmediate) or running on the thread pool. */
+  private syncQueued = false;
+  private syncingFd = -1;
+  /** File descriptors replaced or closed while an fsync on them still ran: closed when it ends. */
+  private readonly closeAfterSync = new Set<number>();
+  private waiters: Array<{ upTo: number; resolve: () => void; reject: (err: Error) => void }> = [];
   private scratch = Buffer.alloc(SCRATCH_BYTES);
 
   constructor(
     readonly file: string,
-    private readonly groupCommitMs = 0,
+    private readonly groupCommit: GroupCommit = 0,
   ) {
     this.fd = openPrivateSync(file, "a+");
     this.size = fs.fstatSync(this.fd).size;
+    this.syncedSize = this.size;
   }
 
   get failed(): Error | undefined {
@@ -68,7 +83,8 @@ export class JournalFile {
       this.cutBack(err as NodeJS.ErrnoException);
     }
     this.size += bytes.length;
-    if (this.groupCommitMs > 0) this.scheduleSync();
+    if (this.groupCommit === "auto") this.queueSync();
+    else if (this.groupCommit > 0) this.scheduleSync();
     else this.sync();
     return { offset, length: bytes.length - 1 };
   }
@@ -76,27 +92,22 @@ export class JournalFile {
   /** Resolves once every record appended before the call is fsync'd. */
   durable(): Promise<void> {
     if (this.failure) return Promise.reject(this.failure);
-    if (!this.unsynced) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiters.push({ resolve, reject }));
+    if (this.syncedSize >= this.size) return Promise.resolve();
+    return new Promise((resolve, reject) => this.waiters.push({ upTo: this.size, resolve, reject }));
   }
 
   /** Fsyncs what was appended and not yet synced (group commit), now. */
   sync(): void {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    const waiters = this.waiters;
-    this.waiters = [];
     try {
       this.usable();
       fs.fsyncSync(this.fd);
-      this.unsynced = false;
     } catch (err) {
       // After a failed fsync the kernel may have dropped the dirty pages: what is on disk is unknown.
-      const failure = this.fail(`fsync failed (${(err as NodeJS.ErrnoException).code ?? (err as Error).message})`);
-      for (const waiter of waiters) waiter.reject(failure);
-      throw failure;
+      throw this.failSync(err as NodeJS.ErrnoException);
     }
-    for (const waiter of waiters) waiter.resolve();
+    this.synced(this.size);
   }
 
   read(span: Span): string {
@@ -156,9 +167,9 @@ export class JournalFile {
   close(): void {
     if (this.fd < 0) return;
     try {
-      if (this.unsynced && !this.failure) this.sync();
+      if (this.syncedSize < this.size && !this.failure) this.sync();
     } finally {
-      fs.closeSync(this.fd);
+      this.release(this.fd);
       this.fd = -1;
       const failure = this.failure ?? new JournalFailedError(`${this.file}: closed before it was synced`);
       for (const waiter of this.waiters.splice(0)) waiter.reject(failure);
@@ -169,15 +180,69 @@ export class JournalFile {
   replaced(): void {
     clearTimeout(this.syncTimer);
     this.syncTimer = undefined;
-    fs.closeSync(this.fd);
+    this.release(this.fd);
     this.fd = openPrivateSync(this.file, "a+");
     this.size = fs.fstatSync(this.fd).size;
-    this.unsynced = false;
+    this.syncedSize = this.size;
     for (const waiter of this.waiters.splice(0)) waiter.resolve();
   }
 
+  /** Everything up to `upTo` is on disk: the callers waiting for it are told. */
+  private synced(upTo: number): void {
+    this.syncedSize = Math.max(this.syncedSize, upTo);
+    const waiting = this.waiters;
+    this.waiters = [];
+    for (const waiter of waiting) {
+      if (waiter.upTo <= this.syncedSize) waiter.resolve();
+      else this.waiters.push(waiter);
+    }
+  }
+
+  private failSync(err: NodeJS.ErrnoException): JournalFailedError {
+    const failure = this.fail(`fsync failed (${err.code ?? err.message})`);
+    for (const waiter of this.waiters.splice(0)) waiter.reject(failure);
+    return failure;
+  }
+
+  /** "auto": one fsync on the thread pool after this turn's appends; appends made while it runs wait for the next. */
+  private queueSync(): void {
+    if (this.syncQueued) return;
+    this.syncQueued = true;
+    setImmediate(() => this.syncInBackground());
+  }
+
+  private syncInBackground(): void {
+    const fd = this.fd;
+    if (fd < 0 || this.failure || this.syncedSize >= this.size) {
+      this.syncQueued = false;
+      return;
+    }
+    const upTo = this.size;
+    this.syncingFd = fd;
+    fs.fsync(fd, (err) => {
+      this.syncingFd = -1;
+      if (this.closeAfterSync.delete(fd)) fs.closeSync(fd);
+      // Replaced (compaction) or closed meanwhile: that made everything up to then durable itself.
+      const current = fd === this.fd;
+      if (current && err && !this.failure) {
+        this.syncQueued = false;
+        this.failSync(err);
+        return;
+      }
+      if (current && !err) this.synced(upTo);
+      // What was appended meanwhile gets the next one, after the turn that tells the waiters (their replies share it).
+      if (this.fd >= 0 && !this.failure && this.syncedSize < this.size) setImmediate(() => this.syncInBackground());
+      else this.syncQueued = false;
+    });
+  }
+
+  /** Closes a descriptor, or leaves it to the fsync still running on it. */
+  private release(fd: number): void {
+    if (fd === this.syncingFd) this.closeAfterSync.add(fd);
+    else fs.closeSync(fd);
+  }
+
   private scheduleSync(): void {
-    this.unsynced = true;
     if (this.syncTimer) return;
     this.syncTimer = setTimeout(() => {
       try {
@@ -185,7 +250,7 @@ export class JournalFile {
       } catch {
         // The waiters were told; the next append reports the failed state.
       }
-    }, this.groupCommitMs);
+    }, this.groupCommit as number);
   }
 
   private usable(): void {

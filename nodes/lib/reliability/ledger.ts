@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { crashPoint } from "./crash-points";
-import { JournalFile, type JournalLine, type Span } from "./journal-file";
+import { JournalFile, type GroupCommit, type JournalLine, type Span } from "./journal-file";
 import { LedgerIndex, type IndexEntry, type LedgerState } from "./ledger-index";
 import { OwnerLock } from "./owner-lock";
 import { makePrivateDirSync, openPrivateSync } from "./private-files";
@@ -78,10 +78,11 @@ export interface LedgerOptions<T = unknown> {
    */
   summarizeFinished?: (item: T) => T;
   /**
-   * Group commit: appends within this many ms share one fsync, and the methods return before it; `durable()`
-   * resolves once it is done. 0 (default): every append is fsync'd before its method returns.
+   * Group commit: appends within this many ms share one fsync ("auto": those made while one runs share the next, see
+   * GroupCommit), and the methods return before it; `durable()` resolves once it is done. 0 (default): every append
+   * is fsync'd before its method returns.
    */
-  groupCommitMs?: number;
+  groupCommitMs?: GroupCommit;
   /** Told about lines quarantined on replay and about a stale lock taken over. */
   onWarning?: (message: string) => void;
   now?: () => number;

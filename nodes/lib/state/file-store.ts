@@ -81,7 +81,7 @@ class FileWorkQueue<T> implements WorkQueue<T> {
       const info = this.ledger.info(id)!;
       if (!info.hasDetail || now - info.updatedAt >= retryDelayMs) due.push(id);
     }
-    return this.durably(due.map((id) => this.ledger.take(id)));
+    return due.length > 0 ? this.durably(due.map((id) => this.ledger.take(id))) : this.unchanged([]);
   }
 
   async claimOne(id: string, item: T, leaseMs: number, renewOwn: boolean): Promise<WorkEntry<T> | undefined> {
@@ -99,7 +99,7 @@ class FileWorkQueue<T> implements WorkQueue<T> {
     for (const id of [...this.ledger.ids("in-flight")]) {
       if (now - this.ledger.info(id)!.updatedAt >= leaseMs) expired.push(this.ledger.fail(id, reason));
     }
-    return this.durably(expired);
+    return expired.length > 0 ? this.durably(expired) : this.unchanged(expired);
   }
 
   async leased(leaseMs: number): Promise<Array<WorkEntry<T>>> {
@@ -161,6 +161,10 @@ class FileWorkQueue<T> implements WorkQueue<T> {
     }
   }
 
+  durable(): Promise<void> {
+    return this.ledger.durable();
+  }
+
   async close(): Promise<void> {
     this.forget();
     this.ledger.close();
@@ -168,6 +172,13 @@ class FileWorkQueue<T> implements WorkQueue<T> {
 
   failure(): Error | undefined {
     return this.ledger.failure;
+  }
+
+  /** Nothing changed: nothing to wait for (another caller's change has its own wait); a stopped ledger says so. */
+  private async unchanged<R>(result: R): Promise<R> {
+    const failure = this.ledger.failure;
+    if (failure) throw failure;
+    return result;
   }
 
   /** `result` once the changes recorded so far are on disk (group commit). */

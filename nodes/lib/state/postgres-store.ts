@@ -7,6 +7,7 @@
 import os from "node:os";
 import { randomBytes } from "node:crypto";
 import type { Pool, QueryResultRow } from "pg";
+import type { GroupCommit } from "../reliability/journal-file";
 import { MIGRATIONS } from "./migrations";
 import type {
   AckResult,
@@ -217,7 +218,7 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     this.ackTimer = setTimeout(() => {
       this.ackTimer = undefined;
       void this.commitAcks();
-    }, this.spec.groupCommitMs ?? 0);
+    }, windowMs(this.spec.groupCommitMs));
   }
 
   private commitAcks(): Promise<void> {
@@ -351,6 +352,9 @@ class PostgresWorkQueue<T> implements WorkQueue<T> {
     }
   }
 
+  /** Every change is committed before its call resolves. */
+  async durable(): Promise<void> {}
+
   /** A database fault is an error of the call that met it; the queue itself never stops. */
   failure(): Error | undefined {
     return undefined;
@@ -371,4 +375,9 @@ function toEntry<T>(row: QueryResultRow): WorkEntry<T> {
     ...(row.reason !== null ? { reason: row.reason } : {}),
     ...(row.outcome !== null ? { outcome: row.outcome } : {}),
   };
+}
+
+/** The acknowledgement window in ms: "auto" groups only what arrives while a group commits. */
+function windowMs(groupCommit: GroupCommit | undefined): number {
+  return typeof groupCommit === "number" ? groupCommit : 0;
 }

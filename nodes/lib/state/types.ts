@@ -6,6 +6,7 @@
  * owner at a time with a lease; an acknowledgement ends it; a lease that runs out gives the item to whoever claims it
  * next (the attempt count travels with the item); a failed attempt counts, and the last one dead-letters it.
  */
+import type { GroupCommit } from "../reliability/journal-file";
 import type { LedgerEntry, LedgerState } from "../reliability/ledger";
 
 export type WorkEntry<T> = LedgerEntry<T>;
@@ -31,10 +32,11 @@ export interface QueueSpec<T> {
   /** What to keep of an acknowledged item while it is retained. */
   summarizeFinished?: (item: T) => T;
   /**
-   * Changes within this many ms share one fsync (file store, DurableLedger's group commit) or one statement
-   * (PostgreSQL acknowledgements, which also group whatever arrives while the previous group commits); 0/unset: off.
+   * Changes within this many ms share one fsync (file store, DurableLedger's group commit; "auto": those made while
+   * one runs share the next) or one statement (PostgreSQL acknowledgements, which also group whatever arrives while
+   * the previous group commits; "auto" there is no window); 0/unset: off.
    */
-  groupCommitMs?: number;
+  groupCommitMs?: GroupCommit;
   /** File store: told about journal lines quarantined at start and about a stale lock taken over. */
   onWarning?: (message: string) => void;
 }
@@ -80,6 +82,11 @@ export interface WorkQueue<T> {
   each(state: WorkState): AsyncIterable<WorkEntry<T>>;
   /** Items (in a state), oldest first, at most `limit`. */
   list(state?: WorkState, limit?: number): Promise<Array<WorkEntry<T>>>;
+  /**
+   * Resolves once every change made so far is durable. Changes that hand something on already wait for it; this is
+   * for an add that must be on disk before a change elsewhere (another queue) counts on it.
+   */
+  durable(): Promise<void>;
   /** Frees what this queue holds alone (the file store's journal and its lock); the store's close() does it too. */
   close(): Promise<void>;
   /** Why the queue stopped accepting changes (the file store after a disk fault), if it did. */

@@ -16,7 +16,7 @@ import {
   type GroupingOptions,
 } from "./communication-grouping";
 import { CustomerLogExtracts, deliveryOutcomeOf } from "./delivery-log";
-import { outputRelativeSegments, PathRefusedError, resolveOutputFile } from "./path-safety";
+import { locateOutputFile, outputRelativeSegments, PathRefusedError, resolveOutputFile } from "./path-safety";
 import { digestFile } from "./stability";
 import type { CommunicationDocument, DeliveryLogExcerpt, RenditionFile, RunIdentity } from "./types";
 
@@ -149,8 +149,9 @@ async function buildDocument(
 }
 
 async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionContext): Promise<RenditionFile> {
-  const local = await resolveOutputFile(file.fileName, outputDir, ctx.root);
-  const { size, sha256, mtimeMs } = await digestFile(local);
+  const found = await locateOutputFile(file.fileName, outputDir, ctx.root);
+  const local = found.path;
+  const { size, sha256, mtimeMs } = await digestFile(local, found);
   // The engine writes the manifest last, so an empty file is a failed rendition, not one still being written:
   // never hand it on (it would be archived as an empty document), dead-letter it with the reason.
   if (size === 0) throw new PathRefusedError(`"${file.fileName}" is empty (0 bytes)`, "unplaceable");

@@ -6,6 +6,7 @@
  *    and in API mode the flow steps already fetched — so nothing is expanded twice and nothing is forgotten.
  */
 import path from "node:path";
+import type { GroupCommit } from "../reliability/journal-file";
 import type { AckResult, StateStore, WorkEntry, WorkQueue } from "../state";
 import type { CommunicationDocument, LedgerItem, ManifestRecord, WatchCounts } from "./types";
 
@@ -17,8 +18,8 @@ export interface OutputWatchLedgerOptions {
   name: string;
   maxAttempts: number;
   retainFinishedMs: number;
-  /** File store: group commit window (DurableLedger's `groupCommitMs`); 0: every change fsync'd before it resolves. */
-  groupCommitMs?: number;
+  /** File store: group commit (DurableLedger's `groupCommitMs`); 0: every change fsync'd before it resolves. */
+  groupCommitMs?: GroupCommit;
   /** File store: told about journal lines quarantined at start and about a stale lock taken over. */
   onWarning?: (message: string) => void;
 }
@@ -204,6 +205,8 @@ export class OutputWatchLedger {
 
   async settle(key: string, record: ManifestRecord): Promise<void> {
     if (this.settled.has(key)) return;
+    // Its communications first: a manifest on disk as settled is never expanded again, so they must be there too.
+    await this.communications.durable();
     if ((await this.manifests.acknowledge(key, { customers: record.customers })) === "unknown") {
       await this.manifests.add(key, record);
       await this.manifests.acknowledge(key, { customers: record.customers });

@@ -10,6 +10,7 @@ import type { ExstreamClient } from "../exstream/index";
 import { toEpochMs } from "../exstream/dates";
 import { ManifestError } from "../exstream/errors";
 import { crashPoint } from "../reliability/crash-points";
+import type { GroupCommit } from "../reliability/journal-file";
 import { FileStateStore, type StateStore } from "../state";
 import { ConcurrencyLimiter } from "../reliability/limiter";
 import { ApiJobSource, type FetchedStep } from "./api-job-source";
@@ -46,8 +47,8 @@ export interface OutputWatcherSetup {
   /** Nothing is handed out before this delay: the flow's other nodes must exist before the first send. */
   startDelayMs?: number;
   events: OutputWatcherEvents;
-  /** The ledger's group commit window (see DurableLedger); 0 or unset: fsync per change. */
-  groupCommitMs?: number;
+  /** The ledger's group commit (see GroupCommit); 0 or unset: fsync per change. */
+  groupCommitMs?: GroupCommit;
   now?: () => number;
 }
 
@@ -153,7 +154,11 @@ export class OutputWatcher {
    */
   async acknowledge(id: string, outcome?: unknown): Promise<AckResult> {
     if (!this.ledger) return "unknown";
-    const result = (await this.record(() => this.ledger!.acknowledge(id, outcome))) ?? "unknown";
+    const recording = this.record(() => this.ledger!.acknowledge(id, outcome));
+    // The file store holds the acknowledgement already (its fsync still to come): the next hand-out is claimed now,
+    // so that its record shares the fsync, and is sent once both are on disk.
+    if (this.store.kind === "file") this.pump();
+    const result = (await recording) ?? "unknown";
     this.schedulePump();
     return result;
   }

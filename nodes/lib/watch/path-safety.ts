@@ -37,12 +37,23 @@ export function outputRelativeSegments(engineName: string): string[] {
  * path (symlinks followed) stays inside `root`. Returns the real path of an existing regular file.
  */
 export async function resolveOutputFile(engineName: string, outputDir: string, root: string): Promise<string> {
+  return (await locateOutputFile(engineName, outputDir, root)).path;
+}
+
+/** {@link resolveOutputFile}, with the file's size and modification time as it was found. */
+export async function locateOutputFile(
+  engineName: string,
+  outputDir: string,
+  root: string,
+): Promise<{ path: string; size: number; mtimeMs: number }> {
   const segments = outputRelativeSegments(engineName);
   if (segments.some((s) => s === ".." || s.includes("\0"))) {
     throw new PathRefusedError(`"${engineName}" climbs out of its output folder`, "escape");
   }
   const candidate = path.resolve(outputDir, ...segments);
-  const realRoot = await realpathOrThrow(root, `watched root ${root}`);
+  const realRoot = await realDirectory(root).catch((err: NodeJS.ErrnoException) => {
+    throw new PathRefusedError(`watched root ${root} does not exist (${err.code ?? "error"})`, "missing");
+  });
   if (!isInside(candidate, path.resolve(root)) && !isInside(candidate, realRoot)) {
     throw new PathRefusedError(`"${engineName}" resolves outside the watched root`, "escape");
   }
@@ -53,6 +64,26 @@ export async function resolveOutputFile(engineName: string, outputDir: string, r
   }
   const stat = await fsp.stat(real);
   if (!stat.isFile()) throw new PathRefusedError(`"${engineName}" is not a regular file`, "unplaceable");
+  return { path: real, size: stat.size, mtimeMs: stat.mtimeMs };
+}
+
+/** How long a folder's real path is reused: every file of a run (and every message) asks for the same few roots. */
+const REAL_DIRECTORY_MS = 5_000;
+const MAX_REAL_DIRECTORIES = 256;
+const realDirectories = new Map<string, { real: string; until: number }>();
+
+/**
+ * The real path (symlinks followed) of a root folder, looked up at most every few seconds; rejects like
+ * `fs.realpath` while the folder does not exist (that is never remembered).
+ */
+export async function realDirectory(dir: string): Promise<string> {
+  const now = Date.now();
+  const cached = realDirectories.get(dir);
+  if (cached && cached.until > now) return cached.real;
+  realDirectories.delete(dir);
+  const real = await fsp.realpath(dir);
+  if (realDirectories.size >= MAX_REAL_DIRECTORIES) realDirectories.clear();
+  realDirectories.set(dir, { real, until: now + REAL_DIRECTORY_MS });
   return real;
 }
 

@@ -101,8 +101,12 @@ export class FileChangingError extends Error {
  * SHA-256, size and modification time of a file, streamed; refuses (FileChangingError) a file that changed while it
  * was read. Size and modification time travel with the SHA-256 so a later reader can reuse it for the unchanged file.
  */
-export async function digestFile(file: string): Promise<{ size: number; sha256: string; mtimeMs: number }> {
-  const before = await snapshotOf(file);
+export async function digestFile(
+  file: string,
+  /** The file as it was just found (saves a look before reading). */
+  found?: FileSnapshot,
+): Promise<{ size: number; sha256: string; mtimeMs: number }> {
+  const before = found ?? (await snapshotOf(file));
   const digest = await sha256OfStream(createReadStream(file, { highWaterMark: 256 * 1024 }));
   const after = await snapshotOf(file);
   if (!sameSnapshot(before, after) || digest.size !== after.size) {

@@ -96,6 +96,17 @@ describe("durable ledger under disk faults", () => {
     ledger.close();
   });
 
+  it('group commit "auto": an fsync that fails in the background rejects the waiting durable() and stops the ledger', async () => {
+    const ledger = new DurableLedger<{ file: string }>({ file, maxAttempts: 3, groupCommitMs: "auto" });
+    const eio = Object.assign(new Error("EIO"), { code: "EIO" });
+    sinon.stub(fs, "fsync").callsFake((_fd, callback) => void setImmediate(() => callback(eio)));
+    ledger.add("a", { file: "a.pdf" });
+    await assert.rejects(ledger.durable(), /fsync failed \(EIO\).*the ledger stopped/);
+    sinon.restore();
+    assert.throws(() => ledger.add("b", { file: "b.pdf" }), /the ledger stopped/);
+    ledger.close();
+  });
+
   it("moves unreadable middle lines aside, names file and line, keeps a record glued onto a torn one, and starts", () => {
     const first = open();
     first.add("a", { file: "a.pdf" });

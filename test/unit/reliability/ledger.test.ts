@@ -214,6 +214,62 @@ describe("durable ledger", () => {
     }
   });
 
+  it('group commit "auto": one fsync off the event loop per batch of appends, and those made while it runs share the next', async () => {
+    const fsync = sinon.spy(fs, "fsync");
+    const fsyncSync = sinon.spy(fs, "fsyncSync");
+    try {
+      const ledger = open(3, { groupCommitMs: "auto" });
+      fsyncSync.resetHistory();
+      for (let i = 0; i < 10; i++) ledger.add(`g${i}`, { file: `${i}` });
+      const first = ledger.durable();
+      assert.equal(fsync.callCount, 0, "started once this turn has made its appends");
+      await first;
+      assert.equal(fsync.callCount, 1, "ten appends, one fsync");
+      ledger.take("g0");
+      let secondDone = false;
+      const second = ledger.durable().then(() => (secondDone = true));
+      await new Promise(setImmediate);
+      assert.equal(fsync.callCount, 2, "the take's fsync is running");
+      ledger.acknowledge("g0");
+      ledger.take("g1");
+      let thirdDone = false;
+      const third = ledger.durable().then(() => (thirdDone = true));
+      await second;
+      assert.equal(thirdDone, false, "what was appended while an fsync ran waits for the next one");
+      await third;
+      assert.equal(secondDone && thirdDone, true);
+      assert.equal(fsync.callCount, 3, "appends made during the second fsync share the third");
+      assert.equal(fsyncSync.callCount, 0, "no fsync on the event loop");
+      await ledger.durable(); // nothing unsynced: at once
+      ledger.close();
+    } finally {
+      fsync.restore();
+      fsyncSync.restore();
+    }
+  });
+
+  it('group commit "auto": a compaction while an fsync runs leaves everything durable, and later appends get theirs', async () => {
+    const fsync = sinon.spy(fs, "fsync");
+    try {
+      const ledger = open(3, { groupCommitMs: "auto" });
+      ledger.add("a", { file: "a" });
+      ledger.take("a");
+      await new Promise(setImmediate);
+      assert.equal(fsync.callCount, 1, "an fsync runs on the thread pool");
+      ledger.compact(); // the journal is replaced under it
+      await ledger.durable(); // the compaction's own fsync covers a
+      ledger.add("b", { file: "b" });
+      await ledger.durable();
+      assert.equal(fsync.callCount, 2, "b has an fsync of its own");
+      ledger.close();
+      const reopened = open();
+      assert.deepEqual(reopened.counts(), { pending: 2, "in-flight": 0, done: 0, dead: 0 });
+      reopened.close();
+    } finally {
+      fsync.restore();
+    }
+  });
+
   it("without group commit every append is fsync'd before its method returns", () => {
     const ledger = open();
     const fsync = sinon.spy(fs, "fsyncSync");

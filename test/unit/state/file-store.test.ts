@@ -41,6 +41,26 @@ describe("file state store", () => {
     assert.ok(fsync.callCount >= 1, "the revival is on disk when it resolves");
   });
 
+  it('"auto" group commit: a claim made in the turn of an acknowledgement shares its fsync; nothing to claim or expire waits for none', async () => {
+    const queue = await store.openQueue<{ n: number }>(spec({ groupCommitMs: "auto" }));
+    await queue.add("a", { n: 1 });
+    await queue.add("b", { n: 2 });
+    await queue.claim(1, { leaseMs: 60_000 });
+    const fsync = sinon.spy(fs, "fsync");
+    const acknowledged = queue.acknowledge("a");
+    assert.deepEqual(await queue.expire(60_000, "late"), [], "nothing expired");
+    assert.equal(fsync.callCount, 0, "and nothing waited for");
+    const claimed = await queue.claim(1, { leaseMs: 60_000 });
+    assert.equal(await acknowledged, "acknowledged");
+    assert.deepEqual(
+      claimed.map((entry) => entry.id),
+      ["b"],
+    );
+    assert.equal(fsync.callCount, 1, "the acknowledgement and the claim are on disk with one fsync");
+    assert.deepEqual(await queue.claim(1, { leaseMs: 60_000 }), []);
+    assert.equal(fsync.callCount, 1, "an empty claim waits for none");
+  });
+
   it("fails the acknowledgement with the journal's error when a write cannot be cut back, and stops the queue", async () => {
     const queue = await store.openQueue<{ n: number }>(spec());
     await queue.add("a", { n: 1 });
