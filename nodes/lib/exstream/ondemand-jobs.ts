@@ -30,6 +30,7 @@ type RuntimeReader = Pick<
   ExstreamClient,
   | "iterateJobs"
   | "iterateFlowInstances"
+  | "listFlowInstances"
   | "iterateFlowSteps"
   | "iterateOutputFiles"
   | "getFlowInstanceInput"
