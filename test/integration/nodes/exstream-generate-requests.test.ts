@@ -187,20 +187,21 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
     assert.equal(jobs.size, msgs.length, "one job per call");
   }
 
-  it("reads the keys of 16 calls in flight with one shared job listing and each job, step and input read once", async () => {
+  it("reads the keys of 16 calls in flight with shared job listings and each instance, step and input read once", async () => {
     const calls = 16;
     const { msgs, tally } = await callsInFlight(calls);
     assertOwnKeys(msgs);
     const runtime = "GET /orchestration/api/v1/runtime/{domain}";
-    const { [`${runtime}/jobs`]: listings, ...rest } = tally;
+    const { [`${runtime}/jobs`]: listings, [`${runtime}/flow-instances`]: instanceReads, ...rest } = tally;
     assert.deepEqual(rest, {
       "POST /orchestration/api/v1/inputs/ondemand/Demo/generate": calls,
-      [`${runtime}/flow-instances`]: calls,
       [`${runtime}/flow-instances/{id}/input`]: calls,
       [`${runtime}/flow-steps`]: calls,
       [`${runtime}/flow-steps/{id}/delivery-file`]: calls,
     });
     assert.ok(listings <= calls / 2, `${listings} job listings for ${calls} calls`);
+    // A page of recent instances beside each job listing; a job it did not show finished has its instances read.
+    assert.ok(instanceReads <= calls, `${instanceReads} flow-instance reads for ${calls} calls`);
   });
 
   for (const filterSyntax of ["both", "semicolon", "object"] as const) {
