@@ -103,8 +103,14 @@ export async function findOnDemandJob(
   const claimant = query.callId ?? `${query.sinceMs}:${input ?? "renditions"}`;
   let unchecked = 0;
   const candidates = await candidateJobs(index, query, claimant);
-  for (let at = 0; at < candidates.length; at += PARALLEL_CANDIDATES) {
-    const wave = candidates.slice(at, at + PARALLEL_CANDIDATES);
+  for (let at = 0; at < candidates.length;) {
+    // Finished and running candidates are not mixed in one wave: a running one is examined only when no finished
+    // one was the call's.
+    const finished = isFinished(candidates[at]);
+    let end = at + 1;
+    while (end < candidates.length && end - at < PARALLEL_CANDIDATES && isFinished(candidates[end]) === finished) end++;
+    const wave = candidates.slice(at, end);
+    at = end;
     const compared = await Promise.all(
       wave.map((job) => compareInputs(client, index, job, input, { ...options, domain: query.domain })),
     );
@@ -136,7 +142,8 @@ async function compareInputs(
   return Promise.all(
     instances.map(async (instance) => {
       if (!input || instance.inputRetrievable === false) return { instance };
-      if (options.prefetchSteps) started(index.stepsOf(job.id, instance));
+      // Only a finished instance's steps are final (and kept for the call whose job it is).
+      if (options.prefetchSteps && FINISHED.has(String(instance.status))) started(index.stepsOf(job.id, instance));
       return { instance, sent: await inputHashOf(client, index, instance.id, domain) };
     }),
   );
@@ -287,7 +294,7 @@ async function candidateJobs(index: OnDemandIndex, query: OnDemandJobQuery, clai
     if (start !== undefined && start >= from && !index.isClaimed(job.id, claimant)) jobs.push({ job, start });
   }
   // A job still running is more likely another call's (the call was answered): examined after the finished ones.
-  const running = (job: Job) => (FINISHED.has(String(job.status)) ? 0 : 1);
+  const running = (job: Job) => (isFinished(job) ? 0 : 1);
   return jobs
     .sort(
       (a, b) =>
@@ -295,6 +302,10 @@ async function candidateJobs(index: OnDemandIndex, query: OnDemandJobQuery, clai
     )
     .slice(0, query.maxCandidates ?? DEFAULT_MAX_CANDIDATES)
     .map((c) => c.job);
+}
+
+function isFinished(job: Job): boolean {
+  return FINISHED.has(String(job.status));
 }
 
 async function rendersOutputs(client: RuntimeReader, jobId: string, query: OnDemandJobQuery): Promise<boolean> {

@@ -73,6 +73,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
   beforeEach(() => {
     outputDir = fs.mkdtempSync(path.join(os.tmpdir(), "exstream-generate-requests-"));
     proxy.delay = undefined;
+    proxy.intercept = undefined;
   });
   afterEach(async () => {
     await helper.unload();
@@ -152,7 +153,7 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
   });
 
   /** Sends the messages at once (after a warm-up call) and returns them as they arrived, with the requests sent. */
-  async function sendAtOnce(sent: Msg[], maxConcurrent = 4): Promise<{ msgs: Msg[]; tally: Record<string, number> }> {
+  async function sendAtOnce(sent: Msg[], maxConcurrent = 4) {
     const generate = await generateNode(maxConcurrent);
     await generate({ payload: { ...DRIVER, CustomerId: "C-0000" } });
     const from = proxy.requests.length;
@@ -164,8 +165,9 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
     for (const msg of sent) helper.getNode("gen1").receive(msg);
     const msgs = await arrived;
     const tally: Record<string, number> = {};
-    for (const seen of proxy.requests.slice(from).map(route)) tally[seen] = (tally[seen] ?? 0) + 1;
-    return { msgs, tally };
+    const requests = proxy.requests.slice(from);
+    for (const seen of requests.map(route)) tally[seen] = (tally[seen] ?? 0) + 1;
+    return { msgs, tally, requests };
   }
 
   /** `calls` messages of different driver records (customer and account 2000, 2001, …; the number in msg.n). */
@@ -189,7 +191,16 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
 
   it("reads the keys of 16 calls in flight with shared job listings and each instance, step and input read once", async () => {
     const calls = 16;
-    const { msgs, tally } = await callsInFlight(calls);
+    let listing = 0;
+    let mostAtOnce = 0;
+    proxy.intercept = (req, res) => {
+      if (/\/runtime\/[^/]+\/jobs(\?|$)/.test(req.url ?? "")) {
+        mostAtOnce = Math.max(mostAtOnce, ++listing);
+        res.on("close", () => listing--);
+      }
+      return false;
+    };
+    const { msgs, tally, requests } = await callsInFlight(calls);
     assertOwnKeys(msgs);
     const runtime = "GET /orchestration/api/v1/runtime/{domain}";
     const { [`${runtime}/jobs`]: listings, [`${runtime}/flow-instances`]: instanceReads, ...rest } = tally;
@@ -199,9 +210,15 @@ describe("exstream-generate: requests of a generate call with manifest keys", fu
       [`${runtime}/flow-steps`]: calls,
       [`${runtime}/flow-steps/{id}/delivery-file`]: calls,
     });
-    assert.ok(listings <= calls / 2, `${listings} job listings for ${calls} calls`);
-    // A page of recent instances beside each job listing; a job it did not show finished has its instances read.
-    assert.ok(instanceReads <= calls, `${instanceReads} flow-instance reads for ${calls} calls`);
+    // Calls waiting while a listing runs share the next one: never two at once, never more than one per call.
+    assert.equal(mostAtOnce, 1, "one job listing at a time");
+    assert.ok(listings <= calls, `${listings} job listings for ${calls} calls`);
+    // A page of recent instances beside each job listing; a finished job it did not show has its instances read, once.
+    const perJob = requests
+      .filter((r) => /\/flow-instances\?/.test(r.path) && /jobId/.test(decodeURIComponent(r.path)))
+      .map((r) => r.path);
+    assert.equal(new Set(perJob).size, perJob.length, "no job's instances read twice");
+    assert.ok(instanceReads - perJob.length <= listings, "one page of recent instances per job listing");
   });
 
   for (const filterSyntax of ["both", "semicolon", "object"] as const) {
