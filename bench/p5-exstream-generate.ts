@@ -117,16 +117,17 @@ function report(sizes: Sizes, result: P5WorkerResult, maxRssBytes: number): Benc
   const limits: string[] = [];
   if (keysRatio > TARGET_RATIO) {
     limits.push(
-      `With "read manifest keys" on, each message costs five more requests after the generate call (see the ` +
-        `requests per message) — list the ONDEMAND jobs since the call, the instances of the closest one and its ` +
-        `recorded input (to recognise the call), its communication step and the step's delivery manifest — plus ` +
-        `writing, parsing and removing that manifest. Calls in flight at once share what does not change (a finished ` +
-        `job's instances, an instance's input hash), so no job is examined twice; a look-up that runs alone reads ` +
-        `the step and manifest while the input is compared (four round trips instead of six). Profiled ` +
-        `(--cpu-prof): the worker is idle most of the time, waiting for those answers: ` +
+      `With "read manifest keys" on, each message costs about four more requests after the generate call (see the ` +
+        `requests per message): its instance's recorded input (to recognise the call: the on-demand answer carries ` +
+        `no job id, its engineOutputContext has queue, file name and customer number only), that instance's ` +
+        `communication steps (read at the same time) and the step's delivery file, plus a share of the job listing ` +
+        `and the page of recent flow instances beside it, which every call waiting at the same time shares (one ` +
+        `listing at a time per client). The count no longer grows with the jobs of the last minute: a call's job ` +
+        `is looked for among the jobs since the newest one an earlier listing showed, and a job matched with one ` +
+        `call is never examined for another. Profiled (--cpu-prof): the worker is idle most of the time, waiting ` +
+        `for those answers (three round trips after the generate call) and for the simulator's work on them: ` +
         `${fixed((keysRatio - 1) * 100, 0)} % over the direct call. That is the price of the manifest keys ` +
-        `(AccountNumber, CustomerId, … for archiving), which the direct call does not get; the on-demand answer ` +
-        `carries no job id and no keys (its engineOutputContext has queue, file name and customer number only). ` +
+        `(AccountNumber, CustomerId, … for archiving), which the direct call does not get. ` +
         `Switch the option off when msg.document.keys are not needed.`,
     );
   }

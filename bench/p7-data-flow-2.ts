@@ -108,9 +108,14 @@ function report(sizes: Sizes, runs: P7WorkerResult[]): BenchmarkReport {
   const limits: string[] = [];
   if ([check("poll"), check("callback")].some((c) => c.pass === false)) {
     limits.push(
-      "The flow does more than the direct sequence: exstream-generate reads the manifest keys (five runtime requests " +
-        "after the generate call, P5), the trigger reads the task's attributes before it emits, cs-archive resolves " +
-        "the customer's workspace and its Correspondence folder per message, and every node hop is a Node-RED message.",
+      "The flow does more than the direct sequence: exstream-generate reads the manifest keys (a job listing with a " +
+        "page of recent flow instances, then the instance's input and its communication steps at the same time, then " +
+        "the step's delivery file: three round trips after the generate call, P5); the trigger reads the process " +
+        "status (which map the task belongs to) beside the task's form, then lists the workflow's attachments " +
+        "(msg.workflow.attachments); cs-workflow reads the task form before it sends on (as the direct call does); " +
+        "every node hop is a Node-RED message. Not any more: cs-archive resolves the customer's workspace and its " +
+        "Correspondence folder once per minute (cached like folder paths), and classifies a new document without " +
+        "reading its RM token first.",
     );
   }
   return {
@@ -120,7 +125,7 @@ function report(sizes: Sizes, runs: P7WorkerResult[]): BenchmarkReport {
       "Content Server and Exstream simulators (`sim/cli.ts … --seed demo`) in processes of their own, fresh ones for every run; each run in a fresh worker process (`bench/workers/p7-data-flow-2.ts`).",
       'A task: the demo user starts the "Letter Generation" workflow (Acme Corporation, a new policy number each time); its first step is assigned to the integration user the flow runs as. Tasks are created one after another, each when the previous one was sent on.',
       `Flow: \`examples/02-workflow-triggered-letter.json\` as shipped in an embedded Node-RED (trigger → metadata-map → exstream-generate with manifest keys → metadata-map → cs-archive into the customer's workspace with categories and RM classification → cs-workflow sends the step on). Polling: interval raised to 1 s so polls are told apart; the clock starts when the poll that found the task started (seen at a recording proxy), so the wait for the poll is excluded. Callback: the clock starts when the signed callback is sent, right after the task was created.`,
-      "Direct calls, each timed and summed: assignments, the task's form, the generate call (fetch + bearer token), the workspace by business object, its Correspondence folder, one upload with the categories and SHA-256, the RM classification, send on with comment and document id.",
+      "Direct calls, each timed and summed: assignments, the task's form, the generate call (fetch + bearer token), the workspace by business object, its Correspondence folder, one upload with the categories and SHA-256, the RM classification (no token read: the document is new), send on with comment and document id.",
       `Warm-up: ${sizes.warmupTasks} tasks per run (log-in, token, definitions, JIT).`,
     ],
     checks: [check("poll"), check("callback")],

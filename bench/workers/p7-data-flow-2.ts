@@ -216,7 +216,7 @@ async function runRaw(input: P7WorkerInput, admin: ContentServerClient, mapId: n
           categories: values.values,
         }),
       );
-      await timed(() => cs.records.applyRmClassification(node.id, classification.id));
+      await timed(() => cs.records.applyRmClassification(node.id, classification.id, { rmMetadataToken: null }));
       await timed(() =>
         cs.workflows.completeTask(task, {
           action: "SendOn",

@@ -293,11 +293,12 @@ export class Archiver {
 
   private async ensureRmClassification(nodeId: number, fresh: boolean): Promise<void> {
     const classificationId = await this.resolveRmClassification();
-    if (!fresh) {
-      const current = await this.client.records.getRmClassifications(nodeId);
-      if (current.classifications.some((c) => Number(c.rmclassification_id) === classificationId)) return;
-    }
-    await this.client.records.applyRmClassification(nodeId, classificationId);
+    if (fresh) return this.client.records.applyRmClassification(nodeId, classificationId, { rmMetadataToken: null });
+    const current = await this.client.records.getRmClassifications(nodeId);
+    if (current.classifications.some((c) => Number(c.rmclassification_id) === classificationId)) return;
+    await this.client.records.applyRmClassification(nodeId, classificationId, {
+      rmMetadataToken: current.rmMetadataToken ?? null,
+    });
   }
 
   private async ensureHold(nodeId: number): Promise<void> {

@@ -4,25 +4,38 @@ import { ArchiveError } from "./failures";
 import type { ArchiveTarget } from "./types";
 
 /**
- * Folders a folder or path target resolved to, per client, so a batch archiving into one folder does not read the
- * folder (and look the path up: the root plus one lookup per segment) again for every document. Small, bounded (least recently used out) and short-lived;
+ * Folders a target resolved to, per client, so a batch archiving into one folder does not read the folder (and look
+ * the path up: the root plus one lookup per segment, or the business workspace and its sub-folder) again for every
+ * document. Small, bounded (least recently used out) and short-lived;
  * an entry is forgotten when an archive into it fails (see {@link forgetTargetFolder}).
  */
 const FOLDER_CACHE_SIZE = 256;
 const FOLDER_CACHE_TTL_MS = 60_000;
 const folderCaches = new WeakMap<ContentServerClient, Map<string, { folder: CsNode; at: number }>>();
 
-/** The cache key of a target that names a folder by path; undefined for targets that are not cached. */
-function folderCacheKey(target: ArchiveTarget): string | undefined {
+/** The cache key of a target (a folder, a path, a business workspace and the sub-folder below it). */
+function folderCacheKey(target: ArchiveTarget): string {
   const segments = (path: string) =>
     path
       .split("/")
       .map((s) => s.trim())
       .filter((s) => s !== "")
       .join("/");
-  if (target.kind === "path") return `path:${target.rootId}:${segments(target.path)}`;
-  if (target.kind === "folder") return `folder:${target.folderId}:${segments(target.subFolder ?? "")}`;
-  return undefined;
+  const sub = segments("subFolder" in target ? (target.subFolder ?? "") : "");
+  switch (target.kind) {
+    case "path":
+      return `path:${target.rootId}:${segments(target.path)}`;
+    case "folder":
+      return `folder:${target.folderId}:${sub}`;
+    case "workspaceByBusinessObject": {
+      const { extSystemId, boType, boId } = target.businessObject;
+      return `bo:${JSON.stringify([extSystemId, boType, boId])}:${sub}`;
+    }
+    case "workspaceByName": {
+      const { id, name } = target.workspaceType;
+      return `workspace:${JSON.stringify([id ?? null, name ?? null, target.name])}:${sub}`;
+    }
+  }
 }
 
 /**
@@ -30,17 +43,15 @@ function folderCacheKey(target: ArchiveTarget): string | undefined {
  * was one, i.e. the failed attempt may have used a stale folder.
  */
 export function forgetTargetFolder(client: ContentServerClient, target: ArchiveTarget): boolean {
-  const key = folderCacheKey(target);
-  return key !== undefined && (folderCaches.get(client)?.delete(key) ?? false);
+  return folderCaches.get(client)?.delete(folderCacheKey(target)) ?? false;
 }
 
 /**
- * The container a target names; folders on the way are created when missing (safe under concurrency). Path targets
- * are answered from the cache while their entry is fresh.
+ * The container a target names; folders on the way are created when missing (safe under concurrency). Answered from
+ * the cache while its entry is fresh.
  */
 export async function resolveTargetFolder(client: ContentServerClient, target: ArchiveTarget): Promise<CsNode> {
   const key = folderCacheKey(target);
-  if (key === undefined) return resolveUncached(client, target);
   let cache = folderCaches.get(client);
   if (!cache) folderCaches.set(client, (cache = new Map()));
   const hit = cache.get(key);

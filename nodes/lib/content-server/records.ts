@@ -48,15 +48,20 @@ export class RecordsApi {
 
   /**
    * Applies an RM classification. CS wants the current `rm_metadataToken` when one is already set, so the node's
-   * RM data is read first (unless the caller passes the token).
+   * RM data is read first, unless the caller passes the token or `null`: the node has no RM classification yet (a
+   * document just created), so none is needed (PYX `assign_rm_classification`: "required if changing an RM
+   * Classification to another, otherwise not required").
    */
   async applyRmClassification(
     nodeId: number,
     rmClassificationId: number,
-    options: { applyToSubItems?: boolean; rmMetadataToken?: string } = {},
+    options: { applyToSubItems?: boolean; rmMetadataToken?: string | null } = {},
   ): Promise<void> {
     const id = positiveId(nodeId, "applyRmClassification");
-    const token = options.rmMetadataToken ?? (await this.getRmClassifications(id)).rmMetadataToken;
+    const token =
+      options.rmMetadataToken === null
+        ? undefined
+        : (options.rmMetadataToken ?? (await this.getRmClassifications(id)).rmMetadataToken);
     await this.transport.json({
       operation: "applyRmClassification",
       method: "POST",

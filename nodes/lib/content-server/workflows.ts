@@ -534,6 +534,8 @@ export interface ReadTaskOptions {
   downloadDir?: string;
   /** Attachments listed at most (a bound, not a page size). */
   maxAttachments?: number;
+  /** The task's form when the caller has read it already. */
+  form?: WorkflowForm;
 }
 
 const DEFAULT_MAX_ATTACHMENTS = 500;
@@ -549,7 +551,7 @@ export async function readWorkflowTask(
   ref: TaskRef,
   options: ReadTaskOptions = {},
 ): Promise<WorkflowTask> {
-  const form = await client.workflows.getTaskForm(ref);
+  const form = options.form ?? (await client.workflows.getTaskForm(ref));
   const processId = form.processId;
   const subprocessId = form.subprocessId ?? ref.subprocessId ?? processId;
   const taskId = form.taskId ?? ref.taskId;

@@ -4,7 +4,7 @@
  * header names the job, so the job is found from what the runtime API returns: ONDEMAND jobs started since the call
  * (`mode`, `startDateStart` filters; the exact time checked here), whose flow instance input is the driver data we
  * sent (`flow-instances/{id}/input`), or — when the server keeps no input — whose delivery file lists exactly the
- * renditions of the response.
+ * renditions of the response. What calls in flight at the same time can share is kept per client (`ondemand-index`).
  */
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
@@ -18,12 +18,11 @@ import type { ExstreamClient } from "./index";
 import {
   artifactNameOf,
   communicationSteps,
-  instanceCommunicationSteps,
   readStepCustomers,
   sameRendition,
   type CommunicationStepRef,
 } from "./job-outputs";
-import { dayOf } from "./runtime";
+import { onDemandIndex, shared, type OnDemandIndex } from "./ondemand-index";
 import { isTransientNetworkCode } from "../reliability/retry";
 import type { FlowInstance, GenerateRequest, GenerateResult, GeneratedOutput, Job } from "./types";
 
@@ -31,6 +30,7 @@ type RuntimeReader = Pick<
   ExstreamClient,
   | "iterateJobs"
   | "iterateFlowInstances"
+  | "listFlowInstances"
   | "iterateFlowSteps"
   | "iterateOutputFiles"
   | "getFlowInstanceInput"
@@ -41,12 +41,23 @@ type RuntimeReader = Pick<
 
 /** Allowance for the Exstream clock being behind ours. */
 const CLOCK_SKEW_MS = 60_000;
-const DAY_MS = 24 * 60 * 60 * 1000;
+/** Allowance for the start dates of two Exstream nodes (a cluster) being out of step. */
+const SERVER_SKEW_MS = 2_000;
 const DEFAULT_MAX_CANDIDATES = 20;
+const FINISHED = new Set(["complete", "error", "canceled"]);
+/** How many candidates' inputs are compared at once. */
+const PARALLEL_CANDIDATES = 4;
 
 export interface OnDemandJobQuery {
   /** When the generate call was sent (epoch ms, our clock). */
   sinceMs: number;
+  /**
+   * The latest job start (server clock) this client had seen listed when the call was sent (`onDemandCallStart`):
+   * the call's job started no earlier.
+   */
+  floorMs?: number;
+  /** Identifies the call: a job matched with one call is never given to another. */
+  callId?: string;
   /** The driver data exactly as sent; matched against each candidate's flow instance input. */
   input?: Buffer | string;
   /** The renditions of the response; matched against the delivery file when the server keeps no input. */
@@ -56,6 +67,9 @@ export interface OnDemandJobQuery {
   domain?: string;
   tmpDir?: string;
 }
+
+/** What identifies a call when its job is looked up (taken when it is sent). */
+export type OnDemandCall = Required<Pick<OnDemandJobQuery, "sinceMs" | "callId">> & Pick<OnDemandJobQuery, "floorMs">;
 
 /** The ONDEMAND job of a call, its flow instance, and how it was recognised. */
 export interface OnDemandJob {
@@ -72,128 +86,103 @@ export interface OnDemandManifest extends CommunicationStepRef {
 
 /**
  * The job a call produced (`match`), or none; `unchecked` counts the candidates that could not be compared with the
- * call (no retrievable input and no renditions to compare), so "none" is conclusive only when it is 0. `lookAhead`
- * starts reading what the caller needs next from a candidate while its input is still being compared (one round trip
- * less when it matches; dropped when it does not).
+ * call (no retrievable input and no renditions to compare), so "none" is conclusive only when it is 0.
+ *
+ * Candidates are the ONDEMAND jobs of a listing sent after the call was answered (shared with every call waiting at
+ * the same time), no older than the call allows, not yet matched with another call, closest to the call first. Their
+ * inputs are compared a few at a time in parallel; with `prefetchSteps` each candidate instance's communication steps
+ * are read alongside (another call in flight needs them when the candidate is its job).
  */
-export async function findOnDemandJob<T = never>(
+export async function findOnDemandJob(
   client: RuntimeReader,
   query: OnDemandJobQuery,
-  lookAhead?: (job: Job, instance: FlowInstance) => Promise<T>,
-): Promise<{ match?: OnDemandJob & { ahead?: Promise<T> }; unchecked: number }> {
+  options: { prefetchSteps?: boolean } = {},
+): Promise<{ match?: OnDemandJob; unchecked: number }> {
+  const index = onDemandIndex(client, query.domain);
   const input = query.input === undefined ? undefined : sha256(query.input);
-  const known = runtimeFacts(client);
-  // Reading ahead pays when this is the only look-up: the closest candidate is then almost always the call's own job.
-  // With calls in flight at the same time it is often another call's, and the read ahead would be wasted.
-  const ahead = known.lookups === 0 ? lookAhead : undefined;
-  known.lookups++;
-  try {
-    let unchecked = 0;
-    for (const job of await candidateJobs(client, query)) {
-      for (const instance of await instancesOf(client, job, query.domain)) {
-        if (input && instance.inputRetrievable !== false) {
-          const reading = ahead && started(ahead(job, instance));
-          const sent = await inputHashOf(client, instance.id, query.domain);
-          if (sent === input) return { match: { job, instance, matchedBy: "input", ahead: reading }, unchecked };
-          if (sent) continue;
-        }
-        if (!query.outputs) unchecked++;
-        else if (job.status === "complete" && (await rendersOutputs(client, job.id, query))) {
-          return { match: { job, instance, matchedBy: "renditions" }, unchecked };
-        }
+  const claimant = query.callId ?? `${query.sinceMs}:${input ?? "renditions"}`;
+  let unchecked = 0;
+  const candidates = await candidateJobs(index, query, claimant);
+  for (let at = 0; at < candidates.length;) {
+    // Finished and running candidates are not mixed in one wave: a running one is examined only when no finished
+    // one was the call's.
+    const finished = isFinished(candidates[at]);
+    let end = at + 1;
+    while (end < candidates.length && end - at < PARALLEL_CANDIDATES && isFinished(candidates[end]) === finished) end++;
+    const wave = candidates.slice(at, end);
+    at = end;
+    const compared = await Promise.all(
+      wave.map((job) => compareInputs(client, index, job, input, { ...options, domain: query.domain })),
+    );
+    for (let i = 0; i < wave.length; i++) {
+      const job = wave[i];
+      for (const { instance, sent } of compared[i]) {
+        let matchedBy: OnDemandJob["matchedBy"] | undefined;
+        if (sent === input && sent !== undefined) matchedBy = "input";
+        else if (sent) continue;
+        else if (!query.outputs) unchecked++;
+        else if (job.status === "complete" && (await rendersOutputs(client, job.id, query))) matchedBy = "renditions";
+        if (matchedBy && index.claim(job.id, claimant)) return { match: { job, instance, matchedBy }, unchecked };
       }
     }
-    return { unchecked };
-  } finally {
-    known.lookups--;
   }
+  return { unchecked };
 }
 
-/**
- * What the runtime told a client about on-demand jobs that cannot change: the flow instances of a finished job and
- * the SHA-256 of an instance's input. Calls in flight at the same time examine
- * each other's jobs; with these (kept as promises, so simultaneous readers share one request) each job is read once
- * per client instead of once per call. Bounded (least recently used out); a failed read is forgotten.
- */
-interface RuntimeFacts {
-  instances: Map<string, Promise<FlowInstance[]>>;
-  inputs: Map<string, Promise<string | undefined>>;
-  /** Look-ups in progress. */
-  lookups: number;
-}
-
-const RUNTIME_FACTS_SIZE = 2_000;
-const FINISHED = new Set(["complete", "error", "canceled"]);
-const factsByClient = new WeakMap<object, RuntimeFacts>();
-
-function runtimeFacts(client: RuntimeReader): RuntimeFacts {
-  let facts = factsByClient.get(client);
-  if (!facts) {
-    facts = { instances: new Map(), inputs: new Map(), lookups: 0 };
-    factsByClient.set(client, facts);
-  }
-  return facts;
-}
-
-function remember<V>(map: Map<string, V>, key: string, value: V): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > RUNTIME_FACTS_SIZE) map.delete(map.keys().next().value as string);
-}
-
-/** `read()` shared through `map` under `key`; forgotten when it fails or `keep` says its value may still change. */
-function shared<V>(map: Map<string, Promise<V>>, key: string, read: () => Promise<V>, keep: (v: V) => boolean) {
-  const cached = map.get(key);
-  if (cached) return cached;
-  const reading = read();
-  remember(map, key, reading);
-  reading.then(
-    (value) => !keep(value) && map.get(key) === reading && map.delete(key),
-    () => map.get(key) === reading && map.delete(key),
+/** Each instance of a job with the SHA-256 of its input (undefined when it cannot be read or is not compared). */
+async function compareInputs(
+  client: RuntimeReader,
+  index: OnDemandIndex,
+  job: Job,
+  input: string | undefined,
+  options: { prefetchSteps?: boolean; domain?: string },
+): Promise<Array<{ instance: FlowInstance; sent?: string }>> {
+  const domain = options.domain;
+  const instances = await index.instancesOf(job);
+  return Promise.all(
+    instances.map(async (instance) => {
+      if (!input || instance.inputRetrievable === false) return { instance };
+      // Only a finished instance's steps are final (and kept for the call whose job it is).
+      if (options.prefetchSteps && FINISHED.has(String(instance.status))) started(index.stepsOf(job.id, instance));
+      return { instance, sent: await inputHashOf(client, index, instance.id, domain) };
+    }),
   );
-  return reading;
-}
-
-function instancesOf(client: RuntimeReader, job: Job, domain?: string): Promise<FlowInstance[]> {
-  const read = async () => {
-    const instances: FlowInstance[] = [];
-    for await (const instance of client.iterateFlowInstances({ jobId: job.id }, 10, domain)) instances.push(instance);
-    return instances;
-  };
-  return shared(runtimeFacts(client).instances, job.id, read, () => FINISHED.has(String(job.status)));
 }
 
 /** The SHA-256 of an instance's input; undefined when it cannot be read. */
-function inputHashOf(client: RuntimeReader, instanceId: string, domain?: string): Promise<string | undefined> {
+function inputHashOf(
+  client: RuntimeReader,
+  index: OnDemandIndex,
+  instanceId: string,
+  domain: string | undefined,
+): Promise<string | undefined> {
   const read = async () => {
     const sent = await client.getFlowInstanceInput(instanceId, domain).catch(() => undefined);
     return sent ? sha256(sent) : undefined;
   };
-  return shared(runtimeFacts(client).inputs, instanceId, read, (hash) => hash !== undefined);
+  return shared(index.inputs, instanceId, read, (hash) => hash !== undefined);
 }
 
 /**
- * The job of a call and its delivery-file entries (undefined when no job is provably the call's). The matched
- * instance's communication step and its delivery file are read while the instance's input is compared.
+ * The job of a call and its delivery-file entries (undefined when no job is provably the call's). The delivery file
+ * is read for the matched job only; its communication steps were read while the inputs were compared.
  */
 export async function findOnDemandManifest(
   client: RuntimeReader,
   outputs: GeneratedOutput[],
   query: OnDemandJobQuery,
 ): Promise<OnDemandManifest | undefined> {
-  const readManifest = async (job: Job, instance: FlowInstance): Promise<OnDemandManifest | undefined> => {
-    for (const step of await instanceCommunicationSteps(client, job.id, instance.id, query.domain)) {
-      const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
-      if (customers) return { ...step, job, customers };
-    }
-    return undefined;
-  };
-  const found = (await findOnDemandJob(client, { ...query, outputs }, readManifest)).match;
+  const found = (await findOnDemandJob(client, { ...query, outputs }, { prefetchSteps: true })).match;
   if (!found) return undefined;
-  return found.ahead ?? readManifest(found.job, found.instance);
+  const index = onDemandIndex(client, query.domain);
+  for (const step of await index.stepsOf(found.job.id, found.instance)) {
+    const customers = await readStepCustomers(client, step.stepId, query.domain, query.tmpDir);
+    if (customers) return { ...step, job: found.job, customers };
+  }
+  return undefined;
 }
 
-/** A promise whose rejection is not reported as unhandled when nobody awaits it (a look-ahead that was dropped). */
+/** A promise whose rejection is not reported as unhandled when nobody awaits it (a read ahead nobody used). */
 function started<T>(promise: Promise<T>): Promise<T> {
   promise.catch(() => undefined);
   return promise;
@@ -257,20 +246,26 @@ export async function generateOnce(
   client: RuntimeReader & Pick<ExstreamClient, "generate" | "waitForJob">,
   request: GenerateRequest & { driver: string | Buffer },
   options: { tmpDir?: string; jobTimeoutMs?: number } = {},
-): Promise<{ result: GenerateResult; manifest?: OnDemandManifest; recovered: boolean }> {
-  const sentAt = Date.now();
+): Promise<{
+  result: GenerateResult;
+  manifest?: OnDemandManifest;
+  /** When the call was sent: what a later look-up of its job needs. */
+  call: OnDemandCall;
+  recovered: boolean;
+}> {
+  const call = onDemandCallStart(client, request.domain);
   try {
-    return { result: await client.generate(request), recovered: false };
+    return { result: await client.generate(request), call, recovered: false };
   } catch (err) {
     if (!maybeProcessed(err)) throw err;
-    const lookup = { sinceMs: sentAt, input: request.driver, domain: request.domain, tmpDir: options.tmpDir };
+    const lookup = { ...call, input: request.driver, domain: request.domain, tmpDir: options.tmpDir };
     const { match, unchecked } = await findOnDemandJob(client, lookup);
     if (match) {
       if (match.job.status !== "complete") {
         await client.waitForJob(match.job.id, { timeoutMs: options.jobTimeoutMs, domain: request.domain });
       }
       const { outputs, manifest } = await outputsOfOnDemandJob(client, match.job.id, lookup);
-      return { result: { outputs }, manifest, recovered: true };
+      return { result: { outputs }, manifest, call, recovered: true };
     }
     if (unchecked > 0) {
       throw new ExstreamError({
@@ -281,31 +276,36 @@ export async function generateOnce(
           `${unchecked} recent job(s) could not be compared with it`,
       });
     }
-    return { result: await client.generate(request), recovered: false };
+    return { result: await client.generate(request), call, recovered: false };
   }
 }
 
-/** ONDEMAND jobs started since the call (less the clock skew), closest to it first. */
-async function candidateJobs(client: RuntimeReader, query: OnDemandJobQuery): Promise<Job[]> {
-  const from = query.sinceMs - CLOCK_SKEW_MS;
-  // The server's date bound takes whole days in its own zone: one day early, the exact bound checked here.
-  const filter = { mode: "ONDEMAND", startDateStart: dayOf(from - DAY_MS) };
+/** When a call is sent: our clock and what the client's listings already showed (the lower bounds of its job). */
+export function onDemandCallStart(client: RuntimeReader, domain?: string): OnDemandCall {
+  return { sinceMs: Date.now(), floorMs: onDemandIndex(client, domain).floorForCallSentNow(), callId: randomUUID() };
+}
+
+/** Unmatched ONDEMAND jobs that may be the call's, from a listing sent after now, closest to the call first. */
+async function candidateJobs(index: OnDemandIndex, query: OnDemandJobQuery, claimant: string): Promise<Job[]> {
+  const from = Math.max(query.sinceMs - CLOCK_SKEW_MS, (query.floorMs ?? -Infinity) - SERVER_SKEW_MS);
   const jobs: Array<{ job: Job; start: number }> = [];
-  // The list order is unspecified: only while every job so far came newest first may the scan stop at an older one.
-  let newestFirst = true;
-  let previous = Infinity;
-  for await (const job of client.iterateJobs(filter, 100, query.domain)) {
+  for (const job of await index.jobsListedAfter(Date.now(), from)) {
     const start = toEpochMs(job.startDate);
-    if (start === undefined) continue;
-    newestFirst &&= start <= previous;
-    previous = start;
-    if (start >= from) jobs.push({ job, start });
-    else if (newestFirst) break;
+    if (start !== undefined && start >= from && !index.isClaimed(job.id, claimant)) jobs.push({ job, start });
   }
+  // A job still running is more likely another call's (the call was answered): examined after the finished ones.
+  const running = (job: Job) => (isFinished(job) ? 0 : 1);
   return jobs
-    .sort((a, b) => Math.abs(a.start - query.sinceMs) - Math.abs(b.start - query.sinceMs))
+    .sort(
+      (a, b) =>
+        running(a.job) - running(b.job) || Math.abs(a.start - query.sinceMs) - Math.abs(b.start - query.sinceMs),
+    )
     .slice(0, query.maxCandidates ?? DEFAULT_MAX_CANDIDATES)
     .map((c) => c.job);
+}
+
+function isFinished(job: Job): boolean {
+  return FINISHED.has(String(job.status));
 }
 
 async function rendersOutputs(client: RuntimeReader, jobId: string, query: OnDemandJobQuery): Promise<boolean> {

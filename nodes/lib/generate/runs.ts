@@ -54,7 +54,6 @@ export async function runOnDemand(
   options: RunOptions,
 ): Promise<OnDemandRun> {
   const runName = randomUUID();
-  const sentAt = Date.now();
   // Encoded once, so the bytes sent are the bytes a lookup compares with the job's input.
   const { body, contentType } = encodeDriver(driver, options.contentType);
   const sent = await generateOnce(
@@ -78,7 +77,7 @@ export async function runOnDemand(
   if (options.readKeys && !manifest) {
     try {
       manifest = await findOnDemandManifest(client, result.outputs, {
-        sinceMs: sentAt,
+        ...sent.call,
         input: body,
         tmpDir: options.outputDir,
       });

@@ -98,8 +98,13 @@ export class WorkflowTaskPoller {
 
   /** Reads a task's details (form, attributes by name, attachments, optional content) like a poll does. */
   async read(task: TrackedTask): Promise<WorkflowTask> {
-    const identity = await this.maps.identify(task.processId, task.mapId);
+    // The map's identity (process status) and the form are independent: read at the same time.
+    const [identity, form] = await Promise.all([
+      this.maps.identify(task.processId, task.mapId),
+      this.options.client.workflows.getTaskForm(task),
+    ]);
     return readWorkflowTask(this.options.client, task, {
+      form,
       stepName: task.stepName || undefined,
       mapId: identity.mapId,
       mapName: identity.mapName,

@@ -94,6 +94,37 @@ describe("content-server archiver: requests and hashing per document", function 
     assert.equal(values?.["3000_2"], "C-1");
   });
 
+  it("classifies a new document with one RM request: a document without a classification needs no token", async () => {
+    const archiver = new Archiver(client, { ...OPTIONS, rmClassification: "Customer Correspondence" });
+    await archiver.archive(request("warm-rm.pdf", await file("warm-rm.pdf", "warm"))); // resolves the name
+    const source = await file("classified.pdf", "ours");
+    let result: Awaited<ReturnType<Archiver["archive"]>> | undefined;
+    const seen = await requestsDuring(async () => {
+      result = await archiver.archive(request("classified.pdf", source));
+    });
+    assert.deepEqual(seen, ["POST api/v2/nodes", `POST api/v1/nodes/${result!.nodeId}/rmclassifications`]);
+    const rm = await client.records.getRmClassifications(result!.nodeId);
+    assert.equal(rm.classifications.length, 1, "classified");
+  });
+
+  it("resolves a business workspace and its sub-folder once for many documents: one upload each", async () => {
+    const target = {
+      kind: "workspaceByBusinessObject" as const,
+      businessObject: { extSystemId: "CRM", boType: "Customer", boId: "C-1001" },
+      subFolder: "Correspondence",
+    };
+    const into = async (name: string) => {
+      const source = await file(name, name);
+      return new Archiver(client, OPTIONS).archive({ ...request(name, source), target });
+    };
+    const first = await into(uniqueName("first") + ".pdf");
+    const seen = await requestsDuring(async () => {
+      for (let i = 0; i < 3; i++) await into(uniqueName(`next-${i}`) + ".pdf");
+    });
+    assert.deepEqual(seen, ["POST api/v2/nodes", "POST api/v2/nodes", "POST api/v2/nodes"]);
+    assert.equal((await client.nodes.getNode(first.parentId)).name, "Correspondence");
+  });
+
   it("reuses the SHA-256 taken earlier while the file's size and modification time are unchanged", async () => {
     const source = await file("letter.pdf", "ours");
     const hashed = countPackageSha256Bytes();
