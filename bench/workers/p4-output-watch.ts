@@ -102,10 +102,10 @@ async function loadWatch(
   return { deadLetters: () => deadLetters };
 }
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+async function waitFor(what: () => string, predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
@@ -128,7 +128,11 @@ async function latency(nr: EmbeddedNodeRed, input: P4WorkerInput, ledgerDir: str
     written.set(jobId, performance.now());
     await new Promise((resolve) => setTimeout(resolve, input.intervalMs ?? 250));
   }
-  await waitFor(`${runs} messages`, () => latenciesMs.length >= runs, input.timeoutMs);
+  await waitFor(
+    () => `${runs} messages (have ${latenciesMs.length})`,
+    () => latenciesMs.length >= runs,
+    input.timeoutMs,
+  );
   return { mode: "latency", latenciesMs, messages: latenciesMs.length, deadLetters: watch.deadLetters() };
 }
 
@@ -150,7 +154,11 @@ async function backlog(nr: EmbeddedNodeRed, input: P4WorkerInput, ledgerDir: str
       if (messages++ === 0) firstMessageMs = at - loaded;
       lastMessageMs = at - loaded;
     });
-    await waitFor(`${expected} messages (have ${messages})`, () => messages >= expected, input.timeoutMs);
+    await waitFor(
+      () => `${expected} messages (have ${messages})`,
+      () => messages >= expected,
+      input.timeoutMs,
+    );
     sample();
     return { mode: "backlog", firstMessageMs, lastMessageMs, messages, samples, deadLetters: watch.deadLetters() };
   } finally {
