@@ -225,10 +225,12 @@ export class DurableLedger<T = unknown> {
     const retain = this.options.retainFinishedMs;
     const now = this.now();
     if (retain !== undefined) {
-      const old = [...this.index.ids()].filter((id) => {
+      // Only the expired ids are collected: a copy of every id would be a large, at once old, garbage array.
+      const old: string[] = [];
+      for (const id of this.index.ids()) {
         const entry = this.index.get(id)!;
-        return (entry.state === "done" || entry.state === "dead") && now - entry.updatedAt > retain;
-      });
+        if ((entry.state === "done" || entry.state === "dead") && now - entry.updatedAt > retain) old.push(id);
+      }
       for (const id of old) this.index.delete(id);
     }
     const temp = `${this.options.file}.compact`;
