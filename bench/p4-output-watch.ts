@@ -114,7 +114,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     caption: `The ledger alone (OutputWatchLedger, group commit ${LEDGER_GROUP_COMMIT_MS} ms, ${LEDGER_IN_FLIGHT} handed out per round): memory before and after recording the backlog, and while it is handed out and acknowledged`,
     headers: [
       "backlog",
-      "heap before → recorded (after GC)",
+      "heap before → recorded → drained (after GC)",
       "index per item",
       "RSS before → recorded",
       "RSS at drain start → end",
@@ -124,7 +124,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     ],
     rows: rows.map((r) => [
       String(r.run.items),
-      `${fixed(r.run.before.heapUsedBytes / MIB, 1)} → ${fixed(r.run.filled.heapUsedBytes / MIB, 1)} MiB`,
+      `${fixed(r.run.before.heapUsedBytes / MIB, 1)} → ${fixed(r.run.filled.heapUsedBytes / MIB, 1)} → ${fixed(r.run.drained.heapUsedBytes / MIB, 1)} MiB`,
       `${fixed(r.perItem, 0)} B`,
       `${fixed(r.run.before.rssBytes / MIB, 0)} → ${fixed(r.run.filled.rssBytes / MIB, 0)} MiB`,
       `${fixed(r.run.samples[0].rssBytes / MIB, 0)} → ${fixed(r.run.samples[r.run.samples.length - 1].rssBytes / MIB, 0)} MiB`,
@@ -134,7 +134,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     ]),
   });
   result.method.push(
-    `Ledger alone (\`bench/workers/p4-ledger-backlog.ts\`, so 200,000 fit in a run): ${LEDGER_BACKLOGS.join(" and ")} communications shaped like the watch's (keys, job, two renditions, ids as long as the real ones) recorded as pending, then handed out ${LEDGER_IN_FLIGHT} at a time and acknowledged (group commit ${LEDGER_GROUP_COMMIT_MS} ms, one fsync per round) until none is left; heap after a forced GC before and after recording (index cost per item), RSS sampled every 500 ms while handing out; "flat" as above.`,
+    `Ledger alone (\`bench/workers/p4-ledger-backlog.ts\`, so 200,000 fit in a run): ${LEDGER_BACKLOGS.join(" and ")} communications shaped like the watch's (keys, job, two renditions, ids as long as the real ones) recorded as pending, then handed out ${LEDGER_IN_FLIGHT} at a time and acknowledged (group commit ${LEDGER_GROUP_COMMIT_MS} ms, one fsync per round) until none is left; heap after a forced GC before and after recording (index cost per item) and after the drain (what it left live), RSS sampled every 500 ms while handing out; "flat" as above.`,
   );
   return result;
 }
