@@ -166,7 +166,10 @@ describe("durable ledger", () => {
       parse.restore();
     }
     ledger.compact();
-    const lines = fs.readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8").trim().split("\n");
+    const lines = fs
+      .readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8")
+      .trim()
+      .split("\n");
     assert.deepEqual(lines[0], addLine, "the add record, byte for byte, after two compactions");
     assert.match(lines[1], /"op":"snapshot".*"attempts":1/, "a changed item is a snapshot with its attempt count");
     ledger.close();
