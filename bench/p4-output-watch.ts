@@ -114,7 +114,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     caption: `The ledger alone (OutputWatchLedger, group commit ${LEDGER_GROUP_COMMIT_MS} ms, ${LEDGER_IN_FLIGHT} handed out per round): memory before and after recording the backlog, and while it is handed out and acknowledged`,
     headers: [
       "backlog",
-      "heap before → recorded (after GC)",
+      "heap before → recorded → drained (after GC)",
       "index per item",
       "RSS before → recorded",
       "RSS at drain start → end",
@@ -124,7 +124,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     ],
     rows: rows.map((r) => [
       String(r.run.items),
-      `${fixed(r.run.before.heapUsedBytes / MIB, 1)} → ${fixed(r.run.filled.heapUsedBytes / MIB, 1)} MiB`,
+      `${fixed(r.run.before.heapUsedBytes / MIB, 1)} → ${fixed(r.run.filled.heapUsedBytes / MIB, 1)} → ${fixed(r.run.drained.heapUsedBytes / MIB, 1)} MiB`,
       `${fixed(r.perItem, 0)} B`,
       `${fixed(r.run.before.rssBytes / MIB, 0)} → ${fixed(r.run.filled.rssBytes / MIB, 0)} MiB`,
       `${fixed(r.run.samples[0].rssBytes / MIB, 0)} → ${fixed(r.run.samples[r.run.samples.length - 1].rssBytes / MIB, 0)} MiB`,
@@ -134,7 +134,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     ]),
   });
   result.method.push(
-    `Ledger alone (\`bench/workers/p4-ledger-backlog.ts\`, so 200,000 fit in a run): ${LEDGER_BACKLOGS.join(" and ")} communications shaped like the watch's (keys, job, two renditions, ids as long as the real ones) recorded as pending, then handed out ${LEDGER_IN_FLIGHT} at a time and acknowledged (group commit ${LEDGER_GROUP_COMMIT_MS} ms, one fsync per round) until none is left; heap after a forced GC before and after recording (index cost per item), RSS sampled every 500 ms while handing out; "flat" as above.`,
+    `Ledger alone (\`bench/workers/p4-ledger-backlog.ts\`, so 200,000 fit in a run): ${LEDGER_BACKLOGS.join(" and ")} communications shaped like the watch's (keys, job, two renditions, ids as long as the real ones) recorded as pending, then handed out ${LEDGER_IN_FLIGHT} at a time and acknowledged (group commit ${LEDGER_GROUP_COMMIT_MS} ms, one fsync per round) until none is left; heap after a forced GC before and after recording (index cost per item) and after the drain (what it left live), RSS sampled every 500 ms while handing out; "flat" as above.`,
   );
   return result;
 }
@@ -225,14 +225,14 @@ function report(sizes: Sizes, latency: P4WorkerResult, backlog: P4WorkerResult, 
   }
   if (!flat) {
     limits.push(
-      `RSS of the Node-RED worker grows over the backlog (fitted ${fixed(growth / MIB, 0)} MiB from ${fixed(spanStart, 0)} s to the end), though the ledger keeps only an index in memory (see the ledger-alone rows): the rest is the runtime's message handling and the heap V8 keeps once grown.`,
+      `RSS of the Node-RED worker grows over the backlog (fitted ${fixed(growth / MIB, 0)} MiB from ${fixed(spanStart, 0)} s to the end), though the ledger keeps only an index in memory (see the ledger-alone rows) and heap snapshots after a forced GC show no growth of the live heap: garbage promoted to V8's old generation (in-flight messages, the manifests' parse) waiting for the next full GC.`,
     );
   }
   return {
     id: "P4",
     title: p4.title,
     method: [
-      `exstream-output-watch (folder mode, fs events + 5 s rescan, stability window ${WINDOW_MS} ms as shipped, maxInFlight ${MAX_IN_FLIGHT}) in a Node-RED runtime (node-red-node-test-helper) in a worker process (\`bench/workers/p4-output-watch.ts\`); a helper node wired to its output acknowledges every message at once (msg.document + msg.cs back into the node's input, as cs-archive does).`,
+      `exstream-output-watch (folder mode, fs events + 5 s rescan, stability window ${WINDOW_MS} ms as shipped, maxInFlight ${MAX_IN_FLIGHT}) deployed to an embedded Node-RED runtime in a worker process (\`bench/workers/p4-output-watch.ts\`); a change node wired to its output acknowledges every message at once (sets msg.cs and sends the message back into the node's input, as cs-archive does); messages are counted in an onReceive hook, which keeps none of them. Not node-red-node-test-helper: its sinon spies on send, status and the log record every call, which the worker's RSS would count as the node's.`,
       `Latency: ${sizes.runs} single-communication runs (4 KiB file, hand-made UTF-16 manifest written last) written ${250} ms apart into new job folders while the node watches; latency = message arriving at the helper − end of the manifest's last write − stability window.`,
       `Backlog: ${sizes.jobs} jobs × ${sizes.perJob} single-file communications (1 KiB files) written before the node starts; time to the first message from loading the flow (the first message cannot come before the start delay of ${START_DELAY_MS} ms + the stability window, so the target is checked on the time after those); RSS and heap sampled every 500 ms until the last message.`,
       `"Flat" RSS: the least-squares growth of RSS from the first minute (a shorter run: from its middle) to the end stays below ${FLAT_GROWTH_SHARE * 100} % of the RSS at that point.`,

@@ -35,6 +35,8 @@ export interface P4LedgerResult {
   /** RSS / heap (after a GC) before the backlog was recorded, and once it was. */
   before: { rssBytes: number; heapUsedBytes: number };
   filled: { rssBytes: number; heapUsedBytes: number };
+  /** The same once the backlog is handed out and acknowledged: what the drain left live. */
+  drained: { rssBytes: number; heapUsedBytes: number };
   fillSeconds: number;
   drainSeconds: number;
   /** Sampled while the backlog was handed out and acknowledged. */
@@ -129,10 +131,11 @@ workerMain<P4LedgerInput, P4LedgerResult>(async (input) => {
     }
     sample();
     const drainSeconds = (performance.now() - started) / 1000;
+    const drained = measure();
     const counts = await ledger.counts();
     if (counts.done !== input.items) throw new Error(`drained ${counts.done} of ${input.items}`);
     const journalBytes = statSync(path.join(dir, "communications.journal")).size;
-    return { items: input.items, before, filled, fillSeconds, drainSeconds, samples, journalBytes };
+    return { items: input.items, before, filled, drained, fillSeconds, drainSeconds, samples, journalBytes };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });

@@ -1,7 +1,10 @@
 /**
- * P4 worker: exstream-output-watch (folder mode, fs events) in a Node-RED runtime (node-red-node-test-helper), its
- * output wired to a helper node that acknowledges every message at once (so maxInFlight never stalls it). Two modes,
- * one per process:
+ * P4 worker: exstream-output-watch (folder mode, fs events) in an embedded Node-RED runtime, its output wired to a
+ * change node that sets msg.cs and sends the message straight back into the watch's input — the acknowledgement
+ * cs-archive sends — so maxInFlight never stalls it. Not node-red-node-test-helper: its sinon spies on
+ * Node.prototype.send / status and RED.log.log record every call (the message, the metric events, an Error with its
+ * call stack each), about 8 KiB per communication that the worker would measure as the node's. Two modes, one per
+ * process:
  *  - "latency": runs written one after the other while the node watches; for each, the time from its manifest's last
  *    write to its message leaving the node, minus the stability window.
  *  - "backlog": a tree already present when the node starts; time to the first message, messages/s, and RSS sampled
@@ -10,8 +13,7 @@
 import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import helper from "node-red-node-test-helper";
-import outputWatch from "../../nodes/exstream-output-watch/exstream-output-watch";
+import { startEmbeddedNodeRed, type EmbeddedNodeRed } from "../../test/helpers/embedded-node-red";
 import { workerMain } from "../harness/child";
 import { writeSingleFileRun } from "../harness/output-tree";
 
@@ -52,10 +54,20 @@ export interface P4WorkerResult {
 
 type Msg = Record<string, any>;
 
-/** Loads the watch and the acknowledging helper; `onMessage` sees every message before it is acknowledged. */
-async function loadWatch(input: P4WorkerInput, ledgerDir: string, onMessage: (msg: Msg, at: number) => void) {
+const HOOK = "onReceive.p4bench";
+
+/**
+ * Deploys the watch and the acknowledging change node; `onMessage` sees every message as it reaches the change node
+ * (before it is acknowledged). Counting in an onReceive hook keeps nothing of the messages.
+ */
+async function loadWatch(
+  nr: EmbeddedNodeRed,
+  input: P4WorkerInput,
+  ledgerDir: string,
+  onMessage: (msg: Msg, at: number) => void,
+) {
   const flow = [
-    { id: "tab1", type: "tab" },
+    { id: "tab1", type: "tab", label: "P4" },
     {
       id: "watch",
       z: "tab1",
@@ -68,36 +80,41 @@ async function loadWatch(input: P4WorkerInput, ledgerDir: string, onMessage: (ms
       stabilityWindowMs: String(input.stabilityWindowMs),
       maxInFlight: String(input.maxInFlight),
       ledgerDir,
-      wires: [["out"], ["dead"]],
+      wires: [["ack"], ["dead"]],
     },
-    { id: "out", z: "tab1", type: "helper" },
-    { id: "dead", z: "tab1", type: "helper" },
+    {
+      id: "ack",
+      z: "tab1",
+      type: "change",
+      // The acknowledgement cs-archive would send back (msg.cs present = success).
+      rules: [{ t: "set", p: "cs", pt: "msg", to: '{"outcome":"created"}', tot: "json" }],
+      wires: [["watch"]],
+    },
+    { id: "dead", z: "tab1", type: "change", rules: [], wires: [] },
   ];
   let deadLetters = 0;
-  await helper.load([outputWatch], flow);
-  const watch = helper.getNode("watch");
-  helper.getNode("out").on("input", (msg: Msg) => {
-    onMessage(msg, performance.now());
-    // The acknowledgement cs-archive would send back (msg.cs present = success).
-    watch.receive({ document: msg.document, cs: { outcome: "created" } });
+  nr.RED.hooks.add(HOOK, (event: { destination?: { id?: string }; msg: Msg }) => {
+    const id = event.destination?.id;
+    if (id === "ack") onMessage(event.msg, performance.now());
+    else if (id === "dead") deadLetters++;
   });
-  helper.getNode("dead").on("input", () => deadLetters++);
+  await nr.deploy(flow);
   return { deadLetters: () => deadLetters };
 }
 
-async function waitFor(what: string, predicate: () => boolean, timeoutMs: number): Promise<void> {
+async function waitFor(what: () => string, predicate: () => boolean, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!predicate()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what()}`);
     await new Promise((resolve) => setTimeout(resolve, 10));
   }
 }
 
-async function latency(input: P4WorkerInput, ledgerDir: string): Promise<P4WorkerResult> {
+async function latency(nr: EmbeddedNodeRed, input: P4WorkerInput, ledgerDir: string): Promise<P4WorkerResult> {
   const runs = input.runs ?? 40;
   const written = new Map<string, number>();
   const latenciesMs: number[] = [];
-  const watch = await loadWatch(input, ledgerDir, (msg, at) => {
+  const watch = await loadWatch(nr, input, ledgerDir, (msg, at) => {
     const jobId = String(msg.document?.job?.jobId);
     const stable = written.get(jobId);
     if (stable !== undefined) latenciesMs.push(at - stable - input.stabilityWindowMs);
@@ -111,11 +128,15 @@ async function latency(input: P4WorkerInput, ledgerDir: string): Promise<P4Worke
     written.set(jobId, performance.now());
     await new Promise((resolve) => setTimeout(resolve, input.intervalMs ?? 250));
   }
-  await waitFor(`${runs} messages`, () => latenciesMs.length >= runs, input.timeoutMs);
+  await waitFor(
+    () => `${runs} messages (have ${latenciesMs.length})`,
+    () => latenciesMs.length >= runs,
+    input.timeoutMs,
+  );
   return { mode: "latency", latenciesMs, messages: latenciesMs.length, deadLetters: watch.deadLetters() };
 }
 
-async function backlog(input: P4WorkerInput, ledgerDir: string): Promise<P4WorkerResult> {
+async function backlog(nr: EmbeddedNodeRed, input: P4WorkerInput, ledgerDir: string): Promise<P4WorkerResult> {
   const expected = input.expected ?? 0;
   const samples: RssSample[] = [];
   let messages = 0;
@@ -129,11 +150,15 @@ async function backlog(input: P4WorkerInput, ledgerDir: string): Promise<P4Worke
   sample();
   const timer = setInterval(sample, input.rssSampleMs ?? 500);
   try {
-    const watch = await loadWatch(input, ledgerDir, (_msg, at) => {
+    const watch = await loadWatch(nr, input, ledgerDir, (_msg, at) => {
       if (messages++ === 0) firstMessageMs = at - loaded;
       lastMessageMs = at - loaded;
     });
-    await waitFor(`${expected} messages (have ${messages})`, () => messages >= expected, input.timeoutMs);
+    await waitFor(
+      () => `${expected} messages (have ${messages})`,
+      () => messages >= expected,
+      input.timeoutMs,
+    );
     sample();
     return { mode: "backlog", firstMessageMs, lastMessageMs, messages, samples, deadLetters: watch.deadLetters() };
   } finally {
@@ -144,13 +169,12 @@ async function backlog(input: P4WorkerInput, ledgerDir: string): Promise<P4Worke
 workerMain<P4WorkerInput, P4WorkerResult>(async (input) => {
   const ledgerDir = mkdtempSync(path.join(os.tmpdir(), "bench-watch-ledger-"));
   mkdirSync(input.root, { recursive: true }); // the output root exists before the node starts, as in production
-  helper.init(require.resolve("node-red"));
-  await helper.startServer();
+  const nr = await startEmbeddedNodeRed({ nodeTypes: ["exstream-output-watch"] });
   try {
-    return input.mode === "latency" ? await latency(input, ledgerDir) : await backlog(input, ledgerDir);
+    return input.mode === "latency" ? await latency(nr, input, ledgerDir) : await backlog(nr, input, ledgerDir);
   } finally {
-    await helper.unload();
-    await helper.stopServer();
+    nr.RED.hooks.remove(HOOK);
+    await nr.stop();
     rmSync(ledgerDir, { recursive: true, force: true });
   }
 });

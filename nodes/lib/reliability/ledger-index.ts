@@ -21,8 +21,11 @@ export interface IndexEntry {
   item: Span;
   /** The record holding the latest reason or outcome, if any. */
   detail?: Span;
-  /** `item` is a snapshot line that still says all there is (no change since): compaction can copy it as it is. */
-  snapshot?: boolean;
+  /**
+   * `item` is a line that still says all there is — a snapshot, or the item's add record, with no change since:
+   * compaction copies it byte for byte (a backlog is not parsed and written anew on every compaction).
+   */
+  current?: boolean;
 }
 
 export class LedgerIndex {
@@ -43,7 +46,7 @@ export class LedgerIndex {
   private itemLength = new Uint32Array(0);
   private detailOffset = new Float64Array(0);
   private detailLength = new Uint32Array(0);
-  private snapshot = new Uint8Array(0);
+  private current = new Uint8Array(0);
 
   get size(): number {
     return this.slots.size;
@@ -64,7 +67,7 @@ export class LedgerIndex {
       updatedAt: this.updatedAt[slot],
       item: { offset: this.itemOffset[slot], length: this.itemLength[slot] },
       ...(detail === NONE ? {} : { detail: { offset: detail, length: this.detailLength[slot] } }),
-      snapshot: this.snapshot[slot] === 1,
+      current: this.current[slot] === 1,
     };
   }
 
@@ -88,13 +91,13 @@ export class LedgerIndex {
     this.itemOffset[slot] = entry.item.offset;
     this.itemLength[slot] = entry.item.length;
     this.setDetail(slot, entry.detail);
-    this.snapshot[slot] = entry.snapshot ? 1 : 0;
+    this.current[slot] = entry.current ? 1 : 0;
     this.list(entry.id, slot);
   }
 
   /**
-   * Changes a known item; `detail: null` forgets its reason or outcome. A new `item` place is a snapshot line written
-   * by compaction (current); any other change makes the snapshot line stale.
+   * Changes a known item; `detail: null` forgets its reason or outcome. A new `item` place is a line written by
+   * compaction (current); any other change makes the item's line stale.
    */
   update(
     id: string,
@@ -114,7 +117,7 @@ export class LedgerIndex {
       this.itemOffset[slot] = change.item.offset;
       this.itemLength[slot] = change.item.length;
     }
-    this.snapshot[slot] = change.item ? 1 : 0;
+    this.current[slot] = change.item ? 1 : 0;
   }
 
   delete(id: string): void {
@@ -180,7 +183,7 @@ export class LedgerIndex {
     this.itemLength = grown(this.itemLength, (n) => new Uint32Array(n));
     this.detailOffset = grown(this.detailOffset, (n) => new Float64Array(n));
     this.detailLength = grown(this.detailLength, (n) => new Uint32Array(n));
-    this.snapshot = grown(this.snapshot, (n) => new Uint8Array(n));
+    this.current = grown(this.current, (n) => new Uint8Array(n));
     this.capacity = capacity;
   }
 }

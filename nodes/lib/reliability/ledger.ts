@@ -226,10 +226,12 @@ export class DurableLedger<T = unknown> {
     const retain = this.options.retainFinishedMs;
     const now = this.now();
     if (retain !== undefined) {
-      const old = [...this.index.ids()].filter((id) => {
+      // Only the expired ids are collected: a copy of every id would be a large, at once old, garbage array.
+      const old: string[] = [];
+      for (const id of this.index.ids()) {
         const entry = this.index.get(id)!;
-        return (entry.state === "done" || entry.state === "dead") && now - entry.updatedAt > retain;
-      });
+        if ((entry.state === "done" || entry.state === "dead") && now - entry.updatedAt > retain) old.push(id);
+      }
       for (const id of old) this.index.delete(id);
     }
     const temp = `${this.options.file}.compact`;
@@ -248,8 +250,8 @@ export class DurableLedger<T = unknown> {
       };
       for (const id of this.index.ids()) {
         const entry = this.index.get(id)!;
-        // An entry unchanged since the last compaction is copied byte for byte (no parse, no stringify, no string).
-        const line = entry.snapshot ? undefined : JSON.stringify({ op: "snapshot", entry: this.read(entry) });
+        // An entry unchanged since its snapshot or its add is copied byte for byte (no parse, no stringify, no string).
+        const line = entry.current ? undefined : JSON.stringify({ op: "snapshot", entry: this.read(entry) });
         const length = line === undefined ? entry.item.length : Buffer.byteLength(line);
         if (used + length + 1 > batch.length) flush();
         if (length + 1 > batch.length) batch = Buffer.alloc(length + 1);
@@ -300,11 +302,11 @@ export class DurableLedger<T = unknown> {
     if (record.op === "snapshot") {
       const { entry } = record;
       const detail = entry.reason !== undefined || entry.outcome !== undefined ? span : undefined;
-      this.index.put({ ...entry, item: span, detail, snapshot: true });
+      this.index.put({ ...entry, item: span, detail, current: true });
       return;
     }
     if (record.op === "add") {
-      this.index.put({ id: record.id, state: "pending", attempts: 0, updatedAt: record.at, item: span });
+      this.index.put({ id: record.id, state: "pending", attempts: 0, updatedAt: record.at, item: span, current: true });
       return;
     }
     const entry = this.index.get(record.id);

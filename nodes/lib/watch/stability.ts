@@ -97,6 +97,9 @@ export class FileChangingError extends Error {
   override name = "FileChangingError";
 }
 
+/** Largest read of a file being hashed. */
+const DIGEST_CHUNK_BYTES = 256 * 1024;
+
 /**
  * SHA-256, size and modification time of a file, streamed; refuses (FileChangingError) a file that changed while it
  * was read. Size and modification time travel with the SHA-256 so a later reader can reuse it for the unchanged file.
@@ -107,7 +110,10 @@ export async function digestFile(
   found?: FileSnapshot,
 ): Promise<{ size: number; sha256: string; mtimeMs: number }> {
   const before = found ?? (await snapshotOf(file));
-  const digest = await sha256OfStream(createReadStream(file, { highWaterMark: 256 * 1024 }));
+  // A read buffer sized to the file: a fixed 256 KiB one per file read (twice, with the read that finds the end)
+  // made a backlog of small files churn gigabytes of native memory, whose pressure made V8 promote live messages.
+  const highWaterMark = Math.min(DIGEST_CHUNK_BYTES, Math.max(before.size, 1));
+  const digest = await sha256OfStream(createReadStream(file, { highWaterMark }));
   const after = await snapshotOf(file);
   if (!sameSnapshot(before, after) || digest.size !== after.size) {
     throw new FileChangingError(`${file} changed while it was read`);

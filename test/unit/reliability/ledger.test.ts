@@ -147,6 +147,44 @@ describe("durable ledger", () => {
     reopened.close();
   });
 
+  it("compaction copies a pending item's add record unchanged and rewrites an item that changed since", () => {
+    const ledger = open(3);
+    ledger.add("untouched", { file: "waiting.pdf" });
+    ledger.add("released", { file: "back.pdf" });
+    ledger.take("released");
+    ledger.release("released");
+    const addLine = fs
+      .readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8")
+      .split("\n")
+      .find((line) => line.includes('"untouched"'));
+    const parse = sinon.spy(JSON, "parse");
+    try {
+      ledger.compact();
+      const parsedLines = parse.getCalls().map((call) => String(call.args[0]));
+      assert.equal(parsedLines.filter((text) => text.includes('"untouched"')).length, 0, "not parsed to be copied");
+    } finally {
+      parse.restore();
+    }
+    ledger.compact();
+    const lines = fs
+      .readFileSync(path.join(dir, "ledger", "journal.jsonl"), "utf8")
+      .trim()
+      .split("\n");
+    assert.deepEqual(lines[0], addLine, "the add record, byte for byte, after two compactions");
+    assert.match(lines[1], /"op":"snapshot".*"attempts":1/, "a changed item is a snapshot with its attempt count");
+    ledger.close();
+    const reopened = open(3);
+    assert.deepEqual(reopened.get("untouched"), {
+      id: "untouched",
+      state: "pending",
+      item: { file: "waiting.pdf" },
+      attempts: 0,
+      updatedAt: 1_000,
+    });
+    assert.equal(reopened.get("released")?.attempts, 1);
+    reopened.close();
+  });
+
   it("keeps only the summary of an acknowledged item, also after a restart and a compaction", () => {
     const summarizeFinished = (item: { file: string }) => ({ file: item.file.slice(0, 1) });
     const ledger = open(3, { summarizeFinished });
