@@ -345,6 +345,8 @@ describe("editor in Chromium (playwright-core)", function () {
       await assertReadableLayout(name, imported.tabs[0]);
       await deploy(`example-${name}`);
       if (name.startsWith("01-")) {
+        const close = page.locator(".red-ui-notification:visible button", { hasText: "Close" });
+        for (let i = await close.count(); i > 0; i--) await close.first().click();
         await dismissNotifications();
         await screenshot(`example-${name}-deployed`, "example-01");
       }
