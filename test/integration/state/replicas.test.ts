@@ -76,6 +76,17 @@ describe("three Node-RED replicas on one PostgreSQL state store", function () {
     }
   }
 
+  /** The Content Server simulator's control API (`__sim/…`). */
+  async function csControl(method: string, route: string, body?: unknown): Promise<unknown> {
+    const res = await fetch(`${env.cs.url}/__sim/${route}`, {
+      method,
+      headers: body ? { "content-type": "application/json" } : {},
+      body: body ? JSON.stringify(body) : undefined,
+    });
+    assert.ok(res.ok, `${method} __sim/${route}: HTTP ${res.status}`);
+    return res.json();
+  }
+
   /** Communications the process with this pid holds a lease on. */
   async function leasedBy(pid: number): Promise<string[]> {
     const { rows } = await pool.query(
@@ -134,6 +145,10 @@ describe("three Node-RED replicas on one PostgreSQL state store", function () {
 
     // One replica dies mid-run: its leases must go to the others within one lease period.
     await until(async () => (await finished()) >= COMMUNICATIONS * 0.2, 200_000, "20 % archived");
+    // Uploads are held while the victim is chosen and killed, so the leases it holds cannot end before the kill
+    // (acknowledgements are fast enough to empty a replica's leases between a look and a SIGKILL).
+    const uploads = await csControl("POST", "faults", { method: "POST", path: "^api/v[12]/nodes$", hold: true });
+    const holdId = encodeURIComponent((uploads as { fault: { id: string } }).fault.id);
     // The victim is a replica holding leases right now (which one does depends on who claimed what).
     const pidOf = (r: NodeRedProcess) => (r as unknown as { child: { pid: number } }).child.pid;
     let victim: NodeRedProcess | undefined;
@@ -149,6 +164,8 @@ describe("three Node-RED replicas on one PostgreSQL state store", function () {
     await victim!.kill();
     const killedAt = Date.now();
     const orphans = await leasedBy(victimPid);
+    await csControl("DELETE", `faults/${holdId}`);
+    await csControl("POST", `faults/${holdId}/release`);
     assert.ok(orphans.length > 0, "the killed replica held leases");
 
     // Another replica is restarted (graceful: it gives its leases back).
