@@ -236,18 +236,22 @@ const SECRET_SHAPES: Array<[RegExp, string]> = [
 ];
 
 /**
- * Session secrets (tickets, tokens, each also URL-encoded) remembered: every answer may rotate the ticket, and the
- * older ones have expired.
+ * Tickets and tokens remembered of each kind (each also URL-encoded); older ones have expired. Logins and rotations
+ * are kept apart: every answer may rotate the CS ticket, and that must not push out the OTDS ticket or token still
+ * used for the next exchange.
  */
 const SESSION_SECRETS_KEPT = 128;
 
 /**
  * Replaces every known secret (and anything shaped like a ticket or token) with `***`. Credentials are remembered
- * for good; session secrets only the most recent ones, so a process that runs for months does not grow with them.
+ * for good; tickets and tokens only the most recent ones, so a process that runs for months does not grow with them.
  */
 export class SecretRedactor {
   private readonly credentials = new Set<string>();
-  private readonly session = new Set<string>();
+  /** Tickets and tokens a login or an exchange produced. */
+  private readonly logins = new Set<string>();
+  /** Tickets Content Server handed back in its answers. */
+  private readonly rotated = new Set<string>();
   private longestFirst: string[] | undefined;
 
   /** Remembers a credential; very short values are ignored (they would mangle ordinary words). */
@@ -255,30 +259,35 @@ export class SecretRedactor {
     this.remember(this.credentials, secret);
   }
 
-  /** Remembers a ticket or token; the oldest is forgotten beyond SESSION_SECRETS_KEPT. */
-  addSessionSecret(secret: string | undefined): void {
-    this.remember(this.session, secret);
-    while (this.session.size > SESSION_SECRETS_KEPT) this.session.delete(this.session.values().next().value!);
+  /** Remembers a ticket or token a login or exchange produced; the oldest beyond SESSION_SECRETS_KEPT is forgotten. */
+  addLoginSecret(secret: string | undefined): void {
+    this.remember(this.logins, secret, SESSION_SECRETS_KEPT);
+  }
+
+  /** Remembers a ticket an answer rotated to; the oldest beyond SESSION_SECRETS_KEPT is forgotten. */
+  addRotatedTicket(secret: string | undefined): void {
+    this.remember(this.rotated, secret, SESSION_SECRETS_KEPT);
   }
 
   redact(text: string): string;
   redact(text: string | undefined): string | undefined;
   redact(text: string | undefined): string | undefined {
     if (text === undefined) return undefined;
-    this.longestFirst ??= [...this.credentials, ...this.session].sort((a, b) => b.length - a.length);
+    this.longestFirst ??= [...this.credentials, ...this.logins, ...this.rotated].sort((a, b) => b.length - a.length);
     let out = text;
     for (const secret of this.longestFirst) out = out.split(secret).join("***");
     for (const [pattern, replacement] of SECRET_SHAPES) out = out.replace(pattern, replacement);
     return out;
   }
 
-  private remember(into: Set<string>, secret: string | undefined): void {
+  private remember(into: Set<string>, secret: string | undefined, kept = Infinity): void {
     if (!secret || secret.length < 4) return;
     // Set order is insertion order: a secret seen again moves to the end, the newest.
     for (const value of new Set([secret, encodeURIComponent(secret)])) {
       into.delete(value);
       into.add(value);
     }
+    while (into.size > kept) into.delete(into.values().next().value!);
     this.longestFirst = undefined;
   }
 }

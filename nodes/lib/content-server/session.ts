@@ -100,7 +100,7 @@ export class Session {
   rotate(generation: number, ticket: string | undefined): void {
     if (!ticket || !this.state?.headers.OTCSTicket || this.state.generation !== generation) return;
     if (this.state.headers.OTCSTicket === ticket) return;
-    this.options.redactor.addSessionSecret(ticket);
+    this.options.redactor.addRotatedTicket(ticket);
     this.state = { headers: { OTCSTicket: ticket }, generation };
   }
 
@@ -158,7 +158,7 @@ export class Session {
     const response = await this.post(this.authUrl, form);
     const ticket = readString(response.data, "ticket") ?? headerValue(response, "otcsticket");
     if (!ticket) throw this.badLogin(response, "no ticket in the login answer");
-    this.options.redactor.addSessionSecret(ticket);
+    this.options.redactor.addLoginSecret(ticket);
     return { OTCSTicket: ticket };
   }
 
@@ -203,7 +203,7 @@ export class Session {
     if (response.status < 200 || response.status >= 300) throw this.failedLogin(response, "GET", this.authUrl);
     const ticket = headerValue(response, "otcsticket");
     if (!ticket) throw this.badLogin(response, "no OTCSTicket header in the answer to the ticket exchange");
-    this.options.redactor.addSessionSecret(ticket);
+    this.options.redactor.addLoginSecret(ticket);
     return ticket;
   }
 
@@ -221,7 +221,7 @@ export class Session {
     );
     const ticket = readString(response.data, "ticket");
     if (!ticket) throw this.badLogin(response, "no ticket in the OTDS answer");
-    this.options.redactor.addSessionSecret(ticket);
+    this.options.redactor.addLoginSecret(ticket);
     // An OTDS ticket names no lifetime: it is used until Content Server refuses it.
     return { headers: { OTDSTicket: ticket }, expiresAt: Number.POSITIVE_INFINITY };
   }
@@ -244,7 +244,7 @@ export class Session {
     const response = await this.post(withSlash(this.options.otdsUrl) + "otdsws/oauth2/token", form);
     const token = readString(response.data, "access_token");
     if (!token) throw this.badLogin(response, "no access_token in the OTDS answer");
-    this.options.redactor.addSessionSecret(token);
+    this.options.redactor.addLoginSecret(token);
     const expiresInS = Number((response.data as Record<string, unknown>).expires_in);
     const expiresAt =
       Number.isFinite(expiresInS) && expiresInS > 0
