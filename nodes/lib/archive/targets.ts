@@ -1,3 +1,4 @@
+import { setMostRecent } from "../bounded-map";
 import type { ContentServerClient } from "../content-server/index";
 import type { CsNode } from "../content-server/types";
 import { ArchiveError } from "./failures";
@@ -56,14 +57,11 @@ export async function resolveTargetFolder(client: ContentServerClient, target: A
   if (!cache) folderCaches.set(client, (cache = new Map()));
   const hit = cache.get(key);
   if (hit && Date.now() - hit.at < FOLDER_CACHE_TTL_MS) {
-    cache.delete(key);
-    cache.set(key, hit); // most recently used last
+    setMostRecent(cache, key, hit, FOLDER_CACHE_SIZE);
     return hit.folder;
   }
   const folder = await resolveUncached(client, target);
-  cache.delete(key);
-  cache.set(key, { folder, at: Date.now() });
-  if (cache.size > FOLDER_CACHE_SIZE) cache.delete(cache.keys().next().value as string);
+  setMostRecent(cache, key, { folder, at: Date.now() }, FOLDER_CACHE_SIZE);
   return folder;
 }
 

@@ -70,9 +70,8 @@ export class Session {
    */
   directUseRefusal(operation: string): string | undefined {
     if (!this.sendsOtdsCredentialDirectly) return undefined;
-    const credential = this.options.mode === "otds" ? "OTDS ticket" : "OAuth2 bearer token";
     return (
-      `${operation}: Content Server refused the ${credential} sent directly (HTTP 401), also right after a new ` +
+      `${operation}: Content Server refused the ${this.otdsCredentialName} sent directly (HTTP 401), also right after a new ` +
       `login. If this installation accepts only its own OTCSTicket, set the cs-config option "OTDS ticket" ` +
       `(otdsTicketUse) to "exchange"`
     );
@@ -182,14 +181,13 @@ export class Session {
     }
     if (ticket === undefined) {
       this.otdsCredential = undefined;
-      const what = this.options.mode === "otds" ? "OTDS ticket" : "OAuth2 bearer token";
       throw new ContentServerError({
         operation: "login",
         code: "AUTH",
         status: 401,
         method: "GET",
         path: loginPath(this.authUrl),
-        message: `login: Content Server refused to exchange the ${what} for an OTCSTicket (HTTP 401)`,
+        message: `login: Content Server refused to exchange the ${this.otdsCredentialName} for an OTCSTicket (HTTP 401)`,
       });
     }
     this.expiresAt = Number.POSITIVE_INFINITY;
@@ -205,6 +203,10 @@ export class Session {
     if (!ticket) throw this.badLogin(response, "no OTCSTicket header in the answer to the ticket exchange");
     this.options.redactor.addLoginSecret(ticket);
     return ticket;
+  }
+
+  private get otdsCredentialName(): string {
+    return this.options.mode === "otds" ? "OTDS ticket" : "OAuth2 bearer token";
   }
 
   private get authUrl(): string {

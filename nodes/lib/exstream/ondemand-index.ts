@@ -3,6 +3,7 @@
  * listing at a time serves every call waiting for it, and what cannot change (a finished job's flow instances, an
  * instance's input hash and communication steps) is read once per client instead of once per call.
  */
+import { setMostRecent } from "../bounded-map";
 import { toEpochMs } from "./dates";
 import type { ExstreamClient } from "./index";
 import { instanceCommunicationSteps, type CommunicationStepRef } from "./job-outputs";
@@ -19,6 +20,11 @@ const PAGE_SIZE = 100;
 const FACTS_SIZE = 2_000;
 const CLAIMS_SIZE = 10_000;
 const FINISHED = new Set(["complete", "error", "canceled"]);
+
+/** Whether a job or flow instance has ended: what is read of it then no longer changes. */
+export function isFinished(run: { status?: unknown }): boolean {
+  return FINISHED.has(String(run.status));
+}
 
 interface Listing {
   /** When the listing was sent (our clock): it shows every job created before then. */
@@ -93,8 +99,8 @@ export class OnDemandIndex {
     for (const instance of instances ?? []) byJob.set(instance.jobId, [...(byJob.get(instance.jobId) ?? []), instance]);
     for (const job of jobs) {
       const known = byJob.get(job.id);
-      if (known && FINISHED.has(String(job.status)) && !this.instances.has(job.id)) {
-        remember(this.instances, job.id, Promise.resolve(known));
+      if (known && isFinished(job) && !this.instances.has(job.id)) {
+        setMostRecent(this.instances, job.id, Promise.resolve(known), FACTS_SIZE);
       }
     }
     return jobs;
@@ -144,7 +150,7 @@ export class OnDemandIndex {
   /** Marks a job as the match of one call; false when another call has it already. */
   claim(jobId: string, claimant: string): boolean {
     if (this.isClaimed(jobId, claimant)) return false;
-    remember(this.claims, jobId, claimant, CLAIMS_SIZE);
+    setMostRecent(this.claims, jobId, claimant, CLAIMS_SIZE);
     return true;
   }
 
@@ -155,13 +161,13 @@ export class OnDemandIndex {
       for await (const i of this.client.iterateFlowInstances({ jobId: job.id }, 10, this.domain)) instances.push(i);
       return instances;
     };
-    return shared(this.instances, job.id, read, () => FINISHED.has(String(job.status)));
+    return shared(this.instances, job.id, read, () => isFinished(job));
   }
 
   /** A finished instance's communication steps, read once. */
   stepsOf(jobId: string, instance: FlowInstance): Promise<CommunicationStepRef[]> {
     const read = () => instanceCommunicationSteps(this.client, jobId, instance.id, this.domain);
-    return shared(this.steps, instance.id, read, (steps) => steps.length > 0 && FINISHED.has(String(instance.status)));
+    return shared(this.steps, instance.id, read, (steps) => steps.length > 0 && isFinished(instance));
   }
 }
 
@@ -177,12 +183,6 @@ export function onDemandIndex(client: IndexReader, domain?: string): OnDemandInd
   return index;
 }
 
-function remember<V>(map: Map<string, V>, key: string, value: V, size = FACTS_SIZE): void {
-  map.delete(key);
-  map.set(key, value);
-  if (map.size > size) map.delete(map.keys().next().value as string);
-}
-
 /** `read()` shared through `map` under `key`; forgotten when it fails or `keep` says its value may still change. */
 export function shared<V>(
   map: Map<string, Promise<V>>,
@@ -193,7 +193,7 @@ export function shared<V>(
   const cached = map.get(key);
   if (cached) return cached;
   const reading = read();
-  remember(map, key, reading);
+  setMostRecent(map, key, reading, FACTS_SIZE);
   reading.then(
     (value) => !keep(value) && map.get(key) === reading && map.delete(key),
     () => map.get(key) === reading && map.delete(key),

@@ -22,7 +22,7 @@ import {
   sameRendition,
   type CommunicationStepRef,
 } from "./job-outputs";
-import { onDemandIndex, shared, type OnDemandIndex } from "./ondemand-index";
+import { isFinished, onDemandIndex, shared, type OnDemandIndex } from "./ondemand-index";
 import { isTransientNetworkCode } from "../reliability/retry";
 import type { FlowInstance, GenerateRequest, GenerateResult, GeneratedOutput, Job } from "./types";
 
@@ -44,7 +44,6 @@ const CLOCK_SKEW_MS = 60_000;
 /** Allowance for the start dates of two Exstream nodes (a cluster) being out of step. */
 const SERVER_SKEW_MS = 2_000;
 const DEFAULT_MAX_CANDIDATES = 20;
-const FINISHED = new Set(["complete", "error", "canceled"]);
 /** How many candidates' inputs are compared at once. */
 const PARALLEL_CANDIDATES = 4;
 
@@ -143,7 +142,7 @@ async function compareInputs(
     instances.map(async (instance) => {
       if (!input || instance.inputRetrievable === false) return { instance };
       // Only a finished instance's steps are final (and kept for the call whose job it is).
-      if (options.prefetchSteps && FINISHED.has(String(instance.status))) started(index.stepsOf(job.id, instance));
+      if (options.prefetchSteps && isFinished(instance)) started(index.stepsOf(job.id, instance));
       return { instance, sent: await inputHashOf(client, index, instance.id, domain) };
     }),
   );
@@ -302,10 +301,6 @@ async function candidateJobs(index: OnDemandIndex, query: OnDemandJobQuery, clai
     )
     .slice(0, query.maxCandidates ?? DEFAULT_MAX_CANDIDATES)
     .map((c) => c.job);
-}
-
-function isFinished(job: Job): boolean {
-  return FINISHED.has(String(job.status));
 }
 
 async function rendersOutputs(client: RuntimeReader, jobId: string, query: OnDemandJobQuery): Promise<boolean> {

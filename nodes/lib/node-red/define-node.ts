@@ -205,8 +205,7 @@ export function configure<Def, Ctx extends SetUpContext<Def>, State>(
     t,
     problem: (text) => problems.push(text),
     connection: <C extends { getClient(): unknown }>() => {
-      const server = (def as { server?: unknown }).server;
-      const config = server ? (RED.nodes.getNode(String(server)) as unknown as C | null) : null;
+      const config = connectionOf(RED, def) as unknown as C | undefined;
       if (config && typeof config.getClient === "function") return config;
       problems.push(t("errors.noServer"));
       return undefined;
@@ -224,6 +223,12 @@ export function configure<Def, Ctx extends SetUpContext<Def>, State>(
   node.error(badConfig.message);
   look.error(badConfig.statusText);
   return { ctx, state, badConfig };
+}
+
+/** The connection config node the node names (`server`), when it is deployed. */
+export function connectionOf(RED: NodeAPI, def: unknown): Node | undefined {
+  const server = (def as { server?: unknown }).server;
+  return server ? (RED.nodes.getNode(String(server)) ?? undefined) : undefined;
 }
 
 /** A message to a node with a bad configuration fails with it (a Catch node sees it), never silently. */

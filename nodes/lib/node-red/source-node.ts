@@ -1,7 +1,15 @@
-import type { Node, NodeAPI, NodeDef, NodeMessage } from "node-red";
+import type { NodeAPI, NodeDef, NodeMessage } from "node-red";
 import { statusTextOf } from "../failure";
 import { keepOpenWhile } from "./connection-config";
-import { configure, declareType, refuse, type DeclaredType, type SetUpContext, type Translate } from "./define-node";
+import {
+  configure,
+  connectionOf,
+  declareType,
+  refuse,
+  type DeclaredType,
+  type SetUpContext,
+  type Translate,
+} from "./define-node";
 import { clockTime, type NodeStatus } from "./status";
 
 type Vars = Record<string, string | number>;
@@ -162,10 +170,4 @@ export function defineSourceNode<Def extends NodeDef, Config, R extends Running>
     },
     (RED) => spec.adminRoutes?.(RED, (id) => started.get(id)),
   );
-}
-
-/** The connection config node the node uses, when it names one that is deployed. */
-function connectionOf(RED: NodeAPI, def: NodeDef): Node | undefined {
-  const server = (def as { server?: string }).server;
-  return server ? (RED.nodes.getNode(server) ?? undefined) : undefined;
 }
