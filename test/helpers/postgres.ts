@@ -124,6 +124,18 @@ export function recordStatements(pool: Pool): string[] {
   return statements;
 }
 
+/**
+ * Makes a schema's work items `ms` older. Leases and retry delays run in database time, which a fake clock cannot
+ * move: a test moves the rows instead of waiting, so a lease that "still runs" does so however slow the machine is.
+ */
+export async function ageWorkItems(pool: Pool, schema: string, ms: number): Promise<void> {
+  await pool.query(
+    `UPDATE "${schema}".work_items SET updated_at = updated_at - $1 * interval '1 millisecond', ` +
+      "lease_until = lease_until - $1 * interval '1 millisecond'",
+    [ms],
+  );
+}
+
 export interface PostgresSuite {
   /** The suite's server, started before its tests. */
   readonly server: PostgresServer;

@@ -2,14 +2,13 @@ import assert from "node:assert/strict";
 import path from "node:path";
 import { FileStateStore, migrate, PostgresStateStore, type StateStore, type WorkQueue } from "../../../nodes/lib/state";
 import { WorkflowTaskTracker, taskKey, type TrackedTask } from "../../../nodes/lib/workflow/task-tracker";
-import { postgresSuite, recordStatements } from "../../helpers/postgres";
+import { ageWorkItems, postgresSuite, recordStatements } from "../../helpers/postgres";
 
 interface Item {
   n: number;
 }
 
-/** Waits real time: leases are kept in database time, which a fake clock cannot move. */
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const LEASE_MS = 60_000;
 
 describe("state stores", function () {
   this.timeout(120_000);
@@ -23,23 +22,42 @@ describe("state stores", function () {
     return Array.from({ length: count }, () => new PostgresStateStore(pool(), schema));
   }
 
+  /** Moves the time of the replicas created last on by `ms`. */
+  const pass = (ms: number) => ageWorkItems(pool(), `t${schemaSeq}`, ms);
+
   const spec = (maxAttempts = 3) => ({
     name: "watch/communications",
     file: path.join(pg.dir, "items.journal"),
     maxAttempts,
   });
 
-  const kinds: Array<[string, () => StateStore]> = [
-    ["file", () => new FileStateStore()],
-    ["postgresql", () => replicas(1)[0]],
+  /** Each kind of store with a way to move its time on: the file store reads an injected clock. */
+  const kinds: Array<[string, () => { store: StateStore; pass(ms: number): Promise<void> }]> = [
+    [
+      "file",
+      () => {
+        let offset = 0;
+        const store = new FileStateStore(() => Date.now() + offset);
+        return { store, pass: async (ms) => void (offset += ms) };
+      },
+    ],
+    [
+      "postgresql",
+      () => {
+        const [store] = replicas(1);
+        const schema = `t${schemaSeq}`;
+        return { store, pass: (ms) => ageWorkItems(pool(), schema, ms) };
+      },
+    ],
   ];
 
   for (const [kind, open] of kinds) {
     describe(`the ${kind} store, one owner`, () => {
       let queue: WorkQueue<Item>;
       let store: StateStore;
+      let later: (ms: number) => Promise<void>;
       beforeEach(async () => {
-        store = open();
+        ({ store, pass: later } = open());
         queue = await store.openQueue<Item>(spec());
       });
       afterEach(() => store.close());
@@ -119,24 +137,28 @@ describe("state stores", function () {
       it("lists the items claimed under a lease that has not run out", async () => {
         await queue.add("x", { n: 1 });
         await queue.add("y", { n: 2 });
-        await queue.claim(1, { leaseMs: 200 });
+        await queue.claim(1, { leaseMs: LEASE_MS });
         assert.deepEqual(
-          (await queue.leased(200)).map((e) => e.id),
+          (await queue.leased(LEASE_MS)).map((e) => e.id),
           ["x"],
         );
-        await sleep(300);
-        assert.deepEqual(await queue.leased(200), [], "the lease ran out");
+        await later(LEASE_MS);
+        assert.deepEqual(await queue.leased(LEASE_MS), [], "the lease ran out");
       });
 
       it("counts failed attempts, waits the retry delay, and dead-letters with the reason when they are used up", async () => {
         await queue.add("a", { n: 1 });
         for (let attempt = 1; attempt <= 3; attempt++) {
-          const [claimed] = await queue.claim(1, { leaseMs: 60_000, retryDelayMs: 150 });
+          const [claimed] = await queue.claim(1, { leaseMs: LEASE_MS, retryDelayMs: LEASE_MS });
           assert.equal(claimed.attempts, attempt);
           const failed = await queue.fail("a", `boom ${attempt}`, false);
           assert.equal(typeof failed === "object" && failed.state, attempt < 3 ? "pending" : "dead");
-          assert.deepEqual(await queue.claim(1, { leaseMs: 60_000, retryDelayMs: 150 }), [], "not before the delay");
-          await sleep(200);
+          assert.deepEqual(
+            await queue.claim(1, { leaseMs: LEASE_MS, retryDelayMs: LEASE_MS }),
+            [],
+            "not before the delay",
+          );
+          await later(LEASE_MS);
         }
         const dead = await queue.get("a");
         assert.equal(dead?.state, "dead");
@@ -187,13 +209,13 @@ describe("state stores", function () {
       it("expires a lease that ran out as a failed attempt, and gives claimed items back uncounted on release", async () => {
         await queue.add("x", { n: 1 });
         await queue.add("y", { n: 2 });
-        await queue.claim(1, { leaseMs: 100 });
-        assert.deepEqual(await queue.expire(100, "not acknowledged"), [], "the lease still runs");
-        await sleep(150);
-        const expired = await queue.expire(100, "not acknowledged within 100 ms");
+        await queue.claim(1, { leaseMs: LEASE_MS });
+        assert.deepEqual(await queue.expire(LEASE_MS, "not acknowledged"), [], "the lease still runs");
+        await later(LEASE_MS);
+        const expired = await queue.expire(LEASE_MS, "not acknowledged in time");
         assert.deepEqual(
           expired.map((e) => [e.id, e.state, e.attempts, e.reason]),
-          [["x", "pending", 1, "not acknowledged within 100 ms"]],
+          [["x", "pending", 1, "not acknowledged in time"]],
         );
         await queue.claim(2, { leaseMs: 60_000 });
         await queue.releaseOwned();
@@ -275,13 +297,13 @@ describe("state stores", function () {
       const [a, b] = await Promise.all(replicas(2).map((s) => s.openQueue<Item>(spec(2))));
       await a.add("k", { n: 1 });
       await a.add("l", { n: 2 });
-      assert.equal((await a.claim(2, { leaseMs: 300 })).length, 2); // replica a then dies
-      assert.deepEqual(await b.claim(5, { leaseMs: 300 }), [], "a's leases still run");
-      assert.deepEqual(await b.expire(300, "lease ran out"), []);
+      assert.equal((await a.claim(2, { leaseMs: LEASE_MS })).length, 2); // replica a then dies
+      assert.deepEqual(await b.claim(5, { leaseMs: LEASE_MS }), [], "a's leases still run");
+      assert.deepEqual(await b.expire(LEASE_MS, "lease ran out"), []);
       assert.deepEqual(await b.counts(), { pending: 0, inFlight: 0, done: 0, dead: 0 }, "a's claims are not b's");
-      await sleep(400);
-      assert.equal((await b.expire(300, "lease ran out")).length, 2);
-      const reclaimed = await b.claim(5, { leaseMs: 300 });
+      await pass(LEASE_MS);
+      assert.equal((await b.expire(LEASE_MS, "lease ran out")).length, 2);
+      const reclaimed = await b.claim(5, { leaseMs: LEASE_MS });
       assert.deepEqual(
         reclaimed.map((e) => [e.id, e.attempts]),
         [
@@ -290,8 +312,8 @@ describe("state stores", function () {
         ],
       );
       assert.equal(await b.acknowledge("k"), "acknowledged");
-      await sleep(400);
-      const last = await a.expire(300, "lease ran out again");
+      await pass(LEASE_MS);
+      const last = await a.expire(LEASE_MS, "lease ran out again");
       assert.deepEqual(
         last.map((e) => [e.id, e.state]),
         [["l", "dead"]],
@@ -336,12 +358,12 @@ describe("state stores", function () {
 
     it("claims one run for one replica: the others leave it until it is settled or the claim runs out", async () => {
       const [a, b] = await Promise.all(replicas(2).map((s) => s.openQueue<Item>({ ...spec(1), name: "m" })));
-      assert.ok(await a.claimOne("manifest|1|2", { n: 1 }, 300, true));
-      assert.equal(await b.claimOne("manifest|1|2", { n: 1 }, 300, true), undefined, "another owner holds it");
-      await sleep(400);
-      assert.ok(await b.claimOne("manifest|1|2", { n: 1 }, 300, true), "a's claim ran out");
+      assert.ok(await a.claimOne("manifest|1|2", { n: 1 }, LEASE_MS, true));
+      assert.equal(await b.claimOne("manifest|1|2", { n: 1 }, LEASE_MS, true), undefined, "another owner holds it");
+      await pass(LEASE_MS);
+      assert.ok(await b.claimOne("manifest|1|2", { n: 1 }, LEASE_MS, true), "a's claim ran out");
       assert.equal(await b.acknowledge("manifest|1|2"), "acknowledged");
-      assert.equal(await a.claimOne("manifest|1|2", { n: 1 }, 300, true), undefined, "settled");
+      assert.equal(await a.claimOne("manifest|1|2", { n: 1 }, LEASE_MS, true), undefined, "settled");
     });
 
     it("gives one workflow task to one of two trackers polling the same assignments", async () => {

@@ -9,9 +9,8 @@ import path from "node:path";
 import { PostgresStateStore } from "../../../nodes/lib/state";
 import { manifestKey, OutputWatchLedger, type CommunicationDocument } from "../../../nodes/lib/watch";
 import { sweepWorkFolders, workFolderOf } from "../../../nodes/lib/watch/work-folders";
-import { postgresSuite } from "../../helpers/postgres";
+import { ageWorkItems, postgresSuite } from "../../helpers/postgres";
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const LEASE_MS = 60_000;
 
 describe("working folders of replicas sharing a ledger folder on one PostgreSQL", function () {
@@ -77,9 +76,9 @@ describe("working folders of replicas sharing a ledger folder on one PostgreSQL"
   it("removes the folder of a replica that died holding a claim, once the claim ran out", async () => {
     const [a, b] = await replicas();
     const abandoned = run("run-2");
-    assert.ok(await a.claim(abandoned.key, abandoned.record, 300)); // replica a then dies
+    assert.ok(await a.claim(abandoned.key, abandoned.record, LEASE_MS)); // replica a then dies
     assert.deepEqual(await sweepOf(b)(), [], "the claim still runs");
-    await sleep(400);
+    await ageWorkItems(pg.pool(), `w${schemaSeq}`, LEASE_MS);
     assert.deepEqual(await sweepOf(b)(), [abandoned.folder]);
   });
 });
