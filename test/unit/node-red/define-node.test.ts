@@ -153,10 +153,11 @@ describe("defineNode: one input lifecycle for every action node", function () {
   });
 
   it("a run that sends its own messages does not forward its input", async () => {
-    const { node, out } = await load({});
+    const { node, out, statuses } = await load({});
     node.receive({ split: 3 });
     const sent = await out.count(3);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // Green once nothing is in progress: the run has ended and its input was forwarded or not.
+    await until(() => statuses.at(-1)?.startsWith("green/") === true, 3000, "the run ended");
     assert.deepEqual(
       sent.map((m) => m.payload),
       [0, 1, 2],

@@ -52,6 +52,7 @@ class TestPoller {
   }
 
   async close(): Promise<void> {
+    events.push("close asked");
     await this.round;
     events.push("poller stopped");
   }
@@ -174,14 +175,14 @@ describe("defineSourceNode: one lifecycle for the source nodes", function () {
     await load({ server: "conn" });
     await until(() => started.length === 1, 3000, "started");
     const round = started[0].begin();
-    let closed = false;
-    const unloading = helper.unload().then(() => (closed = true));
+    const unloading = helper.unload().then(() => events.push("unloaded"));
+    await until(() => events.includes("close asked"), 3000, "the poller asked to close");
+    // A window in which an unload that did not wait for the round would finish; a slow machine only widens it.
     await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(closed, false, "Node-RED still waits for the round");
-    assert.deepEqual(events, []);
+    assert.deepEqual(events, ["close asked"], "Node-RED still waits for the round");
     round.end(0);
     await unloading;
-    assert.deepEqual(events, ["poller stopped", "connection closed"]);
+    assert.deepEqual(events, ["close asked", "poller stopped", "connection closed", "unloaded"]);
   });
 
   it("hands control messages to the started source: done() when handled, done(err) to a Catch node when refused", async () => {
