@@ -43,7 +43,6 @@
         ".ccm-check { display: inline-flex; align-items: flex-start; gap: 6px; width: 70%; vertical-align: top; }",
         ".ccm-check input[type=checkbox] { width: auto; margin: 3px 0 0 0; flex: none; }",
         ".ccm-check span { white-space: normal; line-height: 20px; }",
-        ".ccm-env-name { width: 150px !important; margin-left: 4px; }",
         ".ccm-browse { margin-left: 4px; }",
         ".ccm-browse-panel { margin: -6px 0 12px 104px; padding: 6px; max-height: 220px; overflow-y: auto;",
         "  border: 1px solid var(--red-ui-secondary-border-color, #ddd); border-radius: 4px; }",
@@ -291,12 +290,14 @@
       .attr("value", "${" + (match ? match[1] : defaultName) + "}")
       .text(t("env.option"))
       .appendTo($select);
+    // The variable's name in a row of its own under the select, aligned with the fields (an empty label before it).
+    var $row = $('<div class="form-row"><label></label> </div>').insertAfter($select.closest(".form-row"));
     var $name = $("<input/>", { type: "text", class: "ccm-env-name", placeholder: defaultName })
       .val(match ? match[1] : defaultName)
-      .insertAfter($select);
+      .appendTo($row);
     if (match) $select.val(stored);
     function show() {
-      $name.toggle($select.val() === $option.attr("value"));
+      $row.toggle($select.val() === $option.attr("value"));
       if (onChange) onChange(isEnv($select.val()) ? "env" : $select.val());
     }
     $name.on("change", function () {

@@ -606,6 +606,38 @@ describe("editor in Chromium (playwright-core)", function () {
     assertNoBrowserProblems();
   });
 
+  it('ccm-state: a Kind from ${STATE_STORE} and a TLS from ${PG_TLS} show as "from environment variable", with PostgreSQL\'s fields, and stay unchanged', async () => {
+    const id = await page.evaluate(() => {
+      let found = "";
+      (window as any).RED.nodes.eachConfig((n: { id: string; type: string; kind?: string }) => {
+        if (!found && n.type === "ccm-state" && n.kind === "${STATE_STORE}") found = n.id;
+      });
+      return found;
+    });
+    assert.ok(id, "an imported example's ccm-state with kind ${STATE_STORE}");
+    await page.evaluate((nodeId) => (window as any).RED.editor.editConfig("", "ccm-state", nodeId), id);
+    await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
+    const kind = page.locator("#node-config-input-kind");
+    assert.equal(await kind.inputValue(), "${STATE_STORE}");
+    assert.equal(await kind.locator("option:checked").innerText(), "from environment variable");
+    const name = page.locator(".ccm-env-name[placeholder=STATE_STORE]");
+    assert.equal(await name.inputValue(), "STATE_STORE");
+    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-kind", "STATE_STORE"]);
+    assert.ok(Math.abs(dx) < 4 && dy > 20, `the name under the select, aligned with it: ${dx}, ${dy}`);
+    assert.ok(
+      await page.locator("#node-config-input-url").isVisible(),
+      "the kind is unknown: PostgreSQL's fields shown",
+    );
+    const tls = page.locator("#node-config-input-tls");
+    assert.equal(await tls.inputValue(), "${PG_TLS}");
+    assert.equal(await tls.locator("option:checked").innerText(), "from environment variable");
+    assert.equal(await page.locator(".ccm-env-name[placeholder=PG_TLS]").inputValue(), "PG_TLS");
+    await page.locator("#node-config-dialog-ok").click();
+    await page.locator("#node-config-dialog-ok").waitFor({ state: "detached" });
+    assert.deepEqual(await page.evaluate(changedProperties, id), [], "closing without a change leaves it unchanged");
+    assertNoBrowserProblems();
+  });
+
   it('cs-config: a Login from ${CS_AUTH_MODE} shows as "from environment variable" and stays unchanged', async () => {
     const id = await page.evaluate(() => {
       let found = "";
@@ -621,6 +653,8 @@ describe("editor in Chromium (playwright-core)", function () {
     assert.equal(await mode.inputValue(), "${CS_AUTH_MODE}");
     assert.equal(await mode.locator("option:checked").innerText(), "from environment variable");
     assert.equal(await page.locator(".ccm-env-name").inputValue(), "CS_AUTH_MODE");
+    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-authMode", "CS_AUTH_MODE"]);
+    assert.ok(Math.abs(dx) < 4 && dy > 20, `the name under the select, aligned with it: ${dx}, ${dy}`);
     await screenshot("cs-config-login-from-env");
     await page.locator("#node-config-dialog-ok").click();
     await page.locator("#node-config-dialog-ok").waitFor({ state: "detached" });
@@ -943,6 +977,8 @@ describe("editor in Chromium (playwright-core)", function () {
     }, id);
     await page.locator(`#red-ui-workspace-chart g.red-ui-flow-node[id="${id}"] rect.red-ui-flow-node`).dblclick();
     await page.locator(".red-ui-tray #node-dialog-ok").waitFor({ state: "visible" });
+    // The tray's buttons show before its form is built (seen once under load).
+    await page.locator(".red-ui-tray:last-of-type #dialog-form").waitFor({ state: "attached" });
   }
 
   /**
@@ -1211,6 +1247,16 @@ describe("editor in Chromium (playwright-core)", function () {
     }
   }
 });
+
+/**
+ * Runs in the page: where the variable's name of an environment select sits relative to the select, both measured in
+ * one frame (the tray may still be sliding in): [dx, dy].
+ */
+function envNameOffset([select, placeholder]: [string, string]): [number, number] {
+  const a = document.querySelector(select)!.getBoundingClientRect();
+  const b = document.querySelector(`.ccm-env-name[placeholder="${placeholder}"]`)!.getBoundingClientRect();
+  return [Math.round(b.left - a.left), Math.round(b.top - a.top)];
+}
 
 /**
  * Runs in the page: the properties a dialog's closing changed on the node (from the editor's undo history), or
