@@ -1,3 +1,4 @@
+import { cachedPromise } from "../cached-promise";
 import type { PublishWorkflow } from "../exstream";
 
 /**
@@ -15,13 +16,7 @@ export class DomainWorkflows {
 
   of(domain: string): Promise<PublishWorkflow> {
     if (this.setting === "standard" || this.setting === "simple") return Promise.resolve(this.setting);
-    let workflow = this.known.get(domain);
-    if (!workflow) {
-      workflow = this.detect(domain);
-      workflow.catch(() => this.known.delete(domain));
-      this.known.set(domain, workflow);
-    }
-    return workflow;
+    return cachedPromise(this.known, domain, () => this.detect(domain));
   }
 
   clear(): void {

@@ -1,4 +1,4 @@
-import type { ImportedResource, PublishOutcome, PublishWorkflow } from "../exstream";
+import type { ImportedResource, PublishResult, PublishWorkflow } from "../exstream";
 
 /** The Content Server identity of the published content (msg.cs or the first workflow attachment). */
 export interface CsIdentity {
@@ -32,18 +32,13 @@ export interface ResourceNames {
   resourceName?: unknown;
 }
 
-/** What was published, as the node reports it (`msg.exstream`). */
-export interface PublishReport {
+/**
+ * What was published, as the node reports it (`msg.exstream`): the resource (for a package its communication, else
+ * its first resource) in the version the domain now holds.
+ */
+export interface PublishReport extends Omit<PublishResult, "publishedAt"> {
   /** resource: one design resource; package: a DAS export package imported. */
   mode: "resource" | "package";
-  /** The resource published, or the package's communication (else its first resource). */
-  resourceId: string;
-  version: number;
-  state: string;
-  resourceName: string;
-  resourceType: string;
-  outcome: PublishOutcome;
-  sha256: string;
   /** ISO 8601 date the approved version was reached (for the deployment record). */
   publishedAt: string;
   workflow: PublishWorkflow;

@@ -17,49 +17,46 @@ function gate(log: string[], name: string) {
 
 const tick = () => new Promise((resolve) => setImmediate(resolve));
 
+/** Two tasks handed to one queue under the keys given, neither started yet. */
+function twoTasks(firstKey: string, secondKey: string) {
+  const queue = new KeyedQueue();
+  const log: string[] = [];
+  const first = gate(log, "first");
+  const second = gate(log, "second");
+  const results = [queue.run(firstKey, first.task), queue.run(secondKey, second.task)];
+  return { log, first, second, results };
+}
+
 describe("publish: one task per key at a time", () => {
   it("starts a key's next task only after the one before it has ended", async () => {
-    const queue = new KeyedQueue();
-    const log: string[] = [];
-    const first = gate(log, "v1");
-    const second = gate(log, "v2");
-    const results = [queue.run("disclaimer", first.task), queue.run("disclaimer", second.task)];
+    const { log, first, second, results } = twoTasks("disclaimer", "disclaimer");
     await tick();
-    assert.deepEqual(log, ["start v1"]);
+    assert.deepEqual(log, ["start first"]);
     first.release();
     await tick();
-    assert.deepEqual(log, ["start v1", "start v2"]);
+    assert.deepEqual(log, ["start first", "start second"]);
     second.release();
-    assert.deepEqual(await Promise.all(results), ["v1", "v2"]);
+    assert.deepEqual(await Promise.all(results), ["first", "second"]);
   });
 
   it("runs tasks of different keys side by side", async () => {
-    const queue = new KeyedQueue();
-    const log: string[] = [];
-    const a = gate(log, "a");
-    const b = gate(log, "b");
-    const results = [queue.run("one", a.task), queue.run("other", b.task)];
+    const { log, first, second, results } = twoTasks("one", "other");
     await tick();
-    assert.deepEqual(log, ["start a", "start b"]);
-    b.release();
-    a.release();
-    assert.deepEqual(await Promise.all(results), ["a", "b"]);
+    assert.deepEqual(log, ["start first", "start second"]);
+    second.release();
+    first.release();
+    assert.deepEqual(await Promise.all(results), ["first", "second"]);
   });
 
   it("runs the next task after a failed one, and the failure reaches only its own caller", async () => {
-    const queue = new KeyedQueue();
-    const log: string[] = [];
-    const failing = gate(log, "bad");
-    const next = gate(log, "good");
-    const failed = queue.run("key", failing.task);
-    const succeeded = queue.run("key", next.task);
+    const { log, first, second, results } = twoTasks("key", "key");
     await tick();
-    failing.fail(new Error("HTTP 409"));
-    await assert.rejects(failed, /HTTP 409/);
+    first.fail(new Error("HTTP 409"));
+    await assert.rejects(results[0], /HTTP 409/);
     await tick();
-    next.release();
-    assert.equal(await succeeded, "good");
-    assert.deepEqual(log, ["start bad", "start good"]);
+    assert.deepEqual(log, ["start first", "start second"]);
+    second.release();
+    assert.equal(await results[1], "second");
   });
 
   it("forgets a key once its last task has ended", async () => {
