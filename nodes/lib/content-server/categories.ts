@@ -1,3 +1,4 @@
+import { cachedPromise } from "../cached-promise";
 import { toContentServerDate } from "../mapping";
 import { ContentServerError, isAmbiguousCreateFailure } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, type Json } from "./envelopes";
@@ -102,15 +103,9 @@ export class CategoriesApi {
 
   /** The category's attributes (names, keys, types) from CS's category form; cached. */
   getCategoryDefinition(category: CategoryRef): Promise<CategoryDefinition> {
-    return this.resolveCategoryId(category).then((categoryId) => {
-      let definition = this.definitions.get(categoryId);
-      if (!definition) {
-        definition = this.loadDefinition(categoryId);
-        definition.catch(() => this.definitions.delete(categoryId));
-        this.definitions.set(categoryId, definition);
-      }
-      return definition;
-    });
+    return this.resolveCategoryId(category).then((categoryId) =>
+      cachedPromise(this.definitions, categoryId, () => this.loadDefinition(categoryId)),
+    );
   }
 
   /** The category's node id from its id or name (walks the Categories volume or searches); cached. */
@@ -118,14 +113,7 @@ export class CategoriesApi {
     if (typeof category === "number") return Promise.resolve(positiveId(category, "resolveCategory"));
     const trimmed = category.trim();
     if (/^\d+$/.test(trimmed)) return Promise.resolve(Number(trimmed));
-    const key = trimmed.toLowerCase();
-    let id = this.idsByName.get(key);
-    if (!id) {
-      id = this.findCategoryIdByName(trimmed);
-      id.catch(() => this.idsByName.delete(key));
-      this.idsByName.set(key, id);
-    }
-    return id;
+    return cachedPromise(this.idsByName, trimmed.toLowerCase(), () => this.findCategoryIdByName(trimmed));
   }
 
   /**

@@ -1,3 +1,4 @@
+import { cachedPromise } from "../cached-promise";
 import { ContentServerError } from "../content-server/errors";
 import { findWorkflowMapByName, type WorkflowClient } from "../content-server/workflows";
 
@@ -32,28 +33,18 @@ export class WorkflowMapResolver {
     const text = name.trim();
     if (!text) throw notFound("(empty)");
     const key = text.toLowerCase();
-    let pending = this.byName.get(key);
-    if (!pending) {
-      pending = findWorkflowMapByName(this.client, text, this.options).then((node) => {
+    return cachedPromise(this.byName, key, () =>
+      findWorkflowMapByName(this.client, text, this.options).then((node) => {
         if (!node) throw notFound(text);
         this.names.set(node.id, Promise.resolve(node.name));
         return { id: node.id, name: node.name };
-      });
-      this.byName.set(key, pending);
-      pending.catch(() => this.byName.delete(key));
-    }
-    return pending;
+      }),
+    );
   }
 
   /** The map's name (undefined when CS does not give it, e.g. no permission). */
   async nameOf(id: number): Promise<string | undefined> {
-    let pending = this.names.get(id);
-    if (!pending) {
-      pending = this.client.nodes.findNode(id).then((node) => node?.name);
-      this.names.set(id, pending);
-      pending.catch(() => this.names.delete(id));
-    }
-    return pending;
+    return cachedPromise(this.names, id, () => this.client.nodes.findNode(id).then((node) => node?.name));
   }
 }
 

@@ -2,7 +2,7 @@
  * The kinds of content the editor offers, as the Design API names them (DAS resource type + subtype, as in the
  * simulator's seed and OpenText's export packages).
  */
-export const RESOURCE_KINDS: Record<string, { type: string; subtype?: string; contentType: string }> = {
+export const RESOURCE_KINDS: Record<string, ResourceKind> = {
   message: { type: "exstrparagraph", subtype: "message", contentType: "text/plain" },
   disclaimer: { type: "exstrparagraph", subtype: "disclaimer", contentType: "text/plain" },
   template: { type: "versionedtemplate", contentType: "text/plain" },
@@ -30,4 +30,17 @@ const MIME_BY_EXTENSION: Record<string, string> = {
 export function contentTypeOf(fileName: string | undefined, fallback: string): string {
   const match = /\.[A-Za-z0-9]+$/.exec(fileName ?? "");
   return (match && MIME_BY_EXTENSION[match[0].toLowerCase()]) || fallback;
+}
+
+export interface ResourceKind {
+  type: string;
+  subtype?: string;
+  /** The content type of content whose file name says none ("" = application/octet-stream). */
+  contentType: string;
+}
+
+/** The kind the editor names (`custom`: the DAS type and subtype given); an unknown name publishes a message. */
+export function kindOf(name: string, customType?: string, customSubtype?: string): ResourceKind {
+  if (name !== "custom") return RESOURCE_KINDS[name] ?? RESOURCE_KINDS.message;
+  return { type: (customType ?? "").trim(), subtype: (customSubtype ?? "").trim() || undefined, contentType: "" };
 }

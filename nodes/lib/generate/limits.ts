@@ -1,4 +1,4 @@
-import { ConcurrencyLimiter, QueueFullError } from "../lib/reliability/limiter";
+import { ConcurrencyLimiter, QueueFullError } from "../reliability/limiter";
 
 /**
  * One limiter per exstream-config node: every generate node using that connection shares its slots (as many as the
