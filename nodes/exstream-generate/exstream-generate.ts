@@ -1,6 +1,6 @@
 import type { NodeMessage } from "node-red";
-import type { CommunicationBinding, DriverData, ExstreamClient } from "../lib/exstream";
-import { runBatch, runOnDemand } from "../lib/generate";
+import type { DriverData } from "../lib/exstream";
+import { generationSlotsOf, Generator, withFields } from "../lib/generate";
 import { defineNode, type NodeContext } from "../lib/node-red/define-node";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import type { ConcurrencyLimiter } from "../lib/reliability/limiter";
@@ -10,17 +10,11 @@ import { parseGenerateOptions } from "./options";
 import type { ExstreamGenerateDef, GenerateMessage, GenerateOptions } from "./types";
 import { migrations } from "./migrations";
 
-/** How long a communication name → id/driver resolution is reused. */
-const RESOLUTION_TTL_MS = 5 * 60_000;
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const DEFAULT_MAX_CONCURRENT = 4;
-
 type Context = NodeContext<ExstreamGenerateDef>;
 interface State {
-  client: () => ExstreamClient;
+  generator: Generator;
   options: GenerateOptions;
   limiter: ConcurrencyLimiter;
-  resolved: Map<string, { binding: CommunicationBinding; at: number }>;
 }
 
 export = defineNode<ExstreamGenerateDef, State>({
@@ -35,12 +29,8 @@ export = defineNode<ExstreamGenerateDef, State>({
     const config = connection<ExstreamConfigNode>();
     const options = parseGenerateOptions(def);
     registerFileRoots(node, options.outputDir);
-    return {
-      client: () => config!.getClient(),
-      options,
-      limiter: limiterFor(config ?? node, config ? maxConcurrentOf(config) : 1),
-      resolved: new Map(),
-    };
+    const limiter = limiterFor(config ?? node, config ? generationSlotsOf(config) : 1);
+    return { generator: new Generator(() => config!.getClient(), options), options, limiter };
   },
   working: (def) => (def.mode === "batch" ? "submitting" : "generating"),
   run: (msg, state, ctx) =>
@@ -49,89 +39,42 @@ export = defineNode<ExstreamGenerateDef, State>({
         ? batch(msg as GenerateMessage, state, ctx)
         : onDemand(msg as GenerateMessage, state, ctx),
     ),
-  close: (state) => state.resolved.clear(),
+  close: (state) => state.generator.close(),
 });
 
-async function onDemand(msg: GenerateMessage, state: State, ctx: Context) {
-  const communication = await ctx.input<string>(msg, "communication");
+async function onDemand(msg: GenerateMessage, { generator }: State, ctx: Context) {
+  const communication = await text(msg, ctx, "communication");
   if (!communication) throw new TypeError(ctx.t("errors.noCommunication"));
-  const givenDriver = await ctx.input<string>(msg, "driverDataSource");
-  if (msg.payload === undefined || msg.payload === null) throw new TypeError(ctx.t("errors.noDriverData"));
-  const name = String(communication);
-  let binding: Pick<CommunicationBinding, "communicationId" | "communicationName" | "driverDataSource"> = {
-    communicationId: name,
-    communicationName: name,
-    driverDataSource: "",
-  };
-  if (!UUID.test(name) || !givenDriver) binding = await bindingFor(state, name);
-  const { communicationId, communicationName } = binding;
-  const driverDataSource = givenDriver ? String(givenDriver) : binding.driverDataSource;
-  const client = state.client();
-  const run = await runOnDemand(
-    client,
-    { communicationId, driverDataSource },
-    msg.payload as DriverData,
-    state.options,
-  ).catch((err: unknown) => {
-    state.resolved.delete(name); // the design may have changed: resolve again next time
-    return Promise.reject(err);
-  });
-  if (run.keysProblem) ctx.node.warn(ctx.t("warnings.noKeys", { reason: run.keysProblem }));
-  if (run.primary.filename) {
-    delete msg.payload;
-    msg.filename = run.primary.filename;
-  } else {
-    msg.payload = run.primary.content;
-    delete msg.filename;
-  }
-  msg.document = run.document;
-  msg.exstream = {
-    communicationId,
-    communicationName,
-    ...(run.jobId ? { jobId: run.jobId, flowInstanceId: run.flowInstanceId } : {}),
-    outputs: run.outputs,
-  };
+  const driverDataSource = await text(msg, ctx, "driverDataSource");
+  const driver = driverOf(msg, ctx);
+  const { fields, keysProblem } = await generator.onDemand({ communication, driverDataSource, driver });
+  if (keysProblem) ctx.node.warn(ctx.t("warnings.noKeys", { reason: keysProblem }));
+  withFields(msg, fields);
   return { status: "done" };
 }
 
-async function bindingFor(state: State, communication: string): Promise<CommunicationBinding> {
-  const cached = state.resolved.get(communication);
-  if (cached && Date.now() - cached.at < RESOLUTION_TTL_MS) return cached.binding;
-  const binding = await state.client().resolveCommunication(communication);
-  state.resolved.set(communication, { binding, at: Date.now() });
-  return binding;
-}
-
-async function batch(msg: GenerateMessage, state: State, ctx: Context) {
-  const channel = await ctx.input<string>(msg, "channel");
+async function batch(msg: GenerateMessage, { generator }: State, ctx: Context) {
+  const channel = await text(msg, ctx, "channel");
   if (!channel) throw new TypeError(ctx.t("errors.noChannel"));
-  if (msg.payload === undefined || msg.payload === null) throw new TypeError(ctx.t("errors.noDriverData"));
-  const communication = await ctx.input<string>(msg, "communication");
-  const run = await runBatch(state.client(), String(channel), msg.payload as Buffer, state.options, {
-    onSubmitted: () => ctx.progress("waiting"),
-    onDocument: (document, customer) => {
-      const out = ctx.RED.util.cloneMessage(msg) as GenerateMessage;
-      delete out.payload;
-      out.filename = document.path;
-      out.document = document;
-      out.exstream = {
-        communicationId:
-          document.keys.CommunicationId ?? (UUID.test(String(communication ?? "")) ? String(communication) : ""),
-        communicationName: communication ? String(communication) : "",
-        jobId: customer.jobId,
-        flowInstanceId: customer.flowInstanceId,
-        channel: String(channel),
-      };
-      ctx.send(out as NodeMessage);
+  const body = driverOf(msg, ctx);
+  const communication = await text(msg, ctx, "communication");
+  const count = await generator.batch(
+    { channel, communication, body },
+    {
+      onSubmitted: () => ctx.progress("waiting"),
+      onDocument: (fields) => ctx.send(withFields(ctx.RED.util.cloneMessage(msg), fields) as NodeMessage),
     },
-  });
-  return { status: "batchDone", vars: { count: run.customers }, forward: false };
+  );
+  return { status: "batchDone", vars: { count }, forward: false };
 }
 
-function maxConcurrentOf(config: ExstreamConfigNode): number {
-  try {
-    return config.clientOptions().maxConcurrent ?? DEFAULT_MAX_CONCURRENT;
-  } catch {
-    return DEFAULT_MAX_CONCURRENT;
-  }
+/** A declared input as text; blank is `undefined`. */
+async function text(msg: GenerateMessage, ctx: Context, name: keyof ExstreamGenerateDef & string) {
+  const value = await ctx.input(msg, name);
+  return value ? String(value) : undefined;
+}
+
+function driverOf(msg: GenerateMessage, ctx: Context): DriverData {
+  if (msg.payload === undefined || msg.payload === null) throw new TypeError(ctx.t("errors.noDriverData"));
+  return msg.payload as DriverData;
 }

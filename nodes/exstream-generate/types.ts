@@ -1,6 +1,6 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
 import type { CommunicationDocument, GeneratedOutput } from "../lib/exstream";
-import type { OutputEntry, RunOptions } from "../lib/generate";
+import type { GeneratedExstream, RunOptions } from "../lib/generate";
 import type { PropertiesWith } from "../lib/node-red/properties";
 import type { properties } from "./properties";
 
@@ -23,16 +23,6 @@ export interface GenerateOptions extends RunOptions {
   maxQueued: number;
 }
 
-export interface GenerateMsgExstream {
-  communicationId: string;
-  communicationName: string;
-  jobId?: string;
-  flowInstanceId?: string;
-  channel?: string;
-  outputs?: OutputEntry[];
-  customerCount?: number;
-}
-
 export interface GenerateMessage extends NodeMessage {
   payload?: unknown;
   filename?: string;
@@ -40,7 +30,7 @@ export interface GenerateMessage extends NodeMessage {
   driverDataSource?: string;
   channel?: string;
   document?: CommunicationDocument;
-  exstream?: GenerateMsgExstream;
+  exstream?: GeneratedExstream;
   failure?: { reason: string; permanent: boolean };
 }
 

@@ -1,5 +1,5 @@
 import type { Node, NodeDef, NodeMessage } from "node-red";
-import type { CommunicationDocument, ManifestRecord } from "../lib/watch";
+import type { Acknowledgement, CommunicationDocument, ManifestRecord } from "../lib/watch";
 
 /** The node's properties as the editor stores them (strings; blank = default of the options table). */
 export interface OutputWatchProperties {
@@ -61,9 +61,4 @@ export interface DeadLetterMessage extends NodeMessage {
 }
 
 /** Input: the acknowledgement coming back from cs-archive (success) or a Catch node (failure). */
-export interface AcknowledgementMessage extends NodeMessage {
-  document?: { id?: unknown };
-  cs?: unknown;
-  error?: { message?: string; source?: { id?: string } };
-  failure?: { reason?: unknown; permanent?: unknown };
-}
+export type AcknowledgementMessage = NodeMessage & Acknowledgement;

@@ -29,3 +29,14 @@ export interface OutputEntry {
   /** The bytes, when kept in memory (storage auto, below the payload limit). */
   content?: Buffer;
 }
+
+/** msg.exstream of a generated communication. */
+export interface GeneratedExstream {
+  communicationId: string;
+  communicationName: string;
+  jobId?: string;
+  flowInstanceId?: string;
+  channel?: string;
+  outputs?: OutputEntry[];
+  customerCount?: number;
+}

@@ -9,6 +9,9 @@ export {
 } from "./options";
 export { OutputWatchError } from "./errors";
 export { communicationFields, deadLetterFields } from "./messages";
+export { acknowledgedId, recordAcknowledgement, type Acknowledgement } from "./acknowledgements";
+export { ledgerFolderOf, ledgerInUse, startWatch, type RunningWatch } from "./running-watch";
+export { watchStatus, type WatchStatus } from "./watch-status";
 export { channelOf, groupCommunication, variantOf } from "./communication-grouping";
 export { outputRelativeSegments, resolveOutputFile, joinInside, PathRefusedError } from "./path-safety";
 export { manifestKey, OutputWatchLedger, type AckResult } from "./output-watch-ledger";
