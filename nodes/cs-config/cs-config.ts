@@ -17,12 +17,7 @@ export = defineConnectionConfig<
 >({
   type: "cs-config",
   properties,
-  credentials: {
-    username: { type: "text" },
-    password: { type: "password" },
-    clientId: { type: "text" },
-    clientSecret: { type: "password" },
-  },
+  credentials: { username: "text", password: "password", clientId: "text", clientSecret: "password" },
   destinations: ["baseUrl", "otdsUrl", "tls", "proxy"],
   options: (props, credentials, { expand, tls, proxy, log }) =>
     buildClientOptions(props, credentials, expand, tls, log, proxy),

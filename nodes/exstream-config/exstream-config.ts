@@ -18,12 +18,7 @@ export = defineConnectionConfig<
 >({
   type: "exstream-config",
   properties,
-  credentials: {
-    clientId: { type: "text" },
-    clientSecret: { type: "password" },
-    username: { type: "text" },
-    password: { type: "password" },
-  },
+  credentials: { clientId: "text", clientSecret: "password", username: "text", password: "password" },
   destinations: ["baseUrl", "tokenUrl", "otdsUrl", "tokenPath", "tenant", "tls", "proxy"],
   options: (props, credentials, { expand, tls, proxy }) => buildClientOptions(props, credentials, expand, tls, proxy),
   client: (options) => new ExstreamClient(options),

@@ -1,4 +1,4 @@
-import type { Node, NodeAPI, NodeDef } from "node-red";
+import type { Node, NodeAPI, NodeCredentials, NodeDef } from "node-red";
 import type { ProxySettings } from "../transport";
 import { registerTestConnectionEndpoint } from "./admin";
 import {
@@ -31,7 +31,7 @@ export interface ConnectionSpec<P, C, O, Client, T> {
   /** "Test connection" reads every stored property of the dialog but the name. */
   properties: PropertySchema;
   /** The credential fields in the editor's order; `password` fields are the secrets. */
-  credentials: Record<keyof C & string, { type: "text" | "password" }>;
+  credentials: Record<keyof C & string, "text" | "password">;
   /** The fields that decide where the stored secrets are sent (URLs, tenant, TLS, proxy). */
   destinations: Array<keyof P>;
   options(props: Partial<P>, credentials: C, links: ConnectionLinks<T>): O;
@@ -41,6 +41,9 @@ export interface ConnectionSpec<P, C, O, Client, T> {
 }
 
 type Options = { retry?: object };
+
+/** A deployed connection config node, as the nodes that use it see it. */
+type ConnectionNode<C extends object, O, Client> = Node<C> & { clientOptions(): O; getClient(): Client };
 
 /**
  * Registers a connection config node: each deployed node builds its client options on demand (`clientOptions()`)
@@ -59,12 +62,12 @@ export function defineConnectionConfig<
     owner: spec.type,
     propertyNames: storedPropertyNames(spec.properties).filter((name) => name !== "name") as Array<keyof P>,
     credentialNames,
-    secretNames: credentialNames.filter((name) => spec.credentials[name].type === "password"),
+    secretNames: credentialNames.filter((name) => spec.credentials[name] === "password"),
     destinationNames: spec.destinations,
   };
 
   return function register(RED: NodeAPI): void {
-    function ConnectionConfig(this: Node<C> & Record<string, unknown>, def: NodeDef & P): void {
+    function ConnectionConfig(this: ConnectionNode<C, O, Client>, def: NodeDef & P): void {
       RED.nodes.createNode(this, def);
       const expand = (value: string | undefined) => expandEnvPlaceholders(value, RED, this);
       const clientOptions = () =>
@@ -78,7 +81,10 @@ export function defineConnectionConfig<
       this.getClient = sharedClient(this, () => spec.client(clientOptions()));
     }
 
-    RED.nodes.registerType(spec.type, ConnectionConfig, { credentials: spec.credentials });
+    const declared = credentialNames.map((name) => [name, { type: spec.credentials[name] }]);
+    RED.nodes.registerType(spec.type, ConnectionConfig, {
+      credentials: Object.fromEntries(declared) as NodeCredentials<C>,
+    });
 
     registerTestConnectionEndpoint(RED, spec.type, async (req) => {
       const options = testConnectionOptions<P, C, O, T>(
