@@ -1,4 +1,5 @@
 export { Archiver, knownDigestOf } from "./archiver";
+export { archiverOptions, type ArchiveSettings } from "./options";
 export { resolveTargetFolder } from "./targets";
 export { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../checksum";
 export { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";

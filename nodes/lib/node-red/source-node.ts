@@ -13,14 +13,17 @@ import {
 import { clockTime, type NodeStatus } from "./status";
 
 type Vars = Record<string, string | number>;
+/** The catalogue text every state's text ends with once an item was handed out. */
+const ITEMS_KEY = "status.items";
 /** The looks of NodeStatus: grey ring, blue dot, green dot, yellow ring, red ring. */
 export type Look = "idle" | "working" | "ok" | "warn" | "error";
 
 /**
  * The status policy of every source node. The node names its state (a key under `<type>.status` and a look); each
- * text also gets the items handed out so far (`items`) and the time of the last one (`last`, hh:mm:ss). A failed
- * round is red with the error's own operation and HTTP code (`code`, e.g. "assignments: HTTP 400"); the next good
- * round shows the state again. Nothing is shown once the node closes.
+ * text also gets the items handed out so far (`items`) and the time of the last one (`last`, hh:mm:ss), and once
+ * there is one, the text ends with `status.items` (e.g. " · 24 sent · 14:05:09"). A failed round is red with the
+ * error's own operation and HTTP code (`code`, e.g. "assignments: HTTP 400"); the next good round shows the state
+ * again. Nothing is shown once the node closes.
  */
 export class SourceStatus {
   private items = 0;
@@ -76,12 +79,16 @@ export class SourceStatus {
     const { look, key, vars } = this.latest;
     const last = this.last ? clockTime(this.last) : "";
     const all = { items: this.items, last, ...vars };
-    this.look[look](
-      [key]
-        .flat()
-        .map((k) => this.t(`status.${k}`, all))
-        .join(""),
-    );
+    const texts = [key].flat().map((k) => this.t(`status.${k}`, all));
+    this.look[look](texts.join("") + this.itemsText(all));
+  }
+
+  /** Once an item was handed out: how many and when the last, in the catalogue's `status.items` where it has one. */
+  private itemsText(vars: Vars): string {
+    if (!this.items) return "";
+    const text = this.t(ITEMS_KEY, vars);
+    // A catalogue without the text answers with the key itself.
+    return text.endsWith(ITEMS_KEY) ? "" : text;
   }
 }
 

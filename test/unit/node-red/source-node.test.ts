@@ -235,4 +235,33 @@ describe("SourceStatus", () => {
     status.show("warn", ["watching", "dead"], { count: 2 });
     assert.deepEqual(shown, ["yellow/status.watching(2)status.dead(2)"]);
   });
+
+  it("ends every state's text with the items sent and the time of the last, once one was sent", () => {
+    const catalogue: Record<string, string> = {
+      "status.watching": "watching",
+      "status.dead": ", __dead__ dead",
+      "status.error": "error: __code__",
+      "status.items": " · __items__ sent · __last__",
+    };
+    const fill = (key: string, vars?: Record<string, string | number>) =>
+      catalogue[key]?.replace(/__(\w+)__/g, (_all, name: string) => String(vars?.[name])) ?? key;
+    const status = new SourceStatus(look, fill, 0, () => new Date(2026, 10, 26, 14, 5, 9));
+    status.show("ok", "watching");
+    status.emitted();
+    status.emitted();
+    status.show("warn", ["watching", "dead"], { dead: 1 });
+    status.failed(new ContentServerError({ operation: "upload", code: "HTTP", status: 503 }));
+    assert.deepEqual(shown, [
+      "green/watching",
+      "yellow/watching, 1 dead · 2 sent · 14:05:09",
+      "red/error: upload: HTTP 503 · 2 sent · 14:05:09",
+    ]);
+  });
+
+  it("shows the state alone where the catalogue has no items text", () => {
+    const status = new SourceStatus(look, (key) => `node-type.${key}`);
+    status.emitted();
+    status.show("ok", "watching");
+    assert.deepEqual(shown, ["green/node-type.status.watching"]);
+  });
 });
