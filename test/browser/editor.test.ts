@@ -622,7 +622,7 @@ describe("editor in Chromium (playwright-core)", function () {
     assert.equal(await kind.locator("option:checked").innerText(), "from environment variable");
     const name = page.locator(".ccm-env-name[placeholder=STATE_STORE]");
     assert.equal(await name.inputValue(), "STATE_STORE");
-    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-kind", "STATE_STORE"]);
+    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-kind", "STATE_STORE"] as [string, string]);
     assert.ok(Math.abs(dx) < 4 && dy > 20, `the name under the select, aligned with it: ${dx}, ${dy}`);
     assert.ok(
       await page.locator("#node-config-input-url").isVisible(),
@@ -653,7 +653,10 @@ describe("editor in Chromium (playwright-core)", function () {
     assert.equal(await mode.inputValue(), "${CS_AUTH_MODE}");
     assert.equal(await mode.locator("option:checked").innerText(), "from environment variable");
     assert.equal(await page.locator(".ccm-env-name").inputValue(), "CS_AUTH_MODE");
-    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-authMode", "CS_AUTH_MODE"]);
+    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-authMode", "CS_AUTH_MODE"] as [
+      string,
+      string,
+    ]);
     assert.ok(Math.abs(dx) < 4 && dy > 20, `the name under the select, aligned with it: ${dx}, ${dy}`);
     await screenshot("cs-config-login-from-env");
     await page.locator("#node-config-dialog-ok").click();
