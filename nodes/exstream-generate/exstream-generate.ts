@@ -1,11 +1,10 @@
 import type { NodeMessage } from "node-red";
 import type { DriverData } from "../lib/exstream";
-import { generationSlotsOf, Generator, withFields } from "../lib/generate";
+import { generationSlotsOf, Generator, limiterFor, runBounded, withFields } from "../lib/generate";
 import { defineNode, type NodeContext } from "../lib/node-red/define-node";
 import { registerFileRoots } from "../lib/node-red/file-roots";
 import type { ConcurrencyLimiter } from "../lib/reliability/limiter";
 import type { ExstreamConfigNode } from "../exstream-config/types";
-import { limiterFor, runBounded } from "../lib/generate/limits";
 import { parseGenerateOptions } from "./options";
 import type { ExstreamGenerateDef, GenerateMessage, GenerateOptions } from "./types";
 import { migrations } from "./migrations";

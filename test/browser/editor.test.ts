@@ -606,64 +606,59 @@ describe("editor in Chromium (playwright-core)", function () {
     assertNoBrowserProblems();
   });
 
-  it('ccm-state: a Kind from ${STATE_STORE} and a TLS from ${PG_TLS} show as "from environment variable", with PostgreSQL\'s fields, and stay unchanged', async () => {
-    const id = await page.evaluate(() => {
-      let found = "";
-      (window as any).RED.nodes.eachConfig((n: { id: string; type: string; kind?: string }) => {
-        if (!found && n.type === "ccm-state" && n.kind === "${STATE_STORE}") found = n.id;
-      });
-      return found;
-    });
-    assert.ok(id, "an imported example's ccm-state with kind ${STATE_STORE}");
-    await page.evaluate((nodeId) => (window as any).RED.editor.editConfig("", "ccm-state", nodeId), id);
-    await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
-    const kind = page.locator("#node-config-input-kind");
-    assert.equal(await kind.inputValue(), "${STATE_STORE}");
-    assert.equal(await kind.locator("option:checked").innerText(), "from environment variable");
-    const name = page.locator(".ccm-env-name[placeholder=STATE_STORE]");
-    assert.equal(await name.inputValue(), "STATE_STORE");
-    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-kind", "STATE_STORE"] as [string, string]);
-    assert.ok(Math.abs(dx) < 4 && dy > 20, `the name under the select, aligned with it: ${dx}, ${dy}`);
-    assert.ok(
-      await page.locator("#node-config-input-url").isVisible(),
-      "the kind is unknown: PostgreSQL's fields shown",
+  /** Opens the dialog of the first config node of `type` (from an imported example) whose `prop` is `${variable}`. */
+  async function editConfigFromEnv(type: string, prop: string, variable: string): Promise<string> {
+    const value = "${" + variable + "}";
+    const id = await page.evaluate(
+      ([t, p, v]) => {
+        let found = "";
+        (window as any).RED.nodes.eachConfig((n: Record<string, string>) => {
+          if (!found && n.type === t && n[p] === v) found = n.id;
+        });
+        return found;
+      },
+      [type, prop, value],
     );
-    const tls = page.locator("#node-config-input-tls");
-    assert.equal(await tls.inputValue(), "${PG_TLS}");
-    assert.equal(await tls.locator("option:checked").innerText(), "from environment variable");
-    assert.equal(await page.locator(".ccm-env-name[placeholder=PG_TLS]").inputValue(), "PG_TLS");
+    assert.ok(id, `an imported example's ${type} with ${prop} ${value}`);
+    await page.evaluate(([t, nodeId]) => (window as any).RED.editor.editConfig("", t, nodeId), [type, id]);
+    await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
+    return id;
+  }
+
+  /** The select of `prop` shows "from environment variable", the variable's name in the row under it, aligned. */
+  async function assertEnvSelect(prop: string, variable: string): Promise<void> {
+    const select = page.locator(`#node-config-input-${prop}`);
+    assert.equal(await select.inputValue(), "${" + variable + "}");
+    assert.equal(await select.locator("option:checked").innerText(), "from environment variable");
+    assert.equal(await page.locator(`.ccm-env-name[placeholder=${variable}]`).inputValue(), variable);
+    const [dx, dy] = await page.evaluate(envNameOffset, [`#node-config-input-${prop}`, variable] as [string, string]);
+    assert.ok(Math.abs(dx) < 4 && dy > 20, `${prop}: the name under the select, aligned with it: ${dx}, ${dy}`);
+  }
+
+  /** OK without a change leaves the config node unchanged. */
+  async function closeConfigUnchanged(id: string): Promise<void> {
     await page.locator("#node-config-dialog-ok").click();
     await page.locator("#node-config-dialog-ok").waitFor({ state: "detached" });
     assert.deepEqual(await page.evaluate(changedProperties, id), [], "closing without a change leaves it unchanged");
     assertNoBrowserProblems();
+  }
+
+  it('ccm-state: a Kind from ${STATE_STORE} and a TLS from ${PG_TLS} show as "from environment variable", with PostgreSQL\'s fields, and stay unchanged', async () => {
+    const id = await editConfigFromEnv("ccm-state", "kind", "STATE_STORE");
+    await assertEnvSelect("kind", "STATE_STORE");
+    assert.ok(
+      await page.locator("#node-config-input-url").isVisible(),
+      "the kind is unknown: PostgreSQL's fields shown",
+    );
+    await assertEnvSelect("tls", "PG_TLS");
+    await closeConfigUnchanged(id);
   });
 
   it('cs-config: a Login from ${CS_AUTH_MODE} shows as "from environment variable" and stays unchanged', async () => {
-    const id = await page.evaluate(() => {
-      let found = "";
-      (window as any).RED.nodes.eachConfig((n: { id: string; type: string; authMode?: string }) => {
-        if (!found && n.type === "cs-config" && n.authMode === "${CS_AUTH_MODE}") found = n.id;
-      });
-      return found;
-    });
-    assert.ok(id, "an imported example's cs-config with authMode ${CS_AUTH_MODE}");
-    await page.evaluate((nodeId) => (window as any).RED.editor.editConfig("", "cs-config", nodeId), id);
-    await page.locator("#node-config-dialog-ok").waitFor({ state: "visible" });
-    const mode = page.locator("#node-config-input-authMode");
-    assert.equal(await mode.inputValue(), "${CS_AUTH_MODE}");
-    assert.equal(await mode.locator("option:checked").innerText(), "from environment variable");
-    assert.equal(await page.locator(".ccm-env-name").inputValue(), "CS_AUTH_MODE");
-    const [dx, dy] = await page.evaluate(envNameOffset, ["#node-config-input-authMode", "CS_AUTH_MODE"] as [
-      string,
-      string,
-    ]);
-    assert.ok(Math.abs(dx) < 4 && dy > 20, `the name under the select, aligned with it: ${dx}, ${dy}`);
+    const id = await editConfigFromEnv("cs-config", "authMode", "CS_AUTH_MODE");
+    await assertEnvSelect("authMode", "CS_AUTH_MODE");
     await screenshot("cs-config-login-from-env");
-    await page.locator("#node-config-dialog-ok").click();
-    await page.locator("#node-config-dialog-ok").waitFor({ state: "detached" });
-    const changed = await page.evaluate(changedProperties, id);
-    assert.deepEqual(changed, [], "closing without a change leaves the config node unchanged");
-    assertNoBrowserProblems();
+    await closeConfigUnchanged(id);
   });
 
   it("opening and closing every dialog without a change marks nothing changed (nothing to deploy)", async () => {

@@ -4,3 +4,4 @@ export { Generator, type BatchRequest, type OnDemandRequest } from "./generator"
 export { batchDocumentFields, onDemandFields, withFields, type GeneratedFields } from "./messages";
 export { generationSlotsOf } from "./slots";
 export type { GeneratedExstream, OutputEntry, RunOptions } from "./types";
+export { limiterFor, runBounded } from "./limits";
