@@ -117,7 +117,9 @@ export class OutputFolderScanner {
     const stack = [root];
     while (stack.length > 0 && !this.closed) {
       const dir = stack.pop()!;
-      if (path.basename(dir) === "output") {
+      // A run's output/ folder holds its files, not runs: only its manifest is looked at. The root is always walked,
+      // whatever its name (installations often call the whole share "output").
+      if (dir !== root && path.basename(dir) === "output") {
         await this.lookAtManifest(path.join(dir, this.options.manifestName));
         continue;
       }
