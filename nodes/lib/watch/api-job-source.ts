@@ -25,6 +25,11 @@ export interface ApiJobSourceOptions {
   manifestName: string;
   startFrom: "all" | "now";
   isSettled: (key: string) => Promise<boolean>;
+  /**
+   * Claims a step for this replica before anything is downloaded (false: settled, or another replica holds it), so
+   * replicas sharing a ledger folder never write into, or sweep away, the same download folder.
+   */
+  claim: (key: string, manifestPath: string) => Promise<boolean>;
   shouldStop: () => boolean;
   now?: () => number;
 }
@@ -48,12 +53,15 @@ export class ApiJobSource {
   /**
    * One poll: every completed job after the checkpoint, oldest first. `handle` is awaited per fetched step; the
    * checkpoint advances past a job only once all its steps are handled, so a crash re-fetches (the ledger dedups).
+   * A step another replica holds is left to it, and the checkpoint stays before its job for the rest of the poll:
+   * should that replica die, its claim runs out and the step is fetched again from here.
    */
   async poll(handle: (step: FetchedStep) => Promise<void>): Promise<{ jobs: number; steps: number }> {
     const { client } = this.options;
     // One millisecond of overlap: jobs ending in the checkpoint's millisecond are not skipped (the ledger dedups).
     const jobs = await client.completedJobsSince(this.since() - 1);
     let steps = 0;
+    let heldElsewhere = false;
     for (const job of jobs) {
       if (this.options.shouldStop()) break;
       for await (const instance of client.iterateFlowInstances({ jobId: job.id })) {
@@ -64,13 +72,18 @@ export class ApiJobSource {
           if (this.options.shouldStop()) return { jobs: jobs.length, steps };
           const key = `api:${job.id}/${instance.id}/${step.id}`;
           if (await this.options.isSettled(key)) continue;
-          const fetched = await this.fetchStep(key, job, instance.id, step);
+          const outputDir = this.outputDirOf(job.id, instance.id, step.id);
+          if (!(await this.options.claim(key, path.join(outputDir, this.options.manifestName)))) {
+            heldElsewhere = heldElsewhere || !(await this.options.isSettled(key));
+            continue;
+          }
+          const fetched = await this.fetchStep(key, job, instance.id, step, outputDir);
           if (!fetched) continue;
           await handle(fetched);
           steps++;
         }
       }
-      if (typeof job.endDate === "number" && job.endDate > (this.checkpoint.read() ?? 0)) {
+      if (!heldElsewhere && typeof job.endDate === "number" && job.endDate > (this.checkpoint.read() ?? 0)) {
         this.checkpoint.write(job.endDate);
       }
     }
@@ -82,14 +95,18 @@ export class ApiJobSource {
     return joinInside(this.options.workRoot, jobId);
   }
 
+  private outputDirOf(jobId: string, flowInstanceId: string, stepId: string): string {
+    return path.join(this.jobDir(jobId), ...[flowInstanceId, stepId].map((s) => safeSegment(s)), "output");
+  }
+
   private async fetchStep(
     key: string,
     job: Job,
     flowInstanceId: string,
     step: FlowStep,
+    outputDir: string,
   ): Promise<FetchedStep | undefined> {
     const { client } = this.options;
-    const outputDir = path.join(this.jobDir(job.id), ...[flowInstanceId, step.id].map((s) => safeSegment(s)), "output");
     const manifestPath = path.join(outputDir, this.options.manifestName);
     try {
       const names: string[] = [];

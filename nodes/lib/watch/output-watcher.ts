@@ -585,6 +585,9 @@ export class OutputWatcher {
       manifestName: this.options.manifestName,
       startFrom: this.options.startFrom,
       isSettled: (key) => this.ledger!.isSettled(key),
+      // The download's own record: the size and time of the manifest are known once it is on disk.
+      claim: (key, manifestPath) =>
+        this.ledger!.claim(key, { path: manifestPath, size: 0, mtimeMs: 0 }, this.options.ackTimeoutMs),
       shouldStop: () => this.closed,
       now: this.setup.now,
     });
@@ -648,12 +651,13 @@ export class OutputWatcher {
     const key = fetched.key;
     const attempts = this.options.manifestAttempts;
     this.parseFailures.set(key, attempts - 1);
+    // Claimed before the download (ApiJobSource): renewed, so the lease counts from here.
     await this.limiter.run(async () => {
       if (await this.ledger!.claim(key, record, this.options.ackTimeoutMs)) {
         await this.expand(fetched.manifestPath, key, record, context);
       }
     });
-    // Unsettled (closing, an I/O failure, another replica on it): the poll stops here and the checkpoint stays before this job.
+    // Unsettled (closing, an I/O failure, the claim lost meanwhile): the poll stops here and the checkpoint stays before this job.
     if (!(await this.ledger!.isSettled(key))) throw new Error(`flow step ${fetched.step.id} was not expanded`);
   }
 
