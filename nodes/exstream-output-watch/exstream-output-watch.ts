@@ -1,5 +1,6 @@
 import type { NodeMessage } from "node-red";
 import type { ExstreamConfigNode } from "../exstream-config/types";
+import { failureOf } from "../lib/failure";
 import { registerDeadLetterEndpoints } from "../lib/node-red/dead-letters";
 import { packageWorkFolder, registerFileRoots } from "../lib/node-red/file-roots";
 import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
@@ -59,6 +60,7 @@ export = defineSourceNode<OutputWatchDef, Config, watch.RunningWatch>({
           node.error(new watch.OutputWatchError(text, letter.kind), structuredClone(msg) as NodeMessage);
         },
         warn: (message) => node.warn(message),
+        stopped: (err) => node.error(err, { _msgid: RED.util.generateId(), failure: failureOf(err) } as NodeMessage),
         status: (phase, counts) => status.show(...watch.watchStatus(phase, counts)),
       },
     });

@@ -31,6 +31,8 @@ export interface OutputWatcherEvents {
   emit(document: CommunicationDocument, attempt: number): void;
   deadLetter(letter: DeadLetter): void;
   warn(message: string): void;
+  /** The ledger stopped for good (a disk fault): nothing is handed out until someone frees the disk and restarts. */
+  stopped(err: Error): void;
   status(phase: WatchPhase, counts: WatchCounts): void;
 }
 
@@ -217,19 +219,18 @@ export class OutputWatcher {
         return result;
       } catch (err) {
         if (this.closed) return undefined;
-        // A file ledger stopped by a disk fault stays stopped: nothing to wait for.
-        const failure = this.ledger?.failure;
-        if (failure) {
-          this.ledgerFailed(failure);
-          throw err;
-        }
         this.storeFailed(err);
+        // A file ledger stopped by a disk fault stays stopped: nothing to wait for.
+        if (this.ledger?.failure) throw err;
         await new Promise((resolve) => setTimeout(resolve, STORE_RETRY_MS));
       }
     }
   }
 
+  /** A state store operation failed: a stopped file ledger (disk fault) is the end; anything else may pass. */
   private storeFailed(err: unknown): void {
+    const failure = this.ledger?.failure;
+    if (failure) return this.ledgerFailed(failure);
     const message = `state store (${this.store.kind}): ${(err as Error).message}`;
     if (message !== this.storeFailure) this.events.warn(message);
     this.storeFailure = message;
@@ -357,8 +358,7 @@ export class OutputWatcher {
       this.storeRecovered();
     } catch (err) {
       if (this.closed) return;
-      if (ledger.failure) this.ledgerFailed(ledger.failure);
-      else this.storeFailed(err);
+      this.storeFailed(err);
     }
     if (this.now() - this.lastSweepAt >= SWEEP_INTERVAL_MS) {
       this.lastSweepAt = this.now();
@@ -371,7 +371,7 @@ export class OutputWatcher {
   private ledgerFailed(err: Error): void {
     if (this.phase === "ledger-failed") return;
     this.phase = "ledger-failed";
-    this.events.warn(err.message);
+    this.events.stopped(err);
     this.reportStatus();
   }
 

@@ -29,6 +29,7 @@ interface StatusMessage {
 }
 interface CaughtMessage {
   document?: { id: string };
+  failure?: { reason: string; permanent: boolean };
   error: { message: string; source: { id: string } };
 }
 interface Harness {
@@ -149,19 +150,16 @@ describe("exstream-output-watch node when its state store fails", function () {
       const writeSync = sinon.stub(fs, "writeSync").throws(full);
       const ftruncateSync = sinon.stub(fs, "ftruncateSync").throws(Object.assign(new Error("EIO"), { code: "EIO" }));
       acknowledge(h.out[0]);
-      await until(() => h.caught.length >= 1, "the failed acknowledgement at the Catch node");
+      await until(() => h.caught.length >= 2, "the stop and the failed acknowledgement at the Catch node");
       writeSync.restore();
       ftruncateSync.restore();
-      const [caught] = h.caught;
-      assert.equal(caught.error.source.id, "watch1");
-      assert.equal(caught.document?.id, h.out[0].document.id, "the acknowledgement that met the fault");
-      assert.match(caught.error.message, /communications\.journal: write failed \(ENOSPC\).*the ledger stopped/);
+      const failedAck = h.caught.find((m) => m.document);
+      assert.equal(failedAck?.error.source.id, "watch1");
+      assert.equal(failedAck?.document?.id, h.out[0].document.id, "the acknowledgement that met the fault");
+      assert.match(failedAck.error.message, /communications\.journal: write failed \(ENOSPC\).*the ledger stopped/);
+      assertLedgerStopReported(h);
       await until(() => lastStatus(h)?.text === STATUS("ledgerFailed"), "the ledger-failed status");
       assert.equal(lastStatus(h)?.fill, "red");
-      assert.ok(
-        h.warnings.some((w) => /communications\.journal: .*the ledger stopped/.test(w)),
-        `the node says why: ${h.warnings.join(" | ")}`,
-      );
 
       // Past the ack timeout a working ledger would hand the communication out again at the next round.
       clock.tick(120_000);
@@ -173,6 +171,33 @@ describe("exstream-output-watch node when its state store fails", function () {
       clock.restore();
     }
   });
+
+  it("on a disk fault while recording a new run (no acknowledgement waiting) stops, turns red and tells a Catch node", async () => {
+    const h = await deploy({ maxInFlight: "4" });
+    await until(() => lastStatus(h)?.text === STATUS("watching"), "watching");
+    const full = Object.assign(new Error("ENOSPC: no space left on device"), { code: "ENOSPC" });
+    const writeSync = sinon.stub(fs, "writeSync").throws(full);
+    const ftruncateSync = sinon.stub(fs, "ftruncateSync").throws(Object.assign(new Error("EIO"), { code: "EIO" }));
+    try {
+      await writeRun("job-unrecorded", 2);
+      await until(() => h.caught.length >= 1, "the stop at the Catch node");
+    } finally {
+      writeSync.restore();
+      ftruncateSync.restore();
+    }
+    assertLedgerStopReported(h);
+    await until(() => lastStatus(h)?.text === STATUS("ledgerFailed"), "the ledger-failed status");
+    assert.equal(h.out.length, 0, "nothing handed out of a run the ledger could not record");
+  });
+
+  /** The Catch node got the stop itself: from the watch, naming the journal and the fault, with a msg.failure. */
+  function assertLedgerStopReported(h: Harness): void {
+    const stop = h.caught.find((m) => !m.document);
+    assert.ok(stop, `the stop at the Catch node: ${h.caught.map((m) => m.error.message).join(" | ")}`);
+    assert.equal(stop.error.source.id, "watch1");
+    assert.match(stop.error.message, /(communications|manifests)\.journal: .*\(ENOSPC\).*the ledger stopped/);
+    assert.match(stop.failure?.reason ?? "", /the ledger stopped/);
+  }
 
   describe("on PostgreSQL", () => {
     const pg = postgresSuite("watch-state-pg-");

@@ -42,6 +42,7 @@ describe("output watcher on PostgreSQL: round trips per communication", function
         emit: (document) => setImmediate(() => acknowledged.push(watcher.acknowledge(document.id, { nodeId: 1 }))),
         deadLetter: (letter) => warnings.push(`dead letter: ${letter.reason}`),
         warn: (message) => warnings.push(message),
+        stopped: (err) => warnings.push(err.message),
         status: () => undefined,
       },
     });

@@ -25,6 +25,7 @@ describe("watch: a running watch and its ledger folder", () => {
         emit: () => undefined,
         deadLetter: () => undefined,
         warn: () => undefined,
+        stopped: () => undefined,
         status: () => undefined,
       },
     });
