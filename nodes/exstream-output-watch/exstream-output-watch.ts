@@ -61,7 +61,7 @@ export = defineSourceNode<OutputWatchDef, Config, watch.RunningWatch>({
         },
         warn: (message) => node.warn(message),
         stopped: (err) => node.error(err, { _msgid: RED.util.generateId(), failure: failureOf(err) } as NodeMessage),
-        status: (phase, counts) => status.show(...watch.watchStatus(phase, counts)),
+        status: (...state) => status.show(...watch.watchStatus(...state)),
       },
     });
   },

@@ -33,7 +33,8 @@ export interface OutputWatcherEvents {
   warn(message: string): void;
   /** The ledger stopped for good (a disk fault): nothing is handed out until someone frees the disk and restarts. */
   stopped(err: Error): void;
-  status(phase: WatchPhase, counts: WatchCounts): void;
+  /** `storeProblem`: while the state store fails, its error's code (e.g. ECONNREFUSED) or name. */
+  status(phase: WatchPhase, counts: WatchCounts, storeProblem?: string): void;
 }
 
 export interface OutputWatcherSetup {
@@ -109,7 +110,7 @@ export class OutputWatcher {
   private pumpAgain = false;
   private latestCounts: Omit<WatchCounts, "manifestsActive"> = { inFlight: 0, backlog: 0, done: 0, dead: 0 };
   /** The last state store failure while it lasts (status "state-error"). */
-  private storeFailure: string | undefined;
+  private storeFailure: { message: string; code: string } | undefined;
 
   constructor(private readonly setup: OutputWatcherSetup) {
     this.options = setup.options;
@@ -232,8 +233,9 @@ export class OutputWatcher {
     const failure = this.ledger?.failure;
     if (failure) return this.ledgerFailed(failure);
     const message = `state store (${this.store.kind}): ${(err as Error).message}`;
-    if (message !== this.storeFailure) this.events.warn(message);
-    this.storeFailure = message;
+    if (message !== this.storeFailure?.message) this.events.warn(message);
+    const { code, name } = err as { code?: unknown; name?: unknown };
+    this.storeFailure = { message, code: String(code ?? name ?? "Error") };
     this.reportStatus();
   }
 
@@ -386,7 +388,7 @@ export class OutputWatcher {
       : this.storeFailure !== undefined && this.phase !== "ledger-failed"
         ? "state-error"
         : this.phase;
-    this.events.status(phase, this.counts());
+    this.events.status(phase, this.counts(), phase === "state-error" ? this.storeFailure?.code : undefined);
   }
 
   // ————— folder mode —————

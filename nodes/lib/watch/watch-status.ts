@@ -5,18 +5,18 @@ import type { WatchCounts } from "./types";
 export type WatchStatus = [
   look: "idle" | "working" | "ok" | "warn" | "error",
   key: string | string[],
-  vars?: Record<string, number>,
+  vars?: Record<string, number | string>,
 ];
 
 /** The phases that stop the watch, each with its own red status. */
 const STOPPED: Partial<Record<WatchPhase, string>> = {
   "root-missing": "rootMissing",
   "api-error": "apiError",
-  "state-error": "stateError",
   "ledger-failed": "ledgerFailed",
 };
 
-export function watchStatus(phase: WatchPhase, counts: WatchCounts): WatchStatus {
+export function watchStatus(phase: WatchPhase, counts: WatchCounts, storeProblem?: string): WatchStatus {
+  if (phase === "state-error") return ["error", "stateError", { code: storeProblem ?? "Error" }];
   const stopped = STOPPED[phase];
   if (stopped) return ["error", stopped];
   if (phase === "starting") return ["idle", "starting"];

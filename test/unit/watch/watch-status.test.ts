@@ -9,7 +9,11 @@ describe("watch: status", () => {
     const busy = { ...idle, inFlight: 2 };
     assert.deepEqual(watchStatus("root-missing", busy), ["error", "rootMissing"]);
     assert.deepEqual(watchStatus("api-error", busy), ["error", "apiError"]);
-    assert.deepEqual(watchStatus("state-error", busy), ["error", "stateError"]);
+    assert.deepEqual(watchStatus("state-error", busy, "ECONNREFUSED"), [
+      "error",
+      "stateError",
+      { code: "ECONNREFUSED" },
+    ]);
     assert.deepEqual(watchStatus("ledger-failed", busy), ["error", "ledgerFailed"]);
   });
 
