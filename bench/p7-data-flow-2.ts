@@ -104,18 +104,29 @@ function report(sizes: Sizes, runs: P7WorkerResult[]): BenchmarkReport {
       pass: ratio <= TARGET_RATIO,
     };
   };
+  const perTask = (mode: P7Mode, server: string) =>
+    runsOf(mode).map((r) =>
+      Object.entries(r.requestsPerTask)
+        .filter(([key]) => key.startsWith(`${server} `))
+        .reduce((sum, [, n]) => sum + n, 0),
+    );
+  const requests: FigureTable = {
+    caption: "Requests per task (measured tasks only; each run)",
+    headers: ["mode", "Content Server", "Exstream"],
+    rows: MODES.map((mode) => [MODE_NAMES[mode], each(perTask(mode, "cs"), 2), each(perTask(mode, "exstream"), 2)]),
+  };
+  const rawCalls = Object.entries(runsOf("raw")[0]?.requestsPerTask ?? {})
+    .map(([call, n]) => `${call} × ${fixed(n, 2)}`)
+    .join("; ");
   const pickups = runsOf("poll").flatMap((r) => r.pickupMs);
   const limits: string[] = [];
   if ([check("poll"), check("callback")].some((c) => c.pass === false)) {
     limits.push(
-      "The flow does more than the direct sequence: exstream-generate reads the manifest keys (a job listing with a " +
-        "page of recent flow instances, then the instance's input and its communication steps at the same time, then " +
-        "the step's delivery file: three round trips after the generate call, P5); the trigger reads the process " +
-        "status (which map the task belongs to) beside the task's form, then lists the workflow's attachments " +
-        "(msg.workflow.attachments); cs-workflow reads the task form before it sends on (as the direct call does); " +
-        "every node hop is a Node-RED message. Not any more: cs-archive resolves the customer's workspace and its " +
-        "Correspondence folder once per minute (cached like folder paths), and classifies a new document without " +
-        "reading its RM token first.",
+      "Same requests on both sides (see the requests per task): what is left is the flow itself — each node hop is a " +
+        "Node-RED message (cloned where a wire fans out), metadata-map's rules twice, the generate node decoding " +
+        "and hashing every rendition, the trigger's task read and the archive's folder checks on the event loop " +
+        "between requests. The node overlaps the instance input with the step listing, which the direct sequence " +
+        "does not.",
     );
   }
   return {
@@ -125,13 +136,15 @@ function report(sizes: Sizes, runs: P7WorkerResult[]): BenchmarkReport {
       "Content Server and Exstream simulators (`sim/cli.ts … --seed demo`) in processes of their own, fresh ones for every run; each run in a fresh worker process (`bench/workers/p7-data-flow-2.ts`).",
       'A task: the demo user starts the "Letter Generation" workflow (Acme Corporation, a new policy number each time); its first step is assigned to the integration user the flow runs as. Tasks are created one after another, each when the previous one was sent on.',
       `Flow: \`examples/02-workflow-triggered-letter.json\` as shipped in an embedded Node-RED (trigger → metadata-map → exstream-generate with manifest keys → metadata-map → cs-archive into the customer's workspace with categories and RM classification → cs-workflow sends the step on). Polling: interval raised to 1 s so polls are told apart; the clock starts when the poll that found the task started (seen at a recording proxy), so the wait for the poll is excluded. Callback: the clock starts when the signed callback is sent, right after the task was created.`,
-      "Direct calls, each timed and summed: assignments, the task's form, the generate call (fetch + bearer token), the workspace by business object, its Correspondence folder, one upload with the categories and SHA-256, the RM classification (no token read: the document is new), send on with comment and document id.",
+      "Direct calls, each timed and summed, the same requests the flow makes (counted per task at recording proxies in front of both servers, in every mode, so both pay the same hop): the assignments, the process status (the trigger's map identification), the task's form, the attachments folder's items, the generate call (fetch + bearer token), the five reads of the manifest keys (ONDEMAND jobs and flow instances since the day before, the instance's input, its communication step, the step's delivery file — one after another, where the node overlaps some), one upload with the categories and SHA-256, the RM classification, send on (form, comment and document id). The customer's workspace and its Correspondence folder are looked up in the warm-up and kept, as cs-archive keeps them for a minute. Callback mode makes one request fewer (no assignments poll).",
+      "Until 2026-12-03 the direct sequence left out the process status, the attachments listing and the five manifest-key reads and ran without the proxy hop the flow paid, so its ratio compared the flow with less work than it does (1.89 / 1.68 on 2026-12-02).",
       `Warm-up: ${sizes.warmupTasks} tasks per run (log-in, token, definitions, JIT).`,
     ],
     checks: [check("poll"), check("callback")],
-    tables: [table],
+    tables: [table, requests],
     limits,
     notes: [
+      `Direct calls per task (first run): ${rawCalls}.`,
       `Poll mode: excluded wait from task creation to the poll that found it, median ${fixed(median(pickups), 0)} ms (interval 1 s).`,
     ],
   };

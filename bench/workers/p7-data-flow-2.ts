@@ -40,6 +40,8 @@ export interface P7WorkerResult {
   /** Flow modes: from task creation to pick-up (the part excluded), per task. */
   pickupMs: number[];
   rss: { startBytes: number; peakBytes: number };
+  /** Requests per measured task by server and "METHOD path" (numbers in the path as {n}). */
+  requestsPerTask: Record<string, number>;
 }
 
 const EXAMPLE = path.join(REPO_ROOT, "examples", "02-workflow-triggered-letter.json");
@@ -52,6 +54,7 @@ const POLL_INTERVAL_MS = "1000";
 const CALLBACK_SECRET = "p7-bench-callback-secret";
 const CALLBACK_PATH = "/cs-workflow/df02";
 const TASK_TIMEOUT_MS = 60_000;
+const CUSTOMER_WORKSPACE = { extSystemId: "CRM", boType: "Customer", boId: "C-1001" };
 
 type Msg = Record<string, any>;
 
@@ -72,20 +75,52 @@ function letterAttributes(i: number): Record<string, string> {
   };
 }
 
+/** Recording proxies in front of both servers, in every mode: the same hop for the flow and the direct calls. */
+async function startRecorders(input: P7WorkerInput) {
+  const [cs, exstream] = await Promise.all([startProxy(input.csUrl), startProxy(input.exstreamUrl)]);
+  const marks = { cs: 0, exstream: 0 };
+  return {
+    cs,
+    exstream,
+    /** Only requests from here on are counted (the warm-up is not). */
+    startCounting() {
+      marks.cs = cs.requests.length;
+      marks.exstream = exstream.requests.length;
+    },
+    perTask(tasks: number): Record<string, number> {
+      const counts: Record<string, number> = {};
+      for (const [server, proxy] of [
+        ["cs", cs],
+        ["exstream", exstream],
+      ] as const) {
+        for (const r of proxy.requests.slice(marks[server])) {
+          const key = `${server} ${r.method} ${r.path
+            .split("?")[0]
+            .replace(/[0-9a-f]{8}(-[0-9a-f]{4}){3}-[0-9a-f]{12}/g, "{id}")
+            .replace(/\d+/g, "{n}")}`;
+          counts[key] = (counts[key] ?? 0) + 1 / tasks;
+        }
+      }
+      return counts;
+    },
+    close: () => Promise.all([cs.close(), exstream.close()]),
+  };
+}
+
 async function startTask(admin: ContentServerClient, mapId: number, i: number): Promise<number> {
   return (await admin.workflows.startWorkflow({ mapId, attributes: letterAttributes(i) })).processId;
 }
 
 async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: number): Promise<P7WorkerResult> {
-  const recorder = await startProxy(input.csUrl);
+  const recorders = await startRecorders(input);
   const polls = () =>
-    recorder.requests.filter((r) => r.method === "GET" && /\/members\/assignments/.test(r.path)).map((r) => r.at);
+    recorders.cs.requests.filter((r) => r.method === "GET" && /\/members\/assignments/.test(r.path)).map((r) => r.at);
   Object.assign(process.env, {
-    CS_URL: recorder.url,
+    CS_URL: recorders.cs.url,
     CS_AUTH_MODE: "cs",
     CS_USERNAME: input.integration.username,
     CS_PASSWORD: input.integration.password,
-    EXSTREAM_URL: input.exstreamUrl,
+    EXSTREAM_URL: recorders.exstream.url,
     EXSTREAM_TENANT: input.exstream.tenant,
     EXSTREAM_DOMAIN: input.exstream.domain,
     EXSTREAM_CLIENT_ID: input.exstream.clientId,
@@ -158,6 +193,7 @@ async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: 
       return { latencyMs: done.get(processId)! - pickup, pickupMs: pickup - created };
     };
     for (let i = 0; i < input.warmupTasks; i++) await one(i);
+    recorders.startCounting();
     const sampler = new RssSampler(100);
     const latenciesMs: number[] = [];
     const pickupMs: number[] = [];
@@ -166,17 +202,20 @@ async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: 
       latenciesMs.push(latencyMs);
       pickupMs.push(wait);
     }
-    return { mode: input.mode, latenciesMs, pickupMs, rss: sampler.stop() };
+    const rss = sampler.stop();
+    return { mode: input.mode, latenciesMs, pickupMs, rss, requestsPerTask: recorders.perTask(input.tasks) };
   } finally {
     nr.RED.hooks.remove("onReceive.p7bench");
     await nr.stop();
-    await recorder.close();
+    await recorders.close();
     rmSync(workDir, { recursive: true, force: true });
   }
 }
 
 /** The same work as direct calls in sequence; each task's latency is the sum of its calls. */
-async function runRaw(input: P7WorkerInput, admin: ContentServerClient, mapId: number): Promise<P7WorkerResult> {
+async function runRaw(given: P7WorkerInput, admin: ContentServerClient, mapId: number): Promise<P7WorkerResult> {
+  const recorders = await startRecorders(given);
+  const input = { ...given, csUrl: recorders.cs.url, exstreamUrl: recorders.exstream.url };
   const cs = new ContentServerClient({ baseUrl: input.csUrl, credentials: input.integration });
   const token = await exstreamToken(input);
   try {
@@ -184,6 +223,7 @@ async function runRaw(input: P7WorkerInput, admin: ContentServerClient, mapId: n
     const [categoryId] = Object.keys(categories.values)[0].split("_");
     const classification = await cs.records.findClassificationByName("Customer Correspondence");
     if (!classification) throw new Error('no RM classification "Customer Correspondence"');
+    let folder: { id: number } | undefined;
     const one = async (i: number): Promise<number> => {
       const processId = await startTask(admin, mapId, i);
       let total = 0;
@@ -195,13 +235,19 @@ async function runRaw(input: P7WorkerInput, admin: ContentServerClient, mapId: n
       };
       const task = (await timed(() => cs.workflows.listMyAssignments())).find((a) => a.processId === processId);
       if (!task) throw new Error(`task of process ${processId} not assigned`);
+      await timed(() => cs.workflows.getProcessStatus(processId));
       const form = await timed(() => cs.workflows.getTaskForm(task));
+      if (form.attachmentFolderId === undefined) throw new Error("no attachments folder");
+      await timed(() => cs.nodes.listChildren(form.attachmentFolderId!, { limit: 100 }));
       const attributes = letterAttributes(i);
+      const calledAt = Date.now();
       const pdf = await timed(() => generate(input, token, attributes));
-      const workspace = await timed(() =>
-        cs.workspaces.findWorkspaceByBusinessObject({ extSystemId: "CRM", boType: "Customer", boId: "C-1001" }),
-      );
-      const folder = await timed(() => cs.nodes.findChildByName(workspace!.id, "Correspondence"));
+      await manifestKeyReads(input, token, calledAt, timed);
+      // cs-archive keeps the customer's workspace and folder for a minute: looked up in the warm-up, as the flow does.
+      folder ??= await timed(async () => {
+        const workspace = await cs.workspaces.findWorkspaceByBusinessObject(CUSTOMER_WORKSPACE);
+        return workspace && cs.nodes.findChildByName(workspace.id, "Correspondence");
+      });
       const values = await cs.categories.resolveCategoryValues(Number(categoryId), {
         "Customer ID": attributes["Customer ID"],
         "Customer Name": attributes["Customer Name"],
@@ -224,16 +270,18 @@ async function runRaw(input: P7WorkerInput, admin: ContentServerClient, mapId: n
           values: { "Generated Document ID": node.id },
         }),
       );
-      if (!form) throw new Error("no task form");
       return total;
     };
     for (let i = 0; i < input.warmupTasks; i++) await one(i);
+    recorders.startCounting();
     const sampler = new RssSampler(100);
     const latenciesMs: number[] = [];
     for (let i = 0; i < input.tasks; i++) latenciesMs.push(await one(input.warmupTasks + i));
-    return { mode: "raw", latenciesMs, pickupMs: [], rss: sampler.stop() };
+    const rss = sampler.stop();
+    return { mode: "raw", latenciesMs, pickupMs: [], rss, requestsPerTask: recorders.perTask(input.tasks) };
   } finally {
     await cs.close();
+    await recorders.close();
   }
 }
 
@@ -249,6 +297,35 @@ async function exstreamToken(input: P7WorkerInput): Promise<string> {
   });
   if (!res.ok) throw new Error(`token: HTTP ${res.status}`);
   return ((await res.json()) as { access_token: string }).access_token;
+}
+
+type Timed = <T>(call: () => Promise<T>) => Promise<T>;
+
+/**
+ * The reads exstream-generate makes for the manifest keys, here one after another: the ONDEMAND jobs and the flow
+ * instances started since the day before the call, the call's instance input, its communication step, the step's
+ * delivery file.
+ */
+async function manifestKeyReads(input: P7WorkerInput, token: string, calledAt: number, timed: Timed): Promise<void> {
+  const runtime = `${input.exstreamUrl}/orchestration/api/v1/runtime/${input.exstream.domain}`;
+  const since = new Date(calledAt - 86_400_000).toISOString().slice(0, 10);
+  const read = async (url: string): Promise<Response> => {
+    const res = await fetch(url, { headers: { Authorization: `Bearer ${token}` } });
+    if (!res.ok) throw new Error(`${url}: HTTP ${res.status}`);
+    return res;
+  };
+  const items = async (url: string): Promise<Msg[]> => ((await (await read(url)).json()) as { data: Msg[] }).data;
+  const page = "offset=0&count=100";
+  const jobs = await timed(() => items(`${runtime}/jobs?filter=mode:ONDEMAND;startDateStart:${since}&${page}`));
+  const instances = await timed(() => items(`${runtime}/flow-instances?filter=startDateStart:${since}&${page}`));
+  // Listed newest first, and one task runs at a time: the newest job is the call's.
+  const instance = instances.find((x) => x.jobId === jobs[0]?.id);
+  if (!instance) throw new Error("manifest keys: no flow instance of the call's job");
+  await timed(async () => (await read(`${runtime}/flow-instances/${instance.id}/input`)).arrayBuffer());
+  const filter = `flowInstanceId:${instance.id};stepTypes:communication`;
+  const [step] = await timed(() => items(`${runtime}/flow-steps?filter=${filter}&${page}`));
+  if (!step) throw new Error("manifest keys: no communication step");
+  await timed(async () => (await read(`${runtime}/flow-steps/${step.id}/delivery-file?download=true`)).arrayBuffer());
 }
 
 /** The on-demand generate call of the letter, its PDF decoded (the direct call of P5). */
