@@ -89,7 +89,7 @@ export interface LedgerOptions<T = unknown> {
 }
 
 export class DurableLedger<T = unknown> {
-  private readonly index = new LedgerIndex();
+  private readonly index = new LedgerIndex((item) => idOfRecord(this.journal.read(item)));
   private readonly journal: JournalFile;
   private readonly lock: OwnerLock;
   private records = 0;
@@ -180,7 +180,7 @@ export class DurableLedger<T = unknown> {
   /** What the index knows of an item: no journal read. */
   info(id: string): LedgerEntryInfo | undefined {
     const entry = this.index.get(id);
-    return entry && infoOf(entry);
+    return entry && infoOf(id, entry);
   }
 
   /** Ids in a state (all without one), oldest first; changing states while iterating is allowed. */
@@ -188,13 +188,27 @@ export class DurableLedger<T = unknown> {
     return this.index.ids(state);
   }
 
+  /**
+   * Up to `limit` pending ids, oldest first, leaving out those whose last attempt failed less than `retryDelayMs`
+   * before `now`; only the ids returned are read from the journal.
+   */
+  pendingDue(limit: number, now: number, retryDelayMs: number): string[] {
+    const due: string[] = [];
+    for (const slot of this.index.slots("pending")) {
+      if (due.length >= limit) break;
+      const entry = this.index.at(slot);
+      if (!entry.detail || now - entry.updatedAt >= retryDelayMs) due.push(idOfRecord(this.journal.read(entry.item)));
+    }
+    return due;
+  }
+
   /** Items to hand out now: pending ones, and in-flight ones not acknowledged within `ackTimeoutMs`. */
   due(ackTimeoutMs: number, limit = Number.POSITIVE_INFINITY): Array<LedgerEntry<T>> {
     const now = this.now();
     const result: Array<LedgerEntry<T>> = [];
-    for (const id of this.index.ids()) {
+    for (const slot of this.index.slots()) {
       if (result.length >= limit) break;
-      const entry = this.index.get(id)!;
+      const entry = this.index.at(slot);
       if (entry.state === "pending" || (entry.state === "in-flight" && now - entry.updatedAt >= ackTimeoutMs)) {
         result.push(this.read(entry));
       }
@@ -207,7 +221,7 @@ export class DurableLedger<T = unknown> {
   }
 
   list(state?: LedgerState): Array<LedgerEntry<T>> {
-    return [...this.index.ids(state)].map((id) => this.read(this.index.get(id)!));
+    return [...this.index.slots(state)].map((slot) => this.read(this.index.at(slot)));
   }
 
   close(): void {
@@ -226,13 +240,10 @@ export class DurableLedger<T = unknown> {
     const retain = this.options.retainFinishedMs;
     const now = this.now();
     if (retain !== undefined) {
-      // Only the expired ids are collected: a copy of every id would be a large, at once old, garbage array.
-      const old: string[] = [];
-      for (const id of this.index.ids()) {
-        const entry = this.index.get(id)!;
-        if ((entry.state === "done" || entry.state === "dead") && now - entry.updatedAt > retain) old.push(id);
+      for (const slot of this.index.slots()) {
+        const entry = this.index.at(slot);
+        if ((entry.state === "done" || entry.state === "dead") && now - entry.updatedAt > retain) this.index.free(slot);
       }
-      for (const id of old) this.index.delete(id);
     }
     const temp = `${this.options.file}.compact`;
     // Where each entry's snapshot line goes, in index order (typed arrays: a large ledger must not double its memory).
@@ -248,8 +259,8 @@ export class DurableLedger<T = unknown> {
         for (let written = 0; written < used;) written += fs.writeSync(fd, batch, written, used - written);
         used = 0;
       };
-      for (const id of this.index.ids()) {
-        const entry = this.index.get(id)!;
+      for (const slot of compactionOrder(this.index)) {
+        const entry = this.index.at(slot);
         // An entry unchanged since its snapshot or its add is copied byte for byte (no parse, no stringify, no string).
         const line = entry.current ? undefined : JSON.stringify({ op: "snapshot", entry: this.read(entry) });
         const length = line === undefined ? entry.item.length : Buffer.byteLength(line);
@@ -273,10 +284,10 @@ export class DurableLedger<T = unknown> {
     syncDirectory(path.dirname(this.options.file));
     this.journal.replaced();
     let n = 0;
-    for (const id of this.index.ids()) {
+    for (const slot of compactionOrder(this.index)) {
       const span = { offset: offsets[n], length: lengths[n++] };
-      const entry = this.index.get(id)!;
-      this.index.update(id, { updatedAt: entry.updatedAt, item: span, detail: entry.detail ? span : null });
+      const entry = this.index.at(slot);
+      this.index.change(slot, { updatedAt: entry.updatedAt, item: span, detail: entry.detail ? span : null });
     }
     this.records = this.index.size;
   }
@@ -302,11 +313,12 @@ export class DurableLedger<T = unknown> {
     if (record.op === "snapshot") {
       const { entry } = record;
       const detail = entry.reason !== undefined || entry.outcome !== undefined ? span : undefined;
-      this.index.put({ ...entry, item: span, detail, current: true });
+      const { state, attempts, updatedAt } = entry;
+      this.index.put(entry.id, { state, attempts, updatedAt, item: span, detail, current: true });
       return;
     }
     if (record.op === "add") {
-      this.index.put({ id: record.id, state: "pending", attempts: 0, updatedAt: record.at, item: span, current: true });
+      this.index.put(record.id, { state: "pending", attempts: 0, updatedAt: record.at, item: span, current: true });
       return;
     }
     const entry = this.index.get(record.id);
@@ -336,7 +348,7 @@ export class DurableLedger<T = unknown> {
       item = this.options.summarizeFinished(item);
     }
     const result: LedgerEntry<T> = {
-      id: entry.id,
+      id: itemRecord.op === "snapshot" ? itemRecord.entry.id : itemRecord.id,
       state: entry.state,
       item,
       attempts: entry.attempts,
@@ -397,8 +409,8 @@ export class DurableLedger<T = unknown> {
     }
     if (tornAt !== undefined) fs.truncateSync(file, tornAt);
     // Whatever was in flight when the process stopped was never acknowledged: hand it out again.
-    for (const id of [...this.index.ids("in-flight")]) {
-      this.index.update(id, { state: "pending", updatedAt: this.index.get(id)!.updatedAt });
+    for (const slot of [...this.index.slots("in-flight")]) {
+      this.index.change(slot, { state: "pending", updatedAt: this.index.at(slot).updatedAt });
     }
     this.index.relist();
     return rewrite;
@@ -415,9 +427,28 @@ function parseRecord<T>(text: string): JournalRecord<T> | undefined {
   return undefined;
 }
 
-function infoOf(entry: IndexEntry): LedgerEntryInfo {
-  const { id, state, attempts, updatedAt } = entry;
+function infoOf(id: string, entry: IndexEntry): LedgerEntryInfo {
+  const { state, attempts, updatedAt } = entry;
   return { id, state, attempts, updatedAt, hasDetail: entry.detail !== undefined };
+}
+
+/**
+ * The order compaction writes entries in, which a replay of the snapshot keeps: in flight (handed out first), pending
+ * and dead each in the order they entered their state, then the done ones.
+ */
+function* compactionOrder(index: LedgerIndex): Generator<number> {
+  yield* index.slots("in-flight");
+  yield* index.slots("pending");
+  yield* index.slots("dead");
+  yield* index.slots("done");
+}
+
+/** The id of an item's add or snapshot record, read from the line's start where JSON.stringify puts it. */
+function idOfRecord(line: string): string {
+  const quoted = /^\{"op":"(?:add|snapshot)",(?:"entry":\{)?"id":("(?:[^"\\]|\\.)*")/.exec(line)?.[1];
+  if (quoted !== undefined) return JSON.parse(quoted) as string;
+  const record = JSON.parse(line) as JournalRecord<unknown>;
+  return record.op === "snapshot" ? record.entry.id : record.id;
 }
 
 function syncDirectory(dir: string): void {

@@ -73,14 +73,7 @@ class FileWorkQueue<T> implements WorkQueue<T> {
       limit = Math.min(limit, options.ownedAtMost - this.ledger.counts()["in-flight"]);
     }
     if (limit <= 0) return [];
-    const now = this.now();
-    const retryDelayMs = options.retryDelayMs ?? 0;
-    const due: string[] = [];
-    for (const id of this.ledger.ids("pending")) {
-      if (due.length >= limit) break;
-      const info = this.ledger.info(id)!;
-      if (!info.hasDetail || now - info.updatedAt >= retryDelayMs) due.push(id);
-    }
+    const due = this.ledger.pendingDue(limit, this.now(), options.retryDelayMs ?? 0);
     return due.length > 0 ? this.durably(due.map((id) => this.ledger.take(id))) : this.unchanged([]);
   }
 
