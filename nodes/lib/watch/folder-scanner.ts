@@ -1,6 +1,8 @@
 /**
- * Finds delivery manifests below an output root: native change events (fs.watch, recursive) as a fast hint, and a
- * periodic rescan as the guarantee (events are lost on network shares, on overflow and while the process is down).
+ * Finds delivery manifests below an output root: native change events as a fast hint, and a periodic rescan as the
+ * guarantee (events are lost on network shares, on overflow and while the process is down). Events come from one
+ * watch per folder the walk visits (never one per file, as a recursive fs.watch keeps on Linux: a backlog of 20,000
+ * files would hold 20,000 watchers); the walk adds the watches of new folders and drops those of vanished ones.
  *
  * A rescan must stay cheap on trees of millions of files:
  *  - an `output/` folder is never listed (it may hold every file of a run): its manifest is looked at by name;
@@ -48,7 +50,10 @@ interface Listing {
 }
 
 export class OutputFolderScanner {
-  private watcher: fs.FSWatcher | undefined;
+  /** Watched folders, with the number of the walk that was running when each watch began. */
+  private readonly watchers = new Map<string, { watcher: fs.FSWatcher; walk: number }>();
+  private walks = 0;
+  private watchLimitReported = false;
   private interval: NodeJS.Timeout | undefined;
   private debounce: NodeJS.Timeout | undefined;
   private scanning: Promise<void> | undefined;
@@ -89,8 +94,7 @@ export class OutputFolderScanner {
     this.closed = true;
     clearInterval(this.interval);
     clearTimeout(this.debounce);
-    this.watcher?.close();
-    this.watcher = undefined;
+    this.unwatchAll();
     await this.scanning?.catch(() => undefined);
   }
 
@@ -105,29 +109,56 @@ export class OutputFolderScanner {
     }
     this.setRootState(reachable);
     if (!reachable) {
-      this.watcher?.close();
-      this.watcher = undefined;
+      this.unwatchAll();
       return;
     }
-    this.ensureWatcher();
     if (this.now() - this.lastFullRescanAt >= this.options.fullRescanIntervalMs) {
       this.lastFullRescanAt = this.now();
       this.listings.clear();
     }
-    const stack = [root];
+    const walk = ++this.walks;
+    const visited = await this.walk(root);
+    if (!this.closed) this.unwatchUnvisited(visited, walk);
+  }
+
+  /** Walks `start` and what lies below it; returns the folders it reached. */
+  private async walk(start: string): Promise<Set<string>> {
+    const stack = [start];
+    const visited = new Set<string>();
     while (stack.length > 0 && !this.closed) {
       const dir = stack.pop()!;
-      // A run's output/ folder holds its files, not runs: only its manifest is looked at. The root is always walked,
-      // whatever its name (installations often call the whole share "output").
-      if (dir !== root && path.basename(dir) === "output") {
+      // Watched before it is looked at: nothing written after the look goes unnoticed.
+      this.watch(dir);
+      visited.add(dir);
+      if (this.isOutputFolder(dir)) {
         await this.lookAtManifest(path.join(dir, this.options.manifestName));
         continue;
       }
       const listing = await this.listingOf(dir);
-      if (!listing) continue;
+      if (!listing) {
+        visited.delete(dir);
+        this.unwatch(dir);
+        continue;
+      }
       if (listing.hasManifest) await this.lookAtManifest(path.join(dir, this.options.manifestName));
       for (const name of listing.subdirs) stack.push(path.join(dir, name));
     }
+    return visited;
+  }
+
+  /** A folder an event named, walked when it is a folder (not a symlink) not watched yet. */
+  private async walkNewFolder(entry: string): Promise<void> {
+    if (this.watchers.has(entry)) return;
+    const stat = await fsp.lstat(entry).catch(() => undefined);
+    if (stat?.isDirectory()) await this.walk(entry);
+  }
+
+  /**
+   * A run's output/ folder holds its files, not runs: only its manifest is looked at. The root is always walked,
+   * whatever its name (installations often call the whole share "output").
+   */
+  private isOutputFolder(dir: string): boolean {
+    return dir !== this.options.root && path.basename(dir) === "output";
   }
 
   /** The folder's remembered listing while its mtime says nothing changed; a fresh listing otherwise. */
@@ -173,32 +204,54 @@ export class OutputFolderScanner {
     this.options.onManifest(file);
   }
 
-  private ensureWatcher(): void {
-    if (this.options.method !== "events" || this.watcher || this.closed) return;
+  /**
+   * Folders a whole walk did not reach (vanished) lose their watch — not those an event showed while it ran (a new
+   * folder may appear behind the walk).
+   */
+  private unwatchUnvisited(visited: Set<string>, walk: number): void {
+    for (const [dir, watched] of this.watchers) if (watched.walk < walk && !visited.has(dir)) this.unwatch(dir);
+  }
+
+  private watch(dir: string): void {
+    if (this.options.method !== "events" || this.watchers.has(dir) || this.closed) return;
     try {
-      this.watcher = fs.watch(this.options.root, { recursive: true, persistent: false }, (_event, filename) =>
-        this.onEvent(filename ? String(filename) : undefined),
+      const watcher = fs.watch(dir, { persistent: false }, (_event, filename) =>
+        this.onEvent(dir, filename ? String(filename) : undefined),
       );
-      this.watcher.on("error", (err) => {
-        // Typically the root vanished or the watch limit was hit: the periodic rescan carries on alone.
-        this.options.onWarning?.(`change events stopped (${(err as NodeJS.ErrnoException).code ?? err.message})`);
-        this.watcher?.close();
-        this.watcher = undefined;
-      });
+      // Typically the folder vanished: the next walk watches it again if it is back.
+      watcher.on("error", () => this.unwatch(dir));
+      this.watchers.set(dir, { watcher, walk: this.walks });
     } catch (err) {
-      this.options.onWarning?.(`change events unavailable (${(err as NodeJS.ErrnoException).code ?? err})`);
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT" || code === "ENOTDIR" || this.watchLimitReported) return;
+      // Typically the watch limit (ENOSPC): the periodic rescan finds what events would have told sooner.
+      this.watchLimitReported = true;
+      this.options.onWarning?.(`change events unavailable for ${dir} and maybe other folders (${code ?? err})`);
     }
   }
 
-  private onEvent(filename: string | undefined): void {
+  private unwatch(dir: string): void {
+    this.watchers.get(dir)?.watcher.close();
+    this.watchers.delete(dir);
+  }
+
+  private unwatchAll(): void {
+    for (const { watcher } of this.watchers.values()) watcher.close();
+    this.watchers.clear();
+  }
+
+  private onEvent(dir: string, filename: string | undefined): void {
     if (this.closed) return;
     // The event names what changed: its folder is listed again even if its mtime did not move.
-    if (filename) this.listings.delete(path.dirname(path.join(this.options.root, filename)));
-    if (filename && path.basename(filename) === this.options.manifestName) {
-      this.options.onManifest(path.join(this.options.root, filename));
+    this.listings.delete(dir);
+    if (filename === this.options.manifestName) {
+      this.options.onManifest(path.join(dir, filename));
       return;
     }
-    // New folders (a new job) need a walk to be seen below them.
+    // Files of a run change its output/ folder only; a new folder (a new job) needs a walk to be seen below it: at
+    // once for the folder the event names, and a whole rescan for anything else that changed.
+    if (this.isOutputFolder(dir)) return;
+    if (filename) void this.walkNewFolder(path.join(dir, filename));
     clearTimeout(this.debounce);
     this.debounce = setTimeout(() => void this.rescan(), EVENT_RESCAN_DEBOUNCE_MS);
   }

@@ -4,7 +4,7 @@
  */
 
 export type WatchSource = "folder" | "api";
-/** `events`: fs.watch (recursive) + periodic rescan; `poll`: periodic rescan only (network shares). */
+/** `events`: fs.watch on each folder + periodic rescan; `poll`: periodic rescan only (network shares). */
 export type WatchMethod = "events" | "poll";
 /** One message per customer communication (all its channel files grouped), or one per output file. */
 export type EmitUnit = "communication" | "file";
