@@ -151,8 +151,7 @@ function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkRep
         `duplicate check need; cs-archive: realpath for the allowed-folder check, stat to reuse the SHA-256; the ` +
         `plain loop: stat and the read), each of which costs the main thread a context switch when the cores are ` +
         `busy; garbage collection; Node-RED's delivery through the example's nodes (change, debug, the clone for ` +
-        `cs-archive's second wire), metadata-map's 15 rules; Node's recursive fs.watch (one watcher and a stat per ` +
-        `file of the output tree). The plain loop sends one POST per file and nothing else. Run-to-run spread on ` +
+        `cs-archive's second wire), metadata-map's 15 rules. The plain loop sends one POST per file and nothing else. Run-to-run spread on ` +
         `this busy 2-core machine (the simulator shares the cores) is large: compare the runs.`,
     );
   }
