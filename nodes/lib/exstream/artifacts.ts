@@ -32,6 +32,35 @@ export function downloadDeliveryFile(
   });
 }
 
+/**
+ * The step's delivery file in memory when it is at most `maxBytes` (an on-demand job's is a few KiB); undefined,
+ * without reading the rest, when it is larger.
+ */
+export function readDeliveryFile(
+  ctx: ExstreamContext,
+  stepId: string,
+  maxBytes: number,
+  domain?: string,
+): Promise<Buffer | undefined> {
+  const url = `${stepUrl(ctx, stepId, domain)}/delivery-file`;
+  return ctx.transport.stream(
+    { operation: "download delivery file", method: "GET", url, params: { download: true }, headers: { Accept: "*/*" } },
+    async (body: Readable) => {
+      const chunks: Buffer[] = [];
+      let size = 0;
+      for await (const chunk of body) {
+        size += (chunk as Buffer).length;
+        if (size > maxBytes) {
+          body.destroy();
+          return undefined;
+        }
+        chunks.push(chunk as Buffer);
+      }
+      return Buffer.concat(chunks, size);
+    },
+  );
+}
+
 /** One page of output file paths (relative to the step's `output/` folder). */
 export async function listOutputFiles(
   ctx: ExstreamContext,

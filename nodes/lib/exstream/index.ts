@@ -215,6 +215,9 @@ export class ExstreamClient {
   downloadDeliveryFile(stepId: string, destPath: string, domain?: string): Promise<artifacts.DownloadedFile> {
     return artifacts.downloadDeliveryFile(this.ctx, stepId, destPath, domain);
   }
+  readDeliveryFile(stepId: string, maxBytes: number, domain?: string): Promise<Buffer | undefined> {
+    return artifacts.readDeliveryFile(this.ctx, stepId, maxBytes, domain);
+  }
   listOutputFiles(stepId: string, page?: PageRequest, domain?: string): Promise<Page<string>> {
     return artifacts.listOutputFiles(this.ctx, stepId, page, domain);
   }

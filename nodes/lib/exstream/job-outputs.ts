@@ -20,7 +20,12 @@ import type { GeneratedOutput } from "./types";
 
 type RuntimeReader = Pick<
   ExstreamClient,
-  "iterateFlowInstances" | "iterateFlowSteps" | "iterateOutputFiles" | "downloadDeliveryFile" | "downloadArtifact"
+  | "iterateFlowInstances"
+  | "iterateFlowSteps"
+  | "iterateOutputFiles"
+  | "downloadDeliveryFile"
+  | "readDeliveryFile"
+  | "downloadArtifact"
 >;
 
 export interface CommunicationStepRef {
@@ -54,6 +59,8 @@ const PAGE_SIZE = 100;
 const OUTPUT_FILES_PAGE_SIZE = 500;
 /** An on-demand call renders one driver record (or a few): more customers than this is not the run we look for. */
 const MAX_ONDEMAND_CUSTOMERS = 1000;
+/** An on-demand step's delivery file up to this size is parsed in memory (no temporary file to write, read, remove). */
+const IN_MEMORY_DELIVERY_FILE_BYTES = 1024 * 1024;
 
 /** The communication steps of every flow instance of a job. */
 export async function communicationSteps(
@@ -164,10 +171,11 @@ export async function readStepCustomers(
   domain: string | undefined,
   tmpDir: string | undefined,
 ): Promise<CustomerCommunication[] | undefined> {
+  const inMemory = await client.readDeliveryFile(stepId, IN_MEMORY_DELIVERY_FILE_BYTES, domain);
   const file = path.join(tmpDir ?? os.tmpdir(), `exstream-ondemand-${randomUUID()}.xml`);
   try {
-    await client.downloadDeliveryFile(stepId, file, domain);
-    const manifest = await openDeliveryManifest(file);
+    if (!inMemory) await client.downloadDeliveryFile(stepId, file, domain);
+    const manifest = await openDeliveryManifest(inMemory ?? file);
     const customers: CustomerCommunication[] = [];
     try {
       for await (const customer of manifest.customers()) {
@@ -179,7 +187,7 @@ export async function readStepCustomers(
     }
     return customers;
   } finally {
-    await fsp.rm(file, { force: true });
+    if (!inMemory) await fsp.rm(file, { force: true });
   }
 }
 

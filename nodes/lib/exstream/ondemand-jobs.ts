@@ -35,6 +35,7 @@ type RuntimeReader = Pick<
   | "iterateOutputFiles"
   | "getFlowInstanceInput"
   | "downloadDeliveryFile"
+  | "readDeliveryFile"
   | "downloadArtifact"
   | "getJob"
 >;

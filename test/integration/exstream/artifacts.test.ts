@@ -40,6 +40,17 @@ describe("Exstream client: delivery file and artifacts", () => {
     assert.ok(manifest.summary.reportFiles.length >= 1, "delivery log report");
   });
 
+  it("reads a small delivery file into memory (the same bytes) and reads no further into a larger one", async () => {
+    const dest = path.join(dir, "compare", "_STDDELIVERYFILE.xml");
+    const file = await client().downloadDeliveryFile(stepId, dest);
+    const inMemory = await client().readDeliveryFile(stepId, file.bytes);
+    assert.deepEqual(inMemory, await fsp.readFile(dest));
+    assert.equal(await client().readDeliveryFile(stepId, file.bytes - 1), undefined, "one byte over the limit");
+    const customers: CustomerCommunication[] = [];
+    for await (const c of (await openDeliveryManifest(inMemory!)).customers()) customers.push(c);
+    assert.equal(customers.length, 4);
+  });
+
   it("lists the output files over pages and streams every artifact to disk", async () => {
     const names: string[] = [];
     for await (const name of client().iterateOutputFiles(stepId, 5)) names.push(name);

@@ -41,6 +41,28 @@ describe("Exstream job outputs (runtime API)", () => {
     assert.equal(manifest.customers[0].files[0].keys.AccountNumber, "ACC-1001");
   });
 
+  it("reads a delivery file too large to hold in memory through a temporary file, and removes it", async () => {
+    const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), "ondemand-large-"));
+    const tooLarge = sinon.stub(client(), "readDeliveryFile").resolves(undefined);
+    const download = sinon.spy(client(), "downloadDeliveryFile");
+    try {
+      const sentAt = Date.now();
+      const mine = await generate("ACC-5001");
+      const manifest = await findOnDemandManifest(client(), mine.result.outputs, {
+        sinceMs: sentAt,
+        input: mine.driver,
+        tmpDir,
+      });
+      assert.equal(manifest?.customers[0].files[0].keys.AccountNumber, "ACC-5001");
+      assert.equal(download.callCount, 1, "fetched again, to a file");
+      assert.deepEqual(fs.readdirSync(tmpDir), [], "the temporary file is removed");
+    } finally {
+      tooLarge.restore();
+      download.restore();
+      fs.rmSync(tmpDir, { recursive: true, force: true });
+    }
+  });
+
   it("without the input, recognises the job whose manifest lists exactly the renditions of the response", async () => {
     const sentAt = Date.now();
     const mine = await generate("ACC-7001");
