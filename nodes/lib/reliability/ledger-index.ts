@@ -138,6 +138,11 @@ export class LedgerIndex {
     for (const slot of this.slots(state)) yield this.idAt(this.at(slot).item);
   }
 
+  /** The state of the item in `slot`; undefined when the slot holds none (any more). */
+  stateAt(slot: number): LedgerState | undefined {
+    return slot < this.used ? STATES[this.state[slot]] : undefined;
+  }
+
   at(slot: number): IndexEntry {
     const detail = this.detailOffset[slot];
     return {

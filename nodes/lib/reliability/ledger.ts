@@ -221,7 +221,19 @@ export class DurableLedger<T = unknown> {
   }
 
   list(state?: LedgerState): Array<LedgerEntry<T>> {
-    return [...this.index.slots(state)].map((slot) => this.read(this.index.at(slot)));
+    return [...this.entries(state)];
+  }
+
+  /**
+   * The entries in a state (all without one), oldest first, each read when reached; an entry that left the state
+   * meanwhile is skipped, one that entered it is not visited.
+   */
+  *entries(state?: LedgerState): Generator<LedgerEntry<T>> {
+    for (const slot of [...this.index.slots(state)]) {
+      const now = this.index.stateAt(slot);
+      if (now === undefined || (state && now !== state)) continue;
+      yield this.read(this.index.at(slot));
+    }
   }
 
   close(): void {

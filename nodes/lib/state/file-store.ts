@@ -140,18 +140,15 @@ class FileWorkQueue<T> implements WorkQueue<T> {
 
   async list(state?: WorkState, limit = Number.POSITIVE_INFINITY): Promise<Array<WorkEntry<T>>> {
     const result: Array<WorkEntry<T>> = [];
-    for (const id of this.ledger.ids(state)) {
+    for (const entry of this.ledger.entries(state)) {
       if (result.length >= limit) break;
-      result.push(this.ledger.get(id)!);
+      result.push(entry);
     }
     return result;
   }
 
   async *each(state: WorkState): AsyncGenerator<WorkEntry<T>> {
-    for (const id of [...this.ledger.ids(state)]) {
-      const entry = this.ledger.get(id);
-      if (entry?.state === state) yield entry;
-    }
+    yield* this.ledger.entries(state);
   }
 
   durable(): Promise<void> {
