@@ -97,7 +97,9 @@ export class Archiver {
   }
 
   private async prepare(parentId: number, item: ArchiveItem): Promise<PreparedItem> {
-    return { ...item, parentId, ...(await digest(item.content, item.knownDigest)) };
+    const digested = await digest(item.content, item.knownDigest);
+    const content = "path" in item.content ? { ...item.content, size: digested.size } : item.content;
+    return { ...item, content, parentId, ...digested };
   }
 
   private async store(item: PreparedItem, state: CategoryState): Promise<StoredItem> {

@@ -215,7 +215,8 @@ async function filePart(content: DocumentContent, operation: string, fallbackNam
   }
   const fileName = content.fileName ?? fallbackName ?? path.basename(content.path);
   const type = content.mimeType ?? mimeTypeFor(fileName);
-  return { name: "file", value: { type, path: content.path, size: await fileSize(content.path, operation) }, fileName };
+  const size = content.size ?? (await fileSize(content.path, operation));
+  return { name: "file", value: { type, path: content.path, size }, fileName };
 }
 
 async function fileSize(filePath: string, operation: string): Promise<number> {

@@ -118,7 +118,14 @@ export interface ChildrenQuery {
 
 /** Document content: a file path (streamed, never read into memory) or a Buffer. */
 export type DocumentContent =
-  { path: string; fileName?: string; mimeType?: string } | { buffer: Buffer; fileName: string; mimeType?: string };
+  | {
+      path: string;
+      fileName?: string;
+      mimeType?: string;
+      /** The file's size when the caller has just read or checked the file (spares a look before the upload). */
+      size?: number;
+    }
+  | { buffer: Buffer; fileName: string; mimeType?: string };
 
 /** Flat category values keyed `{catId}_{attrId}` (or `{catId}_{setId}_{row}_{attrId}`). */
 export type CategoryValues = Record<string, unknown>;

@@ -4,6 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { PassThrough } from "node:stream";
+import sinon from "sinon";
 import { ContentServerError, DOCUMENT_TYPE } from "../../../nodes/lib/content-server";
 import { isAmbiguousCreateFailure } from "../../../nodes/lib/archive";
 import { ENTERPRISE_WORKSPACE, startSim, uniqueName, type TestSim } from "./support";
@@ -45,6 +46,42 @@ describe("content-server client: documents", function () {
       fs.readdirSync(dir).filter((f) => f.endsWith(".partial")),
       [],
     );
+  });
+
+  it("takes a file's size from the caller that just checked it, and still sends what the file holds", async () => {
+    const client = sim.client();
+    const folder = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Docs"));
+    const source = path.join(dir, "sized.pdf");
+    const bytes = crypto.randomBytes(50_000);
+    fs.writeFileSync(source, bytes);
+    const stat = sinon.spy(fs.promises, "stat");
+    let doc;
+    try {
+      doc = await client.documents.uploadDocument({
+        parentId: folder.id,
+        name: "Sized.pdf",
+        content: { path: source, size: bytes.length },
+      });
+      assert.equal(
+        stat.getCalls().filter((c) => c.args[0] === source).length,
+        0,
+        "no look at the file before the upload",
+      );
+    } finally {
+      stat.restore();
+    }
+    const target = path.join(dir, "sized-downloaded.pdf");
+    await client.documents.downloadToFile(doc.id, target);
+    assert.ok(fs.readFileSync(target).equals(bytes));
+    // A file that no longer has the size it was checked with is sent as it is now.
+    fs.appendFileSync(source, "grown");
+    const grown = await client.documents.uploadDocument({
+      parentId: folder.id,
+      name: "Grown.pdf",
+      content: { path: source, size: bytes.length },
+    });
+    await client.documents.downloadToFile(grown.id, target);
+    assert.ok(fs.readFileSync(target).equals(Buffer.concat([bytes, Buffer.from("grown")])));
   });
 
   it("uploads from a Buffer, adds versions, lists them and downloads a given version", async () => {
