@@ -230,8 +230,8 @@ export class DurableLedger<T = unknown> {
    */
   *entries(state?: LedgerState): Generator<LedgerEntry<T>> {
     for (const slot of [...this.index.slots(state)]) {
-      const now = this.index.stateAt(slot);
-      if (now === undefined || (state && now !== state)) continue;
+      const current = this.index.stateAt(slot);
+      if (current === undefined || (state && current !== state)) continue;
       yield this.read(this.index.at(slot));
     }
   }
