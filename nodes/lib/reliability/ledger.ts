@@ -197,7 +197,7 @@ export class DurableLedger<T = unknown> {
     for (const slot of this.index.slots("pending")) {
       if (due.length >= limit) break;
       const entry = this.index.at(slot);
-      if (!entry.detail || now - entry.updatedAt >= retryDelayMs) due.push(idOfRecord(this.journal.read(entry.item)));
+      if (!entry.detail || now - entry.updatedAt >= retryDelayMs) due.push(this.index.idAt(slot));
     }
     return due;
   }
