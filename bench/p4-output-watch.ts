@@ -105,7 +105,8 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
   const rows = runs.map((run) => {
     const { growth, startRss, spanStart, end } = fittedGrowth(run.samples);
     const overall = run.samples[run.samples.length - 1].rssBytes - run.samples[0].rssBytes;
-    const perItem = (run.filled.heapUsedBytes - run.before.heapUsedBytes) / run.items;
+    const held = (m: P4LedgerResult["before"]) => m.heapUsedBytes + m.arrayBuffersBytes;
+    const perItem = (held(run.filled) - held(run.before)) / run.items;
     return { run, growth, startRss, spanStart, end, overall, perItem };
   });
   for (const r of rows) {
@@ -123,7 +124,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     headers: [
       "backlog",
       "heap before → recorded → drained (after GC)",
-      "index per item",
+      "index per item (heap + typed arrays)",
       "RSS before → recorded",
       "RSS at drain start → end",
       "fitted growth",
@@ -142,7 +143,7 @@ function withLedgerRuns(result: BenchmarkReport, runs: P4LedgerResult[]): Benchm
     ]),
   });
   result.method.push(
-    `Ledger alone (\`bench/workers/p4-ledger-backlog.ts\`, so 200,000 fit in a run): ${LEDGER_BACKLOGS.join(" and ")} communications shaped like the watch's (keys, job, two renditions, ids as long as the real ones) recorded as pending, then handed out ${LEDGER_IN_FLIGHT} at a time and acknowledged (group commit ${LEDGER_GROUP_COMMIT_MS} ms, one fsync per round) until none is left, after a warm-up of ${LEDGER_WARMUP_ITEMS} items in a ledger of their own (V8 grows its young generation to the allocation rate within the first seconds of such work, a one-time step a short drain would otherwise count as growth); heap after a forced GC before and after recording (index cost per item) and after the drain (what it left live), RSS sampled every 500 ms while handing out; "flat" as above.`,
+    `Ledger alone (\`bench/workers/p4-ledger-backlog.ts\`, so 200,000 fit in a run): ${LEDGER_BACKLOGS.join(" and ")} communications shaped like the watch's (keys, job, two renditions, ids as long as the real ones) recorded as pending, then handed out ${LEDGER_IN_FLIGHT} at a time and acknowledged (group commit ${LEDGER_GROUP_COMMIT_MS} ms, one fsync per round) until none is left, after a warm-up of ${LEDGER_WARMUP_ITEMS} items in a ledger of their own (V8 grows its young generation to the allocation rate within the first seconds of such work, a one-time step a short drain would otherwise count as growth); heap and typed arrays (\`arrayBuffers\`) after a forced GC before and after recording (index cost per item: both, since the index lives in typed arrays) and after the drain (what it left live), RSS sampled every 500 ms while handing out; "flat" as above.`,
   );
   return result;
 }

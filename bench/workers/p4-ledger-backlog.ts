@@ -35,10 +35,10 @@ export interface P4LedgerSample {
 export interface P4LedgerResult {
   items: number;
   /** RSS / heap (after a GC) before the backlog was recorded, and once it was. */
-  before: { rssBytes: number; heapUsedBytes: number };
-  filled: { rssBytes: number; heapUsedBytes: number };
+  before: Measured;
+  filled: Measured;
   /** The same once the backlog is handed out and acknowledged: what the drain left live. */
-  drained: { rssBytes: number; heapUsedBytes: number };
+  drained: Measured;
   fillSeconds: number;
   drainSeconds: number;
   /** Sampled while the backlog was handed out and acknowledged. */
@@ -81,10 +81,21 @@ function document(n: number): CommunicationDocument {
   };
 }
 
-function measure(): { rssBytes: number; heapUsedBytes: number } {
-  (globalThis as { gc?: () => void }).gc?.();
-  const { rss, heapUsed } = process.memoryUsage();
-  return { rssBytes: rss, heapUsedBytes: heapUsed };
+/** Memory after a GC; `arrayBuffersBytes` holds the index's typed arrays, which the heap figure does not count. */
+interface Measured {
+  rssBytes: number;
+  heapUsedBytes: number;
+  arrayBuffersBytes: number;
+}
+
+async function measure(): Promise<Measured> {
+  const gc = (globalThis as { gc?: () => void }).gc;
+  gc?.();
+  // Backing stores of collected typed arrays are released by a task after the GC: let it run, then look.
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  gc?.();
+  const { rss, heapUsed, arrayBuffers } = process.memoryUsage();
+  return { rssBytes: rss, heapUsedBytes: heapUsed, arrayBuffersBytes: arrayBuffers };
 }
 
 type Ledger = Awaited<ReturnType<typeof OutputWatchLedger.open>>;
@@ -131,12 +142,12 @@ workerMain<P4LedgerInput, P4LedgerResult>(async (input) => {
   const dir = mkdtempSync(path.join(os.tmpdir(), "bench-ledger-"));
   const { ledger, store } = await openLedger(dir, input);
   try {
-    const before = measure();
+    const before = await measure();
     let started = performance.now();
     // An add does not wait for its fsync (a later hand-out does): the fill time is the appends' time.
     for (let n = 0; n < input.items; n++) await ledger.add(document(n));
     const fillSeconds = (performance.now() - started) / 1000;
-    const filled = measure();
+    const filled = await measure();
     const samples: P4LedgerSample[] = [];
     started = performance.now();
     const sample = () => {
@@ -158,7 +169,7 @@ workerMain<P4LedgerInput, P4LedgerResult>(async (input) => {
     }
     sample();
     const drainSeconds = (performance.now() - started) / 1000;
-    const drained = measure();
+    const drained = await measure();
     const counts = await ledger.counts();
     if (counts.done !== input.items) throw new Error(`drained ${counts.done} of ${input.items}`);
     const journalBytes = statSync(path.join(dir, "communications.journal")).size;
