@@ -119,11 +119,18 @@ export class JournalFile {
 
   /** Copies a record's bytes into `target` at `at` (no string made of them). */
   readInto(span: Span, target: Buffer, at: number): void {
-    let read = 0;
-    while (read < span.length) {
-      const n = fs.readSync(this.fd, target, at + read, span.length - read, span.offset + read);
-      if (n === 0) throw new Error(`${this.file}: record at byte ${span.offset} is cut short`);
-      read += n;
+    readFully(this.fd, this.file, span, target, at);
+  }
+
+  /** One record of a journal not open for appending (e.g. while it is being replayed). */
+  static readAt(file: string, span: Span): string {
+    const fd = fs.openSync(file, "r");
+    try {
+      const bytes = Buffer.alloc(span.length);
+      readFully(fd, file, span, bytes, 0);
+      return bytes.toString("utf8");
+    } finally {
+      fs.closeSync(fd);
     }
   }
 
@@ -282,5 +289,14 @@ export class JournalFile {
       `${this.file}: ${what}; the ledger stopped (nothing more is handed out) — free the disk, then restart the flow`,
     );
     return this.failure;
+  }
+}
+
+function readFully(fd: number, file: string, span: Span, target: Buffer, at: number): void {
+  let read = 0;
+  while (read < span.length) {
+    const n = fs.readSync(fd, target, at + read, span.length - read, span.offset + read);
+    if (n === 0) throw new Error(`${file}: record at byte ${span.offset} is cut short`);
+    read += n;
   }
 }

@@ -1,23 +1,28 @@
 /**
- * What a ledger keeps in memory per item, all in typed arrays: 128 bits of the SHA-256 of its id (the id itself is
- * read back from the journal when asked for), state, attempt count, time of the last change and where its records
- * lie in the journal (54 bytes a slot), plus its place in an open-addressing table (8–16 bytes); never the item nor
- * its id (ids of real communications are over a hundred characters). Items waiting in a state are listed in the order
- * they entered it (sets of slot numbers). With the slack of growing by doubling, about 110 bytes per item at 200,000
- * (typed arrays and heap together), almost none of it traced by the garbage collector.
+ * What a ledger keeps in memory per item, all in typed arrays: a 32-bit fingerprint of its id (the SHA-256's first
+ * word), state, attempt count, time of the last change and where its records lie in the journal, and its place in
+ * the list of its state; never the item nor its id (ids of real communications are over a hundred characters). A
+ * lookup confirms a fingerprint match by reading the id back from the journal, so two ids sharing a fingerprint are
+ * told apart exactly. 36 bytes a slot, slots grown by an eighth at a time, plus 4 bytes per place in an
+ * open-addressing table kept between half and three quarters full: about 45 bytes per item, none of it traced by the
+ * garbage collector.
  */
 import { createHash } from "node:crypto";
+import { SmallUintColumn, Uint48Column, resized } from "./columns";
 import type { Span } from "./journal-file";
 
 export type LedgerState = "pending" | "in-flight" | "done" | "dead";
-type ListedState = Exclude<LedgerState, "done">;
 
 const STATES: readonly LedgerState[] = ["pending", "in-flight", "done", "dead"];
-const FREE = 255;
+const DONE = STATES.indexOf("done");
+/** Flags: the state's number in the low three bits (FREE: no item), then CURRENT and HAS_DETAIL. */
+const STATE_BITS = 7;
+const FREE = 7;
+const CURRENT = 8;
+const HAS_DETAIL = 16;
 const NONE = -1;
-const INITIAL_CAPACITY = 256;
-/** 128 bits of the id's SHA-256: two ids that collide are as likely as a guessed random UUID (never, in practice). */
-const KEY_WORDS = 4;
+const MIN_GROWTH = 256;
+const MIN_TABLE = 512;
 
 /** An item as the index knows it. */
 export interface IndexEntry {
@@ -35,30 +40,32 @@ export interface IndexEntry {
   current?: boolean;
 }
 
+type Change = { state?: LedgerState; attempts?: number; updatedAt: number; detail?: Span | null; item?: Span };
+
 export class LedgerIndex {
-  private readonly freeSlots: number[] = [];
-  /** Slots per state, in the order they entered it (done ones are not listed: they are the rest). */
-  private readonly listed: Record<ListedState, Set<number>> = {
-    pending: new Set(),
-    "in-flight": new Set(),
-    dead: new Set(),
-  };
   private capacity = 0;
+  /** Slots ever handed out (live or free). */
   private used = 0;
   private live = 0;
-  private keys = new Uint32Array(0);
-  private state = new Uint8Array(0);
-  private attempts = new Uint32Array(0);
-  private updatedAt = new Float64Array(0);
-  private itemOffset = new Float64Array(0);
-  private itemLength = new Uint32Array(0);
-  private detailOffset = new Float64Array(0);
-  private detailLength = new Uint32Array(0);
-  private current = new Uint8Array(0);
-  /** Linear probing: slot + 1 at the id's place, 0 = empty; at most half full. */
+  private fingerprints = new Uint32Array(0);
+  private flags = new Uint8Array(0);
+  private readonly attempts = new SmallUintColumn(1);
+  private readonly updatedAt = new Uint48Column();
+  private readonly itemOffset = new Uint48Column();
+  private readonly itemLength = new SmallUintColumn(2);
+  private readonly detailOffset = new Uint48Column();
+  private readonly detailLength = new SmallUintColumn(2);
+  /** A list per state except done, in the order its items entered it; free slots are chained through `next`. */
+  private previous = new Int32Array(0);
+  private next = new Int32Array(0);
+  private readonly heads = STATES.map(() => NONE);
+  private readonly tails = STATES.map(() => NONE);
+  private readonly stateCounts = STATES.map(() => 0);
+  private freeSlots = NONE;
+  /** Linear probing: slot + 1 at the fingerprint's place, 0 = empty. */
   private table = new Int32Array(0);
-  private lastId: string | undefined;
-  private lastKey = new Uint32Array(KEY_WORDS);
+  /** The last id looked up: its fingerprint, and its slot once confirmed (until that slot is freed). */
+  private last: { id: string; fingerprint: number; slot?: number } | undefined;
 
   /** `readId` reads an item's id from its record in the journal. */
   constructor(private readonly readId: (item: Span) => string) {}
@@ -68,68 +75,87 @@ export class LedgerIndex {
   }
 
   has(id: string): boolean {
-    return this.slotOf(id) !== undefined;
+    return this.find(id) !== undefined;
   }
 
   get(id: string): IndexEntry | undefined {
-    const slot = this.slotOf(id);
+    const slot = this.find(id);
     return slot === undefined ? undefined : this.at(slot);
   }
 
   stateOf(id: string): LedgerState | undefined {
-    const slot = this.slotOf(id);
-    return slot === undefined ? undefined : STATES[this.state[slot]];
+    const slot = this.find(id);
+    return slot === undefined ? undefined : STATES[this.flags[slot] & STATE_BITS];
+  }
+
+  /**
+   * The slot of an item. A fingerprint match is confirmed by reading the id back from the journal, unless `trusted`
+   * (the id is known to be in the index, e.g. named by a journal record being replayed) and no other item shares
+   * the fingerprint.
+   */
+  find(id: string, trusted = false): number | undefined {
+    if (this.live === 0) return undefined;
+    if (this.last?.id === id && this.last.slot !== undefined) return this.last.slot;
+    const fingerprint = this.fingerprintOf(id);
+    const candidates: number[] = [];
+    for (let at = this.home(fingerprint); this.table[at] !== 0; at = this.after(at)) {
+      const slot = this.table[at] - 1;
+      if (this.fingerprints[slot] === fingerprint) candidates.push(slot);
+    }
+    if (trusted && candidates.length === 1) return candidates[0];
+    const slot = candidates.find((candidate) => this.idAt(candidate) === id);
+    if (slot !== undefined) this.last = { id, fingerprint, slot };
+    return slot;
   }
 
   /** Records an item (new, or replacing what was known of it). */
   put(id: string, entry: IndexEntry): void {
-    let slot = this.slotOf(id);
-    if (slot === undefined) {
-      slot = this.freeSlots.pop() ?? this.newSlot();
-      this.keys.set(this.keyOf(id), slot * KEY_WORDS);
-      this.state[slot] = STATES.indexOf(entry.state);
-      this.live++;
-      if (this.live * 2 > this.table.length) this.rehash(Math.max(INITIAL_CAPACITY * 2, this.table.length * 2));
-      else this.insert(slot);
-    } else {
-      this.unlist(slot);
-      this.state[slot] = STATES.indexOf(entry.state);
-    }
-    this.attempts[slot] = entry.attempts;
-    this.updatedAt[slot] = entry.updatedAt;
-    this.setItem(slot, entry.item);
+    const known = this.find(id);
+    if (known !== undefined) this.unlist(known);
+    const slot = known ?? this.newSlot(id);
+    this.last = { id, fingerprint: this.fingerprints[slot], slot };
+    this.flags[slot] = STATES.indexOf(entry.state);
+    this.attempts.set(slot, entry.attempts);
+    this.updatedAt.set(slot, entry.updatedAt);
+    this.setItem(slot, entry.item, entry.current ?? false);
     this.setDetail(slot, entry.detail);
-    this.current[slot] = entry.current ? 1 : 0;
-    this.list(slot);
+    this.enlist(slot);
   }
 
   /**
    * Changes a known item; `detail: null` forgets its reason or outcome. A new `item` place is a line written by
    * compaction (current); any other change makes the item's line stale.
    */
-  update(
-    id: string,
-    change: { state?: LedgerState; attempts?: number; updatedAt: number; detail?: Span | null; item?: Span },
-  ): void {
-    const slot = this.slotOf(id);
+  update(id: string, change: Change): void {
+    const slot = this.find(id);
     if (slot !== undefined) this.change(slot, change);
   }
 
   delete(id: string): void {
-    const slot = this.slotOf(id);
+    const slot = this.find(id);
     if (slot !== undefined) this.free(slot);
   }
 
-  /** Slots in a state (all live ones without one), oldest first for the listed states; changing states is allowed. */
+  /**
+   * Slots in a state (all live ones without one), oldest first for the states but done. The slot just given may
+   * change its state; changing others' while listing a state throws.
+   */
   *slots(state?: LedgerState): Generator<number> {
-    if (state && state !== "done") {
-      yield* this.listed[state];
+    const wanted = state === undefined ? undefined : STATES.indexOf(state);
+    if (wanted !== undefined && wanted !== DONE) {
+      for (let slot = this.heads[wanted]; slot !== NONE;) {
+        const following = this.next[slot];
+        yield slot;
+        if (following !== NONE && (this.flags[following] & STATE_BITS) !== wanted) {
+          throw new Error(`ledger index: ${state} items changed while being listed`);
+        }
+        slot = following;
+      }
       return;
     }
-    const wanted = state ? STATES.indexOf(state) : undefined;
     for (let slot = 0; slot < this.used; slot++) {
-      const s = this.state[slot];
-      if (s !== FREE && (wanted === undefined || s === wanted)) yield slot;
+      const code = this.flags[slot] & STATE_BITS;
+      if (code !== FREE && (wanted === undefined || code === wanted)) yield slot;
     }
   }
 
@@ -140,129 +166,152 @@ export class LedgerIndex {
 
   /** The id of the item in `slot`, read from the journal. */
   idAt(slot: number): string {
-    return this.readId({ offset: this.itemOffset[slot], length: this.itemLength[slot] });
+    return this.readId({ offset: this.itemOffset.get(slot), length: this.itemLength.get(slot) });
   }
 
   /** The state of the item in `slot`; undefined when the slot holds none (any more). */
   stateAt(slot: number): LedgerState | undefined {
-    return slot < this.used ? STATES[this.state[slot]] : undefined;
+    return slot < this.used ? STATES[this.flags[slot] & STATE_BITS] : undefined;
   }
 
   at(slot: number): IndexEntry {
-    const detail = this.detailOffset[slot];
+    const flags = this.flags[slot];
     return {
-      state: STATES[this.state[slot]],
-      attempts: this.attempts[slot],
-      updatedAt: this.updatedAt[slot],
-      item: { offset: this.itemOffset[slot], length: this.itemLength[slot] },
-      ...(detail === NONE ? {} : { detail: { offset: detail, length: this.detailLength[slot] } }),
-      current: this.current[slot] === 1,
+      state: STATES[flags & STATE_BITS],
+      attempts: this.attempts.get(slot),
+      updatedAt: this.updatedAt.get(slot),
+      item: { offset: this.itemOffset.get(slot), length: this.itemLength.get(slot) },
+      ...(flags & HAS_DETAIL
+        ? { detail: { offset: this.detailOffset.get(slot), length: this.detailLength.get(slot) } }
+        : {}),
+      current: (flags & CURRENT) !== 0,
     };
   }
 
   /** Changes the item in `slot`, as `update` does. */
-  change(
-    slot: number,
-    change: { state?: LedgerState; attempts?: number; updatedAt: number; detail?: Span | null; item?: Span },
-  ): void {
+  change(slot: number, change: Change): void {
     if (change.state !== undefined) {
       this.unlist(slot);
-      this.state[slot] = STATES.indexOf(change.state);
-      this.list(slot);
+      this.flags[slot] = (this.flags[slot] & ~STATE_BITS) | STATES.indexOf(change.state);
+      this.enlist(slot);
     }
-    if (change.attempts !== undefined) this.attempts[slot] = change.attempts;
-    this.updatedAt[slot] = change.updatedAt;
+    if (change.attempts !== undefined) this.attempts.set(slot, change.attempts);
+    this.updatedAt.set(slot, change.updatedAt);
     if (change.detail !== undefined) this.setDetail(slot, change.detail ?? undefined);
-    if (change.item) this.setItem(slot, change.item);
-    this.current[slot] = change.item ? 1 : 0;
+    if (change.item) this.setItem(slot, change.item, true);
+    else this.flags[slot] &= ~CURRENT;
   }
 
   /** Forgets the item in `slot`. */
   free(slot: number): void {
     this.unlist(slot);
     this.remove(slot);
-    this.state[slot] = FREE;
+    if (this.last?.slot === slot) this.last = undefined;
+    this.flags[slot] = FREE;
+    for (const column of [this.attempts, this.itemLength, this.detailLength]) column.set(slot, 0);
+    this.next[slot] = this.freeSlots;
+    this.freeSlots = slot;
     this.live--;
-    this.freeSlots.push(slot);
   }
 
   counts(): Record<LedgerState, number> {
-    const pending = this.listed.pending.size;
-    const inFlight = this.listed["in-flight"].size;
-    const dead = this.listed.dead.size;
-    return { pending, "in-flight": inFlight, done: this.live - pending - inFlight - dead, dead };
+    const [pending, inFlight, done, dead] = this.stateCounts;
+    return { pending, "in-flight": inFlight, done, dead };
   }
 
   /** Lists the states again in slot order, which a replay fills in the journal's order. */
   relist(): void {
-    for (const slots of Object.values(this.listed)) slots.clear();
-    for (let slot = 0; slot < this.used; slot++) if (this.state[slot] !== FREE) this.list(slot);
+    this.heads.fill(NONE);
+    this.tails.fill(NONE);
+    this.stateCounts.fill(0);
+    for (let slot = 0; slot < this.used; slot++) if ((this.flags[slot] & STATE_BITS) !== FREE) this.enlist(slot);
   }
 
-  private setItem(slot: number, item: Span): void {
-    this.itemOffset[slot] = item.offset;
-    this.itemLength[slot] = item.length;
+  private setItem(slot: number, item: Span, current: boolean): void {
+    this.itemOffset.set(slot, item.offset);
+    this.itemLength.set(slot, item.length);
+    this.flags[slot] = current ? this.flags[slot] | CURRENT : this.flags[slot] & ~CURRENT;
   }
 
   private setDetail(slot: number, detail: Span | undefined): void {
-    this.detailOffset[slot] = detail ? detail.offset : NONE;
-    this.detailLength[slot] = detail ? detail.length : 0;
+    if (detail) {
+      this.detailOffset.set(slot, detail.offset);
+      this.detailLength.set(slot, detail.length);
+      this.flags[slot] |= HAS_DETAIL;
+    } else {
+      this.detailLength.set(slot, 0);
+      this.flags[slot] &= ~HAS_DETAIL;
+    }
   }
 
-  private list(slot: number): void {
-    const state = STATES[this.state[slot]];
-    if (state !== "done") this.listed[state].add(slot);
+  /** Appends `slot` to the list of its state. */
+  private enlist(slot: number): void {
+    const code = this.flags[slot] & STATE_BITS;
+    this.stateCounts[code]++;
+    if (code === DONE) return;
+    const tail = this.tails[code];
+    this.previous[slot] = tail;
+    this.next[slot] = NONE;
+    if (tail === NONE) this.heads[code] = slot;
+    else this.next[tail] = slot;
+    this.tails[code] = slot;
   }
 
   private unlist(slot: number): void {
-    const state = STATES[this.state[slot]];
-    if (state !== "done") this.listed[state].delete(slot);
+    const code = this.flags[slot] & STATE_BITS;
+    this.stateCounts[code]--;
+    if (code === DONE) return;
+    const before = this.previous[slot];
+    const after = this.next[slot];
+    if (before === NONE) this.heads[code] = after;
+    else this.next[before] = after;
+    if (after === NONE) this.tails[code] = before;
+    else this.previous[after] = before;
   }
 
-  private keyOf(id: string): Uint32Array {
-    if (id !== this.lastId) {
-      const digest = createHash("sha256").update(id).digest();
-      for (let w = 0; w < KEY_WORDS; w++) this.lastKey[w] = digest.readUInt32LE(w * 4);
-      this.lastId = id;
+  private fingerprintOf(id: string): number {
+    if (this.last?.id !== id) {
+      this.last = { id, fingerprint: createHash("sha256").update(id).digest().readUInt32LE(0) };
     }
-    return this.lastKey;
+    return this.last.fingerprint;
   }
 
-  private slotOf(id: string): number | undefined {
-    if (this.live === 0) return undefined;
-    const key = this.keyOf(id);
-    const mask = this.table.length - 1;
-    for (let at = key[0] & mask; ; at = (at + 1) & mask) {
-      const held = this.table[at];
-      if (held === 0) return undefined;
-      if (this.keyMatches(held - 1, key)) return held - 1;
+  private home(fingerprint: number): number {
+    return Math.floor((fingerprint / 2 ** 32) * this.table.length);
+  }
+
+  private after(at: number): number {
+    return at + 1 === this.table.length ? 0 : at + 1;
+  }
+
+  private newSlot(id: string): number {
+    let slot = this.freeSlots;
+    if (slot === NONE) {
+      if (this.used === this.capacity) this.grow(this.capacity + Math.max(MIN_GROWTH, this.capacity >> 3));
+      slot = this.used++;
+    } else {
+      this.freeSlots = this.next[slot];
     }
-  }
-
-  private keyMatches(slot: number, key: Uint32Array): boolean {
-    const base = slot * KEY_WORDS;
-    for (let w = 0; w < KEY_WORDS; w++) if (this.keys[base + w] !== key[w]) return false;
-    return true;
-  }
-
-  private home(slot: number): number {
-    return this.keys[slot * KEY_WORDS] & (this.table.length - 1);
+    this.fingerprints[slot] = this.fingerprintOf(id);
+    this.flags[slot] = 0;
+    this.live++;
+    if (this.live * 4 > this.table.length * 3) this.rehash(Math.max(MIN_TABLE, this.live * 2));
+    else this.insert(slot);
+    return slot;
   }
 
   private insert(slot: number): void {
-    const mask = this.table.length - 1;
-    let at = this.home(slot);
-    while (this.table[at] !== 0) at = (at + 1) & mask;
+    let at = this.home(this.fingerprints[slot]);
+    while (this.table[at] !== 0) at = this.after(at);
     this.table[at] = slot + 1;
   }
 
   /** Takes `slot` out of the table, moving later entries of its run back so no lookup stops early. */
   private remove(slot: number): void {
-    const mask = this.table.length - 1;
-    let hole = this.home(slot);
-    while (this.table[hole] !== slot + 1) hole = (hole + 1) & mask;
-    for (let at = (hole + 1) & mask; this.table[at] !== 0; at = (at + 1) & mask) {
-      const home = this.home(this.table[at] - 1);
+    let hole = this.home(this.fingerprints[slot]);
+    while (this.table[hole] !== slot + 1) hole = this.after(hole);
+    for (let at = this.after(hole); this.table[at] !== 0; at = this.after(at)) {
+      const home = this.home(this.fingerprints[this.table[at] - 1]);
       const staysAhead = hole <= at ? hole < home && home <= at : hole < home || home <= at;
       if (staysAhead) continue;
       this.table[hole] = this.table[at];
@@ -273,29 +322,16 @@ export class LedgerIndex {
 
   private rehash(size: number): void {
     this.table = new Int32Array(size);
-    for (let slot = 0; slot < this.used; slot++) if (this.state[slot] !== FREE) this.insert(slot);
-  }
-
-  private newSlot(): number {
-    if (this.used === this.capacity) this.grow(Math.max(INITIAL_CAPACITY, this.capacity * 2));
-    return this.used++;
+    for (let slot = 0; slot < this.used; slot++) if ((this.flags[slot] & STATE_BITS) !== FREE) this.insert(slot);
   }
 
   private grow(capacity: number): void {
-    const grown = <A extends Uint8Array | Uint32Array | Float64Array>(old: A, make: (n: number) => A): A => {
-      const next = make(capacity);
-      next.set(old);
-      return next;
-    };
-    this.keys = grown(this.keys, (n) => new Uint32Array(n * KEY_WORDS));
-    this.state = grown(this.state, (n) => new Uint8Array(n));
-    this.attempts = grown(this.attempts, (n) => new Uint32Array(n));
-    this.updatedAt = grown(this.updatedAt, (n) => new Float64Array(n));
-    this.itemOffset = grown(this.itemOffset, (n) => new Float64Array(n));
-    this.itemLength = grown(this.itemLength, (n) => new Uint32Array(n));
-    this.detailOffset = grown(this.detailOffset, (n) => new Float64Array(n));
-    this.detailLength = grown(this.detailLength, (n) => new Uint32Array(n));
-    this.current = grown(this.current, (n) => new Uint8Array(n));
+    this.fingerprints = resized(this.fingerprints, new Uint32Array(capacity));
+    this.flags = resized(this.flags, new Uint8Array(capacity));
+    this.previous = resized(this.previous, new Int32Array(capacity));
+    this.next = resized(this.next, new Int32Array(capacity));
+    for (const column of [this.attempts, this.updatedAt, this.itemOffset, this.itemLength]) column.resize(capacity);
+    for (const column of [this.detailOffset, this.detailLength]) column.resize(capacity);
     this.capacity = capacity;
   }
 }

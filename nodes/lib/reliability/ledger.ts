@@ -89,8 +89,12 @@ export interface LedgerOptions<T = unknown> {
 }
 
 export class DurableLedger<T = unknown> {
-  private readonly index = new LedgerIndex((item) => idOfRecord(this.journal.read(item)));
+  /** Ids are read back from the journal; while it is replayed (not yet open for appending), from its file. */
+  private readonly index = new LedgerIndex((item) =>
+    idOfRecord(this.journalOpen ? this.journal.read(item) : JournalFile.readAt(this.options.file, item)),
+  );
   private readonly journal: JournalFile;
+  private journalOpen = false;
   private readonly lock: OwnerLock;
   private records = 0;
   private closed = false;
@@ -107,6 +111,7 @@ export class DurableLedger<T = unknown> {
     try {
       const rewrite = this.replay();
       this.journal = new JournalFile(options.file, options.groupCommitMs ?? 0);
+      this.journalOpen = true;
       if (rewrite) this.compact();
     } catch (err) {
       this.lock.release();
@@ -321,7 +326,8 @@ export class DurableLedger<T = unknown> {
     if (this.records - this.index.size > threshold) this.compact();
   }
 
-  private apply(record: JournalRecord<T>, span: Span): void {
+  /** `trusted`: the record comes from a journal whose records all name items added before them (see `find`). */
+  private apply(record: JournalRecord<T>, span: Span, trusted = false): void {
     if (record.op === "snapshot") {
       const { entry } = record;
       const detail = entry.reason !== undefined || entry.outcome !== undefined ? span : undefined;
@@ -333,17 +339,17 @@ export class DurableLedger<T = unknown> {
       this.index.put(record.id, { state: "pending", attempts: 0, updatedAt: record.at, item: span, current: true });
       return;
     }
-    const entry = this.index.get(record.id);
-    if (!entry) return;
+    const slot = this.index.find(record.id, trusted);
+    if (slot === undefined) return;
     const at = record.at;
     if (record.op === "take")
-      this.index.update(record.id, { state: "in-flight", attempts: entry.attempts + 1, updatedAt: at });
-    else if (record.op === "ack") this.index.update(record.id, { state: "done", updatedAt: at, detail: span });
+      this.index.change(slot, { state: "in-flight", attempts: this.index.at(slot).attempts + 1, updatedAt: at });
+    else if (record.op === "ack") this.index.change(slot, { state: "done", updatedAt: at, detail: span });
     else if (record.op === "fail")
-      this.index.update(record.id, { state: record.dead ? "dead" : "pending", updatedAt: at, detail: span });
+      this.index.change(slot, { state: record.dead ? "dead" : "pending", updatedAt: at, detail: span });
     else if (record.op === "revive")
-      this.index.update(record.id, { state: "pending", attempts: 0, updatedAt: at, detail: null });
-    else this.index.update(record.id, { state: "pending", updatedAt: at });
+      this.index.change(slot, { state: "pending", attempts: 0, updatedAt: at, detail: null });
+    else this.index.change(slot, { state: "pending", updatedAt: at });
   }
 
   /** The entry with its item (and reason/outcome) read back from the journal. */
@@ -401,7 +407,8 @@ export class DurableLedger<T = unknown> {
     })) {
       const record = parseRecord<T>(line.text);
       if (record) {
-        this.apply(record, line.span);
+        // After a quarantined line, a record may name an item whose add was lost: its id is checked.
+        this.apply(record, line.span, this.quarantined.length === 0);
         this.records++;
         continue;
       }

@@ -147,6 +147,24 @@ describe("durable ledger under disk faults", () => {
     third.close();
   });
 
+  it("after a quarantined add, a record naming that item changes no other item sharing its id's fingerprint", () => {
+    // The two ids share the first word of their SHA-256 (the index's fingerprint).
+    const [lost, kept] = ["job-7/customer-36460.pdf", "job-7/customer-84368.pdf"];
+    const first = open();
+    first.add(kept, { file: "kept.pdf" });
+    first.close();
+    fs.appendFileSync(file, `{"op":"add","id":"${lost}",#damaged#\n`);
+    fs.appendFileSync(file, JSON.stringify({ op: "ack", id: lost, at: 7 }) + "\n");
+    const second = open();
+    assert.deepEqual(
+      second.quarantined.map((q) => q.lineNumber),
+      [2],
+    );
+    assert.equal(second.get(kept)?.state, "pending", "the ack of the lost item did not land on its namesake");
+    assert.equal(second.get(lost), undefined);
+    second.close();
+  });
+
   it("quarantines a torn last line and reports it with its line number", () => {
     const first = open();
     first.add("a", { file: "a.pdf" });

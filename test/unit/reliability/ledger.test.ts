@@ -204,6 +204,28 @@ describe("durable ledger", () => {
     assert.ok(compacted.includes("waiting.pdf"));
   });
 
+  it("keeps apart ids sharing their fingerprint, through hand-outs, a restart and a compaction", () => {
+    // The two ids share the first word of their SHA-256 (the index's fingerprint).
+    const [a, b] = ["job-7/customer-36460.pdf", "job-7/customer-84368.pdf"];
+    const ledger = open(3);
+    assert.equal(ledger.add(a, { file: "a.pdf" }), true);
+    assert.equal(ledger.add(b, { file: "b.pdf" }), true, "not taken for a duplicate of the other");
+    ledger.take(b);
+    ledger.acknowledge(b, { nodeId: 2 });
+    ledger.take(a);
+    ledger.close();
+    const reopened = open(3);
+    assert.equal(reopened.get(a)?.state, "pending", "in flight at the restart, handed out again");
+    assert.equal(reopened.get(a)?.attempts, 1);
+    assert.deepEqual(reopened.get(b)?.outcome, { nodeId: 2 });
+    reopened.compact();
+    reopened.fail(a, "HTTP 503");
+    assert.equal(reopened.get(a)?.reason, "HTTP 503");
+    assert.equal(reopened.get(b)?.state, "done");
+    assert.deepEqual(reopened.counts(), { pending: 1, "in-flight": 0, done: 1, dead: 0 });
+    reopened.close();
+  });
+
   it("keeps pending items on disk: memory holds an index without the items or their ids, read back by position", () => {
     const ledger = open(3, { compactAfterRecords: 50 });
     for (let i = 0; i < 300; i++) ledger.add(`id-${i}`, { file: `payload-${i}-${"x".repeat(200)}` });
