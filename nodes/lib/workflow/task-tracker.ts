@@ -118,7 +118,7 @@ export class WorkflowTaskTracker {
   async callback(task: TrackedTask): Promise<TaskDue | undefined> {
     await this.expireOverdue();
     const key = taskKey(task);
-    const latest = (await this.latestOccurrences()).get(key);
+    const latest = await this.latestOccurrence(key, await this.unfinishedOccurrences());
     if (latest?.state === "dead") return undefined;
     if (latest?.state === "in-flight") return undefined;
     const occurrence = latest?.state === "pending" ? latest.item.occurrence : (latest?.item.occurrence ?? 0) + 1;
@@ -131,8 +131,8 @@ export class WorkflowTaskTracker {
 
   /** The task is no longer this user's (completed by anyone): its recorded occurrence is done. */
   async finished(task: Pick<TrackedTask, "processId" | "subprocessId" | "taskId">): Promise<void> {
-    const latest = (await this.latestOccurrences()).get(taskKey(task));
-    if (latest && latest.state !== "done") await (await this.tasks()).acknowledge(latest.id, "no longer assigned");
+    const latest = (await this.unfinishedOccurrences()).get(taskKey(task));
+    if (latest) await (await this.tasks()).acknowledge(latest.id, "no longer assigned");
   }
 
   /**
@@ -144,15 +144,16 @@ export class WorkflowTaskTracker {
     const keys = new Set(assigned.map(taskKey));
     let acknowledged = 0;
     let added = 0;
-    const latest = await this.latestOccurrences();
-    for (const entry of latest.values()) {
-      if (entry.state !== "done" && !keys.has(entry.item.key)) {
+    const unfinished = await this.unfinishedOccurrences();
+    for (const entry of unfinished.values()) {
+      if (!keys.has(entry.item.key)) {
         if ((await (await this.tasks()).acknowledge(entry.id, "no longer assigned")) === "acknowledged") acknowledged++;
       }
     }
     for (const task of assigned) {
       const key = taskKey(task);
-      const known = latest.get(key);
+      const known = await this.latestOccurrence(key, unfinished);
+      // recorded meanwhile by another replica (or a callback), or still unfinished
       if (known && known.state !== "done") continue;
       // unknown, forgotten, or done (it left the assignments and is back: a new occurrence)
       const occurrence = (known?.item.occurrence ?? 0) + 1;
@@ -216,14 +217,41 @@ export class WorkflowTaskTracker {
     await (await this.tasks()).expire(this.options.reemitAfterMs, reason);
   }
 
-  /** The latest recorded occurrence of every task key. */
-  private async latestOccurrences(): Promise<Map<string, WorkEntry<TaskItem>>> {
+  /**
+   * The latest occurrence of every task key that has an unfinished one (pending, in flight or dead): a new occurrence
+   * is only recorded once the one before is done, so an unfinished one is always the latest. Finished ones are not
+   * read: a poll must not read every task kept for `retainFinishedMs`.
+   */
+  private async unfinishedOccurrences(): Promise<Map<string, WorkEntry<TaskItem>>> {
+    const tasks = await this.tasks();
     const latest = new Map<string, WorkEntry<TaskItem>>();
-    for (const entry of await (await this.tasks()).list()) {
-      const known = latest.get(entry.item.key);
-      if (!known || known.item.occurrence < entry.item.occurrence) latest.set(entry.item.key, entry);
+    for (const state of ["pending", "in-flight", "dead"] as const) {
+      for (const entry of await tasks.list(state)) {
+        const known = latest.get(entry.item.key);
+        if (!known || known.item.occurrence < entry.item.occurrence) latest.set(entry.item.key, entry);
+      }
     }
     return latest;
+  }
+
+  /**
+   * The latest recorded occurrence of a task: its unfinished one, else the one found by id (#1, #2, …) that is not
+   * done (recorded meanwhile, e.g. by another replica) or the last before the first one not recorded. One forgotten
+   * after `retainFinishedMs` ends the search and its number is used again, which is safe: no record of it is left.
+   */
+  private async latestOccurrence(
+    key: string,
+    unfinished: Map<string, WorkEntry<TaskItem>>,
+  ): Promise<WorkEntry<TaskItem> | undefined> {
+    const open = unfinished.get(key);
+    if (open) return open;
+    const tasks = await this.tasks();
+    let latest: WorkEntry<TaskItem> | undefined;
+    for (let occurrence = 1; ; occurrence++) {
+      const entry = await tasks.get(`${key}#${occurrence}`);
+      if (!entry || entry.state !== "done") return entry ?? latest;
+      latest = entry;
+    }
   }
 }
 
