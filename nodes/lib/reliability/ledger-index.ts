@@ -3,7 +3,8 @@
  * word), state, attempt count, time of the last change and where its records lie in the journal, and its place in
  * the list of its state; never the item nor its id (ids of real communications are over a hundred characters). A
  * lookup confirms a fingerprint match by reading the id back from the journal, so two ids sharing a fingerprint are
- * told apart exactly. 36 bytes a slot, slots grown by an eighth at a time, plus 4 bytes per place in an
+ * told apart exactly (the last 256 ids read back are kept with their slots: an item handed out and then acknowledged
+ * is read once). 36 bytes a slot, slots grown by an eighth at a time, plus 4 bytes per place in an
  * open-addressing table kept between half and three quarters full: about 45 bytes per item, none of it traced by the
  * garbage collector.
  */
@@ -23,6 +24,7 @@ const HAS_DETAIL = 16;
 const NONE = -1;
 const MIN_GROWTH = 256;
 const MIN_TABLE = 512;
+const CONFIRMED_IDS = 256;
 
 /** An item as the index knows it. */
 export interface IndexEntry {
@@ -64,8 +66,14 @@ export class LedgerIndex {
   private freeSlots = NONE;
   /** Linear probing: slot + 1 at the fingerprint's place, 0 = empty. */
   private table = new Int32Array(0);
-  /** The last id looked up: its fingerprint, and its slot once confirmed (until that slot is freed). */
-  private last: { id: string; fingerprint: number; slot?: number } | undefined;
+  /** The last id hashed, and its fingerprint. */
+  private hashed: { id: string; fingerprint: number } | undefined;
+  /**
+   * Ids read back lately (confirmed by a lookup, or listed) with their slots, the oldest dropped beyond
+   * CONFIRMED_IDS: an item handed out and then acknowledged is read once, not at every step. Emptied when a slot is
+   * freed (its number may then hold another item).
+   */
+  private readonly confirmed = new Map<string, number>();
 
   /** `readId` reads an item's id from its record in the journal. */
   constructor(private readonly readId: (item: Span) => string) {}
@@ -95,7 +103,8 @@ export class LedgerIndex {
    */
   find(id: string, trusted = false): number | undefined {
     if (this.live === 0) return undefined;
-    if (this.last?.id === id && this.last.slot !== undefined) return this.last.slot;
+    const known = this.confirmed.get(id);
+    if (known !== undefined) return known;
     const fingerprint = this.fingerprintOf(id);
     const candidates: number[] = [];
     for (let at = this.home(fingerprint); this.table[at] !== 0; at = this.after(at)) {
@@ -103,9 +112,7 @@ export class LedgerIndex {
       if (this.fingerprints[slot] === fingerprint) candidates.push(slot);
     }
     if (trusted && candidates.length === 1) return candidates[0];
-    const slot = candidates.find((candidate) => this.idAt(candidate) === id);
-    if (slot !== undefined) this.last = { id, fingerprint, slot };
-    return slot;
+    return candidates.find((candidate) => this.idAt(candidate) === id);
   }
 
   /** Records an item (new, or replacing what was known of it). */
@@ -113,7 +120,6 @@ export class LedgerIndex {
     const known = this.find(id);
     if (known !== undefined) this.unlist(known);
     const slot = known ?? this.newSlot(id);
-    this.last = { id, fingerprint: this.fingerprints[slot], slot };
     this.flags[slot] = STATES.indexOf(entry.state);
     this.attempts.set(slot, entry.attempts);
     this.updatedAt.set(slot, entry.updatedAt);
@@ -166,7 +172,9 @@ export class LedgerIndex {
 
   /** The id of the item in `slot`, read from the journal. */
   idAt(slot: number): string {
-    return this.readId({ offset: this.itemOffset.get(slot), length: this.itemLength.get(slot) });
+    const id = this.readId({ offset: this.itemOffset.get(slot), length: this.itemLength.get(slot) });
+    this.remember(id, slot);
+    return id;
   }
 
   /** The state of the item in `slot`; undefined when the slot holds none (any more). */
@@ -206,7 +214,7 @@ export class LedgerIndex {
   free(slot: number): void {
     this.unlist(slot);
     this.remove(slot);
-    if (this.last?.slot === slot) this.last = undefined;
+    this.confirmed.clear();
     this.flags[slot] = FREE;
     for (const column of [this.attempts, this.itemLength, this.detailLength]) column.set(slot, 0);
     this.next[slot] = this.freeSlots;
@@ -269,11 +277,17 @@ export class LedgerIndex {
     else this.previous[after] = before;
   }
 
+  private remember(id: string, slot: number): void {
+    this.confirmed.delete(id);
+    this.confirmed.set(id, slot);
+    if (this.confirmed.size > CONFIRMED_IDS) this.confirmed.delete(this.confirmed.keys().next().value!);
+  }
+
   private fingerprintOf(id: string): number {
-    if (this.last?.id !== id) {
-      this.last = { id, fingerprint: createHash("sha256").update(id).digest().readUInt32LE(0) };
+    if (this.hashed?.id !== id) {
+      this.hashed = { id, fingerprint: createHash("sha256").update(id).digest().readUInt32LE(0) };
     }
-    return this.last.fingerprint;
+    return this.hashed.fingerprint;
   }
 
   private home(fingerprint: number): number {
