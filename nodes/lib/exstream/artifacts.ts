@@ -1,12 +1,14 @@
 /**
- * Outputs of a communication step — delivery file, output files, artifacts, customer zips, message file — always
- * streamed to disk (`<dest>.part`, then renamed), never held whole in memory.
+ * Outputs of a communication step — delivery file, output files, artifacts, customer zips, message file — streamed to
+ * disk (`<dest>.part`, then renamed), never held whole in memory; only a delivery file asked for up to a given size
+ * (an on-demand step's) is read into memory.
  */
 import { createWriteStream, promises as fsp } from "node:fs";
 import path from "node:path";
 import type { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { makePrivateDir, PRIVATE_FILE_MODE } from "../reliability/private-files";
+import { readAtMost } from "../transport/limits";
 import { seg, type ExstreamContext } from "./context";
 import { iteratePages, toPage } from "./runtime";
 import type { Page, PageRequest } from "./types";
@@ -45,19 +47,7 @@ export function readDeliveryFile(
   const url = `${stepUrl(ctx, stepId, domain)}/delivery-file`;
   return ctx.transport.stream(
     { operation: "download delivery file", method: "GET", url, params: { download: true }, headers: { Accept: "*/*" } },
-    async (body: Readable) => {
-      const chunks: Buffer[] = [];
-      let size = 0;
-      for await (const chunk of body) {
-        size += (chunk as Buffer).length;
-        if (size > maxBytes) {
-          body.destroy();
-          return undefined;
-        }
-        chunks.push(chunk as Buffer);
-      }
-      return Buffer.concat(chunks, size);
-    },
+    (body: Readable) => readAtMost(body, maxBytes),
   );
 }
 

@@ -28,6 +28,22 @@ export const DEFAULT_TRANSFER_LIMITS: TransferLimits = {
   maxResponseBytes: 32 * MIB,
 };
 
+/**
+ * The bytes of `source` when they are at most `maxBytes`; undefined when there are more (the rest is not read: leaving
+ * the loop destroys a stream).
+ */
+export async function readAtMost(source: AsyncIterable<unknown>, maxBytes: number): Promise<Buffer | undefined> {
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of source) {
+    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
+    size += buffer.length;
+    if (size > maxBytes) return undefined;
+    chunks.push(buffer);
+  }
+  return Buffer.concat(chunks, size);
+}
+
 /** Fills the unset limits with the defaults. */
 export function transferLimits(given: Partial<TransferLimits> = {}): TransferLimits {
   const limits = { ...DEFAULT_TRANSFER_LIMITS };

@@ -1,4 +1,5 @@
 import crypto from "node:crypto";
+import { readAtMost } from "../transport/limits";
 
 export type CallbackAuthMode = "secret" | "hmac";
 
@@ -162,13 +163,5 @@ export async function readRawBody(
       : typeof req.body === "string"
         ? Buffer.from(req.body)
         : Buffer.alloc(0);
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of req) {
-    const buffer = Buffer.isBuffer(chunk) ? chunk : Buffer.from(String(chunk));
-    size += buffer.length;
-    if (size > maxBytes) return undefined;
-    chunks.push(buffer);
-  }
-  return Buffer.concat(chunks);
+  return readAtMost(req, maxBytes);
 }
