@@ -129,20 +129,6 @@ export class LedgerIndex {
   }
 
   /**
-   * Changes a known item; `detail: null` forgets its reason or outcome. A new `item` place is a line written by
-   * compaction (current); any other change makes the item's line stale.
-   */
-  update(id: string, change: Change): void {
-    const slot = this.find(id);
-    if (slot !== undefined) this.change(slot, change);
-  }
-
-  delete(id: string): void {
-    const slot = this.find(id);
-    if (slot !== undefined) this.free(slot);
-  }
-
-  /**
    * Slots in a state (all live ones without one), oldest first for the states but done. The slot just given may
    * change its state; changing others' while listing a state throws.
    */
@@ -196,7 +182,10 @@ export class LedgerIndex {
     };
   }
 
-  /** Changes the item in `slot`, as `update` does. */
+  /**
+   * Changes the item in `slot`; `detail: null` forgets its reason or outcome. A new `item` place is a line written by
+   * compaction (current); any other change makes the item's line stale.
+   */
   change(slot: number, change: Change): void {
     if (change.state !== undefined) {
       this.unlist(slot);

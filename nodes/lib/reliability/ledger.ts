@@ -188,7 +188,10 @@ export class DurableLedger<T = unknown> {
     return entry && infoOf(id, entry);
   }
 
-  /** Ids in a state (all without one), oldest first; changing states while iterating is allowed. */
+  /**
+   * Ids in a state (all without one), oldest first; the item just given may change its state while iterating (copy
+   * the ids first to change others').
+   */
   ids(state?: LedgerState): Iterable<string> {
     return this.index.ids(state);
   }

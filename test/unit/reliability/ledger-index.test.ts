@@ -45,12 +45,12 @@ describe("ledger index", () => {
         const id = known[Math.floor(next() * known.length)];
         const entry = model.get(id)!;
         const state = states[Math.floor(next() * states.length)];
-        index.update(id, { state, attempts: entry.attempts + 1, updatedAt: step });
+        index.change(index.find(id)!, { state, attempts: entry.attempts + 1, updatedAt: step });
         enter(id, entry.state, state);
         model.set(id, { ...entry, state, attempts: entry.attempts + 1 });
       } else {
         const id = known[Math.floor(next() * known.length)];
-        index.delete(id);
+        index.free(index.find(id)!);
         enter(id, model.get(id)!.state, "done");
         model.delete(id);
       }
@@ -117,7 +117,7 @@ describe("ledger index", () => {
     assert.equal(index.stateOf(b), "dead");
     assert.equal(index.find(a, true), 0, "a trusted lookup among two candidates still reads them");
     assert.equal(index.find(b, true), 1);
-    index.delete(a);
+    index.free(index.find(a)!);
     assert.equal(index.has(a), false);
     assert.equal(index.get(b)?.attempts, 2);
     assert.equal(index.find(a), undefined, "the one candidate left is read back and is not the id");
