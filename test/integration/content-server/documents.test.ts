@@ -22,12 +22,18 @@ describe("content-server client: documents", function () {
     fs.rmSync(dir, { recursive: true, force: true });
   });
 
+  /** A file of random bytes in the test's folder. */
+  const randomFile = (name: string, size: number) => {
+    const source = path.join(dir, name);
+    const bytes = crypto.randomBytes(size);
+    fs.writeFileSync(source, bytes);
+    return { source, bytes };
+  };
+
   it("uploads from a file path and downloads the same bytes to a file", async () => {
     const client = sim.client();
     const folder = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Docs"));
-    const source = path.join(dir, "letter.pdf");
-    const bytes = crypto.randomBytes(300_000);
-    fs.writeFileSync(source, bytes);
+    const { source, bytes } = randomFile("letter.pdf", 300_000);
     const doc = await client.documents.uploadDocument({
       parentId: folder.id,
       name: "Letter 4711.pdf",
@@ -51,9 +57,7 @@ describe("content-server client: documents", function () {
   it("takes a file's size from the caller that just checked it, and still sends what the file holds", async () => {
     const client = sim.client();
     const folder = await client.nodes.createFolder(ENTERPRISE_WORKSPACE, uniqueName("Docs"));
-    const source = path.join(dir, "sized.pdf");
-    const bytes = crypto.randomBytes(50_000);
-    fs.writeFileSync(source, bytes);
+    const { source, bytes } = randomFile("sized.pdf", 50_000);
     const stat = sinon.spy(fs.promises, "stat");
     let doc;
     try {
