@@ -1,7 +1,8 @@
 /*
- * Counts the bytes the package's own code feeds into SHA-256 hashes: node:crypto's createHash wrapped with sinon
- * (restore with sinon.restore()). Hashes created by other code in the process (the simulators hash what they store)
- * are not counted, so "one pass over each file" reads as bytes hashed = bytes of the files.
+ * Counts the bytes the package's own code feeds into SHA-256 hashes: node:crypto's createHash wrapped with sinon, and
+ * the files the file thread hashed (its digest requests, watched through `fileThread.ask`); restore with
+ * sinon.restore(). Hashes created by other code in the process (the simulators hash what they store) are not counted,
+ * so "one pass over each file" reads as bytes hashed = bytes of the files.
  *
  *   const hashed = countPackageSha256Bytes();
  *   … run …
@@ -10,6 +11,7 @@
 import crypto from "node:crypto";
 import path from "node:path";
 import sinon from "sinon";
+import { fileThread } from "../../nodes/lib/files/file-thread";
 
 const PACKAGE_CODE = `${path.sep}nodes${path.sep}lib${path.sep}`;
 
@@ -25,6 +27,12 @@ export function countPackageSha256Bytes(): { bytes: () => number } {
       return update(data);
     }) as typeof hash.update;
     return hash;
+  });
+  const ask = fileThread.ask.bind(fileThread);
+  sinon.stub(fileThread, "ask").callsFake(async (request) => {
+    const answer = await ask(request);
+    if (request.op === "digest" && answer.sha256 !== undefined) bytes += answer.facts?.size ?? 0;
+    return answer;
   });
   return { bytes: () => bytes };
 }

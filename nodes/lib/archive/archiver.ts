@@ -1,4 +1,3 @@
-import fs from "node:fs";
 import { setTimeout as sleep } from "node:timers/promises";
 import { flattenCategoryValues, nestCategoryValues } from "../content-server/categories";
 import { ContentServerError } from "../content-server/errors";
@@ -6,6 +5,7 @@ import type { ContentServerClient } from "../content-server/index";
 import { DOCUMENT_TYPE } from "../content-server/nodes";
 import type { CategoryValues, CsNode, DocumentContent } from "../content-server/types";
 import { sha256OfBuffer, sha256OfFile, sha256OfStream } from "../checksum";
+import { fileFacts } from "../files/file-thread";
 import { crashPoint } from "../reliability/crash-points";
 import { ArchiveError, isAmbiguousCreateFailure, isUnknownAttributeError } from "./failures";
 import { numberedName } from "./names";
@@ -358,10 +358,11 @@ function cached<T>(load: () => Promise<T>, forget: () => void): Promise<T> {
 
 /**
  * SHA-256 and size of the content; empty content is refused: a zero-byte rendition is a failed one, not a record.
- * A file whose size and modification time are those of a digest taken earlier (the output watch's) is not read again.
+ * A file whose size and modification time are those of a digest taken earlier (the output watch's) is not read again:
+ * as the content gives them when its caller has just looked (cs-archive's allowed-folder check), else looked up now.
  */
 async function digest(content: DocumentContent, known?: KnownDigest): Promise<{ sha256: string; size: number }> {
-  const reused = known && "path" in content ? await unchangedDigest(content.path, known) : undefined;
+  const reused = known && "path" in content ? await unchangedDigest(content, known) : undefined;
   const measured = reused ?? (await measure(content));
   if (measured.size === 0) {
     const what = "buffer" in content ? "the message payload" : content.path;
@@ -382,11 +383,15 @@ export function knownDigestOf(rendition: Record<string, unknown>): KnownDigest |
 }
 
 async function unchangedDigest(
-  file: string,
+  content: { path: string; size?: number; mtimeMs?: number },
   known: KnownDigest,
 ): Promise<{ sha256: string; size: number } | undefined> {
-  const stat = await fs.promises.stat(file).catch(() => undefined);
-  const unchanged = stat?.isFile() && stat.size === known.size && stat.mtimeMs === known.mtimeMs;
+  const { size, mtimeMs } = content;
+  const facts =
+    size !== undefined && mtimeMs !== undefined
+      ? { isFile: true, size, mtimeMs }
+      : await fileFacts(content.path).catch(() => undefined);
+  const unchanged = facts?.isFile && facts.size === known.size && facts.mtimeMs === known.mtimeMs;
   return unchanged ? { sha256: known.sha256.toLowerCase(), size: known.size } : undefined;
 }
 

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
+import { fileFacts } from "../files/file-thread";
 import { PRIVATE_FILE_MODE } from "../reliability/private-files";
 import { ContentServerError } from "./errors";
 import { asArray, asRecord, toNumber, toStringValue, v2ListResults, v2Results, type Json } from "./envelopes";
@@ -221,9 +222,9 @@ async function filePart(content: DocumentContent, operation: string, fallbackNam
 
 async function fileSize(filePath: string, operation: string): Promise<number> {
   try {
-    const stat = await fs.promises.stat(filePath);
-    if (!stat.isFile()) throw new Error("not a file");
-    return stat.size;
+    const facts = await fileFacts(filePath);
+    if (!facts.isFile) throw new Error("not a file");
+    return facts.size;
   } catch {
     throw new ContentServerError({
       operation,

@@ -3,6 +3,7 @@ import fs from "node:fs";
 import type { Readable } from "node:stream";
 import { finished } from "node:stream/promises";
 import type { AxiosInstance, AxiosResponse } from "axios";
+import { readWholeFile } from "../files/file-thread";
 import { ConcurrencyLimiter, QueueFullError } from "../reliability/limiter";
 import {
   DEFAULT_RETRY_POLICY,
@@ -402,62 +403,41 @@ async function streamedMultipart(parts: MultipartPart[]): Promise<EncodedBody> {
 }
 
 /**
- * A small multipart body as one Buffer, sent in one write with a Content-Length; a file on disk is read straight
- * into it (one open, one read). Streaming a FormData costs a web stream per file and a write per chunk, and a
+ * A small multipart body as one Buffer, sent in one write with a Content-Length; the file thread reads a file on disk
+ * straight into it (one request). Streaming a FormData costs a web stream per file and a write per chunk, and a
  * file-backed Blob reads on the main thread, which made many small uploads slower (P2 in BENCHMARKS.md). Same wire
  * format as axios's FormData encoder: names escaped, text CRLF-normalised, file parts typed as a Blob types them.
- * Undefined when a file no longer has the size it was checked with (the body is then streamed, sized anew).
+ * Undefined when a file no longer has the size it was checked with, or for a second file part (the body is then
+ * streamed, sized anew).
  */
 async function bufferedMultipart(parts: MultipartPart[]): Promise<EncodedBody | undefined> {
   const boundary = `form-data-boundary-${randomBytes(12).toString("hex")}`;
-  const pieces: Array<Buffer | FileContent> = [];
+  // The pieces before the file on disk and after it (all of them when there is none).
+  const before: Buffer[] = [];
+  const after: Buffer[] = [];
+  let file: { path: string; size: number } | undefined;
+  const add = (piece: Buffer) => (file ? after : before).push(piece);
   for (const part of parts) {
     const head = `--${boundary}\r\nContent-Disposition: form-data; name="${escapePartName(part.name)}"`;
     if (typeof part.value === "string") {
-      pieces.push(Buffer.from(`${head}\r\n\r\n${part.value.replace(/\r?\n|\r\n?/g, "\r\n")}\r\n`));
+      add(Buffer.from(`${head}\r\n\r\n${part.value.replace(/\r?\n|\r\n?/g, "\r\n")}\r\n`));
       continue;
     }
     const type = blobType(part.value.type) || "application/octet-stream";
-    pieces.push(
-      Buffer.from(`${head}; filename="${escapePartName(part.fileName ?? "file")}"\r\nContent-Type: ${type}\r\n\r\n`),
-      part.value,
-      CRLF,
-    );
+    add(Buffer.from(`${head}; filename="${escapePartName(part.fileName ?? "file")}"\r\nContent-Type: ${type}\r\n\r\n`));
+    if ("buffer" in part.value) add(part.value.buffer);
+    else if (file) return undefined;
+    else file = part.value;
+    add(CRLF);
   }
-  pieces.push(Buffer.from(`--${boundary}--\r\n`));
-  const length = pieces.reduce((sum, piece) => sum + (Buffer.isBuffer(piece) ? piece.length : partSize(piece)), 0);
-  // One spare byte: a read that fills it finds a file grown since it was checked.
-  const body = Buffer.allocUnsafe(length + 1);
-  let offset = 0;
-  for (const piece of pieces) {
-    if (Buffer.isBuffer(piece)) offset += piece.copy(body, offset);
-    else if ("buffer" in piece) offset += piece.buffer.copy(body, offset);
-    else if (await readExactly(piece.path, piece.size, body, offset)) offset += piece.size;
-    else return undefined;
-  }
-  return { data: body.subarray(0, length), contentType: `multipart/form-data; boundary=${boundary}` };
+  add(Buffer.from(`--${boundary}--\r\n`));
+  const data = file
+    ? await readWholeFile(file.path, file.size, { before: Buffer.concat(before), after: Buffer.concat(after) })
+    : Buffer.concat(before);
+  return data && { data, contentType: `multipart/form-data; boundary=${boundary}` };
 }
 
 const CRLF = Buffer.from("\r\n");
-
-/** Whether the file at `path` holds exactly `size` bytes, read into `target` at `offset` (which has room for one more). */
-async function readExactly(path: string, size: number, target: Buffer, offset: number): Promise<boolean> {
-  const handle = await fs.promises.open(path, "r");
-  try {
-    let read = 0;
-    while (read <= size) {
-      const { bytesRead } = await handle.read(target, offset + read, size + 1 - read, read);
-      if (bytesRead === 0) break;
-      read += bytesRead;
-      // A short read of a regular file ends at its end: no further read needed to see the end of the file.
-      if (read === size) break;
-    }
-    return read === size;
-  } finally {
-    // Not awaited: the request need not wait for the descriptor to close.
-    handle.close().catch(() => undefined);
-  }
-}
 
 /** The type a Blob would carry (`new Blob([], { type })`): lower case, or empty when not printable ASCII. */
 function blobType(type: string): string {

@@ -124,6 +124,8 @@ export type DocumentContent =
       mimeType?: string;
       /** The file's size when the caller has just read or checked the file (spares a look before the upload). */
       size?: number;
+      /** With `size`: its modification time then (spares a look before reusing a SHA-256 taken earlier). */
+      mtimeMs?: number;
     }
   | { buffer: Buffer; fileName: string; mimeType?: string };
 

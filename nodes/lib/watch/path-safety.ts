@@ -6,6 +6,8 @@
  */
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { digestSmallFile, FILE_THREAD_STOPPED, SMALL_FILE_BYTES } from "../files/file-thread";
+import { FileChangingError } from "./stability";
 
 export class PathRefusedError extends Error {
   override name = "PathRefusedError";
@@ -40,12 +42,17 @@ export async function resolveOutputFile(engineName: string, outputDir: string, r
   return (await locateOutputFile(engineName, outputDir, root)).path;
 }
 
-/** {@link resolveOutputFile}, with the file's size and modification time as it was found. */
+/**
+ * {@link resolveOutputFile}, with the file's size and modification time as it was found and, with `digest`, the
+ * SHA-256 of a small file (read on the file thread with the look-up; undefined for a larger one, which the caller
+ * streams).
+ */
 export async function locateOutputFile(
   engineName: string,
   outputDir: string,
   root: string,
-): Promise<{ path: string; size: number; mtimeMs: number }> {
+  options: { digest?: boolean } = {},
+): Promise<{ path: string; size: number; mtimeMs: number; sha256?: string }> {
   const segments = outputRelativeSegments(engineName);
   if (segments.some((s) => s === ".." || s.includes("\0"))) {
     throw new PathRefusedError(`"${engineName}" climbs out of its output folder`, "escape");
@@ -57,14 +64,23 @@ export async function locateOutputFile(
   if (!isInside(candidate, path.resolve(root)) && !isInside(candidate, realRoot)) {
     throw new PathRefusedError(`"${engineName}" resolves outside the watched root`, "escape");
   }
-  // Name the local place too: the engine's path (`/mnt/nfs/…`) alone does not tell an operator where we looked.
-  const real = await realpathOrThrow(candidate, `"${engineName}" (looked for at ${candidate})`);
+  const look = await digestSmallFile(candidate, [realRoot], options.digest ? SMALL_FILE_BYTES : -1).catch(
+    (err: NodeJS.ErrnoException) => {
+      if (err.code === FILE_THREAD_STOPPED) throw err;
+      // Name the local place too: the engine's path (`/mnt/nfs/…`) alone does not tell an operator where we looked.
+      throw new PathRefusedError(
+        `"${engineName}" (looked for at ${candidate}) does not exist (${err.code ?? "error"})`,
+        "missing",
+      );
+    },
+  );
+  const { real, isFile, size, mtimeMs } = look.facts;
   if (!isInside(real, realRoot)) {
     throw new PathRefusedError(`"${engineName}" is a link to a place outside the watched root`, "escape");
   }
-  const stat = await fsp.stat(real);
-  if (!stat.isFile()) throw new PathRefusedError(`"${engineName}" is not a regular file`, "unplaceable");
-  return { path: real, size: stat.size, mtimeMs: stat.mtimeMs };
+  if (!isFile) throw new PathRefusedError(`"${engineName}" is not a regular file`, "unplaceable");
+  if (look.changed) throw new FileChangingError(`${real} changed while it was read`);
+  return { path: real, size, mtimeMs, sha256: look.sha256 };
 }
 
 /** How long a folder's real path is reused: every file of a run (and every message) asks for the same few roots. */
@@ -107,13 +123,4 @@ export function joinInside(dir: string, relativeName: string): string {
 export function isInside(candidate: string, root: string): boolean {
   const relative = path.relative(root, candidate);
   return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
-}
-
-async function realpathOrThrow(target: string, label: string): Promise<string> {
-  try {
-    return await fsp.realpath(target);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code;
-    throw new PathRefusedError(`${label} does not exist (${code ?? "error"})`, "missing");
-  }
 }

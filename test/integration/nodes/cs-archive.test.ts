@@ -14,6 +14,7 @@ import metadataMap from "../../../nodes/metadata-map/metadata-map";
 import { ContentServerClient, type CsNode } from "../../../nodes/lib/content-server";
 import { ALLOWED_ROOTS_SETTING } from "../../../nodes/lib/node-red/file-roots";
 import { DEMO_LOGIN, startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
+import { countPackageSha256Bytes } from "../../helpers/sha256-passes";
 
 helper.init(require.resolve("node-red"));
 const catchNode = require("@node-red/nodes/core/common/25-catch.js");
@@ -246,6 +247,37 @@ describe("cs-archive node", function () {
       const chunks: Buffer[] = [];
       for await (const chunk of download.stream) chunks.push(chunk as Buffer);
       assert.equal(Buffer.concat(chunks).toString(), content);
+    });
+
+    it("reuses the SHA-256 msg.document carries for its unchanged file and hashes a file rewritten since", async () => {
+      const folder = await freshFolder();
+      const send = await deploy({ folderId: String(folder) }, { map: mapRules });
+      const asDocument = (filePath: string, recorded: string, name: string): Msg => {
+        const { size, mtimeMs } = fs.statSync(filePath);
+        return letter({
+          filename: filePath,
+          document: { ...letter().document, fileName: name, path: filePath, sha256: sha256(recorded), size, mtimeMs },
+        });
+      };
+      const unchanged = file("unchanged.pdf", "%PDF as the watch saw it");
+      const hashed = countPackageSha256Bytes();
+      try {
+        const kept = await send(asDocument(unchanged, "%PDF as the watch saw it", "unchanged.pdf"));
+        assert.equal(kept.caught, undefined, kept.caught?.error?.message);
+        assert.equal(hashed.bytes(), 0, "not read for its SHA-256 again");
+        assert.equal(await storedSha(kept.out!.cs.nodeId), sha256("%PDF as the watch saw it"));
+
+        const rewritten = file("rewritten.pdf", "%PDF as the watch saw it");
+        const msg = asDocument(rewritten, "%PDF as the watch saw it", "rewritten.pdf");
+        fs.writeFileSync(rewritten, "%PDF rewritten after the watch, longer");
+        const renewed = await send(msg);
+        assert.equal(renewed.caught, undefined, renewed.caught?.error?.message);
+        assert.equal(hashed.bytes(), Buffer.byteLength("%PDF rewritten after the watch, longer"), "hashed once");
+        assert.equal(renewed.out!.cs.sha256, sha256("%PDF rewritten after the watch, longer"));
+        assert.equal(await storedSha(renewed.out!.cs.nodeId), sha256("%PDF rewritten after the watch, longer"));
+      } finally {
+        sinon.restore();
+      }
     });
 
     it("archives a Buffer payload and keeps msg.document for the acknowledgement", async () => {

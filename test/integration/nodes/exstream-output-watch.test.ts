@@ -9,6 +9,7 @@ import sinon from "sinon";
 import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
 import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exstream-output-watch/types";
 import { ExstreamClient } from "../../../nodes/lib/exstream";
+import { fileThread } from "../../../nodes/lib/files/file-thread";
 import { OutputWatcher, type WatchCounts } from "../../../nodes/lib/watch";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { customerPdf as pdf, outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
@@ -553,12 +554,12 @@ describe("exstream-output-watch node (folder mode)", function () {
         files: [pdf("early.pdf", "1", "%PDF early"), pdf("late.pdf", "2")],
       };
       await writeHandMadeRun(run);
-      const realpath = sinon.spy(fsp, "realpath");
+      const asked = sinon.spy(fileThread, "ask");
       try {
         const h = await deploy({ missingFileGraceMs: "20000" });
         await until(() => h.out.length >= 1, "the communication whose file is there");
         assert.equal(h.out[0].document.customerNumber, "1");
-        const looksForLate = () => realpath.getCalls().filter((call) => String(call.args[0]).endsWith("late.pdf"));
+        const looksForLate = () => asked.getCalls().filter((call) => call.args[0].path.endsWith("late.pdf"));
         // Each expansion looks for the file once: the third look follows two complete expansions that missed it.
         await until(() => looksForLate().length >= 3, "three looks for the late file");
         await delivered();
@@ -573,7 +574,7 @@ describe("exstream-output-watch node (folder mode)", function () {
         );
         assert.equal(h.dead.length, 0);
       } finally {
-        realpath.restore();
+        asked.restore();
       }
     });
 
