@@ -143,16 +143,19 @@ function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkRep
       `Not the requests: cs-archive sends one upload per new document (categories and SHA-256 in it; the name is ` +
         `looked up only when CS refuses it as taken), plus a set-up shared by the run (see the requests per document ` +
         `below). Not the hashing twice: each file is hashed once, by the watch; cs-archive reuses that SHA-256 while ` +
-        `the file's size and modification time are unchanged. Not the ledger's fsyncs any more: they run off the ` +
-        `event loop (group commit "auto") and an acknowledgement shares one with the next hand-out. What is left, in ` +
-        `the same process (profile of the flow worker, --cpu-prof, self time): the upload itself as in the plain loop ` +
-        `(multipart, file-backed Blob reads, socket writes), the thread-pool file operations per document (the ` +
-        `watch: realpath, stat, open, read, close and a second stat to hash the file, which the document id and the ` +
-        `duplicate check need; cs-archive: realpath for the allowed-folder check, stat to reuse the SHA-256; the ` +
-        `plain loop: stat and the read), each of which costs the main thread a context switch when the cores are ` +
-        `busy; garbage collection; Node-RED's delivery through the example's nodes (change, debug, the clone for ` +
-        `cs-archive's second wire), metadata-map's 15 rules. The plain loop sends one POST per file and nothing else. Run-to-run spread on ` +
-        `this busy 2-core machine (the simulator shares the cores) is large: compare the runs.`,
+        `the file's size and modification time are unchanged. Not the thread-pool file calls any more: the watch's ` +
+        `look-up and SHA-256, cs-archive's allowed-folder look and the upload's read are one request each to a file ` +
+        `thread (before: a dozen thread-pool round trips per document, about 40 % of the flow worker's time). What is ` +
+        `left (profile of the flow worker, --cpu-prof, self time over a 2,000-document run of about 8.5 s, start-up ` +
+        `included): the messages to and from the file thread (postMessage, about 650 ms: three requests per document; ` +
+        `the plain loop sends two, about 620 ms), garbage collection (about 580 ms; plain loop 380 ms), the ledger's ` +
+        `fsync (about 500 ms: a hand-out is on disk before it is sent, its acknowledgement shares the next one), axios ` +
+        `and the socket writes as in the plain loop (about 1.1 s), Node-RED's delivery through the example's nodes ` +
+        `(@node-red/util, runtime and lodash.clonedeep for cs-archive's second wire: about 850 ms), metadata-map's 15 ` +
+        `rules and cs-archive's name template (about 350 ms), reading the manifests (sax, about 140 ms). Each message ` +
+        `between threads costs the main thread about 0.1–0.15 ms on this 2-core virtual machine while the simulator ` +
+        `keeps the other core busy (waking a thread that sleeps). The plain loop sends one POST per file and nothing ` +
+        `else. Run-to-run spread on this busy machine is large: compare the runs.`,
     );
   }
   return {
@@ -178,6 +181,7 @@ function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkRep
     tables: [table],
     limits,
     notes: [
+      "Issue 16, third pass (profiled): every asynchronous file call is a round trip through the thread pool that cost the flow worker 0.1–0.3 ms of main-thread time per call on this machine, and a document took about a dozen (realpath twice, stat three times, open, reads and close twice). Now they are three requests to a file thread (`nodes/lib/files/file-thread.ts`, synchronous calls on a worker thread): the watch's real path + stat + read + SHA-256 of a small file, cs-archive's allowed-folder look (whose size and modification time also decide the reuse of the SHA-256, so the archiver does not look again), and the upload's read, made straight into the multipart body. Before/after in back-to-back runs: flow 8.8–11.0 s → 7.6–8.6 s for 2,000 documents.",
       "Issue 16, second pass (profiled): the output watch's ledger fsync'd every add, hand-out and acknowledgement on the event loop (a third of the flow worker's time); now the fsync runs on the thread pool, appends made while one runs share the next, the next hand-out is claimed in the turn of an acknowledgement (one fsync for both), and nothing is sent or confirmed before its record is on disk. Also: JSONata inputs of cs-archive (the folder path) compiled once per node instead of per message, the real paths of the watched and allowed roots looked up every 5 s instead of per file, i18n status texts memoized, metadata-map's attribute lookup built once per category definition.",
       "Issue 16: cs-archive uploads first (was: look the name up, then upload) and reuses the watch's SHA-256 (was: hashed every file again): 2.01 → about 1.1 Content Server requests per document at 2000 documents, one SHA-256 pass per file instead of two (test/e2e/01 and test/integration/content-server/archiver-requests.test.ts count both).",
       "Fixed after the first run (flow 0.30 of the plain loop, 200 documents): cs-archive resolved its folder path anew for every message (GET the root + one child lookup per segment: 5 of its 7 requests per document). `nodes/lib/archive/targets.ts` now caches resolved path targets per client (256 entries, least recently used out, 60 s); an archive that fails forgets its cached folder, and one that fails with NOT_FOUND after using it resolves the path anew and retries once.",

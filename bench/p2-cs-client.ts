@@ -2,6 +2,7 @@
  * P2 — our Content Server client against @kweli/cs-rest: upload throughput of the same files at the same
  * concurrency to the same simulator, and the peak RSS of archiving one very large file.
  */
+import fs from "node:fs";
 import path from "node:path";
 import { ContentServerClient } from "../nodes/lib/content-server";
 import { runWorker, type WorkerOutcome } from "./harness/child";
@@ -35,7 +36,7 @@ interface Sizes {
 function sizesFor(quick: boolean): Sizes {
   return quick
     ? { files: 60, warmupFiles: 10, repetitions: 1, largeFileBytes: 256 * MIB }
-    : { files: 300, warmupFiles: 30, repetitions: 3, largeFileBytes: GIB };
+    : { files: 300, warmupFiles: 300, repetitions: 3, largeFileBytes: GIB };
 }
 
 export const p2: BenchmarkModule = {
@@ -46,12 +47,15 @@ export const p2: BenchmarkModule = {
     const dir = path.join(ctx.tmpDir, "p2");
     const files = await writeRandomFiles(path.join(dir, "upload"), "doc", sizes.files, FILE_BYTES);
     const warmupFiles = await writeRandomFiles(path.join(dir, "warmup"), "warm", sizes.warmupFiles, FILE_BYTES);
-    const sim = await startSimulatorProcess("content-server", { seed: "demo" });
-    const verifier = new ContentServerClient({ baseUrl: sim.url, credentials: LOGIN });
-    try {
-      const repeated: string[] = [];
-      const runOnce = (client: P2Client, name: string, measured: string[], warmup: string[]) =>
-        runWorker<P2WorkerInput, P2WorkerResult>(
+    const repeated: string[] = [];
+    // Every run gets a simulator of its own, started anew: the runs of both clients meet the same server state. On
+    // one simulator shared by all runs, throughput rose from each run to the next (the server warming up and
+    // growing), so whichever client ran first in a pair was behind.
+    const runOnce = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
+      const sim = await startSimulatorProcess("content-server", { seed: "demo" });
+      const verifier = new ContentServerClient({ baseUrl: sim.url, credentials: LOGIN });
+      try {
+        const outcome = await runWorker<P2WorkerInput, P2WorkerResult>(
           WORKER,
           {
             client,
@@ -65,52 +69,62 @@ export const p2: BenchmarkModule = {
           },
           { timeoutMs: WORKER_TIMEOUT_MS },
         );
-      // A failed run (seen once: EPIPE while @kweli/cs-rest wrote its large body) is repeated once, and reported.
-      const run = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
-        try {
-          return await runOnce(client, name, measured, warmup);
-        } catch (err) {
-          const reason = (err as Error).message.split("\n")[0];
-          ctx.log(`P2: ${client} run ${name} failed (${reason}); repeating it once`);
-          repeated.push(`${CLIENT_NAMES[client]}, run "${name}": ${reason}`);
-          return runOnce(client, `${name}-again`, measured, warmup);
-        }
-      };
-
-      // Throughput: ours and kweli alternate, one fresh process per run.
-      const throughput: Record<P2Client, Array<WorkerOutcome<P2WorkerResult>>> = { ours: [], kweli: [] };
-      for (const { variant, repetition } of interleaved<P2Client>(["ours", "kweli"], sizes.repetitions)) {
-        ctx.log(`P2 throughput: ${variant}, repetition ${repetition + 1}/${sizes.repetitions}`);
-        const outcome = await run(variant, `bench-${variant}-${repetition + 1}`, files, warmupFiles);
-        const stored = await verifier.nodes.listChildren(outcome.result.folderId, { limit: 1 });
-        if (stored.paging.totalCount !== files.length) {
-          throw new Error(`P2: ${variant} stored ${stored.paging.totalCount} of ${files.length} documents`);
-        }
-        throughput[variant].push(outcome);
+        await verifyStored(verifier, client, outcome.result, measured);
+        return outcome;
+      } finally {
+        await verifier.close().catch(() => undefined);
+        await sim.close();
       }
+    };
+    // A failed run (seen once: EPIPE while @kweli/cs-rest wrote its large body) is repeated once, and reported.
+    const run = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
+      try {
+        return await runOnce(client, name, measured, warmup);
+      } catch (err) {
+        const reason = (err as Error).message.split("\n")[0];
+        ctx.log(`P2: ${client} run ${name} failed (${reason}); repeating it once`);
+        repeated.push(`${CLIENT_NAMES[client]}, run "${name}": ${reason}`);
+        return runOnce(client, `${name}-again`, measured, warmup);
+      }
+    };
 
-      // Large file: ours at full size; kweli at full size only where memory allows it (it buffers the file twice).
-      const largeFile = await writeSparseFile(path.join(dir, "large", "large-file.pdf"), sizes.largeFileBytes);
-      ctx.log(`P2 large file: ours, ${sizes.largeFileBytes / MIB} MiB`);
-      const oursLarge = await run("ours", "bench-large-ours", [largeFile], warmupFiles.slice(0, 1));
-      await verifySize(verifier, oursLarge.result.nodeIds[0], sizes.largeFileBytes);
-      // kweli holds the file several times over (see the notes): capped so the run stays light on a shared machine.
-      const kweliBytes = Math.min(sizes.largeFileBytes, KWELI_LARGE_FILE_BYTES);
-      const kweliFile =
-        kweliBytes === sizes.largeFileBytes
-          ? largeFile
-          : await writeSparseFile(path.join(dir, "large", "capped-file.pdf"), kweliBytes);
-      ctx.log(`P2 large file: kweli, ${kweliBytes / MIB} MiB`);
-      const kweliLarge = await run("kweli", "bench-large-kweli", [kweliFile], warmupFiles.slice(0, 1));
-      await verifySize(verifier, kweliLarge.result.nodeIds[0], kweliBytes);
-
-      return report(sizes, throughput, oursLarge, kweliLarge, kweliBytes, repeated);
-    } finally {
-      await verifier.close().catch(() => undefined);
-      await sim.close();
+    // Throughput: ours and kweli alternate, one fresh process per run.
+    const throughput: Record<P2Client, Array<WorkerOutcome<P2WorkerResult>>> = { ours: [], kweli: [] };
+    for (const { variant, repetition } of interleaved<P2Client>(["ours", "kweli"], sizes.repetitions)) {
+      ctx.log(`P2 throughput: ${variant}, repetition ${repetition + 1}/${sizes.repetitions}`);
+      throughput[variant].push(await run(variant, `bench-${variant}-${repetition + 1}`, files, warmupFiles));
     }
+
+    // Large file: ours at full size; kweli at full size only where memory allows it (it buffers the file twice).
+    const largeFile = await writeSparseFile(path.join(dir, "large", "large-file.pdf"), sizes.largeFileBytes);
+    ctx.log(`P2 large file: ours, ${sizes.largeFileBytes / MIB} MiB`);
+    const oursLarge = await run("ours", "bench-large-ours", [largeFile], warmupFiles.slice(0, 1));
+    // kweli holds the file several times over (see the notes): capped so the run stays light on a shared machine.
+    const kweliBytes = Math.min(sizes.largeFileBytes, KWELI_LARGE_FILE_BYTES);
+    const kweliFile =
+      kweliBytes === sizes.largeFileBytes
+        ? largeFile
+        : await writeSparseFile(path.join(dir, "large", "capped-file.pdf"), kweliBytes);
+    ctx.log(`P2 large file: kweli, ${kweliBytes / MIB} MiB`);
+    const kweliLarge = await run("kweli", "bench-large-kweli", [kweliFile], warmupFiles.slice(0, 1));
+
+    return report(sizes, throughput, oursLarge, kweliLarge, kweliBytes, repeated);
   },
 };
+
+/** Checks that the run stored every file it was given, a single one with all its bytes. */
+async function verifyStored(
+  client: ContentServerClient,
+  variant: P2Client,
+  result: P2WorkerResult,
+  files: string[],
+): Promise<void> {
+  const stored = await client.nodes.listChildren(result.folderId, { limit: 1 });
+  if (stored.paging.totalCount !== files.length) {
+    throw new Error(`P2: ${variant} stored ${stored.paging.totalCount} of ${files.length} documents`);
+  }
+  if (files.length === 1) await verifySize(client, result.nodeIds[0], (await fs.promises.stat(files[0])).size);
+}
 
 async function verifySize(client: ContentServerClient, nodeId: number, expected: number): Promise<void> {
   const versions = await client.documents.listVersions(nodeId);
@@ -201,28 +215,23 @@ function report(
     "Profiled again (issue 16): the in-memory body still took the file from a file-backed Blob, whose reads run synchronously on the main thread in Node 20 (`node:internal/blob` `readNext`, the top self-time frame of ours after idle, with the synchronous `stat` of `fs.openAsBlob` and two copies of the content). Now the file is read with one open and one read straight into the body buffer (its size checked before the upload; a file that changed size since is streamed instead), and a Buffer's content is copied once. Tests: `test/integration/content-server/upload-encoding.test.ts` (byte for byte what axios's FormData encoder sends).",
     "The 1 GiB upload once failed with `timeout of 60000ms exceeded` on a loaded machine: axios's built-in transport runs a wall-clock timer of `timeoutMs` until the answer's headers, so any upload lasting longer than `timeoutMs` was cut off although data kept flowing. For uploads above 1 MiB the transport now hands axios Node's own `http(s).request`, so `timeoutMs` bounds silence only (socket idle timeout) and the deadline, extended by the size at the minimum rate, bounds the exchange (`test/unit/transport/http-client.test.ts`).",
     `@kweli/cs-rest ran the large-file case with ${fixed(kweliBytes / MIB, 0)} MiB${kweliBytes < sizes.largeFileBytes ? ` instead of ${fixed(sizes.largeFileBytes / MIB, 0)} MiB, on purpose` : ""}: its \`addDocument\` reads the whole file (\`fs.readFile\`), \`form-data\`'s \`getBuffer()\` copies it into one multipart Buffer, and axios 0.26 / follow-redirects keep the request body for a possible redirect. Its RSS grew by ${fixed(kweliGrowth, 1)}× the file size${kweliBytes < sizes.largeFileBytes ? `, so ${fixed(sizes.largeFileBytes / MIB, 0)} MiB would need about ${fixed((kweliGrowth * sizes.largeFileBytes) / MB, 0)} MB` : ""}.`,
+    "Issue 16, third pass: the look at a file before its upload and the read of a small one (up to 1 MiB) into the body are one request each to a file thread (`nodes/lib/files/file-thread.ts`), which answers with synchronous calls: the main thread sends a message instead of a thread-pool round trip per call (stat; open, read, close), and the thread reads the file straight between the multipart head and tail (no copy into the body on the main thread).",
   ];
   for (const r of repeated) notes.push(`Repeated once after a failure: ${r}.`);
   const limits: string[] = [];
   if (ratio < TARGET_THROUGHPUT_RATIO || pairRatios.some((r) => r < TARGET_THROUGHPUT_RATIO)) {
     limits.push(
-      "Throughput below @kweli/cs-rest (in the median or in a pair of runs). Both clients send one multipart POST per file over keep-alive " +
-        "connections (ours its own keep-alive agent, @kweli/cs-rest Node's global agent, keep-alive by default " +
-        "since Node 19). Profile of ours (`--cpu-prof`, self time while uploading): axios 1.x's per-request " +
-        "machinery (`dispatchHttpRequest`, `mergeConfig`, AxiosHeaders, option look-ups) takes about four times " +
-        "what axios 0.26 with follow-redirects takes in @kweli/cs-rest; then the thread-pool file calls (the " +
-        "`stat` before each upload, open, read, close: as many as @kweli/cs-rest's `readFile`) and the socket " +
-        "writes, the same for both. When other processes load the machine both clients compete for CPU and the " +
-        "ratio follows CPU time per upload; on a quiet machine the simulator is the bottleneck and the clients " +
-        "are level. Run-to-run spread on this busy 2-core machine is large: compare the runs. Profiled again on " +
-        "2026-12-03 (one run each, 330 uploads with the warm-up; main-thread self time): ours 295 ms in file calls " +
-        "(`stat` 85, `read` 81, `open` 71, `close` 58 — the stat checks a path before anything is sent, then one " +
-        "open, one read and a close per file), @kweli/cs-rest 153 ms (`fs.readFile`: open, fstat, read, close) plus " +
-        "109 ms copying buffers (`_copyActual`); each thread-pool call costs the main thread about 0.2 ms on this " +
-        "virtual machine. Callback `fs.open`/`fs.read`/`fs.close` instead of a FileHandle changed nothing (0.90 in " +
-        "two runs), so it was not kept. Ours' first run is the slowest in most runs, also after an uncounted run of " +
-        "each client against the same simulator (tried: the first pair stayed at 0.79–0.88), so it is not the " +
-        "simulator warming up; the cause is not found.",
+      "Throughput below @kweli/cs-rest (in the median or in a pair of runs). Both clients send one multipart POST per " +
+        "file over keep-alive connections; the simulator is the bottleneck (each worker is idle a third to half of " +
+        "the run, waiting for answers), so the ratio follows the simulator's pace and stays within a few per cent " +
+        "of 1.00 either way. Profile (`--cpu-prof`, 2026-12-03, one run each, 600 uploads with the warm-up, " +
+        "main-thread self time): ours busy 1.2 s of 2.2 s — the messages to the file thread (`postMessage` 152 ms: " +
+        "a look before the upload and the read in its slot), garbage collection 106 ms, socket writes 76 ms; " +
+        "@kweli/cs-rest busy 1.4 s of 2.0 s — buffer copies 152 ms (`_copyActual`), thread-pool file calls " +
+        "(`openFileHandle` 109, `read` 94, `fstat` 45, `close` 35 ms), garbage collection 120 ms. Ours uses less of the " +
+        "machine per upload; what is left is the simulator's work. Before each run got a simulator of its own, " +
+        "throughput rose from run to run for both clients (the shared simulator warming up), so the client that " +
+        "ran first in a pair was behind (pairs 0.75 / 1.00 / 0.94 with ours first in pairs 1 and 3).",
     );
   }
   if (oursPeak > TARGET_LARGE_FILE_RSS_BYTES) {
@@ -232,7 +241,7 @@ function report(
     id: "P2",
     title: p2.title,
     method: [
-      `Content Server simulator (\`sim/cli.ts content-server --seed demo\`) in its own process; each client run in a fresh worker process (\`bench/workers/p2-cs-client.ts\`).`,
+      `Content Server simulator (\`sim/cli.ts content-server --seed demo\`) in its own process, a new one for every run (both clients meet the same server state); each client run in a fresh worker process (\`bench/workers/p2-cs-client.ts\`).`,
       `Throughput: ${sizes.files} random 100 KiB files uploaded by ${CONCURRENCY} concurrent lanes into a new folder, after a warm-up of ${sizes.warmupFiles} uploads in the same process; ours via \`documents.uploadDocument({ content: { path } })\` (v2, maxConcurrent ${CONCURRENCY}), @kweli/cs-rest via \`session.nodes.addDocument({ fileHandler: path, apiVersion: "v2" })\`. Runs alternate ours / kweli (pairs: ours then kweli, kweli then ours, …); the folder's child count is checked after each run.`,
       `Large file: a sparse ${fixed(sizes.largeFileBytes / MIB, 0)} MiB file uploaded once; RSS = \`process.resourceUsage().maxRSS\` of the worker (includes Node, tsx and the client: ~55 MiB for an idle tsx process) and \`process.memoryUsage().rss\` sampled every 20 ms during the upload; the stored size is checked afterwards.`,
     ],
