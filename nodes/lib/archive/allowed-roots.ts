@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileFacts, FILE_THREAD_STOPPED, type FileFacts } from "../files/file-thread";
-import { isInside, realDirectory } from "../watch/path-safety";
+import { isInside } from "../files/inside";
+import { realDirectory } from "../watch/path-safety";
 import { ArchiveError } from "./failures";
 
 /**

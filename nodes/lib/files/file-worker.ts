@@ -5,19 +5,14 @@
  */
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
 import { parentPort } from "node:worker_threads";
 import type { FileFacts, FileRequest, FileAnswer } from "./file-thread";
+import { isInside } from "./inside";
 
 function factsOf(file: string): FileFacts {
   const real = fs.realpathSync(file);
   const stat = fs.statSync(real);
   return { real, isFile: stat.isFile(), size: stat.size, mtimeMs: stat.mtimeMs };
-}
-
-function isInside(candidate: string, root: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }
 
 /**

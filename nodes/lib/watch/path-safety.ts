@@ -7,6 +7,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { digestSmallFile, FILE_THREAD_STOPPED, SMALL_FILE_BYTES } from "../files/file-thread";
+import { isInside } from "../files/inside";
 import { FileChangingError } from "./stability";
 
 export class PathRefusedError extends Error {
@@ -118,9 +119,4 @@ export function joinInside(dir: string, relativeName: string): string {
     throw new PathRefusedError(`"${relativeName}" resolves outside ${dir}`, "escape");
   }
   return target;
-}
-
-export function isInside(candidate: string, root: string): boolean {
-  const relative = path.relative(root, candidate);
-  return relative === "" || (relative !== ".." && !relative.startsWith(`..${path.sep}`) && !path.isAbsolute(relative));
 }

@@ -9,7 +9,7 @@ import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { OutputWatchLedger } from "./output-watch-ledger";
-import { isInside } from "./path-safety";
+import { isInside } from "../files/inside";
 
 /** Private folder of one manifest version (its customers' delivery-log extracts). */
 export function workFolderOf(ledgerDir: string, key: string): string {
