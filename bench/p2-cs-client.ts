@@ -51,40 +51,40 @@ export const p2: BenchmarkModule = {
     // Every run gets a simulator of its own, started anew: the runs of both clients meet the same server state. On
     // one simulator shared by all runs, throughput rose from each run to the next (the server warming up and
     // growing), so whichever client ran first in a pair was behind.
-    const runOnce = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
+    const run = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
       const sim = await startSimulatorProcess("content-server", { seed: "demo" });
       const verifier = new ContentServerClient({ baseUrl: sim.url, credentials: LOGIN });
-      try {
-        const outcome = await runWorker<P2WorkerInput, P2WorkerResult>(
+      const inWorker = (folderName: string) =>
+        runWorker<P2WorkerInput, P2WorkerResult>(
           WORKER,
           {
             client,
             baseUrl: sim.url,
             ...LOGIN,
             rootId: ENTERPRISE_WORKSPACE_ID,
-            folderName: name,
+            folderName,
             warmupFiles: warmup,
             files: measured,
             concurrency: CONCURRENCY,
           },
           { timeoutMs: WORKER_TIMEOUT_MS },
         );
+      try {
+        let outcome: WorkerOutcome<P2WorkerResult>;
+        try {
+          outcome = await inWorker(name);
+        } catch (err) {
+          // A failed run (seen once: EPIPE while @kweli/cs-rest wrote its large body) is repeated once, and reported.
+          const reason = (err as Error).message.split("\n")[0];
+          ctx.log(`P2: ${client} run ${name} failed (${reason}); repeating it once`);
+          repeated.push(`${CLIENT_NAMES[client]}, run "${name}": ${reason}`);
+          outcome = await inWorker(`${name}-again`);
+        }
         await verifyStored(verifier, client, outcome.result, measured);
         return outcome;
       } finally {
         await verifier.close().catch(() => undefined);
         await sim.close();
-      }
-    };
-    // A failed run (seen once: EPIPE while @kweli/cs-rest wrote its large body) is repeated once, and reported.
-    const run = async (client: P2Client, name: string, measured: string[], warmup: string[]) => {
-      try {
-        return await runOnce(client, name, measured, warmup);
-      } catch (err) {
-        const reason = (err as Error).message.split("\n")[0];
-        ctx.log(`P2: ${client} run ${name} failed (${reason}); repeating it once`);
-        repeated.push(`${CLIENT_NAMES[client]}, run "${name}": ${reason}`);
-        return runOnce(client, `${name}-again`, measured, warmup);
       }
     };
 
