@@ -150,8 +150,9 @@ async function buildDocument(
 
 async function rendition(file: CustomerFile, outputDir: string, ctx: ExpansionContext): Promise<RenditionFile> {
   const found = await locateOutputFile(file.fileName, outputDir, ctx.root, { digest: true });
-  const local = found.path;
-  const { size, sha256, mtimeMs } = found.sha256 ? { ...found, sha256: found.sha256 } : await digestFile(local, found);
+  const { path: local, size, mtimeMs } = found;
+  // A file above the file thread's limit is hashed as a stream (refused unless its size and time stay as found).
+  const sha256 = found.sha256 ?? (await digestFile(local, found)).sha256;
   // The engine writes the manifest last, so an empty file is a failed rendition, not one still being written:
   // never hand it on (it would be archived as an empty document), dead-letter it with the reason.
   if (size === 0) throw new PathRefusedError(`"${file.fileName}" is empty (0 bytes)`, "unplaceable");

@@ -9,7 +9,7 @@ import sinon from "sinon";
 import outputWatch from "../../../nodes/exstream-output-watch/exstream-output-watch";
 import type { CommunicationMessage, DeadLetterMessage } from "../../../nodes/exstream-output-watch/types";
 import { ExstreamClient } from "../../../nodes/lib/exstream";
-import { fileThread } from "../../../nodes/lib/files/file-thread";
+import { fileThread, SMALL_FILE_BYTES } from "../../../nodes/lib/files/file-thread";
 import { OutputWatcher, type WatchCounts } from "../../../nodes/lib/watch";
 import { EXSTREAM_DEMO, startTestExstreamSim, type TestExstreamSim } from "../../helpers/exstream-sim";
 import { customerPdf as pdf, outputDirOf, utf16, writeHandMadeRun, type HandMadeRun } from "../../helpers/output-tree";
@@ -593,6 +593,21 @@ describe("exstream-output-watch node (folder mode)", function () {
       assert.equal(h.dead[0].document?.customerNumber, "2");
       assert.deepEqual(await quiet(), { inFlight: 1, backlog: 0, done: 0, dead: 1, manifestsActive: 0 });
       assert.equal(h.out.length, 1, "the other customer emitted once");
+    });
+
+    it("hashes a file larger than the file thread reads as a stream, beside a small one hashed on the thread", async () => {
+      const large = `%PDF ${"l".repeat(SMALL_FILE_BYTES)}`;
+      await writeHandMadeRun({
+        root,
+        jobId: "job-sizes",
+        files: [pdf("large.pdf", "1", large), pdf("small.pdf", "2", "%PDF small")],
+      });
+      const h = await deploy();
+      await until(() => h.out.length >= 2, "both communications");
+      const byCustomer = new Map(h.out.map((m) => [m.document.customerNumber, m]));
+      assert.equal(byCustomer.get("1")!.document.size, Buffer.byteLength(large));
+      for (const msg of h.out) assert.equal(msg.document.sha256, await sha256(msg.filename));
+      assert.equal(h.dead.length, 0);
     });
 
     it("maps engine paths of another mount point onto the watched root", async () => {
