@@ -1,3 +1,4 @@
+import { setMostRecent } from "../bounded-map";
 import type { DateOrder } from "./types";
 
 const MONTHS: Record<string, number> = {
@@ -124,13 +125,24 @@ function wallClockFormat(timeZone: string | undefined): Intl.DateTimeFormat {
   return format;
 }
 
+/**
+ * Wall-clock parts of recent instants per zone: formatToParts costs tens of microseconds, and the documents of one run
+ * carry the same run date.
+ */
+const recentWallClocks = new Map<string, DateParts>();
+const RECENT_WALL_CLOCKS = 64;
+
 function fromInstant(date: Date, timeZone: string | undefined): DateParts {
-  if (date.getTime() % 86_400_000 === 0) {
+  const ms = date.getTime();
+  if (ms % 86_400_000 === 0) {
     return { year: date.getUTCFullYear(), month: date.getUTCMonth() + 1, day: date.getUTCDate() };
   }
+  const key = `${timeZone ?? ""}|${ms}`;
+  const known = recentWallClocks.get(key);
+  if (known) return { ...known };
   const fields = wallClockFormat(timeZone).formatToParts(date);
   const part = (type: Intl.DateTimeFormatPartTypes) => Number(fields.find((f) => f.type === type)?.value);
-  return {
+  const parts = {
     year: part("year"),
     month: part("month"),
     day: part("day"),
@@ -138,6 +150,8 @@ function fromInstant(date: Date, timeZone: string | undefined): DateParts {
     minute: part("minute"),
     second: part("second"),
   };
+  setMostRecent(recentWallClocks, key, parts, RECENT_WALL_CLOCKS);
+  return { ...parts };
 }
 
 function parse(input: unknown, options: DateOptions): DateParts | { problem: string } {

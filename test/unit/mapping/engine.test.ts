@@ -30,6 +30,15 @@ describe("dates for Content Server", () => {
     });
   }
 
+  it("writes an instant met again in another zone in that zone (recent instants are remembered per zone)", () => {
+    const instant = "2026-11-26T23:30:00Z";
+    for (let round = 0; round < 2; round++) {
+      assert.deepEqual(toContentServerDate(instant, { timeZone: "UTC" }), { value: "2026-11-26T23:30:00" });
+      assert.deepEqual(toContentServerDate(instant, { timeZone: "Europe/Berlin" }), { value: "2026-11-27T00:30:00" });
+      assert.deepEqual(toContentServerDate(instant, { timeZone: "America/New_York" }), { value: "2026-11-26T18:30:00" });
+    }
+  });
+
   it("explains ambiguous and impossible dates instead of guessing", () => {
     assert.match((toContentServerDate("03/04/2026") as { problem: string }).problem, /ambiguous/);
     assert.match((toContentServerDate("2026-02-30") as { problem: string }).problem, /not a valid calendar date/);
