@@ -22,6 +22,7 @@ import { startProxy } from "../../test/integration/content-server/support";
 import { REPO_ROOT, RssSampler, workerMain } from "../harness/child";
 
 export type P7Mode = "poll" | "callback" | "raw";
+export type Phases = [toGenerate: number, toUpload: number, toSentOn: number];
 
 export interface P7WorkerInput {
   mode: P7Mode;
@@ -37,6 +38,11 @@ export interface P7WorkerInput {
 export interface P7WorkerResult {
   mode: P7Mode;
   latenciesMs: number[];
+  /**
+   * Per task, where the time went (ms): pick-up → generate call, generate call → upload, upload → step sent on. Flow
+   * modes: from the request arrival times at the proxies; direct calls: the sums of the calls in each part.
+   */
+  phasesMs: Phases[];
   /** Flow modes: from task creation to pick-up (the part excluded), per task. */
   pickupMs: number[];
   rss: { startBytes: number; peakBytes: number };
@@ -179,7 +185,12 @@ async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: 
         return res.status !== 404;
       });
     }
-    const one = async (i: number): Promise<{ latencyMs: number; pickupMs: number }> => {
+    const arrivalAfter = (
+      proxy: { requests: Array<{ method: string; path: string; at: number }> },
+      from: number,
+      what: RegExp,
+    ) => proxy.requests.find((r) => r.at >= from && what.test(`${r.method} ${r.path}`))?.at ?? Number.NaN;
+    const one = async (i: number): Promise<{ latencyMs: number; pickupMs: number; phases: Phases }> => {
       const processId = await startTask(admin, mapId, i);
       const created = performance.now();
       let pickup = created;
@@ -190,20 +201,27 @@ async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: 
         const emittedAt = emitted.get(processId) ?? created;
         pickup = Math.max(created, ...polls().filter((t) => t <= emittedAt));
       }
-      return { latencyMs: done.get(processId)! - pickup, pickupMs: pickup - created };
+      const end = done.get(processId)!;
+      const generated = arrivalAfter(recorders.exstream, pickup, /^POST .*\/generate/);
+      const uploaded = arrivalAfter(recorders.cs, generated, /^POST .*\/nodes$/);
+      const phases: Phases = [generated - pickup, uploaded - generated, end - uploaded];
+      return { latencyMs: end - pickup, pickupMs: pickup - created, phases };
     };
     for (let i = 0; i < input.warmupTasks; i++) await one(i);
     recorders.startCounting();
     const sampler = new RssSampler(100);
     const latenciesMs: number[] = [];
     const pickupMs: number[] = [];
+    const phasesMs: Phases[] = [];
     for (let i = 0; i < input.tasks; i++) {
-      const { latencyMs, pickupMs: wait } = await one(input.warmupTasks + i);
+      const { latencyMs, pickupMs: wait, phases } = await one(input.warmupTasks + i);
       latenciesMs.push(latencyMs);
       pickupMs.push(wait);
+      phasesMs.push(phases);
     }
     const rss = sampler.stop();
-    return { mode: input.mode, latenciesMs, pickupMs, rss, requestsPerTask: recorders.perTask(input.tasks) };
+    const requestsPerTask = recorders.perTask(input.tasks);
+    return { mode: input.mode, latenciesMs, phasesMs, pickupMs, rss, requestsPerTask };
   } finally {
     nr.RED.hooks.remove("onReceive.p7bench");
     await nr.stop();
@@ -224,7 +242,7 @@ async function runRaw(given: P7WorkerInput, admin: ContentServerClient, mapId: n
     const classification = await cs.records.findClassificationByName("Customer Correspondence");
     if (!classification) throw new Error('no RM classification "Customer Correspondence"');
     let folder: { id: number } | undefined;
-    const one = async (i: number): Promise<number> => {
+    const one = async (i: number): Promise<{ total: number; phases: Phases }> => {
       const processId = await startTask(admin, mapId, i);
       let total = 0;
       const timed = async <T>(call: () => Promise<T>): Promise<T> => {
@@ -240,6 +258,7 @@ async function runRaw(given: P7WorkerInput, admin: ContentServerClient, mapId: n
       if (form.attachmentFolderId === undefined) throw new Error("no attachments folder");
       await timed(() => cs.nodes.listChildren(form.attachmentFolderId!, { limit: 100 }));
       const attributes = letterAttributes(i);
+      const beforeGenerate = total;
       const calledAt = Date.now();
       const pdf = await timed(() => generate(input, token, attributes));
       await manifestKeyReads(input, token, calledAt, timed);
@@ -254,6 +273,7 @@ async function runRaw(given: P7WorkerInput, admin: ContentServerClient, mapId: n
         "SHA-256": createHash("sha256").update(pdf).digest("hex"),
       });
       const name = `Raw Policy Change Confirmation ${attributes["Policy Number"]} (${processId}).pdf`;
+      const beforeUpload = total;
       const node = await timed(() =>
         cs.documents.uploadDocument({
           parentId: folder!.id,
@@ -270,15 +290,20 @@ async function runRaw(given: P7WorkerInput, admin: ContentServerClient, mapId: n
           values: { "Generated Document ID": node.id },
         }),
       );
-      return total;
+      return { total, phases: [beforeGenerate, beforeUpload - beforeGenerate, total - beforeUpload] };
     };
     for (let i = 0; i < input.warmupTasks; i++) await one(i);
     recorders.startCounting();
     const sampler = new RssSampler(100);
     const latenciesMs: number[] = [];
-    for (let i = 0; i < input.tasks; i++) latenciesMs.push(await one(input.warmupTasks + i));
+    const phasesMs: Phases[] = [];
+    for (let i = 0; i < input.tasks; i++) {
+      const { total, phases } = await one(input.warmupTasks + i);
+      latenciesMs.push(total);
+      phasesMs.push(phases);
+    }
     const rss = sampler.stop();
-    return { mode: "raw", latenciesMs, pickupMs: [], rss, requestsPerTask: recorders.perTask(input.tasks) };
+    return { mode: "raw", latenciesMs, phasesMs, pickupMs: [], rss, requestsPerTask: recorders.perTask(input.tasks) };
   } finally {
     await cs.close();
     await recorders.close();
