@@ -35,7 +35,9 @@ describe("dates for Content Server", () => {
     for (let round = 0; round < 2; round++) {
       assert.deepEqual(toContentServerDate(instant, { timeZone: "UTC" }), { value: "2026-11-26T23:30:00" });
       assert.deepEqual(toContentServerDate(instant, { timeZone: "Europe/Berlin" }), { value: "2026-11-27T00:30:00" });
-      assert.deepEqual(toContentServerDate(instant, { timeZone: "America/New_York" }), { value: "2026-11-26T18:30:00" });
+      assert.deepEqual(toContentServerDate(instant, { timeZone: "America/New_York" }), {
+        value: "2026-11-26T18:30:00",
+      });
     }
   });
 
