@@ -7,7 +7,7 @@ import path from "node:path";
 import { DEMO_INTEGRATION_LOGIN } from "../test/helpers/content-server-sim";
 import { runWorker } from "./harness/child";
 import { writeSingleFileRun, QUEUE } from "./harness/output-tree";
-import { startSimulatorProcess } from "./harness/simulators";
+import { processCpuMs, startSimulatorProcess } from "./harness/simulators";
 import { each, fixed, interleaved, median, MIB } from "./harness/stats";
 import type { BenchContext, BenchmarkModule, BenchmarkReport, FigureTable } from "./harness/types";
 import type { P1Mode, P1WorkerInput, P1WorkerResult } from "./workers/p1-data-flow-1";
@@ -80,8 +80,10 @@ export const p1: BenchmarkModule = {
           concurrency: CONCURRENCY,
           timeoutMs: WORKER_TIMEOUT_MS - 30_000,
         };
+        const cpuBefore = processCpuMs(sim.pid);
         const outcome = await runWorker<P1WorkerInput, P1WorkerResult>(WORKER, input, { timeoutMs: WORKER_TIMEOUT_MS });
-        const r = { ...outcome.result, csRequests: await csRequests(sim.url) };
+        const simulatorCpuMs = processCpuMs(sim.pid) - cpuBefore;
+        const r = { ...outcome.result, csRequests: await csRequests(sim.url), simulatorCpuMs };
         ctx.log(`P1 ${mode}: ${r.documents} in ${fixed(r.seconds)} s (${fixed(r.documents / r.seconds, 1)}/s)`);
         if (r.errors.length) throw new Error(`P1 ${mode}: errors in the flow: ${r.errors.join(" | ")}`);
         results.push(r);
@@ -99,7 +101,8 @@ async function csRequests(url: string): Promise<number> {
   return res.ok ? Number(((await res.json()) as { requests?: number }).requests) : Number.NaN;
 }
 
-type P1Run = P1WorkerResult & { csRequests: number };
+/** simulatorCpuMs: CPU the simulator used during the worker's run (start-up and set-up included). */
+type P1Run = P1WorkerResult & { csRequests: number; simulatorCpuMs: number };
 
 function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkReport {
   const of = (mode: P1Mode) => results.filter((r) => r.mode === mode);
@@ -196,6 +199,13 @@ function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkRep
         of("plain").map((r) => r.csRequests / r.documents),
         2,
       )}.`,
+      `Content Server simulator CPU per document (its user + system time during the run, set-up included, ÷ documents): flow ${each(
+        of("flow").map((r) => r.simulatorCpuMs / r.documents),
+        2,
+      )} ms, plain loop ${each(
+        of("plain").map((r) => r.simulatorCpuMs / r.documents),
+        2,
+      )} ms.`,
       `Flow outcomes per run (cs.outcome of every acknowledgement): ${outcomes.join(" / ")}.`,
       `Flow start-up, from deploy to the first message at cs-archive (stability window of 2 s included, not timed): ${each(startup, 1)} s.`,
     ],

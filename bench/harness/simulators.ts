@@ -3,6 +3,7 @@
  * as the client's, and both sides of a comparison talk to the same server.
  */
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { REPO_ROOT, WORKER_EXEC_ARGV } from "./child";
 
 export interface SimulatorProcess {
@@ -56,3 +57,19 @@ function stop(child: ChildProcess): Promise<void> {
     child.kill("SIGTERM");
   });
 }
+
+/** CPU time (user + system, ms) a process has used so far, from /proc (Linux); NaN where that cannot be read. */
+export function processCpuMs(pid: number): number {
+  try {
+    // Fields after the command name (which may hold spaces): state is field 3, utime 14, stime 15.
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8")
+      .replace(/^.*\) /s, "")
+      .split(" ");
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS_PER_S;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** USER_HZ: 100 on every Linux kernel configuration in use. */
+const CLOCK_TICKS_PER_S = 100;
