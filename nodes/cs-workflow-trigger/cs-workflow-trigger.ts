@@ -6,6 +6,8 @@ import type { WorkflowTask } from "../lib/content-server/workflows";
 import { registerFileRoots, userDirOf } from "../lib/node-red/file-roots";
 import { addNodeRoute } from "../lib/node-red/node-routes";
 import { defineSourceNode, type SourceStatus } from "../lib/node-red/source-node";
+import { ledgerGroupCommitMs } from "../lib/node-red/ledger-settings";
+import type { GroupCommit } from "../lib/reliability/journal-file";
 import { stateStoreOf } from "../lib/node-red/state-config";
 import { WorkflowTrigger, type TriggerState } from "../lib/workflow/trigger";
 import { parseTriggerOptions, type TriggerOptions } from "../lib/workflow/trigger-options";
@@ -15,6 +17,7 @@ interface Config {
   client: ContentServerClient;
   options: TriggerOptions;
   userDir: string;
+  groupCommitMs: GroupCommit;
 }
 
 /** Emits the workflow tasks assigned to the connection's user (polled, or named by a signed HTTP callback). */
@@ -24,9 +27,9 @@ export = defineSourceNode<CsWorkflowTriggerDef, Config, WorkflowTrigger>({
   setUp({ RED, def, connection }) {
     const client = connection<CsConfigNode>()?.getClient() as ContentServerClient;
     const userDir = userDirOf(RED);
-    return { client, options: parseTriggerOptions(def, userDir), userDir };
+    return { client, options: parseTriggerOptions(def, userDir), userDir, groupCommitMs: ledgerGroupCommitMs(RED) };
   },
-  start({ client, options, userDir }, { RED, node, def, status }) {
+  start({ client, options, userDir, groupCommitMs }, { RED, node, def, status }) {
     registerFileRoots(node, options.downloadDir);
     const trigger = new WorkflowTrigger({
       client,
@@ -36,6 +39,7 @@ export = defineSourceNode<CsWorkflowTriggerDef, Config, WorkflowTrigger>({
         name: node.id,
         file: path.join(userDir, "cs-workflow-trigger", `${node.id.replace(/[^\w.-]/g, "_")}.ledger`),
         onWarning: (message) => node.warn(message),
+        groupCommitMs,
       },
       secret: () => (node as CsWorkflowTriggerNode).credentials?.callbackSecret ?? "",
       events: {

@@ -1,3 +1,4 @@
+import type { GroupCommit } from "../reliability/journal-file";
 import { FileStateStore, type StateStore, type WorkEntry, type WorkQueue } from "../state";
 
 /** A task as the tracker records it (enough to read it again after a restart). */
@@ -29,6 +30,11 @@ export interface TaskTrackerOptions {
   nonceRetentionMs?: number;
   /** Told about journal lines quarantined at start and about a stale lock taken over. */
   onWarning?: (message: string) => void;
+  /**
+   * File store: group commit (see GroupCommit); a claim, acknowledgement or failure still resolves only once on disk,
+   * a task recorded as pending shares the fsync of the claim after it. 0 (default): every change fsync'd at once.
+   */
+  groupCommitMs?: GroupCommit;
   now?: () => number;
 }
 
@@ -75,6 +81,7 @@ export class WorkflowTaskTracker {
         maxAttempts: options.maxEmissions && options.maxEmissions > 0 ? options.maxEmissions : Number.MAX_SAFE_INTEGER,
         retainFinishedMs: options.retainFinishedMs ?? DEFAULT_RETAIN_FINISHED_MS,
         compactAfterRecords: 1000,
+        groupCommitMs: options.groupCommitMs,
         onWarning: options.onWarning,
       });
       try {
@@ -84,6 +91,7 @@ export class WorkflowTaskTracker {
           maxAttempts: 1,
           retainFinishedMs: options.nonceRetentionMs ?? DEFAULT_NONCE_RETENTION_MS,
           compactAfterRecords: 1000,
+          groupCommitMs: options.groupCommitMs,
           onWarning: options.onWarning,
         });
         return { tasks, nonces };

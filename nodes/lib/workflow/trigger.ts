@@ -37,7 +37,7 @@ export interface TriggerSetup {
   client: ContentServerClient;
   options: TriggerOptions;
   /** Where the durable task record lives; the limits come from the options. */
-  tracker: Pick<TaskTrackerOptions, "store" | "name" | "file" | "onWarning">;
+  tracker: Pick<TaskTrackerOptions, "store" | "name" | "file" | "onWarning" | "groupCommitMs">;
   /** The callback secret (shared secret or HMAC key), read when a callback arrives. */
   secret: () => string;
   events: TriggerEvents;

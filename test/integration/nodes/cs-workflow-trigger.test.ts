@@ -124,6 +124,25 @@ describe("cs-workflow-trigger node", function () {
         assert.equal(out.messages.length, 1);
       });
 
+      for (const setting of [undefined, 0] as const) {
+        it(`records and claims a new task ${setting === undefined ? "with one fsync off the event loop by default (group commit)" : "with an fsync each on the event loop when group commit is 0"}`, async () => {
+          helper.settings({ userDir, exstreamXecmLedgerGroupCommitMs: setting });
+          const out = await load();
+          await awaitPolls(sim, 2);
+          const onTheEventLoop = sinon.spy(fs, "fsyncSync");
+          const offIt = sinon.spy(fs, "fsync");
+          await startByName(admin, "Letter Generation", { "Customer ID": "C-1001" });
+          await out.count(1);
+          if (setting === undefined) {
+            assert.equal(onTheEventLoop.callCount, 0);
+            assert.equal(offIt.callCount, 1, "the record and the claim share one fsync");
+          } else {
+            assert.equal(onTheEventLoop.callCount, 2);
+            assert.equal(offIt.callCount, 0);
+          }
+        });
+      }
+
       it("streams attachment content to files in the configured folder when enabled", async () => {
         const docId = await uploadText(admin, "contract.txt", "contract text ✓");
         await startByName(admin, "Letter Generation", { "Customer ID": "C-1002" }, [docId]);

@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import sinon from "sinon";
 import { FileStateStore, type QueueSpec, type StateStore, type WorkQueue } from "../../../nodes/lib/state";
 import { WorkflowTaskTracker, type TrackedTask } from "../../../nodes/lib/workflow/task-tracker";
 
@@ -102,4 +103,44 @@ describe("workflow task tracker", () => {
       await second.close();
     }
   });
+
+  for (const [groupCommitMs, expected] of [
+    [0, { onTheEventLoop: 2, offIt: 0, nonce: { onTheEventLoop: 2, offIt: 0 } }],
+    ["auto", { onTheEventLoop: 0, offIt: 1, nonce: { onTheEventLoop: 0, offIt: 1 } }],
+  ] as const) {
+    it(`fsyncs a new task's record and claim ${groupCommitMs === "auto" ? "once, off the event loop (group commit)" : "each at once (no group commit)"}`, async () => {
+      const tracker = new WorkflowTaskTracker({
+        file: path.join(dir, "tasks.jsonl"),
+        reemitAfterMs: 60_000,
+        maxInFlight: 10,
+        groupCommitMs,
+      });
+      const onTheEventLoop = sinon.spy(fs, "fsyncSync");
+      const offIt = sinon.spy(fs, "fsync");
+      try {
+        await tracker.counts(); // opens the journals
+        onTheEventLoop.resetHistory();
+        offIt.resetHistory();
+        await tracker.reconcile([task(1)]);
+        const due = await tracker.due();
+        assert.deepEqual(
+          due.map((d) => d.id),
+          ["101/101/1#1"],
+        );
+        // A claim resolves once its record and the task's before it are fsync'd.
+        assert.deepEqual(
+          { onTheEventLoop: onTheEventLoop.callCount, offIt: offIt.callCount },
+          { onTheEventLoop: expected.onTheEventLoop, offIt: expected.offIt },
+        );
+        onTheEventLoop.resetHistory();
+        offIt.resetHistory();
+        assert.equal(await tracker.acceptNonce("n-1"), true);
+        assert.deepEqual({ onTheEventLoop: onTheEventLoop.callCount, offIt: offIt.callCount }, expected.nonce);
+        assert.equal(await tracker.acceptNonce("n-1"), false, "a nonce seen before is a replay");
+      } finally {
+        sinon.restore();
+        await tracker.close();
+      }
+    });
+  }
 });
