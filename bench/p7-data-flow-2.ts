@@ -138,12 +138,12 @@ function report(sizes: Sizes, runs: P7WorkerResult[]): BenchmarkReport {
         `pick-up to the generate call takes ` +
         `${part("poll")} ms (poll) and ${part("callback")} ms (callback) against ${part("raw")} ms for the same four ` +
         "reads made directly. Timing marks in the trigger (2026-12-03) show where: its durable record — the task done " +
-        "before acknowledged, the new one recorded, then claimed before it is emitted, each change fsync'd on the " +
-        "event loop (about 0.6–0.9 ms each here; a callback also records its nonce) — and the first requests after " +
-        "the process and both simulators sat idle until the poll (the assignments took 3.4–6.7 ms against about " +
-        "2 ms back to back). The process status has to come before the record (the map filter decides whether the " +
-        "task is recorded at all), the form after the claim (only a claimed task is read): both are the order the " +
-        "exactly-once record needs.",
+        "before acknowledged and the new one recorded (one fsync), then claimed before it is emitted (a second), about " +
+        "2.5 ms together — and the requests after the process and both simulators sat idle until the poll (the " +
+        "assignments took 3.4–7.5 ms against about 2 ms back to back; in poll mode the parts after the generate call " +
+        "are slower than in callback mode too, with the same requests and the same nodes). The process status has to " +
+        "come before the record (the map filter decides whether the task is recorded at all), the form after the " +
+        "claim (only a claimed task is read): both are the order the exactly-once record needs.",
     );
   }
   return {

@@ -1,7 +1,10 @@
 import type { NodeAPI } from "node-red";
 import type { GroupCommit } from "../reliability/journal-file";
 
-/** settings.js key: group commit of the file ledgers (output watch, workflow trigger): "auto", or a window in ms; 0 = off. */
+/**
+ * settings.js key: group commit of the file ledgers (output watch, workflow trigger): "auto", or a window in ms;
+ * 0 = off.
+ */
 export const GROUP_COMMIT_SETTING = "exstreamXecmLedgerGroupCommitMs";
 /** The same from the environment (headless deployments); settings.js wins. */
 export const GROUP_COMMIT_ENV = "EXSTREAM_XECM_LEDGER_GROUP_COMMIT_MS";

@@ -12,6 +12,7 @@ import sinon from "sinon";
 import csConfig from "../../../nodes/cs-config/cs-config";
 import csWorkflowTrigger from "../../../nodes/cs-workflow-trigger/cs-workflow-trigger";
 import type { ContentServerClient } from "../../../nodes/lib/content-server";
+import { GROUP_COMMIT_SETTING } from "../../../nodes/lib/node-red/ledger-settings";
 import { signCallback, signedCallbackHeaders } from "../../../nodes/lib/workflow/callback-auth";
 import { awaitPolls, startSeededContentServer, type ContentServerSimulator } from "../../helpers/content-server-sim";
 import { startEmbeddedNodeRed } from "../../helpers/embedded-node-red";
@@ -126,7 +127,7 @@ describe("cs-workflow-trigger node", function () {
 
       for (const setting of [undefined, 0] as const) {
         it(`records and claims a new task ${setting === undefined ? "with one fsync off the event loop by default (group commit)" : "with an fsync each on the event loop when group commit is 0"}`, async () => {
-          helper.settings({ userDir, exstreamXecmLedgerGroupCommitMs: setting });
+          helper.settings({ userDir, [GROUP_COMMIT_SETTING]: setting } as Record<string, unknown>);
           const out = await load();
           await awaitPolls(sim, 2);
           const onTheEventLoop = sinon.spy(fs, "fsyncSync");
