@@ -9,6 +9,7 @@
  * none of it traced by the garbage collector.
  */
 import { createHash } from "node:crypto";
+import { setMostRecent } from "../bounded-map";
 import { SmallUintColumn, Uint48Column, resized } from "./columns";
 import type { Span } from "./journal-file";
 
@@ -159,7 +160,7 @@ export class LedgerIndex {
   /** The id of the item in `slot`, read from the journal. */
   idAt(slot: number): string {
     const id = this.readId({ offset: this.itemOffset.get(slot), length: this.itemLength.get(slot) });
-    this.remember(id, slot);
+    setMostRecent(this.confirmed, id, slot, CONFIRMED_IDS);
     return id;
   }
 
@@ -264,12 +265,6 @@ export class LedgerIndex {
     else this.next[before] = after;
     if (after === NONE) this.tails[code] = before;
     else this.previous[after] = before;
-  }
-
-  private remember(id: string, slot: number): void {
-    this.confirmed.delete(id);
-    this.confirmed.set(id, slot);
-    if (this.confirmed.size > CONFIRMED_IDS) this.confirmed.delete(this.confirmed.keys().next().value!);
   }
 
   private fingerprintOf(id: string): number {
