@@ -161,8 +161,8 @@ function report(sizes: Sizes, documents: number, results: P1Run[]): BenchmarkRep
         `one more file-thread request 0.07 ms; and the same HTTP work as in the plain loop costs 0.31 ms more while ` +
         `both cores are saturated (every frame about 1.4 times slower). The target needs about 2.3 ms of main thread ` +
         `per document: the durable hand-out and Node-RED's own delivery alone are 0.7 ms of the 1.75 ms between the ` +
-        `two. The plain loop sends one POST per file and nothing ` +
-        `else. Run-to-run spread on this busy machine is large: compare the runs.`,
+        `two. The plain loop sends one POST per file and nothing else. Run-to-run spread on this busy machine is ` +
+        `large: compare the runs.`,
     );
   }
   return {

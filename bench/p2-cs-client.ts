@@ -142,11 +142,12 @@ function report(
 ): BenchmarkReport {
   const filesPerSecond = (client: P2Client) =>
     throughput[client].map((o) => o.result.nodeIds.length / o.result.seconds);
-  const ours = median(filesPerSecond("ours"));
-  const kweli = median(filesPerSecond("kweli"));
-  const ratio = ours / kweli;
+  const oursRates = filesPerSecond("ours");
   const kweliRates = filesPerSecond("kweli");
-  const pairRatios = filesPerSecond("ours").map((rate, repetition) => rate / kweliRates[repetition]);
+  const ours = median(oursRates);
+  const kweli = median(kweliRates);
+  const ratio = ours / kweli;
+  const pairRatios = oursRates.map((rate, repetition) => rate / kweliRates[repetition]);
   const throughputTable: FigureTable = {
     caption: `Upload of ${sizes.files} × 100 KiB files, concurrency ${CONCURRENCY} (median of ${sizes.repetitions})`,
     headers: ["client", "files/s (each run)", "files/s (median)", "MiB/s (median)", "peak RSS of the process (median)"],

@@ -18,7 +18,7 @@ import { ContentServerClient } from "../../nodes/lib/content-server";
 import { findWorkflowMapByName } from "../../nodes/lib/content-server/workflows";
 import { signedCallbackHeaders } from "../../nodes/lib/workflow/callback-auth";
 import { startEmbeddedNodeRed } from "../../test/helpers/embedded-node-red";
-import { startProxy } from "../../test/integration/content-server/support";
+import { startProxy, type Proxy } from "../../test/integration/content-server/support";
 import { REPO_ROOT, RssSampler, workerMain } from "../harness/child";
 
 export type P7Mode = "poll" | "callback" | "raw";
@@ -185,11 +185,8 @@ async function runFlow(input: P7WorkerInput, admin: ContentServerClient, mapId: 
         return res.status !== 404;
       });
     }
-    const arrivalAfter = (
-      proxy: { requests: Array<{ method: string; path: string; at: number }> },
-      from: number,
-      what: RegExp,
-    ) => proxy.requests.find((r) => r.at >= from && what.test(`${r.method} ${r.path}`))?.at ?? Number.NaN;
+    const arrivalAfter = (proxy: Proxy, from: number, what: RegExp) =>
+      proxy.requests.find((r) => r.at >= from && what.test(`${r.method} ${r.path}`))?.at ?? Number.NaN;
     const one = async (i: number): Promise<{ latencyMs: number; pickupMs: number; phases: Phases }> => {
       const processId = await startTask(admin, mapId, i);
       const created = performance.now();
